@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+/** Thin entry: load config, maybe start the sandbox, serve MCP over stdio. */
+import { ConfigError, configSecrets, helpText, loadConfig, type CyclrCredentials } from "./config.js";
+import { createCyclrClient } from "./cyclr/index.js";
+import { serveStdio } from "./hosting/stdio.js";
+import { createLogger } from "./log.js";
+import { Redactor } from "./redact.js";
+import { VERSION } from "./version.js";
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`cyclr-mcp: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (command.kind === "help") {
+    process.stdout.write(`${helpText(VERSION)}\n`);
+    return 0;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+
+  const { config } = command;
+  let apiUrl = config.apiUrl;
+  let credentials: CyclrCredentials | undefined = config.credentials;
+  let accountId = config.accountId;
+  let serviceDomain = config.serviceDomain;
+  let stopSandbox: (() => Promise<void>) | undefined;
+  if (config.sandbox) {
+    // Loaded only in sandbox mode.
+    const { startSandbox } = await import("./sandbox/index.js");
+    const sandbox = await startSandbox();
+    stopSandbox = () => sandbox.close();
+    apiUrl = sandbox.url;
+    credentials = { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret };
+    accountId ??= sandbox.accountId;
+    serviceDomain ??= sandbox.serviceDomainUrl;
+  }
+  if (!credentials) throw new Error("unreachable: loadConfig guarantees credentials outside sandbox mode");
+
+  const redactor = new Redactor([...configSecrets(config), credentials.kind === "clientCredentials" ? credentials.clientSecret : credentials.accessToken]);
+  const logger = createLogger({ level: config.logLevel, redactor });
+  process.on("unhandledRejection", (reason) => logger.error("unhandled rejection", { reason: String(reason) }));
+
+  const cyclr = createCyclrClient({ apiUrl, credentials, timeoutMs: config.timeoutMs, redactor, logger });
+  const shutdown = async () => {
+    await Promise.allSettled([cyclr.close(), stopSandbox?.()]);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => void shutdown().finally(() => process.exit(0)));
+  }
+
+  logger.info(
+    `cyclr-mcp ${VERSION} serving MCP on stdio against ${config.sandbox ? `the embedded sandbox at ${apiUrl}` : apiUrl}` +
+      `${accountId ? `, default account ${accountId}` : ", no default account"}`,
+  );
+  await serveStdio({
+    deps: {
+      cyclr: cyclr.client,
+      ...(accountId !== undefined && { defaultAccountId: accountId }),
+      ...(serviceDomain !== undefined && { serviceDomain }),
+    },
+    redactor,
+    logger,
+  });
+  await shutdown();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`cyclr-mcp: fatal: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,97 @@
+/**
+ * Partner access tokens (api-notes §1): either a ready bearer token, or client credentials
+ * exchanged at POST {api}/oauth/token and kept until shortly before expires_in.
+ */
+import type { Redactor } from "../redact.js";
+import { CyclrAuthError, CyclrHttpError } from "./errors.js";
+import { parseBody, upstreamMessage, type CyclrRequest, type HttpTransport } from "./http.js";
+import { AccessTokenResponseSchema } from "./schemas.js";
+
+export interface AccessTokenSource {
+  /** Whether a 401 can be answered by getting a new token. */
+  readonly canRefresh: boolean;
+  get(signal?: AbortSignal): Promise<string>;
+  /** A token other than `stale`: fetched anew unless another call already replaced it. */
+  refresh(stale: string, signal?: AbortSignal): Promise<string>;
+}
+
+export class StaticAccessToken implements AccessTokenSource {
+  readonly canRefresh = false;
+  constructor(private readonly token: string) {}
+  async get(): Promise<string> {
+    return this.token;
+  }
+  async refresh(): Promise<string> {
+    return this.token;
+  }
+}
+
+/** Tokens last 14 days; renew a little early so a call never starts with a token about to lapse. */
+const EARLY_RENEWAL_MS = 5 * 60_000;
+/** Used when the token response carries no expires_in. */
+const DEFAULT_LIFETIME_MS = 60 * 60_000;
+
+export class ClientCredentialsAccessToken implements AccessTokenSource {
+  readonly canRefresh = true;
+  private current?: { token: string; renewAt: number };
+  private inflight?: Promise<string>;
+
+  constructor(
+    private readonly transport: HttpTransport,
+    private readonly credentials: { clientId: string; clientSecret: string },
+    private readonly redactor: Redactor,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(signal?: AbortSignal): Promise<string> {
+    if (this.current && this.now() < this.current.renewAt) return this.current.token;
+    return this.fetchShared(signal);
+  }
+
+  async refresh(stale: string, signal?: AbortSignal): Promise<string> {
+    if (this.current && this.current.token !== stale && this.now() < this.current.renewAt) return this.current.token;
+    this.current = undefined;
+    return this.fetchShared(signal);
+  }
+
+  /** Concurrent callers share one token request. */
+  private fetchShared(signal?: AbortSignal): Promise<string> {
+    this.inflight ??= this.fetchToken(signal).finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async fetchToken(signal?: AbortSignal): Promise<string> {
+    const req: CyclrRequest = {
+      method: "POST",
+      path: "/oauth/token",
+      form: {
+        grant_type: "client_credentials",
+        client_id: this.credentials.clientId,
+        client_secret: this.credentials.clientSecret,
+      },
+      target: { kind: "access token" },
+      secrets: [this.credentials.clientSecret],
+    };
+    if (signal) req.signal = signal;
+    const response = await this.transport.send(req);
+    const info = this.transport.info(req);
+    if (response.status === 400 || response.status === 401 || response.status === 403) {
+      const reason = upstreamMessage(response.text, this.redactor.with([this.credentials.clientSecret]));
+      throw new CyclrAuthError(
+        `Cyclr's token endpoint refused the client credentials (${response.status}${reason ? `, ${reason}` : ""})`,
+        info,
+        response.status,
+      );
+    }
+    if (response.status < 200 || response.status > 299) {
+      throw new CyclrHttpError(response.status, upstreamMessage(response.text, this.redactor), info);
+    }
+    const body = parseBody(AccessTokenResponseSchema, response.text, info);
+    const lifetimeMs = body.expires_in !== undefined ? body.expires_in * 1000 : DEFAULT_LIFETIME_MS;
+    const early = Math.min(EARLY_RENEWAL_MS, lifetimeMs / 10);
+    this.current = { token: body.access_token, renewAt: this.now() + lifetimeMs - early };
+    return body.access_token;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * A tool is plain data (name, schemas, annotations, description) plus a handler that receives its
+ * dependencies at registration. The whole surface can be listed and snapshotted without a network.
+ */
+import type { z } from "zod";
+import type { CyclrOperations } from "../cyclr/client.js";
+
+export interface ToolDeps {
+  cyclr: CyclrOperations;
+  /** CYCLR_ACCOUNT_ID: used when a call names no account. */
+  defaultAccountId?: string;
+  /** CYCLR_SERVICE_DOMAIN as an origin: needed for OAuth links. */
+  serviceDomain?: string;
+}
+
+export interface ToolContext {
+  /** Aborted when the client cancels the request. */
+  signal: AbortSignal;
+}
+
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+export interface ToolResult<Output> {
+  structuredContent: Output;
+  /** A short readable summary for clients that show text only. */
+  text: string;
+}
+
+type Infer<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>;
+
+export interface ToolDefinition<Input extends z.ZodRawShape = z.ZodRawShape, Output extends z.ZodRawShape = z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: Input;
+  outputSchema: Output;
+  annotations: ToolAnnotations;
+  /** Argument values that are secrets: kept out of any error text. */
+  secrets?: (args: Infer<Input>) => (string | undefined)[];
+  handler: (deps: ToolDeps) => (args: Infer<Input>, context: ToolContext) => Promise<ToolResult<Infer<Output>>>;
+}
+
+/** Identity, for type inference of a tool's argument and output types. */
+export function defineTool<Input extends z.ZodRawShape, Output extends z.ZodRawShape>(
+  tool: ToolDefinition<Input, Output>,
+): ToolDefinition<Input, Output> {
+  return tool;
+}

@@ -1,0 +1,8 @@
+import { createOAuthLink } from "./create-oauth-link.js";
+import { getAccountConnector } from "./get-account-connector.js";
+import { installConnector } from "./install-connector.js";
+import { listConnectors } from "./list-connectors.js";
+import { setConnectorProperties } from "./set-connector-properties.js";
+
+/** Every tool, in the order of a setup. */
+export const TOOLS = [listConnectors, installConnector, setConnectorProperties, createOAuthLink, getAccountConnector] as const;

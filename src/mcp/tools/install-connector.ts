@@ -1,0 +1,152 @@
+import { z } from "zod";
+import type { Connector } from "../../cyclr/schemas.js";
+import { authMethodKind } from "../../setup/auth-types.js";
+import { basicAuthValue } from "../../setup/auth-values.js";
+import { authenticationOptions, looksSensitive, type AuthenticationOption } from "../../setup/catalog.js";
+import { computeSetupState } from "../../setup/setup-state.js";
+import { ToolInputError } from "../errors.js";
+import { defineTool } from "../tool.js";
+import { accountIdArg, connectorRefSchema, propertiesArg, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
+
+interface Credentials {
+  authValue?: string;
+  username?: string;
+  password?: string;
+}
+
+function describeOption(option: AuthenticationOption): string {
+  const kind = [option.authType, option.oauth2Type].filter(Boolean).join("/");
+  return `${option.name ?? kind} (authenticationId "${option.authenticationId}", ${kind})`;
+}
+
+/** The authentication method to install with: the one asked for, or the only one that fits the credentials given. */
+export function chooseAuthentication(connector: Connector, authenticationId: string | undefined, credentials: Credentials): AuthenticationOption | undefined {
+  const options = authenticationOptions(connector);
+  if (authenticationId !== undefined) {
+    const chosen = options.find((option) => option.authenticationId === authenticationId);
+    if (!chosen) {
+      const known = options.filter((o) => o.authenticationId).map(describeOption);
+      throw new ToolInputError(
+        `authenticationId "${authenticationId}" is not one of ${connector.Name}'s authentication methods` +
+          (known.length ? `: use one of ${known.join("; ")}.` : "; this connector lists none, so leave authenticationId out."),
+      );
+    }
+    return chosen;
+  }
+  if (options.length <= 1) return options[0];
+  const fits = (option: AuthenticationOption) => {
+    const kind = authMethodKind(option.authType, option.oauth2Type);
+    if (credentials.username !== undefined) return kind === "basic";
+    if (credentials.authValue !== undefined) return kind === "apiKey" || kind === "authFields";
+    return kind === "oauthLink";
+  };
+  const fitting = options.filter(fits);
+  if (fitting.length === 1) return fitting[0];
+  throw new ToolInputError(
+    `${connector.Name} offers several authentication methods; pass authenticationId to choose one: ${options.map(describeOption).join("; ")}.`,
+  );
+}
+
+/** The AuthValue to send, and a check that the credentials suit the chosen method. */
+function authValueFor(connector: Connector, chosen: AuthenticationOption | undefined, credentials: Credentials): string | undefined {
+  const kind = authMethodKind(chosen?.authType, chosen?.oauth2Type);
+  if (credentials.username !== undefined && credentials.password !== undefined) {
+    if (kind !== "basic" && kind !== "unknown") {
+      throw new ToolInputError(
+        `${connector.Name} authenticates with ${chosen?.authType}${kind === "apiKey" ? ": pass the key as authValue, not username and password" : ", not a username and password"}.`,
+      );
+    }
+    return basicAuthValue(credentials.username, credentials.password);
+  }
+  if (credentials.authValue !== undefined) return credentials.authValue;
+  // Cyclr authenticates client-credentials connectors by itself when AuthValue is "{}" (api-notes §7).
+  if (kind === "clientCredentials") return "{}";
+  return undefined;
+}
+
+export const installConnector = defineTool({
+  name: "install_connector",
+  title: "Install a connector into the account",
+  description:
+    "Install a connector from the catalog into the Cyclr account (step 2 of setup), creating an account connector. " +
+    "For an API-key connector pass the person's key as authValue; for HTTP Basic pass username and password; OAuth connectors " +
+    "are authenticated afterwards with create_oauth_link. Required properties may be given now or later with set_connector_properties. " +
+    "Returns the new accountConnectorId and the setup state with the next step. Each call creates a new account connector.",
+  inputSchema: {
+    connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
+    name: z.string().trim().min(1).max(200).optional().describe("A name for the installed connector; defaults to the connector's name."),
+    description: z.string().max(1000).optional().describe("An optional description for the installed connector."),
+    authenticationId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe("Which of the connector's authentication methods to use (an id from cyclr://connectors/{connectorId}); needed only when it offers several."),
+    authValue: z.string().min(1).max(10_000).optional().describe("The API key (ApiKey connectors), as plain text. Secret: never echoed back."),
+    username: z.string().min(1).max(500).optional().describe("HTTP Basic username (Basic connectors); goes with password."),
+    password: z.string().min(1).max(2000).optional().describe("HTTP Basic password (Basic connectors). Secret: never echoed back."),
+    properties: propertiesArg.optional().describe("Account connector properties to set at install, e.g. [{name: \"CompanyDomain\", value: \"acme\"}]."),
+    accountId: accountIdArg,
+  },
+  outputSchema: {
+    accountId: z.string(),
+    accountConnectorId: z.number().describe("Pass this to the other tools."),
+    name: z.string().optional(),
+    connector: connectorRefSchema,
+    authenticated: z.boolean(),
+    setup: setupStateSchema,
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  secrets: (args) => [
+    args.authValue,
+    args.password,
+    args.username !== undefined && args.password !== undefined ? basicAuthValue(args.username, args.password) : undefined,
+    ...(args.properties ?? []).filter((p) => looksSensitive(p.name)).map((p) => p.value),
+  ],
+  handler: (deps) => async (args, { signal }) => {
+    if ((args.username === undefined) !== (args.password === undefined)) {
+      throw new ToolInputError("username and password go together: give both for an HTTP Basic connector.");
+    }
+    if (args.authValue !== undefined && args.username !== undefined) {
+      throw new ToolInputError("Give either authValue (an API key) or username and password (HTTP Basic), not both.");
+    }
+    const accountId = resolveAccountId(args.accountId, deps);
+    const definition = await deps.cyclr.getConnector(accountId, args.connectorId, { signal });
+    const chosen = chooseAuthentication(definition, args.authenticationId, args);
+    const authValue = authValueFor(definition, chosen, args);
+
+    const accountConnector = await deps.cyclr.installConnector(
+      accountId,
+      args.connectorId,
+      {
+        Name: args.name ?? definition.Name,
+        ...(args.description !== undefined && { Description: args.description }),
+        ...(chosen?.authenticationId !== undefined && { AuthenticationId: chosen.authenticationId }),
+        ...(authValue !== undefined && { AuthValue: authValue }),
+        ...(args.properties && { Properties: args.properties.map((p) => ({ Name: p.name, Value: p.value })) }),
+      },
+      { signal },
+    );
+    // The method asked for decides how the rest of setup goes, whatever Cyclr echoes at top level.
+    if (chosen?.authType) {
+      accountConnector.Connector.AuthType = chosen.authType;
+      accountConnector.Connector.OAuth2Type = chosen.oauth2Type;
+    }
+    const setup = computeSetupState(accountConnector, definition, accountId);
+    const name = accountConnector.Name ?? definition.Name;
+    return {
+      structuredContent: {
+        accountId,
+        accountConnectorId: accountConnector.Id,
+        name,
+        connector: { id: definition.Id, name: definition.Name },
+        authenticated: accountConnector.Authenticated,
+        setup,
+      },
+      text:
+        `Installed ${definition.Name} as account connector ${accountConnector.Id} in account ${accountId}` +
+        `${accountConnector.Authenticated ? " (authenticated)" : ""}. ${setupSummary(setup)}`,
+    };
+  },
+});

@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { connectorProperties, looksSensitive } from "../../setup/catalog.js";
+import { computeSetupState } from "../../setup/setup-state.js";
+import { describeError } from "../errors.js";
+import { defineTool } from "../tool.js";
+import { connectorDefinition } from "./get-account-connector.js";
+import { accountConnectorIdArg, accountIdArg, propertiesArg, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
+
+export const setConnectorProperties = defineTool({
+  name: "set_connector_properties",
+  title: "Set account connector properties",
+  description:
+    "Set required (or optional) properties on an installed connector (step 3 of setup; do it before authenticating). " +
+    "Names come from missingProperties in get_account_connector or install_connector. Each property is set separately " +
+    "and reported on its own: one failure does not stop the others. Values are never echoed back.",
+  inputSchema: {
+    accountConnectorId: accountConnectorIdArg,
+    properties: propertiesArg.min(1).describe('The properties to set, e.g. [{name: "isSandbox", value: "false"}].'),
+    accountId: accountIdArg,
+  },
+  outputSchema: {
+    accountId: z.string(),
+    accountConnectorId: z.number(),
+    results: z.array(
+      z.object({
+        name: z.string(),
+        outcome: z.enum(["set", "failed"]),
+        error: z.string().optional().describe("Why it failed, and what to do."),
+      }),
+    ),
+    setup: setupStateSchema,
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  secrets: (args) => args.properties.filter((p) => looksSensitive(p.name)).map((p) => p.value),
+  handler: (deps) => async (args, { signal }) => {
+    const accountId = resolveAccountId(args.accountId, deps);
+    // Read first: an unknown id fails cleanly before anything is written, and we learn which values are secret.
+    const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
+    const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
+    const sensitive = new Set(
+      connectorProperties(definition.Parameters)
+        .filter((p) => p.sensitive)
+        .map((p) => p.name.toLowerCase()),
+    );
+
+    const results: { name: string; outcome: "set" | "failed"; error?: string }[] = [];
+    for (const property of args.properties) {
+      try {
+        const isSecret = sensitive.has(property.name.toLowerCase()) || looksSensitive(property.name);
+        await deps.cyclr.setAccountConnectorProperty(accountId, accountConnector.Id, { ...property, sensitive: isSecret }, { signal });
+        results.push({ name: property.name, outcome: "set" });
+        const existing = accountConnector.Properties.find((p) => p.Name.toLowerCase() === property.name.toLowerCase());
+        if (existing) existing.HasValue = property.value !== "";
+        else accountConnector.Properties.push({ Id: undefined, Name: property.name, HasValue: property.value !== "" });
+      } catch (error) {
+        const reason = describeError(error);
+        if (reason === undefined) throw error;
+        results.push({ name: property.name, outcome: "failed", error: reason });
+      }
+    }
+
+    const setup = computeSetupState(accountConnector, definition, accountId);
+    const failed = results.filter((r) => r.outcome === "failed");
+    const lines = results.map((r) => `- ${r.name}: ${r.outcome}${r.error ? ` (${r.error})` : ""}`);
+    return {
+      structuredContent: { accountId, accountConnectorId: accountConnector.Id, results, setup },
+      text: [
+        `Set ${results.length - failed.length} of ${results.length} properties on account connector ${accountConnector.Id}:`,
+        ...lines,
+        setupSummary(setup),
+      ].join("\n"),
+    };
+  },
+});

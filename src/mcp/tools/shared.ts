@@ -1,0 +1,73 @@
+/** Argument and output pieces that several tools share, so each is described once. */
+import { z } from "zod";
+import type { SetupState } from "../../setup/setup-state.js";
+import { ToolInputError } from "../errors.js";
+import type { ToolDeps } from "../tool.js";
+
+export const accountIdArg = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .optional()
+  .describe("Cyclr account API ID to act on. Leave out to use the server's default account (CYCLR_ACCOUNT_ID).");
+
+export const accountConnectorIdArg = z
+  .number()
+  .int()
+  .positive()
+  .describe("The account connector id: the accountConnectorId returned by install_connector.");
+
+export const propertiesArg = z
+  .array(
+    z.object({
+      name: z.string().trim().min(1).max(200).describe("Property name: the connector parameter's TargetName, as listed in missingProperties."),
+      value: z.string().max(10_000).describe("The value to set. For a property with allowed values, one of them."),
+    }),
+  )
+  .max(50);
+
+export function resolveAccountId(accountId: string | undefined, deps: ToolDeps): string {
+  const resolved = accountId ?? deps.defaultAccountId;
+  if (!resolved) {
+    throw new ToolInputError(
+      "No account given: pass accountId (the Cyclr account API ID), or start the server with CYCLR_ACCOUNT_ID set.",
+    );
+  }
+  return resolved;
+}
+
+const connectorPropertySchema = z.object({
+  name: z.string(),
+  label: z.string().optional(),
+  description: z.string().optional(),
+  required: z.boolean(),
+  sensitive: z.boolean(),
+  allowedValues: z.array(z.string()).optional(),
+});
+
+export const setupStateSchema = z
+  .object({
+    state: z.enum(["needs_properties", "needs_authentication", "ready"]),
+    authentication: z.object({
+      method: z.enum(["apiKey", "basic", "oauthLink", "clientCredentials", "authFields", "none", "unknown"]),
+      authType: z.string().optional(),
+      oauth2Type: z.string().optional(),
+      authenticated: z.boolean(),
+    }),
+    missingProperties: z.array(connectorPropertySchema),
+    nextStep: z.object({
+      tool: z.string().nullable(),
+      arguments: z.record(z.string(), z.unknown()),
+      instruction: z.string(),
+    }),
+  })
+  .describe("Where setup stands and the next call to make.") satisfies z.ZodType<SetupState>;
+
+export const connectorRefSchema = z.object({ id: z.number(), name: z.string() });
+
+/** One line for the text content: the state and the next step. */
+export function setupSummary(setup: SetupState): string {
+  const next = setup.nextStep.tool ? `Next: ${setup.nextStep.tool}. ${setup.nextStep.instruction}` : setup.nextStep.instruction;
+  return `Setup state: ${setup.state}. ${next}`;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+
+const creds = { CYCLR_CLIENT_ID: "id", CYCLR_CLIENT_SECRET: "secret-value" };
+
+function run(argv: string[], env: Record<string, string>) {
+  const command = loadConfig(argv, env);
+  if (command.kind !== "run") throw new Error(`expected run, got ${command.kind}`);
+  return command.config;
+}
+
+describe("loadConfig", () => {
+  it("reads client credentials and defaults", () => {
+    const config = run([], { ...creds, CYCLR_ACCOUNT_ID: "JO-Test-1234567890" });
+    expect(config).toMatchObject({
+      apiUrl: "https://api.cyclr.com",
+      timeoutMs: 30000,
+      accountId: "JO-Test-1234567890",
+      credentials: { kind: "clientCredentials", clientId: "id", clientSecret: "secret-value" },
+    });
+  });
+
+  it("lets flags win over the environment", () => {
+    const config = run(["--api-url", "https://api.eu.cyclr.com", "--account-id", "b"], { ...creds, CYCLR_API_URL: "https://api.cyclr.uk", CYCLR_ACCOUNT_ID: "a" });
+    expect(config.apiUrl).toBe("https://api.eu.cyclr.com");
+    expect(config.accountId).toBe("b");
+  });
+
+  it("accepts a ready access token", () => {
+    expect(run([], { CYCLR_ACCESS_TOKEN: "tok-123" }).credentials).toEqual({ kind: "accessToken", accessToken: "tok-123" });
+  });
+
+  it("normalises the service domain from a host or an origin", () => {
+    expect(run([], { ...creds, CYCLR_SERVICE_DOMAIN: "acme-h.cyclr.com" }).serviceDomain).toBe("https://acme-h.cyclr.com");
+    expect(run([], { ...creds, CYCLR_SERVICE_DOMAIN: "http://127.0.0.1:8080/" }).serviceDomain).toBe("http://127.0.0.1:8080");
+  });
+
+  it.each([
+    [{ ...creds, CYCLR_API_URL: "http://api.cyclr.com" }, /CYCLR_API_URL \(--api-url\) must use https/],
+    [{ ...creds, CYCLR_API_URL: "https://api.cyclr.com/v1.0" }, /CYCLR_API_URL .*origin only/],
+    [{ ...creds, CYCLR_SERVICE_DOMAIN: "http://acme-h.cyclr.com" }, /CYCLR_SERVICE_DOMAIN .*https/],
+    [{ ...creds, CYCLR_TIMEOUT_MS: "soon" }, /CYCLR_TIMEOUT_MS \(--timeout-ms\)/],
+    [{ ...creds, CYCLR_TIMEOUT_MS: "0" }, /CYCLR_TIMEOUT_MS .*at least 100/],
+    [{ ...creds, CYCLR_LOG_LEVEL: "loud" }, /CYCLR_LOG_LEVEL .*error, warn, info, debug/],
+    [{ CYCLR_CLIENT_ID: "id" }, /CYCLR_CLIENT_SECRET \(--client-secret\) is missing/],
+    [{ ...creds, CYCLR_ACCESS_TOKEN: "t" }, /keep one of them/],
+    [{}, /No Cyclr credentials.*--sandbox/],
+  ])("rejects %o with a message naming the setting", (env, message) => {
+    expect(() => loadConfig([], env)).toThrowError(ConfigError);
+    expect(() => loadConfig([], env)).toThrowError(message);
+  });
+
+  it("accepts plain http for loopback hosts only", () => {
+    expect(run([], { ...creds, CYCLR_API_URL: "http://127.0.0.1:9999" }).apiUrl).toBe("http://127.0.0.1:9999");
+    expect(run([], { ...creds, CYCLR_API_URL: "http://localhost:9999" }).apiUrl).toBe("http://localhost:9999");
+    expect(run([], { ...creds, CYCLR_API_URL: "http://[::1]:9999" }).apiUrl).toBe("http://[::1]:9999");
+  });
+
+  it("needs no credentials in sandbox mode", () => {
+    expect(run(["--sandbox"], {}).sandbox).toBe(true);
+    expect(run([], { CYCLR_SANDBOX: "1" }).sandbox).toBe(true);
+  });
+
+  it("rejects unknown flags and answers --help and --version", () => {
+    expect(() => loadConfig(["--nope"], creds)).toThrowError(/--help/);
+    expect(loadConfig(["--help"], {}).kind).toBe("help");
+    expect(loadConfig(["--version"], {}).kind).toBe("version");
+  });
+
+  it("never puts a secret in its error messages", () => {
+    try {
+      loadConfig([], { CYCLR_CLIENT_SECRET: "super-secret-value", CYCLR_TIMEOUT_MS: "x" });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain("super-secret-value");
+    }
+  });
+});

@@ -1,6 +1,6 @@
 /** Logs go to stderr only: in stdio mode stdout is the protocol channel. Every line passes the redactor. */
 import type { LogLevel } from "./config.js";
-import { Redactor } from "./redact.js";
+import type { Redactor } from "./redact.js";
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 

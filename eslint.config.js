@@ -1,0 +1,19 @@
+// Lint: typescript-eslint's recommended type-aware rules, plus the house rules that matter here.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    rules: {
+      // stdout is the MCP protocol channel: nothing in src may print to it (the demo is a client, not the server).
+      "no-console": "error",
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+    },
+  },
+  { files: ["src/demo.ts", "test/**/*.ts"], rules: { "no-console": "off" } },
+);

@@ -1,0 +1,199 @@
+/**
+ * The whole onboarding, as a user drives it: the built server over stdio, the sandbox over loopback
+ * HTTP. Checks what the assistant sees and what Cyclr (the sandbox) received.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approveOAuthLink } from "../../src/sandbox/consent-driver.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxEnv, spawnServer, structured, text, type ServerUnderTest } from "../helpers.js";
+
+let sandbox: Sandbox;
+let server: ServerUnderTest;
+
+async function findConnector(query: string): Promise<{ id: number; name: string; authTypes: string[] }> {
+  const found = structured(await server.call("list_connectors", { query }));
+  const match = found.connectors.find((c: { name: string }) => c.name.toLowerCase() === query.toLowerCase());
+  if (!match) throw new Error(`sandbox has no connector named ${query}`);
+  return match;
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  server = await spawnServer({ env: sandboxEnv(sandbox) });
+});
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.close();
+});
+
+describe("finding connectors", () => {
+  it("lists the catalog in compact pages, without icons", async () => {
+    const first = await server.call("list_connectors", { pageSize: 5 });
+    const page = structured(first);
+    expect(page.connectors).toHaveLength(5);
+    expect(page.total).toBeGreaterThanOrEqual(40);
+    expect(page.hasMore).toBe(true);
+    expect(JSON.stringify(first)).not.toContain("data:image");
+    for (const entry of page.connectors) {
+      expect(Object.keys(entry).sort()).toEqual(expect.arrayContaining(["id", "name", "authTypes", "categories"]));
+    }
+    const last = structured(await server.call("list_connectors", { pageSize: 5, page: Math.ceil(page.total / 5) }));
+    expect(last.hasMore).toBe(false);
+  });
+
+  it("searches by name and filters by auth type", async () => {
+    const pipedrive = await findConnector("Pipedrive");
+    expect(pipedrive.authTypes).toContain("ApiKey");
+    const oauth = structured(await server.call("list_connectors", { authType: "OAuth2", pageSize: 100 }));
+    expect(oauth.connectors.length).toBeGreaterThan(0);
+    expect(oauth.connectors.every((c: { authTypes: string[] }) => c.authTypes.includes("OAuth2"))).toBe(true);
+  });
+
+  it("loads the catalog with X-Cyclr-Account and pages until a short page", async () => {
+    const catalogCalls = sandbox.requests.filter((r) => r.path === "/v1.0/connectors");
+    expect(catalogCalls.length).toBeGreaterThanOrEqual(1);
+    for (const call of catalogCalls) {
+      expect(call.headers["x-cyclr-account"]).toBe(sandbox.accountId);
+      expect(call.headers.authorization).toMatch(/^Bearer .+/);
+    }
+    // Cached: several list calls above, one catalog load.
+    const pages = catalogCalls.map((c) => Number(c.query.page));
+    expect(pages).toEqual([...pages.keys()].map((i) => i + 1));
+  });
+});
+
+describe("an API-key connector", () => {
+  const apiKey = "pd-live-7f3a9c2e+secret/key==";
+
+  it("installs with the key, which never comes back", async () => {
+    const pipedrive = await findConnector("Pipedrive");
+    sandbox.clearRequests();
+    const result = await server.call("install_connector", {
+      connectorId: pipedrive.id,
+      authValue: apiKey,
+      properties: [{ name: "CompanyDomain", value: "acme" }],
+    });
+    const installed = structured(result);
+    expect(installed.accountConnectorId).toEqual(expect.any(Number));
+    expect(installed.authenticated).toBe(true);
+    expect(installed.setup.state).toBe("ready");
+
+    const install = sandbox.requests.find((r) => r.method === "POST" && r.path.endsWith("/install"));
+    expect(install?.path).toBe(`/v1.0/connectors/${pipedrive.id}/install`);
+    expect(install?.headers["x-cyclr-account"]).toBe(sandbox.accountId);
+    expect(install?.json).toMatchObject({ Name: "Pipedrive", AuthValue: apiKey, Properties: [{ Name: "CompanyDomain", Value: "acme" }] });
+
+    // Cyclr echoed the AuthValue; neither the result nor the log may carry it.
+    expect(JSON.stringify(result)).not.toContain(apiKey);
+    expect(JSON.stringify(result)).not.toContain(encodeURIComponent(apiKey));
+    const verified = await server.call("get_account_connector", { accountConnectorId: installed.accountConnectorId });
+    expect(structured(verified).setup.state).toBe("ready");
+    expect(JSON.stringify(verified)).not.toContain(apiKey);
+    expect(server.stderr()).toContain("tool call");
+    expect(server.stderr()).not.toContain(apiKey);
+  });
+
+  it("refuses an OAuth link for it", async () => {
+    const pipedrive = await findConnector("Pipedrive");
+    const installed = structured(await server.call("install_connector", { connectorId: pipedrive.id }));
+    expect(installed.setup.state).not.toBe("ready");
+    const refused = await server.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId, targetOrigin: "https://app.example.com" });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/does not use an OAuth sign-in.*API key/);
+  });
+});
+
+describe("an HTTP Basic connector", () => {
+  it("sends base64 of username:password as AuthValue and hides the password", async () => {
+    const zendesk = await findConnector("Zendesk");
+    sandbox.clearRequests();
+    const result = await server.call("install_connector", {
+      connectorId: zendesk.id,
+      username: "agent@acme.test",
+      password: "correct horse battery",
+      properties: [{ name: "Subdomain", value: "acme" }],
+    });
+    const installed = structured(result);
+    const install = sandbox.requests.find((r) => r.path.endsWith("/install"));
+    expect((install?.json as { AuthValue: string }).AuthValue).toBe(Buffer.from("agent@acme.test:correct horse battery").toString("base64"));
+    expect(installed.authenticated).toBe(true);
+    expect(JSON.stringify(result)).not.toContain("correct horse battery");
+    expect(JSON.stringify(result)).not.toContain(Buffer.from("agent@acme.test:correct horse battery").toString("base64"));
+    expect(server.stderr()).not.toContain("correct horse battery");
+  });
+});
+
+describe("an OAuth connector, from install to ready", () => {
+  it("sets properties, creates the link, and is ready after consent", async () => {
+    const salesforce = await findConnector("Salesforce");
+    const installed = structured(await server.call("install_connector", { connectorId: salesforce.id, name: "Salesforce (prod)" }));
+    const id = installed.accountConnectorId;
+    expect(installed.name).toBe("Salesforce (prod)");
+    expect(installed.setup.state).toBe("needs_properties");
+    const isSandbox = installed.setup.missingProperties.find((p: { name: string }) => p.name === "isSandbox");
+    expect(isSandbox.allowedValues).toEqual(["true", "false"]);
+    expect(installed.setup.nextStep.tool).toBe("set_connector_properties");
+
+    sandbox.clearRequests();
+    const set = structured(await server.call("set_connector_properties", { accountConnectorId: id, properties: [{ name: "isSandbox", value: "false" }] }));
+    expect(set.results).toEqual([{ name: "isSandbox", outcome: "set" }]);
+    expect(set.setup.state).toBe("needs_authentication");
+    expect(set.setup.nextStep.tool).toBe("create_oauth_link");
+    const posts = sandbox.requests.filter((r) => r.method === "POST" && r.path === `/v1.0/account/connectors/${id}/properties`);
+    expect(posts.map((p) => p.json)).toEqual([{ Name: "isSandbox", Value: "false" }]);
+
+    sandbox.clearRequests();
+    const link = structured(
+      await server.call("create_oauth_link", { accountConnectorId: id, targetOrigin: "https://app.example.com/connected?from=cyclr" }),
+    );
+    expect(link.singleUse).toBe(true);
+    expect(link.validForMinutes).toBe(5);
+    expect(Date.parse(link.expiresAtUtc)).toBeGreaterThan(Date.now());
+    const signIn = sandbox.requests.find((r) => r.path === `/v1.0/accounts/${sandbox.accountId}/signintoken`);
+    expect(signIn?.method).toBe("POST");
+    expect(signIn?.json).toEqual({ Username: "cyclr-mcp" });
+
+    const url = new URL(link.url);
+    expect(url.origin + url.pathname).toBe(`${sandbox.serviceDomainUrl}/connectorauth/updateaccountconnectoroauth`);
+    expect(url.searchParams.get("id")).toBe(String(id));
+    expect(url.searchParams.get("targetOrigin")).toBe("https://app.example.com/connected?from=cyclr");
+    // Tokens carry + / =: they must arrive percent-encoded.
+    expect(link.url).not.toMatch(/token=[^&]*[+/=]/);
+    expect(server.stderr()).not.toContain(url.searchParams.get("token") as string);
+
+    const before = structured(await server.call("get_account_connector", { accountConnectorId: id }));
+    expect(before.setup.state).toBe("needs_authentication");
+
+    const consent = await approveOAuthLink(link.url, "approve");
+    expect(consent.status).toBe(302);
+    expect(consent.location).toBe("https://app.example.com/connected?from=cyclr");
+
+    const after = structured(await server.call("get_account_connector", { accountConnectorId: id }));
+    expect(after.authenticated).toBe(true);
+    expect(after.setup.state).toBe("ready");
+    expect(after.propertiesSet).toContain("isSandbox");
+
+    // Single use: the same link no longer works.
+    expect((await approveOAuthLink(link.url, "approve")).status).toBe(403);
+  });
+});
+
+describe("a connector with several authentication methods", () => {
+  it("asks which one to use, then installs with the chosen AuthenticationId", async () => {
+    const catalog = structured(await server.call("list_connectors", { pageSize: 100 }));
+    const multi = catalog.connectors.find((c: { authTypes: string[] }) => c.authTypes.length > 1);
+    expect(multi).toBeDefined();
+    const ambiguous = await server.call("install_connector", { connectorId: multi.id, authValue: "k".repeat(12), username: undefined });
+    // With an API key given, the API-key method is the only fit, unless the connector has none.
+    if (ambiguous.isError) expect(text(ambiguous)).toMatch(/authenticationId/);
+    const detail = await server.client.readResource({ uri: `cyclr://connectors/${multi.id}` });
+    const connector = JSON.parse((detail.contents[0] as { text: string }).text);
+    expect(connector.authentication.length).toBeGreaterThan(1);
+    const choice = connector.authentication[connector.authentication.length - 1];
+    sandbox.clearRequests();
+    const installed = await server.call("install_connector", { connectorId: multi.id, authenticationId: choice.authenticationId });
+    expect(installed.isError).toBeFalsy();
+    const install = sandbox.requests.find((r) => r.path.endsWith("/install"));
+    expect((install?.json as { AuthenticationId: string }).AuthenticationId).toBe(choice.authenticationId);
+  });
+});

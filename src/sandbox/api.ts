@@ -1,0 +1,309 @@
+/**
+ * The sandbox's routes, following api-notes: partner token, account-level routes behind
+ * X-Cyclr-Account, bare arrays paged with page/pageSize, {"Message"} errors, 200 on create.
+ * Behaviour the notes leave unknown is marked "inferred".
+ */
+import { randomBytes } from "node:crypto";
+import type { ConnectorFixture } from "./fixtures.js";
+import { callbackPage, consentPage, forbiddenPage } from "./pages.js";
+import type { AccountConnectorRecord, SandboxState } from "./state.js";
+
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface SandboxResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ApiOptions {
+  clientId: string;
+  clientSecret: string;
+  tokenLifetimeSeconds: number;
+  defaultPageSize: number;
+  maxPageSize?: number;
+}
+
+const DENIED = "Authorization has been denied for this request.";
+
+function json(status: number, value: unknown): SandboxResponse {
+  return {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "x-content-type-options": "nosniff" },
+    body: JSON.stringify(value),
+  };
+}
+
+const message = (status: number, text: string) => json(status, { Message: text });
+
+function html(status: number, body: string): SandboxResponse {
+  return { status, headers: { "content-type": "text/html; charset=utf-8", "x-content-type-options": "nosniff", "cache-control": "no-store" }, body };
+}
+
+function redirect(location: string): SandboxResponse {
+  return { status: 302, headers: { location, "cache-control": "no-store" }, body: "" };
+}
+
+class BadBody extends Error {}
+
+function parseJson(req: SandboxRequest): unknown {
+  if (req.body.trim() === "") return undefined;
+  try {
+    return JSON.parse(req.body);
+  } catch {
+    throw new BadBody("The request is invalid.");
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function page<T>(items: T[], query: Record<string, string>, options: ApiOptions): T[] {
+  const pageNumber = Math.max(1, Number.parseInt(query.page ?? "1", 10) || 1);
+  let size = Number.parseInt(query.pageSize ?? "", 10) || options.defaultPageSize;
+  if (options.maxPageSize !== undefined) size = Math.min(size, options.maxPageSize);
+  size = Math.max(1, size);
+  return items.slice((pageNumber - 1) * size, pageNumber * size);
+}
+
+export function handle(state: SandboxState, options: ApiOptions, req: SandboxRequest): SandboxResponse {
+  try {
+    if (req.path === "/oauth/token") return req.method === "POST" ? token(state, options, req) : notFound(req);
+    if (req.path === "/connectorauth/updateaccountconnectoroauth" && req.method === "GET") return startConsent(state, req);
+    if (req.path === "/connectorauth/consent" && req.method === "POST") return finishConsent(state, req);
+    if (req.path.startsWith("/v1.0/")) return v1(state, options, req);
+    return notFound(req);
+  } catch (error) {
+    if (error instanceof BadBody) return message(400, error.message);
+    return message(500, "An error has occurred.");
+  }
+}
+
+function notFound(req: SandboxRequest): SandboxResponse {
+  return message(404, `No HTTP resource was found that matches the request URI '${req.path}'.`);
+}
+
+function token(state: SandboxState, options: ApiOptions, req: SandboxRequest): SandboxResponse {
+  if (!(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded")) return json(400, { error: "invalid_request" });
+  const form = new URLSearchParams(req.body);
+  if (form.get("grant_type") !== "client_credentials") return json(400, { error: "unsupported_grant_type" });
+  if (form.get("client_id") !== options.clientId || form.get("client_secret") !== options.clientSecret) {
+    return json(400, { error: "invalid_client" });
+  }
+  const scope = form.get("scope");
+  const accountId = scope?.startsWith("account:") ? scope.slice("account:".length) : undefined;
+  if (accountId !== undefined && !state.accounts.has(accountId)) return json(400, { error: "invalid_scope" });
+  const accessToken = state.issueAccessToken(options.tokenLifetimeSeconds * 1000, accountId);
+  return json(200, { token_type: "bearer", access_token: accessToken, expires_in: options.tokenLifetimeSeconds, clientId: options.clientId });
+}
+
+function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): SandboxResponse {
+  const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  const access = bearer ? state.accessToken(bearer) : undefined;
+  if (!access) return message(401, DENIED);
+  const segments = req.path.split("/").slice(2); // after "/v1.0"
+
+  // Partner level: no X-Cyclr-Account needed.
+  if (segments[0] === "accounts") {
+    const [, accountId, action] = segments;
+    if (accountId === undefined) return req.method === "GET" ? json(200, page([...state.accounts.values()].map(renderAccount), req.query, options)) : notFound(req);
+    const account = state.accounts.get(accountId);
+    if (access.accountId !== undefined && access.accountId !== accountId) return message(401, DENIED);
+    if (!account) return message(404, `Account '${accountId}' not found.`);
+    if (action === undefined && req.method === "GET") return json(200, renderAccount(account));
+    if (action === "signintoken" && req.method === "POST") {
+      const body = parseJson(req);
+      const username = isObject(body) && typeof body.Username === "string" ? body.Username.trim() : "";
+      if (!username) return message(400, "Username is required.");
+      const signIn = state.issueSignInToken(accountId, username);
+      return json(200, { Token: signIn.token, ExpiresAtUtc: new Date(signIn.expiresAt).toISOString().replace("Z", "0000Z") });
+    }
+    return notFound(req);
+  }
+
+  // Account level: X-Cyclr-Account names an existing account the token may use.
+  const accountId = req.headers["x-cyclr-account"]?.trim();
+  if (!accountId) return message(401, DENIED);
+  if (access.accountId !== undefined && access.accountId !== accountId) return message(401, DENIED);
+  if (!state.accounts.has(accountId)) return message(404, `Account '${accountId}' not found.`);
+
+  if (segments[0] === "connectors") return connectors(state, options, req, accountId, segments.slice(1));
+  if (segments[0] === "account" && segments[1] === "connectors") return accountConnectors(state, options, req, accountId, segments.slice(2));
+  return notFound(req);
+}
+
+function renderAccount(account: { id: string; name: string }) {
+  return { Id: account.id, Name: account.name, Description: null };
+}
+
+function connectors(state: SandboxState, options: ApiOptions, req: SandboxRequest, accountId: string, rest: string[]): SandboxResponse {
+  const [idOrName, action] = rest;
+  if (idOrName === undefined) {
+    if (req.method !== "GET") return notFound(req);
+    let list = state.connectors;
+    const { query, category } = req.query;
+    if (query) list = list.filter((c) => c.Name.toLowerCase().includes(query.toLowerCase()));
+    if (category) list = list.filter((c) => c.Categories.includes(category));
+    if (req.query.orderBy) {
+      const key = req.query.orderBy === "Id" ? "Id" : "Name";
+      const direction = req.query.sortOrderAsc === "false" ? -1 : 1;
+      list = [...list].sort((a, b) => (a[key] < b[key] ? -direction : a[key] > b[key] ? direction : 0));
+    }
+    return json(200, page(list, req.query, options));
+  }
+  const byId = /^\d+$/.test(idOrName) ? state.connectorsById.get(Number(idOrName)) : undefined;
+  const byName = state.connectors.filter((c) => c.Name.toLowerCase() === idOrName.toLowerCase());
+  if (action === undefined && req.method === "GET") {
+    if (/^\d+$/.test(idOrName)) return byId ? json(200, byId) : message(404, `Connector '${idOrName}' not found.`);
+    return json(200, byName);
+  }
+  if (action === "install" && req.method === "POST") {
+    const connector = byId ?? byName[0];
+    if (!connector) return message(404, `Connector '${idOrName}' not found.`);
+    return install(state, req, accountId, connector);
+  }
+  return notFound(req);
+}
+
+function install(state: SandboxState, req: SandboxRequest, accountId: string, connector: ConnectorFixture): SandboxResponse {
+  const body = parseJson(req);
+  // Faithful to a noted Cyclr bug: a null or empty install body is a 500.
+  if (!isObject(body)) return message(500, "An error has occurred.");
+  if (connector.Status === "Draft") return message(400, `Connector ${connector.Id} is a draft and cannot be installed.`);
+  const authenticationId = typeof body.AuthenticationId === "string" && body.AuthenticationId ? body.AuthenticationId : null;
+  if (authenticationId && !connector.Authentication?.some((a) => a.Id === authenticationId)) {
+    return message(400, `Authentication '${authenticationId}' is not valid for connector ${connector.Id}.`); // inferred
+  }
+  const properties: { Name: string; Value: string }[] = [];
+  for (const item of Array.isArray(body.Properties) ? body.Properties : []) {
+    if (!isObject(item)) continue;
+    const name = String(item.Name ?? "");
+    const parameter = connector.Parameters.find((p) => p.TargetName === name);
+    if (!parameter) return message(400, `There is not a connector property that matches name '${name}'.`);
+    if (!parameter.IsAccountConnectorProperty) return message(400, `Connector property name '${name}' is not an account connector property.`);
+    properties.push({ Name: name, Value: item.Value === null || item.Value === undefined ? "" : String(item.Value) });
+  }
+  const record = state.createAccountConnector(
+    {
+      AccountId: accountId,
+      ConnectorId: connector.Id,
+      Name: typeof body.Name === "string" && body.Name ? body.Name : connector.Name, // inferred default
+      Description: typeof body.Description === "string" ? body.Description : null,
+      AuthValue: typeof body.AuthValue === "string" && body.AuthValue ? body.AuthValue : null,
+      AuthenticationId: authenticationId,
+    },
+    properties,
+  );
+  return json(200, state.render(record));
+}
+
+function accountConnectors(state: SandboxState, options: ApiOptions, req: SandboxRequest, accountId: string, rest: string[]): SandboxResponse {
+  const [idText, action, propertyIdText] = rest;
+  if (idText === undefined) {
+    if (req.method !== "GET") return notFound(req);
+    const mine = [...state.accountConnectors.values()].filter((r) => r.AccountId === accountId);
+    return json(200, page(mine, req.query, options).map((r) => state.render(r)));
+  }
+  const record = /^\d+$/.test(idText) ? state.accountConnector(accountId, Number(idText)) : undefined;
+  if (!record) return message(404, `Account connector '${idText}' not found.`);
+
+  if (action === undefined) {
+    if (req.method === "GET") return json(200, state.render(record));
+    if (req.method === "DELETE") {
+      state.accountConnectors.delete(record.Id);
+      return json(200, { Message: `Connector '${record.Name}' successfully deleted.` });
+    }
+    if (req.method === "PUT") return update(state, req, record);
+    return notFound(req);
+  }
+  if (action === "deauthenticate" && req.method === "PUT") {
+    record.AuthValue = null;
+    return json(200, { Message: `Connector '${record.Name}' successfully de-authenticated.` });
+  }
+  if (action === "properties") {
+    if (propertyIdText === undefined) {
+      if (req.method === "GET") return json(200, record.Properties);
+      if (req.method === "POST") {
+        const body = parseJson(req);
+        // One property per call, a single object (api-notes §5).
+        if (!isObject(body)) return message(400, "The request body must be a single property object {Name, Value}.");
+        const name = typeof body.Name === "string" ? body.Name.trim() : "";
+        if (!name) return message(400, "Name is required.");
+        const value = body.Value === null || body.Value === undefined ? "" : String(body.Value);
+        // Inferred: POST upserts by name and accepts any name, as Cyclr's test with an arbitrary name shows.
+        return json(200, state.upsertProperty(record, { Name: name, Value: value }));
+      }
+      return notFound(req);
+    }
+    const property = record.Properties.find((p) => String(p.Id) === propertyIdText);
+    if (!property) return message(404, `Property '${propertyIdText}' not found.`);
+    if (req.method === "GET") return json(200, property);
+    if (req.method === "DELETE") {
+      record.Properties = record.Properties.filter((p) => p !== property);
+      return json(200, { Message: "Property deleted." });
+    }
+    if (req.method === "PUT") {
+      const body = parseJson(req);
+      if (!isObject(body)) return message(400, "The request is invalid.");
+      if (body.Value !== undefined) property.Value = body.Value === null ? "" : String(body.Value);
+      return json(200, property);
+    }
+  }
+  return notFound(req);
+}
+
+function update(state: SandboxState, req: SandboxRequest, record: AccountConnectorRecord): SandboxResponse {
+  const body = parseJson(req);
+  if (!isObject(body)) return message(400, "The request is invalid.");
+  // A partial update (api-notes §4).
+  if (typeof body.Name === "string") record.Name = body.Name;
+  if (typeof body.Description === "string" || body.Description === null) record.Description = body.Description as string | null;
+  if (typeof body.AuthValue === "string" || body.AuthValue === null) record.AuthValue = (body.AuthValue as string | null) || null;
+  return json(200, state.render(record));
+}
+
+function startConsent(state: SandboxState, req: SandboxRequest): SandboxResponse {
+  const { id, token: signInToken, targetOrigin, callbackMessage } = req.query;
+  if (!id || !signInToken || !targetOrigin) return html(403, forbiddenPage());
+  const signIn = state.useSignInToken(signInToken);
+  const record = signIn && /^\d+$/.test(id) ? state.accountConnector(signIn.accountId, Number(id)) : undefined;
+  if (!signIn || !record) return html(403, forbiddenPage());
+  const consentId = randomBytes(16).toString("hex");
+  state.consents.set(consentId, {
+    accountId: signIn.accountId,
+    accountConnectorId: record.Id,
+    targetOrigin,
+    ...(callbackMessage !== undefined && callbackMessage !== "" && { callbackMessage }),
+  });
+  const connector = state.connectorsById.get(record.ConnectorId);
+  return html(200, consentPage(connector?.Name ?? record.Name, signIn.accountId, consentId));
+}
+
+function finishConsent(state: SandboxState, req: SandboxRequest): SandboxResponse {
+  const form = new URLSearchParams(req.body);
+  const consentId = form.get("consent") ?? "";
+  const consent = state.consents.get(consentId);
+  if (!consent) return html(403, forbiddenPage());
+  state.consents.delete(consentId);
+  const approved = form.get("decision") === "approve";
+  const record = state.accountConnector(consent.accountId, consent.accountConnectorId);
+  if (approved && record) {
+    const expires = new Date(Date.now() + 3600_000).toISOString();
+    record.AuthValue = JSON.stringify({ AccessToken: randomBytes(24).toString("hex"), RefreshToken: randomBytes(24).toString("hex"), Expires: expires });
+  }
+  if (consent.callbackMessage !== undefined) {
+    return html(200, callbackPage(approved ? consent.callbackMessage : `${consent.callbackMessage}:denied`, consent.targetOrigin));
+  }
+  const target = /^[a-z][a-z0-9+.-]*:\/\//i.test(consent.targetOrigin) ? consent.targetOrigin : `https://${consent.targetOrigin}`;
+  if (approved) return redirect(target);
+  const url = new URL(target);
+  url.searchParams.set("error", "access_denied");
+  return redirect(url.href);
+}

@@ -1,0 +1,142 @@
+/** The sandbox's in-memory world: accounts, connectors, account connectors, tokens, consents. */
+import { randomBytes } from "node:crypto";
+import { seedConnectors, type ConnectorFixture } from "./fixtures.js";
+
+export interface PropertyRecord {
+  Name: string;
+  Value: string;
+  Id: number;
+  AccountConnectorId: number;
+}
+
+export interface AccountConnectorRecord {
+  Id: number;
+  AccountId: string;
+  ConnectorId: number;
+  Name: string;
+  Description: string | null;
+  AuthValue: string | null;
+  AuthenticationId: string | null;
+  Properties: PropertyRecord[];
+}
+
+interface AccessToken {
+  expiresAt: number;
+  accountId?: string;
+}
+
+interface SignInToken {
+  accountId: string;
+  username: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+export interface Consent {
+  accountId: string;
+  accountConnectorId: number;
+  targetOrigin: string;
+  callbackMessage?: string;
+}
+
+export const SIGN_IN_TOKEN_MS = 5 * 60_000;
+
+/** Base64 that always contains + and / and ends with =, as real sign-in tokens can. */
+export function base64Token(): string {
+  for (;;) {
+    const token = randomBytes(31).toString("base64");
+    if (token.includes("+") && token.includes("/")) return token;
+  }
+}
+
+export class SandboxState {
+  readonly accounts = new Map<string, { id: string; name: string; users: Set<string> }>();
+  readonly connectors: ConnectorFixture[];
+  readonly connectorsById: Map<number, ConnectorFixture>;
+  readonly accountConnectors = new Map<number, AccountConnectorRecord>();
+  readonly accessTokens = new Map<string, AccessToken>();
+  readonly signInTokens = new Map<string, SignInToken>();
+  readonly consents = new Map<string, Consent>();
+  private nextAccountConnectorId = 1;
+  private nextPropertyId = 1;
+
+  constructor(synthetic: number, accountIds: string[]) {
+    this.connectors = seedConnectors(synthetic);
+    this.connectorsById = new Map(this.connectors.map((c) => [c.Id, c]));
+    for (const id of accountIds) this.accounts.set(id, { id, name: id, users: new Set() });
+  }
+
+  issueAccessToken(lifetimeMs: number, accountId?: string): string {
+    const token = randomBytes(32).toString("base64url");
+    this.accessTokens.set(token, { expiresAt: Date.now() + lifetimeMs, ...(accountId !== undefined && { accountId }) });
+    return token;
+  }
+
+  /** The token's record if it is known and unexpired. */
+  accessToken(token: string): AccessToken | undefined {
+    const record = this.accessTokens.get(token);
+    return record && record.expiresAt > Date.now() ? record : undefined;
+  }
+
+  issueSignInToken(accountId: string, username: string): { token: string; expiresAt: number } {
+    const token = base64Token();
+    const expiresAt = Date.now() + SIGN_IN_TOKEN_MS;
+    this.signInTokens.set(token, { accountId, username, expiresAt, used: false });
+    this.accounts.get(accountId)?.users.add(username);
+    return { token, expiresAt };
+  }
+
+  /** Consumes a sign-in token: valid once, for 5 minutes. */
+  useSignInToken(token: string): SignInToken | undefined {
+    const record = this.signInTokens.get(token);
+    if (!record || record.used || record.expiresAt <= Date.now()) return undefined;
+    record.used = true;
+    return record;
+  }
+
+  createAccountConnector(fields: Omit<AccountConnectorRecord, "Id" | "Properties">, properties: { Name: string; Value: string }[]): AccountConnectorRecord {
+    const record: AccountConnectorRecord = { ...fields, Id: this.nextAccountConnectorId++, Properties: [] };
+    for (const property of properties) this.upsertProperty(record, property);
+    this.accountConnectors.set(record.Id, record);
+    return record;
+  }
+
+  accountConnector(accountId: string, id: number): AccountConnectorRecord | undefined {
+    const record = this.accountConnectors.get(id);
+    return record && record.AccountId === accountId ? record : undefined;
+  }
+
+  upsertProperty(record: AccountConnectorRecord, property: { Name: string; Value: string }): PropertyRecord {
+    const existing = record.Properties.find((p) => p.Name === property.Name);
+    if (existing) {
+      existing.Value = property.Value;
+      return existing;
+    }
+    const created: PropertyRecord = { Name: property.Name, Value: property.Value, Id: this.nextPropertyId++, AccountConnectorId: record.Id };
+    record.Properties.push(created);
+    return created;
+  }
+
+  /** The AccountConnector JSON Cyclr returns (api-notes §4), AuthValue echoed in plain text as Cyclr does. */
+  render(record: AccountConnectorRecord): Record<string, unknown> {
+    const connector = this.connectorsById.get(record.ConnectorId);
+    const chosen = connector?.Authentication?.find((a) => a.Id === record.AuthenticationId);
+    const authType = chosen?.AuthType ?? connector?.AuthType;
+    return {
+      Id: record.Id,
+      Name: record.Name,
+      Description: record.Description,
+      AuthValue: record.AuthValue,
+      // Inferred: a stored AuthValue means authenticated; a None connector needs nothing.
+      Authenticated: Boolean(record.AuthValue) || authType === "None",
+      Connector: connector && {
+        ...connector,
+        // Inferred: the installed connector reflects the authentication method chosen at install.
+        ...(chosen && { AuthType: chosen.AuthType, OAuth2Type: chosen.OAuth2Type, AuthScheme: chosen.AuthScheme }),
+      },
+      IsPartnerIntegrationConnector: false,
+      Properties: record.Properties,
+      CustomFields: [],
+    };
+  }
+}

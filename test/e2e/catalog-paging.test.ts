@@ -1,0 +1,28 @@
+/** A catalog larger than a page, behind a server that caps pageSize below what the client asks. */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxEnv, spawnServer, structured, type ServerUnderTest } from "../helpers.js";
+
+let sandbox: Sandbox;
+let server: ServerUnderTest;
+beforeAll(async () => {
+  sandbox = await startSandbox({ maxPageSize: 20, syntheticConnectors: 53 });
+  server = await spawnServer({ env: sandboxEnv(sandbox) });
+});
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.close();
+});
+
+it("loads every page, stopping at the first short one", async () => {
+  const result = structured(await server.call("list_connectors", { pageSize: 100 }));
+  const seeded = 47;
+  expect(result.total).toBe(seeded + 53);
+  expect(result.connectors).toHaveLength(100);
+  expect(new Set(result.connectors.map((c: { id: number }) => c.id)).size).toBe(100);
+  const pages = sandbox.requests.filter((r) => r.path === "/v1.0/connectors").map((r) => [Number(r.query.page), Number(r.query.pageSize)]);
+  // 100 connectors in pages of 20: five full pages, then an empty one ends it.
+  expect(pages).toEqual([1, 2, 3, 4, 5, 6].map((page) => [page, 100]));
+  const searched = structured(await server.call("list_connectors", { query: "synthetic connector 00053" }));
+  expect(searched.connectors.map((c: { name: string }) => c.name)).toEqual(["Synthetic Connector 00053"]);
+});

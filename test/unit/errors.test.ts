@@ -1,0 +1,31 @@
+/** Each error is worded with what happened and what to do next. */
+import { describe, expect, it } from "vitest";
+import { CyclrAuthError, CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrTimeoutError, type CyclrRequestInfo } from "../../src/cyclr/errors.js";
+import { describeError, ToolInputError } from "../../src/mcp/errors.js";
+
+const get = (target?: CyclrRequestInfo["target"]): CyclrRequestInfo => ({ method: "GET", path: "/v1.0/x", accountId: "acct-1", ...(target && { target }) });
+const post: CyclrRequestInfo = { method: "POST", path: "/v1.0/connectors/5/install", accountId: "acct-1", target: { kind: "connector", id: "5" } };
+
+describe("describeError", () => {
+  it.each([
+    [new CyclrHttpError(404, "nope", get({ kind: "connector", id: "5" })), /Connector 5 was not found in account acct-1\. Cyclr says: "nope"\. Call list_connectors/],
+    [new CyclrHttpError(404, undefined, get({ kind: "account connector", id: "9" })), /Account connector 9 was not found in account acct-1\..*install_connector/],
+    [new CyclrHttpError(404, undefined, { method: "POST", path: "/v1.0/accounts/zz/signintoken", target: { kind: "account", id: "zz" } }), /Account zz was not found\..*CYCLR_ACCOUNT_ID/],
+    [new CyclrHttpError(400, "ID already in use", post), /rejected POST .*\(400\)\. Cyclr says: "ID already in use"\. Correct the arguments/],
+    [new CyclrHttpError(409, "cycle running", get()), /conflict.*\(409\).*Wait a moment and try again/],
+    [new CyclrHttpError(429, undefined, get()), /limiting the request rate \(429\).*Wait a minute/],
+    [new CyclrHttpError(502, undefined, post), /Cyclr failed on POST .*\(502\).*Cyclr's side.*avoid doing it twice/],
+    [new CyclrAuthError("Cyclr refused the request GET /v1.0/x (401)", get(), 401), /CYCLR_CLIENT_ID\/CYCLR_CLIENT_SECRET or CYCLR_ACCESS_TOKEN.*acct-1/],
+    [new CyclrAuthError("Cyclr's token endpoint refused the client credentials (400, invalid_client)", { method: "POST", path: "/oauth/token", target: { kind: "access token" } }, 400), /Check CYCLR_CLIENT_ID and CYCLR_CLIENT_SECRET/],
+    [new CyclrTimeoutError(300, post), /within 300 ms \(CYCLR_TIMEOUT_MS\).*may or may not have been made/],
+    [new CyclrNetworkError("Could not reach Cyclr at https://api.cyclr.com (ECONNREFUSED)", get()), /ECONNREFUSED\)\. Check CYCLR_API_URL/],
+    [new CyclrResponseError("Cyclr answered GET /v1.0/x with a body that is not JSON", get()), /not JSON\. Check that CYCLR_API_URL is the Cyclr API domain/],
+    [new ToolInputError("accountId is missing"), /^accountId is missing$/],
+  ])("%s", (error, expected) => {
+    expect(describeError(error)).toMatch(expected);
+  });
+
+  it("leaves unexpected errors to the caller", () => {
+    expect(describeError(new TypeError("x is undefined"))).toBeUndefined();
+  });
+});

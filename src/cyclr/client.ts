@@ -29,8 +29,8 @@ export interface CallOptions {
 }
 
 export interface CyclrOperations {
-  /** The whole catalog of connectors available to the account (cached for a while). */
-  listCatalog(accountId: string, options?: CallOptions): Promise<Connector[]>;
+  /** The whole catalog of connectors available to the account (cached for a while, shared by callers). */
+  listCatalog(accountId: string): Promise<Connector[]>;
   getConnector(accountId: string, connectorId: number, options?: CallOptions): Promise<Connector>;
   installConnector(accountId: string, connectorId: number, install: InstallConnectorRequest, options?: CallOptions): Promise<AccountConnector>;
   getAccountConnector(accountId: string, accountConnectorId: number, options?: CallOptions): Promise<AccountConnector>;
@@ -70,11 +70,12 @@ export class CyclrClient implements CyclrOperations {
     this.now = options.now ?? Date.now;
   }
 
-  listCatalog(accountId: string, options: CallOptions = {}): Promise<Connector[]> {
+  listCatalog(accountId: string): Promise<Connector[]> {
     const cached = this.catalogs.get(accountId);
     if (cached && this.now() - cached.loadedAt < this.catalogTtlMs) return cached.connectors;
-    // One load per account at a time; a failed load is not cached.
-    const connectors = this.loadCatalog(accountId, options);
+    // One load per account at a time, shared by every caller: so no caller's cancellation aborts it
+    // (the request timeout still bounds it). A failed load is not cached.
+    const connectors = this.loadCatalog(accountId);
     this.catalogs.delete(accountId);
     this.catalogs.set(accountId, { loadedAt: this.now(), connectors });
     if (this.catalogs.size > MAX_CACHED_CATALOGS) this.catalogs.delete(this.catalogs.keys().next().value as string);
@@ -84,7 +85,7 @@ export class CyclrClient implements CyclrOperations {
     return connectors;
   }
 
-  private loadCatalog(accountId: string, options: CallOptions): Promise<Connector[]> {
+  private loadCatalog(accountId: string): Promise<Connector[]> {
     return collectPages(
       (page, pageSize) =>
         this.http.json(ConnectorListSchema, {
@@ -93,7 +94,6 @@ export class CyclrClient implements CyclrOperations {
           query: { page, pageSize },
           accountId,
           target: { kind: "catalog" },
-          ...options,
         }),
       { pageSize: this.catalogPageSize, key: (connector) => connector.Id },
     );

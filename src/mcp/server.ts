@@ -24,7 +24,7 @@ export interface ServerOptions {
 export function createServer({ deps, redactor, logger }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
   const server = new McpServer(
     { name: "cyclr-mcp", title: "Cyclr connector setup", version: VERSION },
-    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+    { instructions: INSTRUCTIONS },
   );
   for (const tool of TOOLS) registerTool(server, tool as unknown as ToolDefinition, deps, redactor, logger);
   for (const resource of RESOURCES) registerResource(server, resource, deps, redactor, logger);

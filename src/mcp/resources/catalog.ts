@@ -8,9 +8,9 @@ export const catalogResource: ResourceDefinition = {
   description: "Every connector the default account can install, as compact JSON (id, name, short description, auth types, version, categories; no icons).",
   mimeType: "application/json",
   uri: "cyclr://connectors",
-  read: (deps) => async (_variables, { signal }) => {
+  read: (deps) => async () => {
     const accountId = resolveAccountId(undefined, deps);
-    const connectors = (await deps.cyclr.listCatalog(accountId, { signal })).map(catalogEntry);
+    const connectors = (await deps.cyclr.listCatalog(accountId)).map(catalogEntry);
     return JSON.stringify({ accountId, count: connectors.length, connectors });
   },
 };

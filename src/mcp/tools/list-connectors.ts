@@ -42,9 +42,9 @@ export const listConnectors = defineTool({
     connectors: z.array(catalogEntrySchema),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  handler: (deps) => async (args, { signal }) => {
+  handler: (deps) => async (args) => {
     const accountId = resolveAccountId(args.accountId, deps);
-    const catalog = await deps.cyclr.listCatalog(accountId, { signal });
+    const catalog = await deps.cyclr.listCatalog(accountId);
     const matches = filterCatalog(catalog, args);
     const start = (args.page - 1) * args.pageSize;
     const connectors = matches.slice(start, start + args.pageSize).map(catalogEntry);

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { handle, type ApiOptions, type SandboxResponse } from "./api.js";
+import { handle, type ApiOptions, type SandboxRequest, type SandboxResponse } from "./api.js";
 import { SandboxState } from "./state.js";
 
 export interface SandboxOptions {
@@ -20,12 +20,8 @@ export interface SandboxOptions {
   syntheticConnectors?: number;
 }
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body: string;
+/** A request as the sandbox received it (path decoded, header names lower-case) and the status it answered. */
+export interface RecordedRequest extends SandboxRequest {
   json?: unknown;
   status: number;
 }

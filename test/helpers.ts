@@ -28,6 +28,8 @@ export async function spawnServer(options: { env?: Record<string, string>; args?
   });
   const client = new Client({ name: "cyclr-mcp-tests", version: "0.0.0" });
   await client.connect(transport);
+  // Listing the tools makes the client check every later result's structuredContent against its outputSchema.
+  await client.listTools();
   return {
     client,
     stderr: () => stderr,

@@ -119,7 +119,7 @@ function placeholder(property: ConnectorProperty): string {
 
 function describeProperty(property: ConnectorProperty): string {
   const parts = [`${property.name}${property.label && property.label !== property.name ? ` (${property.label})` : ""}`];
-  if (property.description) parts.push(`: ${property.description}`);
+  if (property.description) parts.push(`: ${property.description.replace(/\.+$/, "")}`);
   if (property.allowedValues) parts.push(` [allowed: ${property.allowedValues.join(", ")}]`);
   if (property.sensitive || looksSensitive(property.name)) parts.push(" [secret: do not repeat it back]");
   return parts.join("");

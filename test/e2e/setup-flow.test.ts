@@ -179,21 +179,35 @@ describe("an OAuth connector, from install to ready", () => {
 });
 
 describe("a connector with several authentication methods", () => {
-  it("asks which one to use, then installs with the chosen AuthenticationId", async () => {
-    const catalog = structured(await server.call("list_connectors", { pageSize: 100 }));
-    const multi = catalog.connectors.find((c: { authTypes: string[] }) => c.authTypes.length > 1);
-    expect(multi).toBeDefined();
-    const ambiguous = await server.call("install_connector", { connectorId: multi.id, authValue: "k".repeat(12), username: undefined });
-    // With an API key given, the API-key method is the only fit, unless the connector has none.
-    if (ambiguous.isError) expect(text(ambiguous)).toMatch(/authenticationId/);
-    const detail = await server.client.readResource({ uri: `cyclr://connectors/${multi.id}` });
-    const connector = JSON.parse((detail.contents[0] as { text: string }).text);
-    expect(connector.authentication.length).toBeGreaterThan(1);
-    const choice = connector.authentication[connector.authentication.length - 1];
+  async function hubspotMethods(): Promise<{ authenticationId: string; authType: string }[]> {
+    const hubspot = await findConnector("HubSpot");
+    const detail = await server.client.readResource({ uri: `cyclr://connectors/${hubspot.id}` });
+    return JSON.parse((detail.contents[0] as { text: string }).text).authentication;
+  }
+
+  it("picks the method that fits the credentials given, and sends its AuthenticationId", async () => {
+    const hubspot = await findConnector("HubSpot");
+    const methods = await hubspotMethods();
+    expect(methods.map((m) => m.authType).sort()).toEqual(["ApiKey", "OAuth2"]);
+
     sandbox.clearRequests();
-    const installed = await server.call("install_connector", { connectorId: multi.id, authenticationId: choice.authenticationId });
-    expect(installed.isError).toBeFalsy();
-    const install = sandbox.requests.find((r) => r.path.endsWith("/install"));
-    expect((install?.json as { AuthenticationId: string }).AuthenticationId).toBe(choice.authenticationId);
+    const withKey = structured(await server.call("install_connector", { connectorId: hubspot.id, authValue: "pat-na1-0000-1111" }));
+    expect(withKey.setup.authentication).toMatchObject({ method: "apiKey", authenticated: true });
+    const keyInstall = sandbox.requests.find((r) => r.path.endsWith("/install"));
+    expect((keyInstall?.json as { AuthenticationId: string }).AuthenticationId).toBe(methods.find((m) => m.authType === "ApiKey")?.authenticationId);
+
+    sandbox.clearRequests();
+    const withoutKey = structured(await server.call("install_connector", { connectorId: hubspot.id }));
+    expect(withoutKey.setup.authentication.method).toBe("oauthLink");
+    expect(withoutKey.setup.nextStep.tool).toBe("create_oauth_link");
+    const oauthInstall = sandbox.requests.find((r) => r.path.endsWith("/install"));
+    expect((oauthInstall?.json as { AuthenticationId: string }).AuthenticationId).toBe(methods.find((m) => m.authType === "OAuth2")?.authenticationId);
+  });
+
+  it("refuses an authenticationId the connector does not have, listing the right ones", async () => {
+    const hubspot = await findConnector("HubSpot");
+    const result = await server.call("install_connector", { connectorId: hubspot.id, authenticationId: "not-a-method" });
+    expect(result.isError).toBe(true);
+    for (const method of await hubspotMethods()) expect(text(result)).toContain(method.authenticationId);
   });
 });

@@ -148,11 +148,8 @@ export class CyclrHttp {
     const redactor = this.redactor.with(req.secrets ?? []);
     const info = this.transport.info(req);
     if (response.status === 401) {
-      throw new CyclrAuthError(
-        `Cyclr refused the request ${req.method} ${req.path} (401)${upstreamMessage(response.text, redactor) ? `: ${upstreamMessage(response.text, redactor)}` : ""}`,
-        info,
-        401,
-      );
+      const reason = upstreamMessage(response.text, redactor);
+      throw new CyclrAuthError(`Cyclr refused the request ${req.method} ${req.path} (401)${reason ? `: ${reason}` : ""}`, info, 401);
     }
     if (response.status < 200 || response.status > 299) {
       throw new CyclrHttpError(response.status, upstreamMessage(response.text, redactor), info);

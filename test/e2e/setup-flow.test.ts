@@ -211,3 +211,38 @@ describe("a connector with several authentication methods", () => {
     for (const method of await hubspotMethods()) expect(text(result)).toContain(method.authenticationId);
   });
 });
+
+describe("a password-credentials OAuth connector", () => {
+  it("sets its sensitive property without echoing it, then needs the OAuth link", async () => {
+    const sugar = await findConnector("SugarCRM");
+    const installed = structured(await server.call("install_connector", { connectorId: sugar.id }));
+    const missing = installed.setup.missingProperties.map((p: { name: string; sensitive: boolean }) => [p.name, p.sensitive]);
+    expect(missing).toEqual([
+      ["Domain", false],
+      ["Username", false],
+      ["Password", true],
+    ]);
+    sandbox.clearRequests();
+    const result = await server.call("set_connector_properties", {
+      accountConnectorId: installed.accountConnectorId,
+      properties: [
+        { name: "Domain", value: "acme.sugarcrm.eu" },
+        { name: "Username", value: "integration" },
+        { name: "Password", value: "Sug4r-p@ssw0rd!" },
+      ],
+    });
+    const set = structured(result);
+    expect(set.results.map((r: { outcome: string }) => r.outcome)).toEqual(["set", "set", "set"]);
+    expect(set.setup.state).toBe("needs_authentication");
+    expect(set.setup.authentication).toMatchObject({ method: "oauthLink", oauth2Type: "PasswordCredentials" });
+    // Cyclr got the value, one property per call; the assistant and the log did not.
+    const bodies = sandbox.requests.filter((r) => r.method === "POST" && r.path.endsWith("/properties")).map((r) => r.json);
+    expect(bodies).toEqual([
+      { Name: "Domain", Value: "acme.sugarcrm.eu" },
+      { Name: "Username", Value: "integration" },
+      { Name: "Password", Value: "Sug4r-p@ssw0rd!" },
+    ]);
+    expect(JSON.stringify(result)).not.toContain("Sug4r-p@ssw0rd!");
+    expect(server.stderr()).not.toContain("Sug4r-p@ssw0rd!");
+  });
+});

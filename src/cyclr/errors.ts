@@ -5,7 +5,7 @@
 
 /** What a request was about, so an error can name the unknown id and where to look for the right one. */
 export interface CyclrTarget {
-  kind: "connector" | "account connector" | "account" | "property" | "catalog" | "access token";
+  kind: "connector" | "account connector" | "account" | "catalog" | "access token";
   id?: string;
 }
 

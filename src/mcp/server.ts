@@ -12,11 +12,11 @@ import { describeError } from "./errors.js";
 import { INSTRUCTIONS } from "./instructions.js";
 import { RESOURCES } from "./resources/index.js";
 import type { ResourceDefinition } from "./resources/resource.js";
-import type { ToolDefinition, ToolDeps } from "./tool.js";
+import type { ToolDefinition, ServerDeps } from "./tool.js";
 import { TOOLS } from "./tools/index.js";
 
 export interface ServerOptions {
-  deps: ToolDeps;
+  deps: ServerDeps;
   redactor: Redactor;
   logger: Logger;
 }
@@ -31,7 +31,7 @@ export function createServer({ deps, redactor, logger }: ServerOptions): { serve
   return { server, close: () => server.close() };
 }
 
-function registerTool(server: McpServer, tool: ToolDefinition, deps: ToolDeps, redactor: Redactor, logger: Logger): void {
+function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): void {
   const handle = tool.handler(deps);
   server.registerTool(
     tool.name,
@@ -55,10 +55,12 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ToolDeps, r
         };
       } catch (error) {
         const described = describeError(error);
-        logger.warn("tool call failed", {
-          tool: tool.name,
-          error: callRedactor.text(error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
-        });
+        if (described === undefined) {
+          // A bug, not a Cyclr or input problem: keep the stack for whoever reads the log.
+          logger.error("tool call failed unexpectedly", { tool: tool.name, error: callRedactor.text(error instanceof Error ? (error.stack ?? error.message) : String(error)) });
+        } else {
+          logger.warn("tool call failed", { tool: tool.name, error: callRedactor.text(described) });
+        }
         const text = described ?? `The ${tool.name} tool failed unexpectedly. The details are in the server's log; try again, or report it.`;
         return { content: [{ type: "text", text: callRedactor.text(text) }], isError: true };
       }
@@ -66,7 +68,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ToolDeps, r
   );
 }
 
-function registerResource(server: McpServer, resource: ResourceDefinition, deps: ToolDeps, redactor: Redactor, logger: Logger): void {
+function registerResource(server: McpServer, resource: ResourceDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): void {
   const read = resource.read(deps);
   const metadata = { title: resource.title, description: resource.description, mimeType: resource.mimeType };
   const contents = async (uri: URL, variables: Record<string, string>, signal: AbortSignal) => {

@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 
-export interface ToolDeps {
+export interface ServerDeps {
   cyclr: CyclrOperations;
   /** CYCLR_ACCOUNT_ID: used when a call names no account. */
   defaultAccountId?: string;
@@ -42,7 +42,7 @@ export interface ToolDefinition<Input extends z.ZodRawShape = z.ZodRawShape, Out
   annotations: ToolAnnotations;
   /** Argument values that are secrets: kept out of any error text. */
   secrets?: (args: Infer<Input>) => (string | undefined)[];
-  handler: (deps: ToolDeps) => (args: Infer<Input>, context: ToolContext) => Promise<ToolResult<Infer<Output>>>;
+  handler: (deps: ServerDeps) => (args: Infer<Input>, context: ToolContext) => Promise<ToolResult<Infer<Output>>>;
 }
 
 /** Identity, for type inference of a tool's argument and output types. */

@@ -1,4 +1,4 @@
-import type { ToolDeps } from "../tool.js";
+import type { ServerDeps } from "../tool.js";
 
 /** A resource (fixed uri) or a resource template (uriTemplate with {variables}), as plain data plus a reader. */
 export interface ResourceDefinition {
@@ -8,5 +8,5 @@ export interface ResourceDefinition {
   mimeType: "application/json" | "text/markdown";
   uri?: string;
   uriTemplate?: string;
-  read: (deps: ToolDeps) => (variables: Record<string, string>, context: { signal: AbortSignal }) => Promise<string>;
+  read: (deps: ServerDeps) => (variables: Record<string, string>, context: { signal: AbortSignal }) => Promise<string>;
 }

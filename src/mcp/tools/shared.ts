@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { SetupState } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
-import type { ToolDeps } from "../tool.js";
+import type { ServerDeps } from "../tool.js";
 
 export const accountIdArg = z
   .string()
@@ -27,7 +27,7 @@ export const propertiesArg = z
   )
   .max(50);
 
-export function resolveAccountId(accountId: string | undefined, deps: ToolDeps): string {
+export function resolveAccountId(accountId: string | undefined, deps: ServerDeps): string {
   const resolved = accountId ?? deps.defaultAccountId;
   if (!resolved) {
     throw new ToolInputError(

@@ -44,7 +44,7 @@ describe("unknown ids", () => {
   it("an unknown account connector names the id, the account and where to find the right one", async () => {
     const result = await server.call("get_account_connector", { accountConnectorId: 987654 });
     expect(result.isError).toBe(true);
-    expect(text(result)).toMatch(/Account connector 987654 was not found in account acme|Account connector 987654 was not found in account/);
+    expect(text(result)).toMatch(/Account connector 987654 was not found in account /);
     expect(text(result)).toContain(sandbox.accountId);
     expect(text(result)).toMatch(/install_connector/);
   });

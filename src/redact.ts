@@ -10,7 +10,7 @@ export const REDACTED = "[redacted]";
 const SECRET_KEY =
   /^(authvalue|password|passwd|secret|client_?secret|access_?token|refresh_?token|token|api_?key|authorization|bearer)$/i;
 
-export function isSecretKey(key: string): boolean {
+function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
 

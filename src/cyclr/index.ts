@@ -32,4 +32,3 @@ export function createCyclrClient(settings: CyclrClientSettings): { client: Cycl
   return { client, close: () => transport.close() };
 }
 
-export type { CyclrOperations } from "./client.js";

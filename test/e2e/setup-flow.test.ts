@@ -91,6 +91,13 @@ describe("an API-key connector", () => {
     expect(JSON.stringify(verified)).not.toContain(apiKey);
     expect(server.stderr()).toContain("tool call");
     expect(server.stderr()).not.toContain(apiKey);
+    // Nor the partner bearer token or client secret the server used.
+    const bearer = (install?.headers.authorization ?? "").replace(/^Bearer /, "");
+    expect(bearer.length).toBeGreaterThan(10);
+    for (const secret of [bearer, sandbox.clientSecret]) {
+      expect(server.stderr()).not.toContain(secret);
+      expect(JSON.stringify(result)).not.toContain(secret);
+    }
   });
 
   it("refuses an OAuth link for it", async () => {

@@ -26,6 +26,8 @@ export function createServer({ deps, redactor, logger }: ServerOptions): { serve
     { name: "cyclr-mcp", title: "Cyclr connector setup", version: VERSION },
     { instructions: INSTRUCTIONS },
   );
+  // Malformed input from the client (a line that is not JSON-RPC, say) is reported, not fatal.
+  server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
   for (const tool of TOOLS) registerTool(server, tool as unknown as ToolDefinition, deps, redactor, logger);
   for (const resource of RESOURCES) registerResource(server, resource, deps, redactor, logger);
   return { server, close: () => server.close() };

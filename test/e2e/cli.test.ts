@@ -43,8 +43,12 @@ describe("stdout carries only the protocol", () => {
   it("answers initialize with JSON-RPC lines and nothing else", async () => {
     const child = spawn(process.execPath, [CLI, "--sandbox", "--log-level", "debug"], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
+    let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const request = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } } };
+    // A line that is not JSON-RPC is reported on stderr and does not stop the server.
+    child.stdin.write("this is not json\n");
     child.stdin.write(`${JSON.stringify(request)}\n`);
     child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
     child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "list_connectors", arguments: { pageSize: 2 } } })}\n`);
@@ -62,6 +66,8 @@ describe("stdout carries only the protocol", () => {
     const lines = stdout.split("\n").filter(Boolean);
     for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: "2.0" });
     expect(JSON.parse(lines[0] ?? "{}").result.serverInfo.name).toBe("cyclr-mcp");
+    expect(JSON.parse(lines[1] ?? "{}").result.structuredContent.connectors).toHaveLength(2);
+    expect(stderr).toMatch(/protocol error/);
     // Closing stdin ends the server cleanly.
     expect(exited).toBe(0);
   });

@@ -30,7 +30,8 @@ export const setConnectorProperties = defineTool({
     ),
     setup: setupStateSchema,
   },
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  // Destructive: a value already set is overwritten.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   secrets: (args) => args.properties.filter((p) => looksSensitive(p.name)).map((p) => p.value),
   handler: (deps) => async (args, { signal }) => {
     const accountId = resolveAccountId(args.accountId, deps);

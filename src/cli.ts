@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Thin entry: load config, maybe start the sandbox, serve MCP over stdio. */
-import { ConfigError, configSecrets, helpText, loadConfig, type CyclrCredentials } from "./config.js";
+import { ConfigError, credentialSecret, helpText, loadConfig, type CyclrCredentials } from "./config.js";
 import { createCyclrClient } from "./cyclr/index.js";
 import { serveStdio } from "./hosting/stdio.js";
 import { createLogger } from "./log.js";
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   }
   if (!credentials) throw new Error("unreachable: loadConfig guarantees credentials outside sandbox mode");
 
-  const redactor = new Redactor([...configSecrets(config), credentials.kind === "clientCredentials" ? credentials.clientSecret : credentials.accessToken]);
+  const redactor = new Redactor([credentialSecret(credentials)]);
   const logger = createLogger({ level: config.logLevel, redactor });
   process.on("unhandledRejection", (reason) => logger.error("unhandled rejection", { reason: String(reason) }));
 

@@ -192,11 +192,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   return { kind: "run", config };
 }
 
-/** The secrets in a configuration, for the redactor. */
-export function configSecrets(config: Config): string[] {
-  const credentials = config.credentials;
-  if (!credentials) return [];
-  return credentials.kind === "clientCredentials" ? [credentials.clientSecret] : [credentials.accessToken];
+/** The secret in a set of credentials, for the redactor. */
+export function credentialSecret(credentials: CyclrCredentials): string {
+  return credentials.kind === "clientCredentials" ? credentials.clientSecret : credentials.accessToken;
 }
 
 export function helpText(version: string): string {

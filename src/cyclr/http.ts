@@ -7,10 +7,9 @@ import type { z } from "zod";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import type { AccessTokenSource } from "./access-token.js";
-import type {
-  CyclrError} from "./errors.js";
 import {
   CyclrAuthError,
+  type CyclrError,
   CyclrHttpError,
   CyclrNetworkError,
   CyclrResponseError,

@@ -188,7 +188,7 @@ function icon(seed: number): string {
   return `data:image/png;base64,${png.toString("base64")}`;
 }
 
-function build(spec: ConnectorSpec, id: number): ConnectorFixture {
+function build(spec: ConnectorSpec, id: number, iconData: string = icon(id)): ConnectorFixture {
   const parameters = [...(spec.properties ?? []), INTERNAL_PARAMETER].map(
     (p, i): ParameterFixture => ({
       Id: id * 100 + i + 1,
@@ -222,7 +222,7 @@ function build(spec: ConnectorSpec, id: number): ConnectorFixture {
     Description: spec.description,
     Status: spec.status ?? "Approved",
     Version: spec.version ?? "1.0",
-    Icon: icon(id),
+    Icon: iconData,
     AuthDescription: null,
     AuthType: primary.type,
     OAuth2Type: spec.legacy ? "Unknown" : (primary.oauth2 ?? "AuthorisationCode"),
@@ -249,8 +249,8 @@ export function seedConnectors(synthetic = 0): ConnectorFixture[] {
         properties: i % 3 === 0 ? [{ target: "Region", values: ["EU", "US"] }] : [],
       },
       100_000 + i,
+      sharedIcon,
     );
-    connector.Icon = sharedIcon;
     seeded.push(connector);
   }
   return seeded;

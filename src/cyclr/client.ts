@@ -5,6 +5,7 @@
 import type { CyclrHttp } from "./http.js";
 import { collectPages } from "./paging.js";
 import {
+  AccountConnectorListSchema,
   AccountConnectorPropertySchema,
   AccountConnectorSchema,
   ConnectorListSchema,
@@ -34,6 +35,10 @@ export interface CyclrOperations {
   getConnector(accountId: string, connectorId: number, options?: CallOptions): Promise<Connector>;
   installConnector(accountId: string, connectorId: number, install: InstallConnectorRequest, options?: CallOptions): Promise<AccountConnector>;
   getAccountConnector(accountId: string, accountConnectorId: number, options?: CallOptions): Promise<AccountConnector>;
+  /** One page of the connectors installed in the account. */
+  listAccountConnectors(accountId: string, page: { page: number; pageSize: number }, options?: CallOptions): Promise<AccountConnector[]>;
+  /** Stores a credential (an API key, or base64 of "username:password") on an installed connector. */
+  setAccountConnectorAuthValue(accountId: string, accountConnectorId: number, authValue: string, options?: CallOptions): Promise<AccountConnector>;
   setAccountConnectorProperty(
     accountId: string,
     accountConnectorId: number,
@@ -127,6 +132,30 @@ export class CyclrClient implements CyclrOperations {
       path: `/v1.0/account/connectors/${segment(accountConnectorId)}`,
       accountId,
       target: { kind: "account connector", id: String(accountConnectorId) },
+      ...options,
+    });
+  }
+
+  listAccountConnectors(accountId: string, { page, pageSize }: { page: number; pageSize: number }, options: CallOptions = {}): Promise<AccountConnector[]> {
+    return this.http.json(AccountConnectorListSchema, {
+      method: "GET",
+      path: "/v1.0/account/connectors",
+      query: { page, pageSize },
+      accountId,
+      target: { kind: "account", id: accountId },
+      ...options,
+    });
+  }
+
+  setAccountConnectorAuthValue(accountId: string, accountConnectorId: number, authValue: string, options: CallOptions = {}): Promise<AccountConnector> {
+    return this.http.json(AccountConnectorSchema, {
+      method: "PUT",
+      // A partial update: only AuthValue changes (api-notes §4, §6).
+      path: `/v1.0/account/connectors/${segment(accountConnectorId)}`,
+      accountId,
+      json: { AuthValue: authValue },
+      target: { kind: "account connector", id: String(accountConnectorId) },
+      secrets: [authValue],
       ...options,
     });
   }

@@ -111,6 +111,7 @@ export const AccountConnectorSchema = z
     HasAuthValue: typeof AuthValue === "string" ? AuthValue.length > 0 : AuthValue !== null && AuthValue !== undefined,
   }));
 export type AccountConnector = z.infer<typeof AccountConnectorSchema>;
+export const AccountConnectorListSchema = z.array(AccountConnectorSchema);
 
 export const SignInTokenSchema = z.object({
   Token: z.string().min(1),

@@ -2,16 +2,21 @@
  * The server factory: registers every tool and resource from their definitions, with one error
  * mapping and one redactor. Transports live in hosting/.
  */
+import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { z } from "zod";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
+import { BackgroundTasks, createToolContext } from "./context.js";
 import { describeError } from "./errors.js";
 import { INSTRUCTIONS } from "./instructions.js";
+import { PROMPTS } from "./prompts/index.js";
+import type { PromptDefinition } from "./prompts/prompt.js";
 import { RESOURCES } from "./resources/index.js";
 import type { ResourceDefinition } from "./resources/resource.js";
+import type { Completer } from "./completions.js";
 import type { ToolDefinition, ServerDeps } from "./tool.js";
 import { TOOLS } from "./tools/index.js";
 
@@ -28,12 +33,20 @@ export function createServer({ deps, redactor, logger }: ServerOptions): { serve
   );
   // Malformed input from the client (a line that is not JSON-RPC, say) is reported, not fatal.
   server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
-  for (const tool of TOOLS) registerTool(server, tool as unknown as ToolDefinition, deps, redactor, logger);
+  const background = new BackgroundTasks(logger, redactor);
+  for (const tool of TOOLS) registerTool(server, tool as unknown as ToolDefinition, deps, redactor, logger, background);
   for (const resource of RESOURCES) registerResource(server, resource, deps, redactor, logger);
-  return { server, close: () => server.close() };
+  for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
+  return {
+    server,
+    close: async () => {
+      await background.close();
+      await server.close();
+    },
+  };
 }
 
-function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): void {
+function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger, background: BackgroundTasks): void {
   const handle = tool.handler(deps);
   server.registerTool(
     tool.name,
@@ -49,7 +62,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps,
       const callRedactor = tool.secrets ? redactor.with(tool.secrets(typedArgs)) : redactor;
       const started = performance.now();
       try {
-        const result = await handle(typedArgs, { signal: extra.signal });
+        const result = await handle(typedArgs, createToolContext(server, extra, background));
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });
         return {
           content: [{ type: "text", text: callRedactor.text(result.text) }],
@@ -86,9 +99,45 @@ function registerResource(server: McpServer, resource: ResourceDefinition, deps:
   if (resource.uri) {
     server.registerResource(resource.name, resource.uri, metadata, (uri, extra) => contents(uri, {}, extra.signal));
   } else if (resource.uriTemplate) {
-    const template = new ResourceTemplate(resource.uriTemplate, { list: undefined });
+    const complete = Object.fromEntries(
+      Object.entries(resource.complete ?? {}).map(([variable, completer]) => [variable, quietly(completer(deps), logger, redactor)]),
+    );
+    const template = new ResourceTemplate(resource.uriTemplate, { list: undefined, complete });
     server.registerResource(resource.name, template, metadata, (uri, variables, extra) =>
       contents(uri, Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? "") : v])), extra.signal),
     );
   }
+}
+
+function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): void {
+  const get = prompt.get(deps);
+  const argsSchema = Object.fromEntries(
+    Object.entries(prompt.argsSchema).map(([name, schema]) => {
+      const completer = prompt.complete?.[name];
+      if (!completer) return [name, schema];
+      const complete = quietly(completer(deps), logger, redactor);
+      return [name, completable(schema, (value, context) => complete(value ?? "", context))];
+    }),
+  );
+  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema }, async (args: Record<string, string | undefined>, extra) => {
+    try {
+      return await get(args, { signal: extra.signal });
+    } catch (error) {
+      const described = describeError(error);
+      logger.warn("prompt failed", { prompt: prompt.name, error: redactor.text(error instanceof Error ? error.message : String(error)) });
+      throw new McpError(ErrorCode.InvalidParams, redactor.text(described ?? `The ${prompt.name} prompt failed unexpectedly; see the server's log.`));
+    }
+  });
+}
+
+/** Completions are suggestions: a failure (Cyclr down, say) offers none rather than failing the request. */
+function quietly(complete: Completer, logger: Logger, redactor: Redactor): Completer {
+  return async (value, context) => {
+    try {
+      return await complete(value, context);
+    } catch (error) {
+      logger.warn("completion failed", { error: redactor.text(error instanceof Error ? error.message : String(error)) });
+      return [];
+    }
+  };
 }

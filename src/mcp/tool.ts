@@ -16,6 +16,30 @@ export interface ServerDeps {
 export interface ToolContext {
   /** Aborted when the client cancels the request. */
   signal: AbortSignal;
+  /** Asking the person through their client, where the client supports it. */
+  person: PersonChannel;
+  /** Reports progress to a caller that asked for it (passed a progressToken); otherwise does nothing. */
+  progress(progress: number, total: number, message: string): Promise<void>;
+  /** Work that goes on after the result (watching for a sign-in), stopped when the session ends. */
+  background(task: (signal: AbortSignal) => Promise<void>): void;
+}
+
+/** A text field of a form; never a secret (the MCP spec forbids asking for secrets in a form). */
+export interface FormField {
+  name: string;
+  title: string;
+  description?: string;
+  allowedValues?: string[];
+}
+
+export interface PersonChannel {
+  /** Form elicitation, when the client declared it: the values entered, or undefined if the person declined. */
+  fillForm?: (message: string, fields: FormField[]) => Promise<Record<string, string> | undefined>;
+  /**
+   * URL elicitation, when the client declared it: asks the client to open the url. Resolves with whether
+   * the person agreed, and a function that tells the client the interaction has completed.
+   */
+  openUrl?: (message: string, url: string) => Promise<{ accepted: boolean; complete: () => Promise<void> }>;
 }
 
 export interface ToolAnnotations {

@@ -127,8 +127,9 @@ export class SandboxState {
       Name: record.Name,
       Description: record.Description,
       AuthValue: record.AuthValue,
-      // Inferred: a stored AuthValue means authenticated; a None connector needs nothing.
-      Authenticated: Boolean(record.AuthValue) || authType === "None",
+      // Inferred: a stored AuthValue means authenticated; a None connector needs nothing; an AuthFields
+      // connector's credential is its fields, so it is authenticated once every required one is set.
+      Authenticated: Boolean(record.AuthValue) || authType === "None" || (authType === "AuthFields" && requiredPropertiesSet(connector, record)),
       Connector: connector && {
         ...connector,
         // Inferred: the installed connector reflects the authentication method chosen at install.
@@ -139,4 +140,9 @@ export class SandboxState {
       CustomFields: [],
     };
   }
+}
+
+function requiredPropertiesSet(connector: ConnectorFixture | undefined, record: AccountConnectorRecord): boolean {
+  const required = (connector?.Parameters ?? []).filter((p) => p.IsAccountConnectorProperty && !p.IsOptional && p.TargetName);
+  return required.every((p) => record.Properties.some((set) => set.Name === p.TargetName && set.Value !== ""));
 }

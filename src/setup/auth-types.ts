@@ -17,14 +17,15 @@ export const AUTH_TYPES: readonly AuthTypeInfo[] = [
     authType: "ApiKey",
     label: "API key",
     requires: "The person's API key for the third-party application.",
-    completedBy: "install_connector with authValue (the key as plain text); Cyclr stores it and marks the connector authenticated.",
+    completedBy:
+      "authenticate_connector with apiKey (PUT /v1.0/account/connectors/{id} {AuthValue}: the key as plain text), or install_connector with authValue; Cyclr stores it and marks the connector authenticated.",
   },
   {
     authType: "Basic",
     label: "HTTP Basic",
     requires: "The person's username and password for the third-party API.",
     completedBy:
-      'install_connector with username and password; the server sends AuthValue = base64("username:password") with no "Basic " prefix.',
+      'authenticate_connector (or install_connector) with username and password; the server sends AuthValue = base64("username:password") with no "Basic " prefix.',
   },
   {
     authType: "OAuth2",
@@ -43,7 +44,7 @@ export const AUTH_TYPES: readonly AuthTypeInfo[] = [
     authType: "AuthFields",
     label: "Authentication fields",
     requires: "The fields the API injects into its requests; they are set as account connector properties, often sensitive.",
-    completedBy: "set_connector_properties for the fields, then an AuthValue as for an API key (inferred).",
+    completedBy: "set_connector_properties for the fields; once they are set the connector is ready (inferred: the fields are the credential).",
   },
   {
     authType: "None",

@@ -76,26 +76,6 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
-export interface CatalogFilter {
-  query?: string;
-  category?: string;
-  authType?: string;
-}
-
-export function filterCatalog(connectors: readonly Connector[], filter: CatalogFilter): Connector[] {
-  const query = filter.query ? normalizeText(filter.query) : "";
-  const compactQuery = query.replace(/ /g, "");
-  const category = filter.category ? normalizeText(filter.category) : "";
-  const authType = filter.authType?.toLowerCase();
-  return connectors.filter((connector) => {
-    if (category && !connector.Categories.some((c) => normalizeText(c) === category)) return false;
-    if (authType && !authenticationOptions(connector).some((o) => o.authType?.toLowerCase() === authType)) return false;
-    if (!query) return true;
-    const haystack = normalizeText([connector.Name, connector.Description ?? "", ...connector.Categories].join(" "));
-    return haystack.includes(query) || haystack.replace(/ /g, "").includes(compactQuery);
-  });
-}
-
 export function connectorProperties(parameters: readonly Parameter[] | undefined): ConnectorProperty[] {
   const properties: ConnectorProperty[] = [];
   for (const parameter of parameters ?? []) {

@@ -12,6 +12,7 @@ export type SetupStateName = "needs_properties" | "needs_authentication" | "read
 export interface NextStep {
   /** The tool to call next, or null when there is none (ready, or only the Cyclr console can help). */
   tool: string | null;
+  /** Its arguments. A value in angle brackets, like "<the API key>", is a placeholder for what to ask the person. */
   arguments: Record<string, unknown>;
   /** What to do and what to tell the person, in plain words. */
   instruction: string;
@@ -45,8 +46,9 @@ export function computeSetupState(accountConnector: AccountConnector, definition
   );
   const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
   const method = authMethodKind(authType, oauth2Type);
-  // None needs nothing; client credentials are completed by Cyclr itself on first use.
-  const authDone = method === "none" || method === "clientCredentials" || accountConnector.Authenticated;
+  // None needs nothing; client credentials are completed by Cyclr itself on first use; authentication
+  // fields are properties, so they are done once set (inferred: Cyclr may or may not flag them Authenticated).
+  const authDone = method === "none" || method === "clientCredentials" || method === "authFields" || accountConnector.Authenticated;
 
   const authentication: SetupState["authentication"] = { method, authenticated: accountConnector.Authenticated };
   if (authType) authentication.authType = authType;
@@ -62,46 +64,39 @@ export function computeSetupState(accountConnector: AccountConnector, definition
       instruction: `Ask the person for ${missingProperties.map(describeProperty).join("; ")}. Then call set_connector_properties with those values.`,
     };
   } else if (state === "needs_authentication") {
-    nextStep = authenticationStep(method, accountConnector, ids);
+    nextStep = authenticationStep(method, oauth2Type, ids);
   } else {
-    nextStep = {
-      tool: null,
-      arguments: {},
-      instruction:
-        method === "clientCredentials" && !accountConnector.Authenticated
-          ? "Ready: the required properties are set; Cyclr authenticates this client-credentials connector by itself on first use."
-          : "Ready: the required properties are set and the connector is authenticated. Tell the person it is connected.",
-    };
+    nextStep = { tool: null, arguments: {}, instruction: readyInstruction(method, accountConnector.Authenticated) };
   }
   return { state, authentication, missingProperties, nextStep };
 }
 
-function authenticationStep(method: AuthMethodKind, accountConnector: AccountConnector, ids: { accountConnectorId: number; accountId: string }): NextStep {
-  const reinstall = { connectorId: accountConnector.Connector.Id, accountId: ids.accountId };
-  const noUpdateTool =
-    `This server cannot add credentials to an existing account connector yet, so install the connector again with them ` +
-    `(and remove account connector ${accountConnector.Id} in the Cyclr console).`;
+function authenticationStep(method: AuthMethodKind, oauth2Type: string | undefined, ids: { accountConnectorId: number; accountId: string }): NextStep {
   switch (method) {
     case "oauthLink":
       return {
         tool: "create_oauth_link",
-        arguments: { ...ids, targetOrigin: "<the page to send the person back to, e.g. https://app.example.com>" },
+        arguments: ids,
         instruction:
-          "Create the OAuth link and give it to the person to open in their browser; it works once and expires after 5 minutes. " +
-          "When they say they have approved access, call get_account_connector to verify.",
+          "Create the OAuth link and give it to the person to open in their browser" +
+          (oauth2Type === "PasswordCredentials"
+            ? " (Cyclr signs in with the username and password already set, and sends them straight back)"
+            : "; they sign in to the application and approve access") +
+          ". The link works once and expires after 5 minutes, so create it just before they use it.",
       };
     case "apiKey":
-    case "authFields":
       return {
-        tool: "install_connector",
-        arguments: { ...reinstall, authValue: "<the API key>" },
-        instruction: `It needs the person's API key. ${noUpdateTool}`,
+        tool: "authenticate_connector",
+        arguments: { ...ids, apiKey: "<the API key>" },
+        instruction:
+          "Ask the person for their API key for this application (tell them where to find it if you know), then call authenticate_connector with it. Never repeat the key back.",
       };
     case "basic":
       return {
-        tool: "install_connector",
-        arguments: { ...reinstall, username: "<username>", password: "<password>" },
-        instruction: `It needs the person's username and password. ${noUpdateTool}`,
+        tool: "authenticate_connector",
+        arguments: { ...ids, username: "<username>", password: "<password>" },
+        instruction:
+          "Ask the person for the username and password this connector signs in with, then call authenticate_connector with them. Never repeat the password back.",
       };
     default:
       return {
@@ -110,6 +105,17 @@ function authenticationStep(method: AuthMethodKind, accountConnector: AccountCon
         instruction: "This connector's authentication method is not one this server can complete; authenticate it in the Cyclr console.",
       };
   }
+}
+
+function readyInstruction(method: AuthMethodKind, authenticated: boolean): string {
+  if (method === "clientCredentials" && !authenticated) {
+    return "Ready: the required properties are set; Cyclr authenticates this client-credentials connector by itself on first use. Tell the person it is set up.";
+  }
+  if (method === "authFields" && !authenticated) {
+    return "Ready: its authentication fields are set as properties. Tell the person it is set up.";
+  }
+  if (method === "none") return "Ready: the connector needs no authentication and its required properties are set. Tell the person it is set up.";
+  return "Ready: the required properties are set and the connector is authenticated. Tell the person it is connected.";
 }
 
 function placeholder(property: ConnectorProperty): string {

@@ -96,7 +96,10 @@ describe("--sandbox mode", () => {
     const resources = await server.client.listResources();
     expect(resources.resources.map((r) => r.uri).sort()).toEqual(["cyclr://connectors", "cyclr://reference/auth-types"]);
     const templates = await server.client.listResourceTemplates();
-    expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual(["cyclr://connectors/{connectorId}"]);
+    expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual([
+      "cyclr://connectors/{connectorId}",
+      "cyclr://accounts/{accountId}/connectors/{accountConnectorId}",
+    ]);
 
     const catalog = await server.client.readResource({ uri: "cyclr://connectors" });
     const catalogText = (catalog.contents[0] as { text: string }).text;

@@ -5,7 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnServer, type ServerUnderTest } from "../helpers.js";
 
-const TOOL_NAMES = ["list_connectors", "install_connector", "set_connector_properties", "create_oauth_link", "get_account_connector"];
+const TOOL_NAMES = [
+  "list_connectors",
+  "list_account_connectors",
+  "install_connector",
+  "set_connector_properties",
+  "authenticate_connector",
+  "create_oauth_link",
+  "get_account_connector",
+];
 
 let server: ServerUnderTest;
 beforeAll(async () => {
@@ -14,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 describe("tool surface", () => {
-  it("lists the design card's tools", async () => {
+  it("lists the design card's tools and the guided-setup ones, in the order of a setup", async () => {
     const { tools } = await server.client.listTools();
     expect(tools.map((t) => t.name)).toEqual(TOOL_NAMES);
   });

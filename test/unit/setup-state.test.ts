@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { AccountConnectorSchema, ConnectorSchema } from "../../src/cyclr/schemas.js";
-import { filterCatalog } from "../../src/setup/catalog.js";
 import { computeSetupState } from "../../src/setup/setup-state.js";
 
 const salesforce = ConnectorSchema.parse({
@@ -68,23 +67,5 @@ describe("computeSetupState", () => {
     const none = ConnectorSchema.parse({ Id: 1, Name: "Webhook", AuthType: "None", Parameters: [] });
     const ac = AccountConnectorSchema.parse({ Id: 2, Authenticated: false, Connector: { Id: 1, Name: "Webhook", AuthType: "None" } });
     expect(computeSetupState(ac, none, "a").state).toBe("ready");
-  });
-});
-
-describe("filterCatalog", () => {
-  const catalog = ["HubSpot", "Société Générale Pay", "Zoho CRM", "Mail Chimp"].map((Name, i) =>
-    ConnectorSchema.parse({ Id: i + 1, Name, Categories: i === 2 ? ["CRMs"] : ["Other"], AuthType: i === 0 ? "OAuth2" : "ApiKey" }),
-  );
-  const names = (filter: Parameters<typeof filterCatalog>[1]) => filterCatalog(catalog, filter).map((c) => c.Name);
-
-  it("matches case-, accent- and spacing-insensitively", () => {
-    expect(names({ query: "hubspot" })).toEqual(["HubSpot"]);
-    expect(names({ query: "societe generale" })).toEqual(["Société Générale Pay"]);
-    expect(names({ query: "mailchimp" })).toEqual(["Mail Chimp"]);
-  });
-
-  it("filters by category and auth type", () => {
-    expect(names({ category: "crms" })).toEqual(["Zoho CRM"]);
-    expect(names({ authType: "oauth2" })).toEqual(["HubSpot"]);
   });
 });

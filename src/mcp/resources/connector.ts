@@ -1,4 +1,5 @@
 import { authenticationOptions, catalogEntry, connectorProperties } from "../../setup/catalog.js";
+import { completeConnectorId } from "../completions.js";
 import { ToolInputError } from "../errors.js";
 import { resolveAccountId } from "../tools/shared.js";
 import type { ResourceDefinition } from "./resource.js";
@@ -10,6 +11,7 @@ export const connectorResource: ResourceDefinition = {
     "One connector from the catalog: its authentication methods (with the authenticationId to pass to install_connector) and its account connector properties (required, sensitive, allowed values).",
   mimeType: "application/json",
   uriTemplate: "cyclr://connectors/{connectorId}",
+  complete: { connectorId: completeConnectorId },
   read: (deps) => async (variables, { signal }) => {
     const raw = variables.connectorId ?? "";
     if (!/^\d+$/.test(raw)) throw new ToolInputError(`connectorId "${raw}" is not a number: use an id from list_connectors.`);

@@ -4,11 +4,14 @@ import { buildOAuthLink } from "../../setup/auth-values.js";
 import { accountConnectorAuth } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
-import { connectorDefinition } from "./get-account-connector.js";
-import { accountConnectorIdArg, accountIdArg, resolveAccountId } from "./shared.js";
+import { connectorDefinition } from "../account-connectors.js";
+import { waitForAuthentication } from "../authentication-wait.js";
+import { accountConnectorIdArg, accountIdArg, nextStepSchema, resolveAccountId } from "./shared.js";
 
 /** Cyclr's sign-in tokens are single-use and last 5 minutes (api-notes §7). */
 const LINK_MINUTES = 5;
+/** How long, after the client opened the link for the person, the server watches for the sign-in to finish. */
+const WATCH_MS = 15 * 60_000;
 const DEFAULT_USERNAME = "cyclr-mcp";
 
 export const createOAuthLink = defineTool({
@@ -17,7 +20,8 @@ export const createOAuthLink = defineTool({
   description:
     "Create the link a person opens in their browser to authenticate an OAuth connector (step 4 of setup, after required " +
     "properties are set). Give the url to the person; it works once and expires after 5 minutes, so create it just before " +
-    "they use it. When they are done, call get_account_connector to verify. Refuses connectors that do not use OAuth.",
+    "they use it. Where the client supports URL elicitation, the server asks the client to open it for the person and tells the " +
+    "client when the sign-in has completed. Then call get_account_connector with waitForAuthentication to verify. Refuses connectors that do not use OAuth.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     targetOrigin: z
@@ -25,7 +29,11 @@ export const createOAuthLink = defineTool({
       .trim()
       .min(1)
       .max(2000)
-      .describe("Where the browser goes when the person is done: a URL to redirect to, or, with callbackMessage, the origin of the window that opened the link."),
+      .optional()
+      .describe(
+        "Where the browser goes when the person is done: a URL to redirect to, or, with callbackMessage, the origin of the window that opened the link. " +
+          "Leave out to send them to the service domain (fine in a desktop chat; an app embedding the flow passes its own page).",
+      ),
     callbackMessage: z
       .string()
       .max(500)
@@ -47,9 +55,15 @@ export const createOAuthLink = defineTool({
     expiresAtUtc: z.string().describe("When the link stops working (UTC)."),
     singleUse: z.literal(true),
     validForMinutes: z.number(),
+    openedByClient: z
+      .enum(["accepted", "declined"])
+      .optional()
+      .describe("Present when the client was asked to open the link (URL elicitation): whether the person agreed to open it."),
+    nextStep: nextStepSchema,
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  handler: (deps) => async (args, { signal }) => {
+  handler: (deps) => async (args, context) => {
+    const { signal } = context;
     const accountId = resolveAccountId(args.accountId, deps);
     if (!deps.serviceDomain) {
       throw new ToolInputError(
@@ -80,9 +94,30 @@ export const createOAuthLink = defineTool({
       serviceDomain: deps.serviceDomain,
       accountConnectorId: accountConnector.Id,
       signInToken: signIn.Token,
-      targetOrigin: args.targetOrigin,
+      targetOrigin: args.targetOrigin ?? deps.serviceDomain,
       ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
     });
+    let openedByClient: "accepted" | "declined" | undefined;
+    if (context.person.openUrl) {
+      const opened = await context.person.openUrl(`Sign in to ${definition.Name} to connect it to your Cyclr account.`, url);
+      openedByClient = opened.accepted ? "accepted" : "declined";
+      if (opened.accepted) {
+        // Tell the client when the person has finished, so it can close the browser step.
+        context.background(async (watchSignal) => {
+          const { outcome } = await waitForAuthentication(deps.cyclr, accountId, accountConnector.Id, { timeoutMs: WATCH_MS, signal: watchSignal });
+          if (outcome === "authenticated") await opened.complete();
+        });
+      }
+    }
+    const nextStep = {
+      tool: "get_account_connector",
+      arguments: { accountConnectorId: accountConnector.Id, accountId, waitForAuthentication: 120 },
+      instruction:
+        openedByClient === "declined"
+          ? "The person declined to open the link. Ask whether they want to continue; if so, create a new link."
+          : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; ` +
+            "it works once and expires in 5 minutes. Then wait for them to finish with get_account_connector and waitForAuthentication.",
+    };
     return {
       structuredContent: {
         accountId,
@@ -91,11 +126,14 @@ export const createOAuthLink = defineTool({
         expiresAtUtc: signIn.ExpiresAtUtc,
         singleUse: true as const,
         validForMinutes: LINK_MINUTES,
+        ...(openedByClient && { openedByClient }),
+        nextStep,
       },
       text:
         `OAuth link for ${definition.Name} (account connector ${accountConnector.Id}): ${url}\n` +
-        `Give it to the person to open in their browser. It works once and expires at ${signIn.ExpiresAtUtc} (${LINK_MINUTES} minutes). ` +
-        "When they have approved access, call get_account_connector to verify.",
+        `${openedByClient === "accepted" ? "The client opened it for the person." : openedByClient === "declined" ? "The person declined to open it." : "Give it to the person to open in their browser."} ` +
+        `It works once and expires at ${signIn.ExpiresAtUtc} (${LINK_MINUTES} minutes). ` +
+        "Then call get_account_connector with waitForAuthentication to verify.",
     };
   },
 });

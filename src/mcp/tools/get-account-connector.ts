@@ -1,62 +1,77 @@
 import { z } from "zod";
-import type { CyclrOperations } from "../../cyclr/client.js";
-import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
-import { computeSetupState } from "../../setup/setup-state.js";
+import { accountConnectorViewShape, loadAccountConnectorView, type AccountConnectorView } from "../account-connectors.js";
+import { waitForAuthentication, type WaitOutcome } from "../authentication-wait.js";
 import { defineTool } from "../tool.js";
-import { accountConnectorIdArg, accountIdArg, connectorRefSchema, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
-
-/** The connector definition behind an account connector; fetched when Cyclr left its Parameters out. */
-export async function connectorDefinition(
-  cyclr: CyclrOperations,
-  accountId: string,
-  accountConnector: AccountConnector,
-  signal: AbortSignal,
-): Promise<Connector> {
-  if (accountConnector.Connector.Parameters) return accountConnector.Connector;
-  return cyclr.getConnector(accountId, accountConnector.Connector.Id, { signal });
-}
+import { accountConnectorIdArg, accountIdArg, resolveAccountId, setupSummary } from "./shared.js";
 
 export const getAccountConnector = defineTool({
   name: "get_account_connector",
   title: "Get an account connector's setup state",
   description:
     "Check an installed connector (an account connector): whether it is authenticated, its auth type, the required properties " +
-    "still unset (with descriptions and allowed values) and the next step. Call it to verify setup after each step.",
+    "still unset (with descriptions and allowed values) and the next step. Call it to verify setup after each step. " +
+    "After giving the person a sign-in link, pass waitForAuthentication (seconds) to wait until they have finished.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,
+    waitForAuthentication: z
+      .number()
+      .int()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe("Wait up to this many seconds (1-300) for the person to finish authenticating, checking with backoff. Sends progress when asked for; stops when cancelled."),
   },
   outputSchema: {
-    accountId: z.string(),
-    accountConnectorId: z.number(),
-    name: z.string().optional(),
-    connector: connectorRefSchema,
-    authenticated: z.boolean(),
-    propertiesSet: z.array(z.string()).describe("Names of the properties that have a value (values are not shown)."),
-    setup: setupStateSchema,
+    ...accountConnectorViewShape,
+    waited: z
+      .object({
+        seconds: z.number(),
+        outcome: z.enum(["authenticated", "timed_out", "not_waiting"]).describe("not_waiting: authentication was not the missing step."),
+      })
+      .optional()
+      .describe("Present when waitForAuthentication was given."),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  handler: (deps) => async (args, { signal }) => {
+  handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);
-    const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
-    const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
-    const setup = computeSetupState(accountConnector, definition, accountId);
-    const name = accountConnector.Name ?? accountConnector.Connector.Name;
-    return {
-      structuredContent: {
-        accountId,
-        accountConnectorId: accountConnector.Id,
-        name,
-        connector: { id: accountConnector.Connector.Id, name: accountConnector.Connector.Name },
-        authenticated: accountConnector.Authenticated,
-        propertiesSet: accountConnector.Properties.filter((p) => p.HasValue).map((p) => p.Name),
-        setup,
+    if (args.waitForAuthentication === undefined) {
+      const view = await loadAccountConnectorView(deps.cyclr, accountId, args.accountConnectorId, context.signal);
+      return { structuredContent: view, text: describeView(view) };
+    }
+    const totalSeconds = args.waitForAuthentication;
+    const started = performance.now();
+    const { view, outcome } = await waitForAuthentication(deps.cyclr, accountId, args.accountConnectorId, {
+      timeoutMs: totalSeconds * 1000,
+      signal: context.signal,
+      onPoll: (waitedMs, polled) => {
+        const seconds = Math.min(totalSeconds, Math.round(waitedMs / 1000));
+        const message = polled.setup.state === "needs_authentication" ? `Waiting for the person to authenticate: ${seconds} s of ${totalSeconds} s` : "Done waiting";
+        return context.progress(seconds, totalSeconds, message);
       },
-      text:
-        `Account connector ${accountConnector.Id} (${name}) in account ${accountId}: ` +
-        `${accountConnector.Authenticated ? "authenticated" : "not authenticated"}` +
-        `${setup.authentication.authType ? ` (${setup.authentication.authType}${setup.authentication.oauth2Type ? `/${setup.authentication.oauth2Type}` : ""})` : ""}. ` +
-        setupSummary(setup),
-    };
+    });
+    const waited = { seconds: Math.round((performance.now() - started) / 100) / 10, outcome };
+    return { structuredContent: { ...view, waited }, text: `${waitSummary(outcome, waited.seconds)} ${describeView(view)}` };
   },
 });
+
+function waitSummary(outcome: WaitOutcome, seconds: number): string {
+  switch (outcome) {
+    case "authenticated":
+      return `Authenticated (after ${seconds} s).`;
+    case "timed_out":
+      return `Still not authenticated after ${seconds} s: ask the person whether they finished, and create a new link if it expired.`;
+    case "not_waiting":
+      return "Not waiting: authentication is not the step that is missing.";
+  }
+}
+
+function describeView(view: AccountConnectorView): string {
+  const { authType, oauth2Type } = view.setup.authentication;
+  return (
+    `Account connector ${view.accountConnectorId} (${view.name ?? view.connector.name}) in account ${view.accountId}: ` +
+    `${view.authenticated ? "authenticated" : "not authenticated"}` +
+    `${authType ? ` (${authType}${oauth2Type ? `/${oauth2Type}` : ""})` : ""}. ` +
+    setupSummary(view.setup)
+  );
+}

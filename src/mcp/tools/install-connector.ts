@@ -5,6 +5,7 @@ import { basicAuthValue } from "../../setup/auth-values.js";
 import { authenticationOptions, looksSensitive, type AuthenticationOption } from "../../setup/catalog.js";
 import { computeSetupState } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
+import { askForProperties, writeProperties, type PropertyResult } from "../properties.js";
 import { defineTool } from "../tool.js";
 import { accountIdArg, connectorRefSchema, propertiesArg, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
 
@@ -69,8 +70,9 @@ export const installConnector = defineTool({
   title: "Install a connector into the account",
   description:
     "Install a connector from the catalog into the Cyclr account (step 2 of setup), creating an account connector. " +
-    "For an API-key connector pass the person's key as authValue; for HTTP Basic pass username and password; OAuth connectors " +
-    "are authenticated afterwards with create_oauth_link. Required properties may be given now or later with set_connector_properties. " +
+    "Credentials may be given now (authValue for an API key; username and password for HTTP Basic) or afterwards as setup.nextStep says; " +
+    "OAuth connectors are authenticated afterwards with create_oauth_link. Required properties may be given now or later with set_connector_properties; " +
+    "where the client supports forms, the person is asked for missing non-secret ones directly. " +
     "Returns the new accountConnectorId and the setup state with the next step. Each call creates a new account connector.",
   inputSchema: {
     connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
@@ -95,6 +97,13 @@ export const installConnector = defineTool({
     name: z.string().optional(),
     connector: connectorRefSchema,
     authenticated: z.boolean(),
+    form: z
+      .object({
+        outcome: z.enum(["filled", "declined"]),
+        results: z.array(z.object({ name: z.string(), outcome: z.enum(["set", "failed"]), error: z.string().optional() })),
+      })
+      .optional()
+      .describe("Present when the person was asked for the missing settings in a form (clients with elicitation)."),
     setup: setupStateSchema,
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -104,7 +113,8 @@ export const installConnector = defineTool({
     args.username !== undefined && args.password !== undefined ? basicAuthValue(args.username, args.password) : undefined,
     ...(args.properties ?? []).filter((p) => looksSensitive(p.name)).map((p) => p.value),
   ],
-  handler: (deps) => async (args, { signal }) => {
+  handler: (deps) => async (args, context) => {
+    const { signal } = context;
     if ((args.username === undefined) !== (args.password === undefined)) {
       throw new ToolInputError("username and password go together: give both for an HTTP Basic connector.");
     }
@@ -133,8 +143,25 @@ export const installConnector = defineTool({
       accountConnector.Connector.AuthType = chosen.authType;
       accountConnector.Connector.OAuth2Type = chosen.oauth2Type;
     }
-    const setup = computeSetupState(accountConnector, definition, accountId);
+    let setup = computeSetupState(accountConnector, definition, accountId);
+    // Where the client can show a form, ask the person for the missing settings now (never secrets).
+    let form: { outcome: "filled" | "declined"; results: PropertyResult[] } | undefined;
+    if (setup.state === "needs_properties" && context.person.fillForm) {
+      const asked = await askForProperties(context.person, definition.Name, setup.missingProperties);
+      if (asked.outcome === "filled" || asked.outcome === "declined") {
+        const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, asked.values, context.signal);
+        form = { outcome: asked.outcome, results };
+        setup = computeSetupState(accountConnector, definition, accountId);
+      }
+    }
     const name = accountConnector.Name ?? definition.Name;
+    const formText =
+      form?.outcome === "filled"
+        ? ` The person filled in ${form.results.filter((r) => r.outcome === "set").map((r) => r.name).join(", ") || "nothing"}` +
+          `${form.results.some((r) => r.outcome === "failed") ? `; failed: ${form.results.filter((r) => r.outcome === "failed").map((r) => `${r.name} (${r.error})`).join("; ")}` : ""}.`
+        : form?.outcome === "declined"
+          ? " The person declined the settings form."
+          : "";
     return {
       structuredContent: {
         accountId,
@@ -142,11 +169,12 @@ export const installConnector = defineTool({
         name,
         connector: { id: definition.Id, name: definition.Name },
         authenticated: accountConnector.Authenticated,
+        ...(form && { form }),
         setup,
       },
       text:
         `Installed ${definition.Name} as account connector ${accountConnector.Id} in account ${accountId}` +
-        `${accountConnector.Authenticated ? " (authenticated)" : ""}. ${setupSummary(setup)}`,
+        `${accountConnector.Authenticated ? " (authenticated)" : ""}.${formText} ${setupSummary(setup)}`,
     };
   },
 });

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { catalogEntry, filterCatalog } from "../../setup/catalog.js";
+import { catalogEntry } from "../../setup/catalog.js";
+import { searchCatalog } from "../../setup/search.js";
 import { defineTool } from "../tool.js";
-import { accountIdArg, resolveAccountId } from "./shared.js";
+import { accountIdArg, nextStepSchema, resolveAccountId } from "./shared.js";
 
 const catalogEntrySchema = z.object({
   id: z.number(),
@@ -11,6 +12,7 @@ const catalogEntrySchema = z.object({
   version: z.string().optional(),
   categories: z.array(z.string()),
   status: z.string().optional(),
+  match: z.enum(["exact", "prefix", "word", "fuzzy"]).optional().describe("How it matched the query; fuzzy means a likely typo, so confirm with the person."),
 });
 
 export const listConnectors = defineTool({
@@ -19,7 +21,8 @@ export const listConnectors = defineTool({
   description:
     "Search the catalog of connectors the Cyclr account can install (step 1 of setup). " +
     "Returns compact entries: id (pass it to install_connector), name, short description, auth types, version, categories. " +
-    "Filter with query (matches name, description and categories), category and authType. Results are paged: check hasMore.",
+    "query finds what people type: case, accents, spacing and small typos do not matter (\"hubspt\" finds HubSpot), best match first. " +
+    "Filter with category and authType. Results are paged: check hasMore. nextStep says what to call next.",
   inputSchema: {
     query: z.string().trim().max(200).optional().describe('Words to look for, e.g. "pipedrive" or "crm". Case and accents do not matter.'),
     category: z.string().trim().max(200).optional().describe('Only connectors in this category, e.g. "CRMs".'),
@@ -40,24 +43,35 @@ export const listConnectors = defineTool({
     pageSize: z.number(),
     hasMore: z.boolean().describe("True when a later page has more matches."),
     connectors: z.array(catalogEntrySchema),
+    nextStep: nextStepSchema,
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: (deps) => async (args) => {
     const accountId = resolveAccountId(args.accountId, deps);
     const catalog = await deps.cyclr.listCatalog(accountId);
-    const matches = filterCatalog(catalog, args);
+    const matches = searchCatalog(catalog, args);
     const start = (args.page - 1) * args.pageSize;
-    const connectors = matches.slice(start, start + args.pageSize).map(catalogEntry);
+    const connectors = matches.slice(start, start + args.pageSize).map(({ connector, match }) => ({ ...catalogEntry(connector), ...(match && { match }) }));
     const hasMore = start + args.pageSize < matches.length;
     const lines = connectors.map(
-      (c) => `- ${c.name} (id ${c.id}; ${c.authTypes.join("/") || "auth unknown"}${c.categories.length ? `; ${c.categories.join(", ")}` : ""}${c.status ? `; ${c.status}` : ""})`,
+      (c) => `- ${c.name} (id ${c.id}; ${c.match === "fuzzy" ? "close match; ": ""}${c.authTypes.join("/") || "auth unknown"}${c.categories.length ? `; ${c.categories.join(", ")}` : ""}${c.status ? `; ${c.status}` : ""})`,
     );
     const heading =
       matches.length === 0
         ? "No connectors match. Try fewer or other words, or no filters."
         : `${matches.length} connector(s) match; showing ${connectors.length} on page ${args.page}${hasMore ? ` (more on page ${args.page + 1})` : ""}:`;
+    const best = connectors[0];
+    const nextStep = best
+      ? {
+          tool: "install_connector",
+          arguments: { connectorId: best.id, accountId },
+          instruction:
+            `Confirm with the person which connector they mean${connectors.length > 1 ? ` (best match: ${best.name})` : ""}, ` +
+            "then install it with install_connector and its id.",
+        }
+      : { tool: "list_connectors", arguments: { accountId }, instruction: "Nothing matched: ask the person for the application's name again, or search with fewer words." };
     return {
-      structuredContent: { accountId, total: matches.length, page: args.page, pageSize: args.pageSize, hasMore, connectors },
+      structuredContent: { accountId, total: matches.length, page: args.page, pageSize: args.pageSize, hasMore, connectors, nextStep },
       text: [heading, ...lines].join("\n"),
     };
   },

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { connectorProperties, looksSensitive } from "../../setup/catalog.js";
+import { connectorDefinition } from "../account-connectors.js";
+import { ToolInputError } from "../errors.js";
+import { askForProperties, isSecretProperty, writeProperties } from "../properties.js";
+import { looksSensitive } from "../../setup/catalog.js";
 import { computeSetupState } from "../../setup/setup-state.js";
-import { describeError } from "../errors.js";
 import { defineTool } from "../tool.js";
-import { connectorDefinition } from "./get-account-connector.js";
 import { accountConnectorIdArg, accountIdArg, propertiesArg, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
 
 export const setConnectorProperties = defineTool({
@@ -12,10 +13,14 @@ export const setConnectorProperties = defineTool({
   description:
     "Set required (or optional) properties on an installed connector (step 3 of setup; do it before authenticating). " +
     "Names come from missingProperties in get_account_connector or install_connector. Each property is set separately " +
-    "and reported on its own: one failure does not stop the others. Values are never echoed back.",
+    "and reported on its own: one failure does not stop the others. Values are never echoed back. " +
+    "Leave properties out to have the person fill in the missing non-secret ones in a form, where their client supports it.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
-    properties: propertiesArg.min(1).describe('The properties to set, e.g. [{name: "isSandbox", value: "false"}].'),
+    properties: propertiesArg
+      .min(1)
+      .optional()
+      .describe('The properties to set, e.g. [{name: "isSandbox", value: "false"}]. Leave out to ask the person in a form (clients with elicitation).'),
     accountId: accountIdArg,
   },
   outputSchema: {
@@ -28,46 +33,45 @@ export const setConnectorProperties = defineTool({
         error: z.string().optional().describe("Why it failed, and what to do."),
       }),
     ),
+    form: z.enum(["filled", "declined", "unsupported", "nothing_to_ask"]).optional().describe("When properties was left out: what became of the form."),
     setup: setupStateSchema,
   },
   // Destructive: a value already set is overwritten.
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
-  secrets: (args) => args.properties.filter((p) => looksSensitive(p.name)).map((p) => p.value),
-  handler: (deps) => async (args, { signal }) => {
+  secrets: (args) => (args.properties ?? []).filter((p) => looksSensitive(p.name)).map((p) => p.value),
+  handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);
     // Read first: an unknown id fails cleanly before anything is written, and we learn which values are secret.
-    const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
-    const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
-    const sensitive = new Set(
-      connectorProperties(definition.Parameters)
-        .filter((p) => p.sensitive)
-        .map((p) => p.name.toLowerCase()),
-    );
+    const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal: context.signal });
+    const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, context.signal);
 
-    const results: { name: string; outcome: "set" | "failed"; error?: string }[] = [];
-    for (const property of args.properties) {
-      try {
-        const isSecret = sensitive.has(property.name.toLowerCase()) || looksSensitive(property.name);
-        await deps.cyclr.setAccountConnectorProperty(accountId, accountConnector.Id, { ...property, sensitive: isSecret }, { signal });
-        results.push({ name: property.name, outcome: "set" });
-        const existing = accountConnector.Properties.find((p) => p.Name.toLowerCase() === property.name.toLowerCase());
-        if (existing) existing.HasValue = property.value !== "";
-        else accountConnector.Properties.push({ Id: undefined, Name: property.name, HasValue: property.value !== "" });
-      } catch (error) {
-        const reason = describeError(error);
-        if (reason === undefined) throw error;
-        results.push({ name: property.name, outcome: "failed", error: reason });
+    let properties = args.properties;
+    let form: Awaited<ReturnType<typeof askForProperties>>["outcome"] | undefined;
+    if (!properties) {
+      const missing = computeSetupState(accountConnector, definition, accountId).missingProperties;
+      const asked = await askForProperties(context.person, definition.Name, missing);
+      form = asked.outcome;
+      if (asked.outcome === "unsupported") {
+        throw new ToolInputError(
+          `properties is missing, and this client cannot show a form: ask the person for ${missing.map((p) => p.name).join(", ")} and pass them as properties.`,
+        );
       }
+      properties = asked.values;
     }
 
+    const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, properties, context.signal);
     const setup = computeSetupState(accountConnector, definition, accountId);
     const failed = results.filter((r) => r.outcome === "failed");
     const lines = results.map((r) => `- ${r.name}: ${r.outcome}${r.error ? ` (${r.error})` : ""}`);
+    const formLine =
+      form === "declined" ? "The person declined the form; nothing was set." : form === "nothing_to_ask" ? "Nothing to ask in a form." : undefined;
+    const secretsLeft = setup.missingProperties.filter((p) => isSecretProperty(definition, p.name));
     return {
-      structuredContent: { accountId, accountConnectorId: accountConnector.Id, results, setup },
+      structuredContent: { accountId, accountConnectorId: accountConnector.Id, results, ...(form && { form }), setup },
       text: [
-        `Set ${results.length - failed.length} of ${results.length} properties on account connector ${accountConnector.Id}:`,
-        ...lines,
+        ...(formLine ? [formLine] : []),
+        ...(results.length ? [`Set ${results.length - failed.length} of ${results.length} properties on account connector ${accountConnector.Id}:`, ...lines] : []),
+        ...(form && secretsLeft.length ? [`Secret values are never asked for in a form: ${secretsLeft.map((p) => p.name).join(", ")} still need setting.`] : []),
         setupSummary(setup),
       ].join("\n"),
     };

@@ -46,6 +46,16 @@ const connectorPropertySchema = z.object({
   allowedValues: z.array(z.string()).optional(),
 });
 
+export const nextStepSchema = z
+  .object({
+    tool: z.string().nullable().describe("The tool to call next; null when there is nothing more to call."),
+    arguments: z
+      .record(z.string(), z.unknown())
+      .describe('Its arguments. A value in angle brackets, like "<the API key>", is a placeholder for what to ask the person.'),
+    instruction: z.string().describe("What to do and what to tell the person."),
+  })
+  .describe("The next call to make.");
+
 export const setupStateSchema = z
   .object({
     state: z.enum(["needs_properties", "needs_authentication", "ready"]),
@@ -56,11 +66,7 @@ export const setupStateSchema = z
       authenticated: z.boolean(),
     }),
     missingProperties: z.array(connectorPropertySchema),
-    nextStep: z.object({
-      tool: z.string().nullable(),
-      arguments: z.record(z.string(), z.unknown()),
-      instruction: z.string(),
-    }),
+    nextStep: nextStepSchema,
   })
   .describe("Where setup stands and the next call to make.") satisfies z.ZodType<SetupState>;
 

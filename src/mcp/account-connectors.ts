@@ -1,0 +1,66 @@
+/**
+ * An installed connector as the assistant sees it: the account connector, its connector definition
+ * and its setup state. Shared by the tools and the account connector resource.
+ */
+import { z } from "zod";
+import type { CyclrOperations } from "../cyclr/client.js";
+import type { AccountConnector, Connector } from "../cyclr/schemas.js";
+import { computeSetupState, type SetupState } from "../setup/setup-state.js";
+import { connectorRefSchema, setupStateSchema } from "./tools/shared.js";
+
+/** The connector definition behind an account connector; fetched when Cyclr left its Parameters out. */
+export async function connectorDefinition(
+  cyclr: CyclrOperations,
+  accountId: string,
+  accountConnector: AccountConnector,
+  signal?: AbortSignal,
+): Promise<Connector> {
+  if (accountConnector.Connector.Parameters) return accountConnector.Connector;
+  return cyclr.getConnector(accountId, accountConnector.Connector.Id, signal ? { signal } : {});
+}
+
+export const accountConnectorViewShape = {
+  accountId: z.string(),
+  accountConnectorId: z.number(),
+  name: z.string().optional(),
+  connector: connectorRefSchema,
+  authenticated: z.boolean(),
+  propertiesSet: z.array(z.string()).describe("Names of the properties that have a value (values are not shown)."),
+  setup: setupStateSchema,
+};
+
+export interface AccountConnectorView {
+  accountId: string;
+  accountConnectorId: number;
+  name?: string;
+  connector: { id: number; name: string };
+  authenticated: boolean;
+  propertiesSet: string[];
+  setup: SetupState;
+}
+
+export function accountConnectorView(accountId: string, accountConnector: AccountConnector, definition: Connector): AccountConnectorView {
+  const view: AccountConnectorView = {
+    accountId,
+    accountConnectorId: accountConnector.Id,
+    connector: { id: accountConnector.Connector.Id, name: accountConnector.Connector.Name },
+    authenticated: accountConnector.Authenticated,
+    propertiesSet: accountConnector.Properties.filter((p) => p.HasValue).map((p) => p.Name),
+    setup: computeSetupState(accountConnector, definition, accountId),
+  };
+  const name = accountConnector.Name ?? accountConnector.Connector.Name;
+  if (name) view.name = name;
+  return view;
+}
+
+/** Reads an account connector and its definition, and derives its setup state. */
+export async function loadAccountConnectorView(
+  cyclr: CyclrOperations,
+  accountId: string,
+  accountConnectorId: number,
+  signal?: AbortSignal,
+): Promise<AccountConnectorView> {
+  const accountConnector = await cyclr.getAccountConnector(accountId, accountConnectorId, signal ? { signal } : {});
+  const definition = await connectorDefinition(cyclr, accountId, accountConnector, signal);
+  return accountConnectorView(accountId, accountConnector, definition);
+}

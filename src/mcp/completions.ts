@@ -1,0 +1,50 @@
+/**
+ * Completions (completion/complete) for prompt arguments and resource template variables: connector
+ * names and ids from the cached catalog, account connector ids from the account.
+ */
+import { searchCatalog } from "../setup/search.js";
+import type { ServerDeps } from "./tool.js";
+
+export type Completer = (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>;
+
+/** The protocol allows at most 100 values per answer; fewer is kinder to a picker. */
+const MAX_SUGGESTIONS = 20;
+
+function accountFor(deps: ServerDeps, context?: { arguments?: Record<string, string> }): string | undefined {
+  return context?.arguments?.accountId || deps.defaultAccountId;
+}
+
+/** Connector names that match what was typed so far, best first. */
+export const completeConnectorName = (deps: ServerDeps): Completer => async (value, context) => {
+  const accountId = accountFor(deps, context);
+  if (!accountId) return [];
+  const hits = searchCatalog(await deps.cyclr.listCatalog(accountId), { query: value });
+  return hits.slice(0, MAX_SUGGESTIONS).map((hit) => hit.connector.Name);
+};
+
+/** Connector ids: those starting with the digits typed, or those whose names match the text typed. */
+export const completeConnectorId = (deps: ServerDeps): Completer => async (value, context) => {
+  const accountId = accountFor(deps, context);
+  if (!accountId) return [];
+  const catalog = await deps.cyclr.listCatalog(accountId);
+  if (/^\d*$/.test(value)) {
+    return catalog.map((c) => String(c.Id)).filter((id) => id.startsWith(value)).slice(0, MAX_SUGGESTIONS);
+  }
+  return searchCatalog(catalog, { query: value }).slice(0, MAX_SUGGESTIONS).map((hit) => String(hit.connector.Id));
+};
+
+/** The accounts this server may act on that it knows of: the default account. */
+export const completeAccountId = (deps: ServerDeps): Completer => async (value) =>
+  deps.defaultAccountId?.startsWith(value) ? [deps.defaultAccountId] : [];
+
+/** Installed connectors of the account (its first 100), by id prefix or by name. */
+export const completeAccountConnectorId = (deps: ServerDeps): Completer => async (value, context) => {
+  const accountId = accountFor(deps, context);
+  if (!accountId) return [];
+  const installed = await deps.cyclr.listAccountConnectors(accountId, { page: 1, pageSize: 100 });
+  const typed = value.toLowerCase();
+  return installed
+    .filter((ac) => String(ac.Id).startsWith(value) || (ac.Name ?? ac.Connector.Name).toLowerCase().includes(typed))
+    .slice(0, MAX_SUGGESTIONS)
+    .map((ac) => String(ac.Id));
+};

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { authMethodKind } from "../../setup/auth-types.js";
+import { basicAuthValue } from "../../setup/auth-values.js";
+import { accountConnectorAuth, computeSetupState } from "../../setup/setup-state.js";
+import { connectorDefinition } from "../account-connectors.js";
+import { ToolInputError } from "../errors.js";
+import { defineTool } from "../tool.js";
+import { accountConnectorIdArg, accountIdArg, connectorRefSchema, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
+
+export const authenticateConnector = defineTool({
+  name: "authenticate_connector",
+  title: "Authenticate with an API key or username and password",
+  description:
+    "Store the person's API key (ApiKey connectors) or username and password (HTTP Basic connectors) on an installed connector, " +
+    "when setup.nextStep names this tool. Anything typed in the chat passes through the assistant and its logs, so ask only " +
+    "when the person is ready to share it, and never repeat it back. The result says whether the connector is now authenticated; " +
+    "the secret is never returned.",
+  inputSchema: {
+    accountConnectorId: accountConnectorIdArg,
+    apiKey: z.string().min(1).max(10_000).optional().describe("The API key, as plain text (ApiKey connectors). Secret."),
+    username: z.string().min(1).max(500).optional().describe("The username (HTTP Basic connectors); goes with password."),
+    password: z.string().min(1).max(2000).optional().describe("The password (HTTP Basic connectors). Secret."),
+    accountId: accountIdArg,
+  },
+  outputSchema: {
+    accountId: z.string(),
+    accountConnectorId: z.number(),
+    connector: connectorRefSchema,
+    authenticated: z.boolean(),
+    setup: setupStateSchema,
+  },
+  // Idempotent: storing the same credential twice leaves the same state; destructive: it replaces the one stored.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  secrets: (args) => [
+    args.apiKey,
+    args.password,
+    args.username !== undefined && args.password !== undefined ? basicAuthValue(args.username, args.password) : undefined,
+  ],
+  handler: (deps) => async (args, { signal }) => {
+    const basic = args.username !== undefined || args.password !== undefined;
+    if (basic && (args.username === undefined || args.password === undefined)) {
+      throw new ToolInputError("username and password go together: give both for an HTTP Basic connector.");
+    }
+    if (basic === (args.apiKey !== undefined)) {
+      throw new ToolInputError("Give either apiKey (an ApiKey connector) or username and password (an HTTP Basic connector).");
+    }
+    const accountId = resolveAccountId(args.accountId, deps);
+    const current = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
+    const definition = await connectorDefinition(deps.cyclr, accountId, current, signal);
+    const { authType, oauth2Type } = accountConnectorAuth(current, definition);
+    const method = authMethodKind(authType, oauth2Type);
+    const expected = basic ? "basic" : "apiKey";
+    if (method !== expected && method !== "unknown") {
+      const needs = computeSetupState(current, definition, accountId).nextStep;
+      throw new ToolInputError(
+        `${definition.Name} (account connector ${current.Id}) authenticates with ${authType ?? "another method"}` +
+          `${oauth2Type ? `/${oauth2Type}` : ""}, not ${basic ? "a username and password" : "an API key"}. ` +
+          `${needs.tool ? `Next: ${needs.tool}. ` : ""}${needs.instruction}`,
+      );
+    }
+    const authValue = basic ? basicAuthValue(args.username ?? "", args.password ?? "") : (args.apiKey ?? "");
+    const updated = await deps.cyclr.setAccountConnectorAuthValue(accountId, current.Id, authValue, { signal });
+    const setup = computeSetupState(updated, definition, accountId);
+    return {
+      structuredContent: {
+        accountId,
+        accountConnectorId: updated.Id,
+        connector: { id: definition.Id, name: definition.Name },
+        authenticated: updated.Authenticated,
+        setup,
+      },
+      text: `${basic ? "Username and password" : "API key"} stored on ${definition.Name} (account connector ${updated.Id}); ${updated.Authenticated ? "authenticated" : "not authenticated yet"}. ${setupSummary(setup)}`,
+    };
+  },
+});

@@ -2,7 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { Sandbox } from "../src/sandbox/index.js";
 
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -15,7 +15,16 @@ export interface ServerUnderTest {
   close(): Promise<void>;
 }
 
-export async function spawnServer(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<ServerUnderTest> {
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  args?: string[];
+  /** What the client declares it can do (elicitation, say). */
+  capabilities?: ClientCapabilities;
+  /** Registers the client's handlers (elicitation answers, notifications) before it connects. */
+  prepare?: (client: Client) => void;
+}
+
+export async function spawnServer(options: SpawnOptions = {}): Promise<ServerUnderTest> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...(options.args ?? [])],
@@ -26,7 +35,8 @@ export async function spawnServer(options: { env?: Record<string, string>; args?
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString("utf8");
   });
-  const client = new Client({ name: "cyclr-mcp-tests", version: "0.0.0" });
+  const client = new Client({ name: "cyclr-mcp-tests", version: "0.0.0" }, { capabilities: options.capabilities ?? {} });
+  options.prepare?.(client);
   await client.connect(transport);
   // Listing the tools makes the client check every later result's structuredContent against its outputSchema.
   await client.listTools();

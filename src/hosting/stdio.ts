@@ -15,4 +15,6 @@ export async function serveStdio(options: { deps: ServerDeps; redactor: Redactor
   });
   await server.connect(transport);
   await closed;
+  // Stops background work (watching for a sign-in) as well; closing twice is harmless.
+  await close().catch(() => undefined);
 }

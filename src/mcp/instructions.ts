@@ -1,8 +1,7 @@
 /** What an assistant is told when it connects: the order of a connector setup. */
-export const INSTRUCTIONS = `This server sets up Cyclr connectors in a customer's Cyclr account. Follow this order:
-1. Find: list_connectors with a query (e.g. the app's name) to get the connector's id and auth types. cyclr://connectors/{connectorId} shows its authentication methods and properties.
-2. Install: install_connector with the connectorId. For an ApiKey connector ask the person for the key and pass it as authValue; for Basic pass username and password. For a connector with several authentication methods pass authenticationId.
-3. Set properties: if the result lists missingProperties, ask the person for each (use allowedValues when given) and call set_connector_properties.
-4. Authenticate: for OAuth connectors call create_oauth_link and give the person the url; it is single-use and expires in 5 minutes.
-5. Verify: get_account_connector until setup.state is "ready".
-Every result carries setup.nextStep: the next tool and its arguments. Never repeat a secret (API key, password) back to the person. cyclr://reference/auth-types explains each auth type.`;
+export const INSTRUCTIONS = `This server sets up Cyclr connectors in a customer's Cyclr account and knows, at every step, what comes next.
+1. Find: list_connectors with what the person typed (typos are fine); confirm the best match with them. list_account_connectors shows what is already installed: resume a half-done setup rather than installing twice.
+2. Install: install_connector with the connectorId (and authenticationId when the connector offers several methods).
+3. Then follow setup.nextStep in each result: it names the next tool and its arguments; values in angle brackets are what to ask the person for. Properties come before authentication; API keys and passwords go to authenticate_connector; OAuth connectors get a single-use link from create_oauth_link, after which get_account_connector with waitForAuthentication waits for the person.
+4. Done when setup.state is "ready" (nextStep.tool is null): tell the person it is connected.
+The setup_connector prompt gives the whole walkthrough for one connector. Never repeat a secret (API key, password) back to the person. cyclr://reference/auth-types explains each auth type.`;

@@ -69,6 +69,11 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps,
           structuredContent: callRedactor.value(result.structuredContent) as Record<string, unknown>,
         };
       } catch (error) {
+        if (extra.signal.aborted) {
+          // The client cancelled: it expects no answer, and nothing went wrong.
+          logger.debug("tool call cancelled", { tool: tool.name });
+          return { content: [{ type: "text", text: `The ${tool.name} call was cancelled.` }], isError: true };
+        }
         const described = describeError(error);
         if (described === undefined) {
           // A bug, not a Cyclr or input problem: keep the stack for whoever reads the log.

@@ -89,7 +89,7 @@ describe("--sandbox mode", () => {
 
   it("gives the assistant the setup order in its instructions", () => {
     const instructions = server.client.getInstructions() ?? "";
-    expect(instructions).toMatch(/Find.*Install.*Set properties.*Authenticate.*Verify/s);
+    expect(instructions).toMatch(/Find.*list_connectors.*Install.*setup\.nextStep.*"ready"/s);
   });
 
   it("serves the catalog, one connector and the auth-type table as resources", async () => {

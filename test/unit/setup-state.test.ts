@@ -69,3 +69,87 @@ describe("computeSetupState", () => {
     expect(computeSetupState(ac, none, "a").state).toBe("ready");
   });
 });
+
+describe("computeSetupState, for each way of authenticating", () => {
+  const definition = (auth: Record<string, unknown>, parameters: unknown[] = []) =>
+    ConnectorSchema.parse({ Id: 5, Name: "App", ...auth, Parameters: parameters });
+  const installed = (auth: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
+    AccountConnectorSchema.parse({ Id: 40, Authenticated: false, Connector: { Id: 5, Name: "App", ...auth }, Properties: [], ...overrides });
+  const password = { IsAccountConnectorProperty: true, TargetName: "Password", IsOptional: false, IsSensitive: true };
+  const domain = { IsAccountConnectorProperty: true, TargetName: "Domain", IsOptional: false, Description: "Your domain." };
+
+  it("API key: asks the person for the key through authenticate_connector", () => {
+    const auth = { AuthType: "ApiKey" };
+    const setup = computeSetupState(installed(auth), definition(auth), "acct");
+    expect(setup).toMatchObject({ state: "needs_authentication", authentication: { method: "apiKey" } });
+    expect(setup.nextStep).toMatchObject({ tool: "authenticate_connector", arguments: { accountConnectorId: 40, accountId: "acct", apiKey: "<the API key>" } });
+  });
+
+  it("HTTP Basic: asks for username and password", () => {
+    const auth = { AuthType: "Basic" };
+    const setup = computeSetupState(installed(auth), definition(auth), "acct");
+    expect(setup.nextStep).toMatchObject({ tool: "authenticate_connector", arguments: { username: "<username>", password: "<password>" } });
+  });
+
+  it("OAuth2 password credentials: properties first (the password flagged secret), then the OAuth link", () => {
+    const auth = { AuthType: "OAuth2", OAuth2Type: "PasswordCredentials" };
+    const first = computeSetupState(installed(auth), definition(auth, [domain, password]), "acct");
+    expect(first.state).toBe("needs_properties");
+    expect(first.missingProperties.map((p) => [p.name, p.sensitive])).toEqual([["Domain", false], ["Password", true]]);
+    expect(first.nextStep.instruction).toMatch(/Password \[secret: do not repeat it back\]/);
+    const then = computeSetupState(
+      installed(auth, { Properties: [{ Name: "Domain", Value: "x" }, { Name: "Password", Value: "y" }] }),
+      definition(auth, [domain, password]),
+      "acct",
+    );
+    expect(then).toMatchObject({ state: "needs_authentication", authentication: { method: "oauthLink", oauth2Type: "PasswordCredentials" } });
+    expect(then.nextStep.tool).toBe("create_oauth_link");
+    expect(then.nextStep.instruction).toContain("straight back");
+  });
+
+  it("OAuth1 uses the same link", () => {
+    const auth = { AuthType: "OAuth1" };
+    expect(computeSetupState(installed(auth), definition(auth), "acct").nextStep.tool).toBe("create_oauth_link");
+  });
+
+  it("authentication fields and client credentials are ready once their properties are set", () => {
+    for (const auth of [{ AuthType: "AuthFields" }, { AuthType: "OAuth2", OAuth2Type: "ClientCredentials" }]) {
+      const before = computeSetupState(installed(auth), definition(auth, [password]), "acct");
+      expect(before.state).toBe("needs_properties");
+      const after = computeSetupState(installed(auth, { Properties: [{ Name: "Password", Value: "y" }] }), definition(auth, [password]), "acct");
+      expect(after).toMatchObject({ state: "ready", nextStep: { tool: null } });
+    }
+  });
+
+  it("an unknown method points to the Cyclr console", () => {
+    const auth = { AuthType: "Kerberos" };
+    const setup = computeSetupState(installed(auth), definition(auth), "acct");
+    expect(setup).toMatchObject({ state: "needs_authentication", nextStep: { tool: null, instruction: expect.stringContaining("Cyclr console") } });
+  });
+});
+
+describe("nextStep", () => {
+  it("only ever names a tool the server has", async () => {
+    const { TOOLS } = await import("../../src/mcp/tools/index.js");
+    const names = new Set<string>(TOOLS.map((t) => t.name));
+    const named = new Set<string>();
+    for (const auth of [
+      { AuthType: "ApiKey" },
+      { AuthType: "Basic" },
+      { AuthType: "OAuth1" },
+      { AuthType: "OAuth2", OAuth2Type: "AuthorisationCode" },
+      { AuthType: "OAuth2", OAuth2Type: "PasswordCredentials" },
+      { AuthType: "OAuth2", OAuth2Type: "ClientCredentials" },
+      { AuthType: "AuthFields" },
+      { AuthType: "None" },
+    ]) {
+      for (const properties of [[], [{ Name: "isSandbox", Value: "true" }]]) {
+        const ac = AccountConnectorSchema.parse({ Id: 1, Authenticated: false, Connector: { Id: 7, Name: "S", ...auth }, Properties: properties });
+        const tool = computeSetupState(ac, { ...salesforce, ...auth }, "a").nextStep.tool;
+        if (tool) named.add(tool);
+      }
+    }
+    expect([...named].sort()).toEqual(["authenticate_connector", "create_oauth_link", "set_connector_properties"]);
+    for (const tool of named) expect(names).toContain(tool);
+  });
+});

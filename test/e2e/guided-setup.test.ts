@@ -1,0 +1,172 @@
+/**
+ * The guided setup, as an assistant that follows the server: from a misspelled name to a ready
+ * connector, choosing every call only from the previous result's nextStep. The test plays the
+ * person: it answers the placeholders and approves the sign-in page when given a link.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { approveOAuthLink } from "../../src/sandbox/consent-driver.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxEnv, spawnServer, structured, type ServerUnderTest } from "../helpers.js";
+
+let sandbox: Sandbox;
+let server: ServerUnderTest;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  server = await spawnServer({ env: sandboxEnv(sandbox) });
+});
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.close();
+});
+
+/** What the person says when asked: by argument name, and by property name. */
+interface Person {
+  apiKey?: string;
+  username?: string;
+  password?: string;
+  properties?: Record<string, string>;
+}
+
+const isPlaceholder = (value: unknown): value is string => typeof value === "string" && /^<.*>$/.test(value);
+
+/** Fills the placeholders of nextStep.arguments with the person's answers; fails on a question the person cannot answer. */
+function answer(args: Record<string, unknown>, person: Person): Record<string, unknown> {
+  const filled: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(args)) {
+    if (key === "properties" && Array.isArray(value)) {
+      filled.properties = value.map((p: { name: string; value: unknown }) => {
+        const given = person.properties?.[p.name];
+        if (isPlaceholder(p.value) && given === undefined) throw new Error(`the person was asked for property ${p.name}, which the test did not expect`);
+        return { name: p.name, value: isPlaceholder(p.value) ? given : p.value };
+      });
+    } else if (isPlaceholder(value)) {
+      const given = person[key as keyof Omit<Person, "properties">];
+      if (given === undefined) throw new Error(`the person was asked for ${key} (${value}), which the test did not expect`);
+      filled[key] = given;
+    } else {
+      filled[key] = value;
+    }
+  }
+  return filled;
+}
+
+/** Runs the setup the way the server steers it; returns the calls made and the last result. */
+async function followTheServer(typed: string, person: Person) {
+  const found = structured(await server.call("list_connectors", { query: typed }));
+  let next = found.nextStep;
+  const calls: string[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are read freely
+  let last: any = found;
+  for (let i = 0; i < 10 && next.tool; i++) {
+    calls.push(next.tool);
+    last = structured(await server.call(next.tool, answer(next.arguments, person)));
+    // The person opens the link they were given and approves access.
+    if (next.tool === "create_oauth_link") await approveOAuthLink(last.url, "approve");
+    next = last.setup?.nextStep ?? last.nextStep;
+  }
+  return { connector: found.connectors[0], calls, last };
+}
+
+describe("from a misspelled name to a ready connector, following nextStep", () => {
+  const cases: { authType: string; typed: string; name: string; person: Person; calls: string[]; stored?: (record: StoredRecord) => void }[] = [
+    {
+      authType: "ApiKey",
+      typed: "pipedrvie",
+      name: "Pipedrive",
+      person: { apiKey: "pd-key-0001", properties: { CompanyDomain: "acme" } },
+      calls: ["install_connector", "set_connector_properties", "authenticate_connector"],
+      stored: (r) => expect(r.AuthValue).toBe("pd-key-0001"),
+    },
+    {
+      authType: "Basic",
+      typed: "zendsk",
+      name: "Zendesk",
+      person: { username: "ana@acme.test", password: "zd-pass-0001", properties: { Subdomain: "acme" } },
+      calls: ["install_connector", "set_connector_properties", "authenticate_connector"],
+      stored: (r) => expect(r.AuthValue).toBe(Buffer.from("ana@acme.test:zd-pass-0001").toString("base64")),
+    },
+    {
+      authType: "OAuth2 AuthorisationCode",
+      typed: "sales force",
+      name: "Salesforce",
+      person: { properties: { isSandbox: "false" } },
+      calls: ["install_connector", "set_connector_properties", "create_oauth_link", "get_account_connector"],
+    },
+    {
+      authType: "OAuth2 PasswordCredentials",
+      typed: "sugr crm",
+      name: "SugarCRM",
+      person: { properties: { Domain: "acme.sugarcrm.eu", Username: "ana", Password: "sugar-pass-0001" } },
+      calls: ["install_connector", "set_connector_properties", "create_oauth_link", "get_account_connector"],
+    },
+    {
+      authType: "OAuth1",
+      typed: "trelo",
+      name: "Trello",
+      person: {},
+      calls: ["install_connector", "create_oauth_link", "get_account_connector"],
+    },
+    {
+      authType: "AuthFields",
+      typed: "societe generle",
+      name: "Société Générale Pay",
+      person: { properties: { MerchantId: "M-42", ApiSecret: "sg-secret-0001" } },
+      calls: ["install_connector", "set_connector_properties"],
+    },
+    {
+      authType: "None",
+      typed: "generic webhok",
+      name: "Generic Webhook",
+      person: {},
+      calls: ["install_connector"],
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.authType}: "${c.typed}" becomes a ready ${c.name}`, async () => {
+      const { connector, calls, last } = await followTheServer(c.typed, c.person);
+      expect(connector.name).toBe(c.name);
+      expect(calls).toEqual(c.calls);
+      expect(last.setup?.state ?? "ready").toBe("ready");
+      expect(last.setup.nextStep.tool).toBeNull();
+
+      // Cyclr agrees: the account connector is set up as the person asked.
+      const accountConnectorId: number = last.accountConnectorId;
+      const check = structured(await server.call("get_account_connector", { accountConnectorId }));
+      expect(check.setup.state).toBe("ready");
+      const record = sandbox.accountConnector(sandbox.accountId, accountConnectorId) as StoredRecord;
+      for (const [name, value] of Object.entries(c.person.properties ?? {})) {
+        expect(record.Properties.find((p) => p.Name === name)?.Value).toBe(value);
+      }
+      c.stored?.(record);
+      if (c.authType.startsWith("OAuth")) expect(record.Authenticated).toBe(true);
+    });
+  }
+
+  it("lists what was installed, each with its setup state", async () => {
+    const listed = structured(await server.call("list_account_connectors", { pageSize: 100 }));
+    const names = listed.accountConnectors.map((ac: { connector: { name: string } }) => ac.connector.name);
+    expect(names).toEqual(expect.arrayContaining(cases.map((c) => c.name)));
+    expect(listed.accountConnectors.every((ac: { setup: { state: string } }) => ac.setup.state === "ready")).toBe(true);
+    const fresh = structured(await server.call("install_connector", { connectorId: 1003 })); // Salesforce again, untouched
+    const again = structured(await server.call("list_account_connectors", { pageSize: 100 }));
+    const entry = again.accountConnectors.find((ac: { accountConnectorId: number }) => ac.accountConnectorId === fresh.accountConnectorId);
+    expect(entry.setup).toMatchObject({ state: "needs_properties", nextStep: { tool: "set_connector_properties" } });
+    expect(entry).not.toHaveProperty("propertiesSet");
+  });
+
+  it("refuses a credential that does not suit the connector, and says what it needs", async () => {
+    const installed = structured(await server.call("install_connector", { connectorId: 1007 })); // Xero: OAuth2
+    const refused = await server.call("authenticate_connector", { accountConnectorId: installed.accountConnectorId, apiKey: "not-for-xero" });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused)).toContain("create_oauth_link");
+    expect(JSON.stringify(refused)).not.toContain("not-for-xero");
+  });
+});
+
+interface StoredRecord {
+  AuthValue: string | null;
+  Authenticated: boolean;
+  Properties: { Name: string; Value: string }[];
+}

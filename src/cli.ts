@@ -3,7 +3,10 @@
 import { ConfigError, credentialSecret, helpText, loadConfig, type CyclrCredentials } from "./config.js";
 import { createCyclrClient } from "./cyclr/index.js";
 import { serveStdio } from "./hosting/stdio.js";
+import type { CredentialPages } from "./hosting/credential-pages.js";
 import { createLogger } from "./log.js";
+import { BrowserSteps } from "./mcp/authentication-wait.js";
+import type { CredentialLinks } from "./mcp/tool.js";
 import { Redactor } from "./redact.js";
 import { VERSION } from "./version.js";
 
@@ -50,8 +53,13 @@ async function main(): Promise<number> {
   process.on("unhandledRejection", (reason) => logger.error("unhandled rejection", { reason: String(reason) }));
 
   const cyclr = createCyclrClient({ apiUrl, credentials, timeoutMs: config.timeoutMs, redactor, logger });
+  // The credential pages (and their loopback listener) load on the first credential link, not at start-up.
+  let credentialPages: Promise<CredentialPages> | undefined;
+  const pages = () =>
+    (credentialPages ??= import("./hosting/credential-pages.js").then((m) => new m.CredentialPages({ cyclr: cyclr.client, redactor, logger })));
+  const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };
   const shutdown = async () => {
-    await Promise.allSettled([cyclr.close(), stopSandbox?.()]);
+    await Promise.allSettled([cyclr.close(), stopSandbox?.(), credentialPages?.then((p) => p.close())]);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => void shutdown().finally(() => process.exit(0)));
@@ -64,6 +72,8 @@ async function main(): Promise<number> {
   await serveStdio({
     deps: {
       cyclr: cyclr.client,
+      credentialLinks,
+      browserSteps: new BrowserSteps(),
       ...(accountId !== undefined && { defaultAccountId: accountId }),
       ...(serviceDomain !== undefined && { serviceDomain }),
     },

@@ -18,10 +18,22 @@ function isSecretKey(key: string): boolean {
 const MIN_SECRET_LENGTH = 4;
 
 export class Redactor {
-  private readonly secrets: string[];
+  private secrets: string[] = [];
 
-  constructor(secrets: Iterable<string | undefined> = []) {
-    const all = new Set<string>();
+  constructor(
+    secrets: Iterable<string | undefined> = [],
+    /** A redactor made by with() also applies its parent's secrets, including ones registered later. */
+    private readonly parent?: Redactor,
+  ) {
+    this.register(...secrets);
+  }
+
+  /**
+   * Adds secrets that the server learns while running (an API key submitted on a credential page, a
+   * link's token): from then on every log line, error and result through this redactor hides them.
+   */
+  register(...secrets: (string | undefined)[]): void {
+    const all = new Set(this.secrets);
     for (const secret of secrets) {
       if (!secret || secret.length < MIN_SECRET_LENGTH) continue;
       all.add(secret);
@@ -34,33 +46,39 @@ export class Redactor {
 
   /** A redactor that also knows these secrets (for one call's arguments, say). */
   with(secrets: Iterable<string | undefined>): Redactor {
-    return new Redactor([...this.secrets, ...secrets]);
+    return new Redactor(secrets, this);
   }
 
-  text(input: string): string {
+  /**
+   * The input with every known secret replaced. `reveal` lists strings meant for the person despite
+   * holding a secret (a link carrying its one-time token): they pass whole, everything around them is redacted.
+   */
+  text(input: string, options: { reveal?: readonly string[] } = {}): string {
+    const reveal = options.reveal?.find((allowed) => allowed && input.includes(allowed));
+    if (reveal) return input.split(reveal).map((part) => this.text(part, options)).join(reveal);
     let out = input;
     for (const secret of this.secrets) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
-    return out;
+    return this.parent ? this.parent.text(out) : out;
   }
 
   /**
    * A deep copy with known secret values replaced; with `byKey`, secret-named fields too (for logs,
    * where a field called "password" is never wanted, unlike a tool result's argument templates).
    */
-  value<T>(input: T, options: { byKey?: boolean } = {}): T {
-    return this.walk(input, options.byKey ?? false) as T;
+  value<T>(input: T, options: { byKey?: boolean; reveal?: readonly string[] } = {}): T {
+    return this.walk(input, options.byKey ?? false, options.reveal ?? []) as T;
   }
 
-  private walk(input: unknown, byKey: boolean): unknown {
-    if (typeof input === "string") return this.text(input);
-    if (Array.isArray(input)) return input.map((item) => this.walk(item, byKey));
+  private walk(input: unknown, byKey: boolean, reveal: readonly string[]): unknown {
+    if (typeof input === "string") return this.text(input, { reveal });
+    if (Array.isArray(input)) return input.map((item) => this.walk(item, byKey, reveal));
     if (input && typeof input === "object") {
       const out: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(input)) {
         const hide = byKey && isSecretKey(key) && value !== null && value !== undefined && value !== "";
-        out[key] = hide ? REDACTED : this.walk(value, byKey);
+        out[key] = hide ? REDACTED : this.walk(value, byKey, reveal);
       }
       return out;
     }

@@ -42,7 +42,7 @@ export class BackgroundTasks {
   }
 }
 
-export function createToolContext(server: McpServer, extra: RequestExtra, background: BackgroundTasks): ToolContext {
+export function createToolContext(server: McpServer, extra: RequestExtra, background: BackgroundTasks, redactor: Redactor): ToolContext {
   const progressToken = extra._meta?.progressToken;
   return {
     signal: extra.signal,
@@ -52,6 +52,7 @@ export function createToolContext(server: McpServer, extra: RequestExtra, backgr
       await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress, total, message } });
     },
     background: (task) => background.start(task),
+    keepSecret: (...secrets) => redactor.register(...secrets),
   };
 }
 

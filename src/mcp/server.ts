@@ -62,11 +62,12 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps,
       const callRedactor = tool.secrets ? redactor.with(tool.secrets(typedArgs)) : redactor;
       const started = performance.now();
       try {
-        const result = await handle(typedArgs, createToolContext(server, extra, background));
+        const result = await handle(typedArgs, createToolContext(server, extra, background, redactor));
+        const reveal = result.reveal ?? [];
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });
         return {
-          content: [{ type: "text", text: callRedactor.text(result.text) }],
-          structuredContent: callRedactor.value(result.structuredContent) as Record<string, unknown>,
+          content: [{ type: "text", text: callRedactor.text(result.text, { reveal }) }],
+          structuredContent: callRedactor.value(result.structuredContent, { reveal }) as Record<string, unknown>,
         };
       } catch (error) {
         if (extra.signal.aborted) {

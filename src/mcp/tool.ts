@@ -4,6 +4,8 @@
  */
 import type { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
+import type { CredentialRequest } from "../setup/credential-request.js";
+import type { BrowserSteps } from "./authentication-wait.js";
 
 export interface ServerDeps {
   cyclr: CyclrOperations;
@@ -11,6 +13,22 @@ export interface ServerDeps {
   defaultAccountId?: string;
   /** CYCLR_SERVICE_DOMAIN as an origin: needed for OAuth links. */
   serviceDomain?: string;
+  /** Serves the pages where a person types a secret for Cyclr, so it never passes through the chat. */
+  credentialLinks?: CredentialLinks;
+  /** The links given out, so a wait knows what the person is doing. Shared by every session of a process. */
+  browserSteps: BrowserSteps;
+}
+
+export interface CredentialLinks {
+  /** A one-time link to a page asking for exactly what `request` lists, bound to this account connector. */
+  create(binding: { accountId: string; accountConnectorId: number; connectorName: string; request: CredentialRequest }): Promise<CredentialLink>;
+}
+
+export interface CredentialLink {
+  url: string;
+  expiresAt: Date;
+  /** Resolves true once the person has submitted and Cyclr accepted it; false when the link expires unused. */
+  used: Promise<boolean>;
 }
 
 export interface ToolContext {
@@ -22,6 +40,8 @@ export interface ToolContext {
   progress(progress: number, total: number, message: string): Promise<void>;
   /** Work that goes on after the result (watching for a sign-in), stopped when the session ends. */
   background(task: (signal: AbortSignal) => Promise<void>): void;
+  /** Registers secrets learnt during the call (a sign-in token) with the server's one redactor. */
+  keepSecret(...secrets: string[]): void;
 }
 
 /** A text field of a form; never a secret (the MCP spec forbids asking for secrets in a form). */
@@ -53,6 +73,11 @@ export interface ToolResult<Output> {
   structuredContent: Output;
   /** A short readable summary for clients that show text only. */
   text: string;
+  /**
+   * Strings meant for the person although they hold a secret: a link carrying its one-time token.
+   * They pass the redactor whole; nothing else in the result does.
+   */
+  reveal?: string[];
 }
 
 type Infer<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>;

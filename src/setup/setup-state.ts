@@ -57,11 +57,23 @@ export function computeSetupState(accountConnector: AccountConnector, definition
   const ids = { accountConnectorId: accountConnector.Id, accountId };
   const state: SetupStateName = missingProperties.length > 0 ? "needs_properties" : authDone ? "ready" : "needs_authentication";
   let nextStep: NextStep;
-  if (state === "needs_properties") {
+  const plain = missingProperties.filter((p) => !isSecret(p));
+  if (state === "needs_properties" && plain.length > 0) {
+    const secrets = missingProperties.filter(isSecret);
     nextStep = {
       tool: "set_connector_properties",
-      arguments: { ...ids, properties: missingProperties.map((p) => ({ name: p.name, value: placeholder(p) })) },
-      instruction: `Ask the person for ${missingProperties.map(describeProperty).join("; ")}. Then call set_connector_properties with those values.`,
+      arguments: { ...ids, properties: plain.map((p) => ({ name: p.name, value: placeholder(p) })) },
+      instruction:
+        `Ask the person for ${plain.map(describeProperty).join("; ")}. Then call set_connector_properties with those values.` +
+        (secrets.length ? ` The secret ones (${secrets.map((p) => p.name).join(", ")}) come after, through a credential link.` : ""),
+    };
+  } else if (state === "needs_properties") {
+    nextStep = {
+      tool: "create_credential_link",
+      arguments: ids,
+      instruction:
+        `The rest are secrets: ${missingProperties.map(describeProperty).join("; ")}. Create a credential link and give it to the person: ` +
+        "they type the values on a page of this server, so the values never pass through the chat.",
     };
   } else if (state === "needs_authentication") {
     nextStep = authenticationStep(method, oauth2Type, ids);
@@ -85,18 +97,14 @@ function authenticationStep(method: AuthMethodKind, oauth2Type: string | undefin
           ". The link works once and expires after 5 minutes, so create it just before they use it.",
       };
     case "apiKey":
-      return {
-        tool: "authenticate_connector",
-        arguments: { ...ids, apiKey: "<the API key>" },
-        instruction:
-          "Ask the person for their API key for this application (tell them where to find it if you know), then call authenticate_connector with it. Never repeat the key back.",
-      };
     case "basic":
       return {
-        tool: "authenticate_connector",
-        arguments: { ...ids, username: "<username>", password: "<password>" },
+        tool: "create_credential_link",
+        arguments: ids,
         instruction:
-          "Ask the person for the username and password this connector signs in with, then call authenticate_connector with them. Never repeat the password back.",
+          `It needs the person's ${method === "apiKey" ? "API key" : "username and password"}. Create a credential link and give it to the person: ` +
+          "they type it on a page of this server, so it never passes through the chat. (If they already typed it in the chat, " +
+          `authenticate_connector takes it instead.) Never repeat a secret back.`,
       };
     default:
       return {
@@ -118,6 +126,10 @@ function readyInstruction(method: AuthMethodKind, authenticated: boolean): strin
   return "Ready: the required properties are set and the connector is authenticated. Tell the person it is connected.";
 }
 
+function isSecret(property: ConnectorProperty): boolean {
+  return property.sensitive || looksSensitive(property.name);
+}
+
 function placeholder(property: ConnectorProperty): string {
   if (property.allowedValues) return `<one of: ${property.allowedValues.join(" | ")}>`;
   return `<${property.label ?? property.name}>`;
@@ -127,6 +139,6 @@ function describeProperty(property: ConnectorProperty): string {
   const parts = [`${property.name}${property.label && property.label !== property.name ? ` (${property.label})` : ""}`];
   if (property.description) parts.push(`: ${property.description.replace(/\.+$/, "")}`);
   if (property.allowedValues) parts.push(` [allowed: ${property.allowedValues.join(", ")}]`);
-  if (property.sensitive || looksSensitive(property.name)) parts.push(" [secret: do not repeat it back]");
+  if (isSecret(property)) parts.push(" [secret: do not repeat it back]");
   return parts.join("");
 }

@@ -129,7 +129,7 @@ describe("waiting for the person to authenticate", () => {
       onprogress: (p) => progress.push(p),
     });
     const done = structured(result as never);
-    expect(done.waited.outcome).toBe("authenticated");
+    expect(done.waited.outcome).toBe("done");
     expect(done.setup.state).toBe("ready");
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(progress.length).toBeGreaterThanOrEqual(2);
@@ -260,7 +260,10 @@ describe("asking the person through the client", () => {
       const installed = structured(await withUrls.call("install_connector", { connectorId: XERO }));
       const link = structured(await withUrls.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
       expect(link.openedByClient).toBe("accepted");
-      expect(opened).toEqual([expect.objectContaining({ mode: "url", url: link.url })]);
+      expect(opened).toEqual([expect.objectContaining({ mode: "url", url: expect.stringContaining("/connectorauth/updateaccountconnectoroauth?id=") })]);
+      // The client has the link: its one-time token does not pass through the model.
+      expect(link).not.toHaveProperty("url");
+      expect(JSON.stringify(link)).not.toContain(new URL(opened[0]?.url ?? "").searchParams.get("token"));
       const deadline = Date.now() + 10_000;
       while (completed.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(completed).toEqual([opened[0]?.elicitationId]);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveOAuthLink } from "../../src/sandbox/consent-driver.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { sandboxEnv, spawnServer, structured, type ServerUnderTest } from "../helpers.js";
+import { fillCredentialPage, sandboxEnv, spawnServer, structured, type ServerUnderTest } from "../helpers.js";
 
 let sandbox: Sandbox;
 let server: ServerUnderTest;
@@ -61,8 +61,16 @@ async function followTheServer(typed: string, person: Person) {
   for (let i = 0; i < 10 && next.tool; i++) {
     calls.push(next.tool);
     last = structured(await server.call(next.tool, answer(next.arguments, person)));
-    // The person opens the link they were given and approves access.
+    // The person opens the link they were given and approves access, or types their secrets on the page.
     if (next.tool === "create_oauth_link") await approveOAuthLink(last.url, "approve");
+    if (next.tool === "create_credential_link") {
+      const typed: Record<string, string> = {};
+      for (const key of ["apiKey", "username", "password"] as const) if (person[key] !== undefined) typed[key] = person[key];
+      for (const [name, value] of Object.entries(person.properties ?? {})) typed[`property:${name}`] = value;
+      const submitted = await fillCredentialPage(last.url, typed);
+      expect(submitted.status).toBe(200);
+      expect(submitted.html).toContain("is connected");
+    }
     next = last.setup?.nextStep ?? last.nextStep;
   }
   return { connector: found.connectors[0], calls, last };
@@ -75,7 +83,7 @@ describe("from a misspelled name to a ready connector, following nextStep", () =
       typed: "pipedrvie",
       name: "Pipedrive",
       person: { apiKey: "pd-key-0001", properties: { CompanyDomain: "acme" } },
-      calls: ["install_connector", "set_connector_properties", "authenticate_connector"],
+      calls: ["install_connector", "set_connector_properties", "create_credential_link", "get_account_connector"],
       stored: (r) => expect(r.AuthValue).toBe("pd-key-0001"),
     },
     {
@@ -83,7 +91,7 @@ describe("from a misspelled name to a ready connector, following nextStep", () =
       typed: "zendsk",
       name: "Zendesk",
       person: { username: "ana@acme.test", password: "zd-pass-0001", properties: { Subdomain: "acme" } },
-      calls: ["install_connector", "set_connector_properties", "authenticate_connector"],
+      calls: ["install_connector", "set_connector_properties", "create_credential_link", "get_account_connector"],
       stored: (r) => expect(r.AuthValue).toBe(Buffer.from("ana@acme.test:zd-pass-0001").toString("base64")),
     },
     {
@@ -98,7 +106,14 @@ describe("from a misspelled name to a ready connector, following nextStep", () =
       typed: "sugr crm",
       name: "SugarCRM",
       person: { properties: { Domain: "acme.sugarcrm.eu", Username: "ana", Password: "sugar-pass-0001" } },
-      calls: ["install_connector", "set_connector_properties", "create_oauth_link", "get_account_connector"],
+      calls: [
+        "install_connector",
+        "set_connector_properties",
+        "create_credential_link",
+        "get_account_connector",
+        "create_oauth_link",
+        "get_account_connector",
+      ],
     },
     {
       authType: "OAuth1",
@@ -112,7 +127,7 @@ describe("from a misspelled name to a ready connector, following nextStep", () =
       typed: "societe generle",
       name: "Société Générale Pay",
       person: { properties: { MerchantId: "M-42", ApiSecret: "sg-secret-0001" } },
-      calls: ["install_connector", "set_connector_properties"],
+      calls: ["install_connector", "set_connector_properties", "create_credential_link", "get_account_connector"],
     },
     {
       authType: "None",

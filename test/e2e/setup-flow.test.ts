@@ -106,7 +106,7 @@ describe("an API-key connector", () => {
     expect(installed.setup.state).not.toBe("ready");
     const refused = await server.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId, targetOrigin: "https://app.example.com" });
     expect(refused.isError).toBe(true);
-    expect(text(refused)).toMatch(/does not use an OAuth sign-in.*API key/);
+    expect(text(refused)).toMatch(/does not use an OAuth sign-in \(auth type ApiKey\)/);
   });
 });
 

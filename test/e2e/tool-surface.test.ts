@@ -10,6 +10,7 @@ const TOOL_NAMES = [
   "list_account_connectors",
   "install_connector",
   "set_connector_properties",
+  "create_credential_link",
   "authenticate_connector",
   "create_oauth_link",
   "get_account_connector",

@@ -25,3 +25,29 @@ describe("Redactor", () => {
     expect(redactor.value(input)).toEqual({ AuthValue: "x1", nested: [{ password: "p", note: REDACTED }], Name: "n" });
   });
 });
+
+describe("Redactor.register", () => {
+  it("hides secrets learnt while running, from then on", () => {
+    const redactor = new Redactor(["client-secret-1"]);
+    expect(redactor.text("pasted-key-99")).toBe("pasted-key-99");
+    redactor.register("pasted-key-99", "ab");
+    expect(redactor.text("a pasted-key-99 b client-secret-1")).toBe(`a ${REDACTED} b ${REDACTED}`);
+    expect(redactor.with([]).text("pasted-key-99")).toBe(REDACTED);
+  });
+});
+
+describe("Redactor reveal", () => {
+  it("lets a link meant for the person through whole, and nothing else", () => {
+    const redactor = new Redactor(["tok-123456"]);
+    const url = "http://127.0.0.1:9/credentials/tok-123456";
+    expect(redactor.text(`open ${url} (tok-123456)`, { reveal: [url] })).toBe(`open ${url} (${REDACTED})`);
+    expect(redactor.value({ url, note: "tok-123456" }, { reveal: [url] })).toEqual({ url, note: REDACTED });
+  });
+
+  it("a per-call redactor sees secrets registered on its parent later", () => {
+    const parent = new Redactor();
+    const call = parent.with(["call-secret"]);
+    parent.register("late-secret");
+    expect(call.text("late-secret call-secret")).toBe(`${REDACTED} ${REDACTED}`);
+  });
+});

@@ -78,17 +78,19 @@ describe("computeSetupState, for each way of authenticating", () => {
   const password = { IsAccountConnectorProperty: true, TargetName: "Password", IsOptional: false, IsSensitive: true };
   const domain = { IsAccountConnectorProperty: true, TargetName: "Domain", IsOptional: false, Description: "Your domain." };
 
-  it("API key: asks the person for the key through authenticate_connector", () => {
+  it("API key: a credential link, so the key never passes through the chat", () => {
     const auth = { AuthType: "ApiKey" };
     const setup = computeSetupState(installed(auth), definition(auth), "acct");
     expect(setup).toMatchObject({ state: "needs_authentication", authentication: { method: "apiKey" } });
-    expect(setup.nextStep).toMatchObject({ tool: "authenticate_connector", arguments: { accountConnectorId: 40, accountId: "acct", apiKey: "<the API key>" } });
+    expect(setup.nextStep).toMatchObject({ tool: "create_credential_link", arguments: { accountConnectorId: 40, accountId: "acct" } });
+    expect(setup.nextStep.instruction).toMatch(/API key.*never passes through the chat.*authenticate_connector/);
   });
 
-  it("HTTP Basic: asks for username and password", () => {
+  it("HTTP Basic: a credential link for the username and password", () => {
     const auth = { AuthType: "Basic" };
     const setup = computeSetupState(installed(auth), definition(auth), "acct");
-    expect(setup.nextStep).toMatchObject({ tool: "authenticate_connector", arguments: { username: "<username>", password: "<password>" } });
+    expect(setup.nextStep).toMatchObject({ tool: "create_credential_link", arguments: { accountConnectorId: 40, accountId: "acct" } });
+    expect(setup.nextStep.instruction).toContain("username and password");
   });
 
   it("OAuth2 password credentials: properties first (the password flagged secret), then the OAuth link", () => {
@@ -96,7 +98,12 @@ describe("computeSetupState, for each way of authenticating", () => {
     const first = computeSetupState(installed(auth), definition(auth, [domain, password]), "acct");
     expect(first.state).toBe("needs_properties");
     expect(first.missingProperties.map((p) => [p.name, p.sensitive])).toEqual([["Domain", false], ["Password", true]]);
-    expect(first.nextStep.instruction).toMatch(/Password \[secret: do not repeat it back\]/);
+    // Plain ones in the chat first; the secret one after, on a credential page.
+    expect(first.nextStep).toMatchObject({ tool: "set_connector_properties", arguments: { properties: [{ name: "Domain", value: "<Domain>" }] } });
+    expect(first.nextStep.instruction).toMatch(/secret ones \(Password\) come after, through a credential link/);
+    const secretsLeft = computeSetupState(installed(auth, { Properties: [{ Name: "Domain", Value: "x" }] }), definition(auth, [domain, password]), "acct");
+    expect(secretsLeft).toMatchObject({ state: "needs_properties", nextStep: { tool: "create_credential_link" } });
+    expect(secretsLeft.nextStep.instruction).toMatch(/Password \[secret: do not repeat it back\]/);
     const then = computeSetupState(
       installed(auth, { Properties: [{ Name: "Domain", Value: "x" }, { Name: "Password", Value: "y" }] }),
       definition(auth, [domain, password]),
@@ -149,7 +156,7 @@ describe("nextStep", () => {
         if (tool) named.add(tool);
       }
     }
-    expect([...named].sort()).toEqual(["authenticate_connector", "create_oauth_link", "set_connector_properties"]);
+    expect([...named].sort()).toEqual(["create_credential_link", "create_oauth_link", "set_connector_properties"]);
     for (const tool of named) expect(names).toContain(tool);
   });
 });

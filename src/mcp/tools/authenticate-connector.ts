@@ -9,12 +9,12 @@ import { accountConnectorIdArg, accountIdArg, connectorRefSchema, resolveAccount
 
 export const authenticateConnector = defineTool({
   name: "authenticate_connector",
-  title: "Authenticate with an API key or username and password",
+  title: "Authenticate with a key or password typed in the chat",
   description:
-    "Store the person's API key (ApiKey connectors) or username and password (HTTP Basic connectors) on an installed connector, " +
-    "when setup.nextStep names this tool. Anything typed in the chat passes through the assistant and its logs, so ask only " +
-    "when the person is ready to share it, and never repeat it back. The result says whether the connector is now authenticated; " +
-    "the secret is never returned.",
+    "Store an API key (ApiKey connectors) or a username and password (HTTP Basic connectors) that the person has ALREADY typed " +
+    "in the chat. Anything typed in the chat goes to the model provider, transcripts and logs: create_credential_link is the " +
+    "safer way, so do not ask for a secret in the chat to use this tool. Never repeat the secret back. The result says whether " +
+    "the connector is now authenticated; the secret is never returned.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     apiKey: z.string().min(1).max(10_000).optional().describe("The API key, as plain text (ApiKey connectors). Secret."),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { authMethodKind } from "../../setup/auth-types.js";
 import { buildOAuthLink } from "../../setup/auth-values.js";
-import { accountConnectorAuth } from "../../setup/setup-state.js";
+import { accountConnectorAuth, computeSetupState } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { connectorDefinition } from "../account-connectors.js";
@@ -51,7 +51,7 @@ export const createOAuthLink = defineTool({
   outputSchema: {
     accountId: z.string(),
     accountConnectorId: z.number(),
-    url: z.string().describe("The link for the person to open. Single-use."),
+    url: z.string().optional().describe("The link for the person to open. Single-use. Left out when the client opened it for the person (URL elicitation)."),
     expiresAtUtc: z.string().describe("When the link stops working (UTC)."),
     singleUse: z.literal(true),
     validForMinutes: z.number(),
@@ -76,20 +76,16 @@ export const createOAuthLink = defineTool({
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
     const method = authMethodKind(authType, oauth2Type);
     if (method !== "oauthLink") {
-      const how: Record<string, string> = {
-        apiKey: "it takes an API key (install_connector with authValue)",
-        basic: "it takes a username and password (install_connector with username and password)",
-        authFields: "it takes authentication fields (set_connector_properties)",
-        clientCredentials: "it uses OAuth 2 client credentials: set its ClientId and ClientSecret properties and Cyclr authenticates by itself",
-        none: "it needs no authentication",
-        unknown: "its authentication method is unknown; authenticate it in the Cyclr console",
-      };
+      const { nextStep } = computeSetupState(accountConnector, definition, accountId);
       throw new ToolInputError(
-        `${definition.Name} (account connector ${accountConnector.Id}) does not use an OAuth sign-in${authType ? ` (auth type ${authType}${oauth2Type ? `/${oauth2Type}` : ""})` : ""}: ${how[method]}.`,
+        `${definition.Name} (account connector ${accountConnector.Id}) does not use an OAuth sign-in` +
+          `${authType ? ` (auth type ${authType}${oauth2Type ? `/${oauth2Type}` : ""})` : ""}. ` +
+          `${nextStep.tool ? `Next: ${nextStep.tool}. ` : ""}${nextStep.instruction}`,
       );
     }
 
     const signIn = await deps.cyclr.createSignInToken(accountId, args.username ?? DEFAULT_USERNAME, { signal });
+    context.keepSecret(signIn.Token);
     const url = buildOAuthLink({
       serviceDomain: deps.serviceDomain,
       accountConnectorId: accountConnector.Id,
@@ -97,6 +93,7 @@ export const createOAuthLink = defineTool({
       targetOrigin: args.targetOrigin ?? deps.serviceDomain,
       ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
     });
+    deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000));
     let openedByClient: "accepted" | "declined" | undefined;
     if (context.person.openUrl) {
       const opened = await context.person.openUrl(`Sign in to ${definition.Name} to connect it to your Cyclr account.`, url);
@@ -104,8 +101,12 @@ export const createOAuthLink = defineTool({
       if (opened.accepted) {
         // Tell the client when the person has finished, so it can close the browser step.
         context.background(async (watchSignal) => {
-          const { outcome } = await waitForAuthentication(deps.cyclr, accountId, accountConnector.Id, { timeoutMs: WATCH_MS, signal: watchSignal });
-          if (outcome === "authenticated") await opened.complete();
+          const { outcome } = await waitForAuthentication(deps.cyclr, accountId, accountConnector.Id, {
+            timeoutMs: WATCH_MS,
+            signal: watchSignal,
+            waitingFor: "create_oauth_link",
+          });
+          if (outcome === "done") await opened.complete();
         });
       }
     }
@@ -122,15 +123,17 @@ export const createOAuthLink = defineTool({
       structuredContent: {
         accountId,
         accountConnectorId: accountConnector.Id,
-        url,
+        // With URL elicitation the client has the link: the one-time token need not pass through the model.
+        ...(openedByClient !== "accepted" && { url }),
         expiresAtUtc: signIn.ExpiresAtUtc,
         singleUse: true as const,
         validForMinutes: LINK_MINUTES,
         ...(openedByClient && { openedByClient }),
         nextStep,
       },
+      reveal: [url],
       text:
-        `OAuth link for ${definition.Name} (account connector ${accountConnector.Id}): ${url}\n` +
+        `OAuth link for ${definition.Name} (account connector ${accountConnector.Id})${openedByClient === "accepted" ? "" : `: ${url}`}\n` +
         `${openedByClient === "accepted" ? "The client opened it for the person." : openedByClient === "declined" ? "The person declined to open it." : "Give it to the person to open in their browser."} ` +
         `It works once and expires at ${signIn.ExpiresAtUtc} (${LINK_MINUTES} minutes). ` +
         "Then call get_account_connector with waitForAuthentication to verify.",

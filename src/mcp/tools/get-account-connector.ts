@@ -10,7 +10,7 @@ export const getAccountConnector = defineTool({
   description:
     "Check an installed connector (an account connector): whether it is authenticated, its auth type, the required properties " +
     "still unset (with descriptions and allowed values) and the next step. Call it to verify setup after each step. " +
-    "After giving the person a sign-in link, pass waitForAuthentication (seconds) to wait until they have finished.",
+    "After giving the person a link, pass waitForAuthentication (seconds) to wait until they have finished.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,
@@ -20,14 +20,18 @@ export const getAccountConnector = defineTool({
       .min(1)
       .max(300)
       .optional()
-      .describe("Wait up to this many seconds (1-300) for the person to finish authenticating, checking with backoff. Sends progress when asked for; stops when cancelled."),
+      .describe(
+        "After giving the person a link (OAuth sign-in or credential page): wait up to this many seconds (1-300) for them to finish, checking with backoff. Sends progress when asked for; stops when cancelled.",
+      ),
   },
   outputSchema: {
     ...accountConnectorViewShape,
     waited: z
       .object({
         seconds: z.number(),
-        outcome: z.enum(["authenticated", "timed_out", "not_waiting"]).describe("not_waiting: authentication was not the missing step."),
+        outcome: z
+          .enum(["done", "timed_out", "not_waiting"])
+          .describe("done: the person finished the step (see setup); not_waiting: the next step was not the person's in a browser."),
       })
       .optional()
       .describe("Present when waitForAuthentication was given."),
@@ -40,16 +44,20 @@ export const getAccountConnector = defineTool({
       return { structuredContent: view, text: describeView(view) };
     }
     const totalSeconds = args.waitForAuthentication;
+    // The link this server gave out tells what the person is doing, even if they finished before this call.
+    const waitingFor = deps.browserSteps.pending(accountId, args.accountConnectorId);
     const started = performance.now();
     const { view, outcome } = await waitForAuthentication(deps.cyclr, accountId, args.accountConnectorId, {
       timeoutMs: totalSeconds * 1000,
       signal: context.signal,
-      onPoll: (waitedMs, polled) => {
+      ...(waitingFor !== undefined && { waitingFor }),
+      onPoll: (waitedMs) => {
         const seconds = Math.min(totalSeconds, Math.round(waitedMs / 1000));
-        const message = polled.setup.state === "needs_authentication" ? `Waiting for the person to authenticate: ${seconds} s of ${totalSeconds} s` : "Done waiting";
+        const message = `Waiting for the person to finish in their browser: ${seconds} s of ${totalSeconds} s`;
         return context.progress(seconds, totalSeconds, message);
       },
     });
+    if (outcome === "done") deps.browserSteps.finished(accountId, args.accountConnectorId);
     const waited = { seconds: Math.round((performance.now() - started) / 100) / 10, outcome };
     return { structuredContent: { ...view, waited }, text: `${waitSummary(outcome, waited.seconds)} ${describeView(view)}` };
   },
@@ -57,12 +65,12 @@ export const getAccountConnector = defineTool({
 
 function waitSummary(outcome: WaitOutcome, seconds: number): string {
   switch (outcome) {
-    case "authenticated":
-      return `Authenticated (after ${seconds} s).`;
+    case "done":
+      return `The person finished (after ${seconds} s).`;
     case "timed_out":
       return `Still not authenticated after ${seconds} s: ask the person whether they finished, and create a new link if it expired.`;
     case "not_waiting":
-      return "Not waiting: authentication is not the step that is missing.";
+      return "Not waiting: the next step is not the person's in a browser.";
   }
 }
 

@@ -1,4 +1,5 @@
 import { authenticateConnector } from "./authenticate-connector.js";
+import { createCredentialLink } from "./create-credential-link.js";
 import { createOAuthLink } from "./create-oauth-link.js";
 import { getAccountConnector } from "./get-account-connector.js";
 import { installConnector } from "./install-connector.js";
@@ -12,6 +13,7 @@ export const TOOLS = [
   listAccountConnectors,
   installConnector,
   setConnectorProperties,
+  createCredentialLink,
   authenticateConnector,
   createOAuthLink,
   getAccountConnector,

@@ -1,0 +1,98 @@
+import { z } from "zod";
+import { credentialRequest } from "../../setup/credential-request.js";
+import { computeSetupState } from "../../setup/setup-state.js";
+import { connectorDefinition } from "../account-connectors.js";
+import { ToolInputError } from "../errors.js";
+import { defineTool } from "../tool.js";
+import { accountConnectorIdArg, accountIdArg, nextStepSchema, resolveAccountId } from "./shared.js";
+
+const LINK_MINUTES = 10;
+
+export const createCredentialLink = defineTool({
+  name: "create_credential_link",
+  title: "Create a credential link",
+  description:
+    "Create a link to a page, served by this server, where the person types what an installed connector needs that is secret: " +
+    "its API key, its username and password, or its sensitive properties. What they type goes from their browser to Cyclr and " +
+    "never through the chat; you only learn that it was set. The safe way to collect a secret: prefer it to asking in the chat. " +
+    "The link works once, for 10 minutes. Where the client supports URL elicitation it is opened for the person. " +
+    "Then call get_account_connector with waitForAuthentication.",
+  inputSchema: {
+    accountConnectorId: accountConnectorIdArg,
+    accountId: accountIdArg,
+  },
+  outputSchema: {
+    accountId: z.string(),
+    accountConnectorId: z.number(),
+    url: z.string().optional().describe("The link for the person to open. Left out when the client opened it for the person (URL elicitation)."),
+    asksFor: z.array(z.string()).describe("What the page asks the person for (labels only)."),
+    expiresAtUtc: z.string(),
+    validForMinutes: z.number(),
+    singleUse: z.literal(true),
+    openedByClient: z
+      .enum(["accepted", "declined"])
+      .optional()
+      .describe("Present when the client was asked to open the link (URL elicitation): whether the person agreed to open it."),
+    nextStep: nextStepSchema,
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  handler: (deps) => async (args, context) => {
+    const accountId = resolveAccountId(args.accountId, deps);
+    if (!deps.credentialLinks) {
+      throw new ToolInputError("Credential links are not available in this server; use authenticate_connector or set_connector_properties instead.");
+    }
+    const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal: context.signal });
+    const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, context.signal);
+    const request = credentialRequest(accountConnector, definition, accountId);
+    if (!request) {
+      const { nextStep } = computeSetupState(accountConnector, definition, accountId);
+      throw new ToolInputError(
+        `${definition.Name} (account connector ${accountConnector.Id}) needs no secret from the person now. ` +
+          `${nextStep.tool ? `Next: ${nextStep.tool}. ` : ""}${nextStep.instruction}`,
+      );
+    }
+
+    const link = await deps.credentialLinks.create({ accountId, accountConnectorId: accountConnector.Id, connectorName: definition.Name, request });
+    deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", link.expiresAt);
+    const asksFor = request.fields.map((f) => f.label);
+    let openedByClient: "accepted" | "declined" | undefined;
+    if (context.person.openUrl) {
+      const opened = await context.person.openUrl(`Enter ${asksFor.join(", ")} for ${definition.Name} on a secure page.`, link.url);
+      openedByClient = opened.accepted ? "accepted" : "declined";
+      if (opened.accepted) {
+        context.background(async (signal) => {
+          const aborted = new Promise<boolean>((resolve) => signal.addEventListener("abort", () => resolve(false), { once: true }));
+          if (await Promise.race([link.used, aborted])) await opened.complete();
+        });
+      }
+    }
+    const nextStep = {
+      tool: "get_account_connector",
+      arguments: { accountConnectorId: accountConnector.Id, accountId, waitForAuthentication: 300 },
+      instruction:
+        openedByClient === "declined"
+          ? "The person declined to open the page. Ask whether they want to continue; if so, create a new link."
+          : `${openedByClient === "accepted" ? "The page was opened for the person" : "Give the person the link"}: they enter ${asksFor.join(", ")} there. ` +
+            "It works once, for 10 minutes. Then wait for them with get_account_connector and waitForAuthentication. Do not ask for the values in the chat.",
+    };
+    const expiresAtUtc = link.expiresAt.toISOString();
+    return {
+      structuredContent: {
+        accountId,
+        accountConnectorId: accountConnector.Id,
+        ...(openedByClient !== "accepted" && { url: link.url }),
+        asksFor,
+        expiresAtUtc,
+        validForMinutes: LINK_MINUTES,
+        singleUse: true as const,
+        ...(openedByClient && { openedByClient }),
+        nextStep,
+      },
+      reveal: [link.url],
+      text:
+        `Credential page for ${definition.Name} (account connector ${accountConnector.Id}), asking for ${asksFor.join(", ")}` +
+        `${openedByClient === "accepted" ? ": the client opened it for the person." : `: ${link.url}`}\n` +
+        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call get_account_connector with waitForAuthentication.`,
+    };
+  },
+});

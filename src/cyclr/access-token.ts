@@ -78,7 +78,7 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
     const response = await this.transport.send(req);
     const info = this.transport.info(req);
     if (response.status === 400 || response.status === 401 || response.status === 403) {
-      const reason = upstreamMessage(response.text, this.redactor.with([this.credentials.clientSecret]));
+      const reason = upstreamMessage(response.text, this.redactor);
       throw new CyclrAuthError(
         `Cyclr's token endpoint refused the client credentials (${response.status}${reason ? `, ${reason}` : ""})`,
         info,
@@ -89,6 +89,7 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
       throw new CyclrHttpError(response.status, upstreamMessage(response.text, this.redactor), info);
     }
     const body = parseBody(AccessTokenResponseSchema, response.text, info);
+    this.redactor.register(body.access_token);
     const lifetimeMs = body.expires_in !== undefined ? body.expires_in * 1000 : DEFAULT_LIFETIME_MS;
     const early = Math.min(EARLY_RENEWAL_MS, lifetimeMs / 10);
     this.current = { token: body.access_token, renewAt: this.now() + lifetimeMs - early };

@@ -144,7 +144,8 @@ export class CyclrHttp {
       const fresh = await this.tokens.refresh(token, req.signal);
       response = await this.transport.send(req, fresh);
     }
-    const redactor = this.redactor.with(req.secrets ?? []);
+    this.redactor.register(...(req.secrets ?? []));
+    const redactor = this.redactor;
     const info = this.transport.info(req);
     if (response.status === 401) {
       const reason = upstreamMessage(response.text, redactor);

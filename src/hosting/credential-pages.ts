@@ -138,7 +138,8 @@ export class CredentialPages implements CredentialLinks {
     const body = await readForm(req);
     if (body === "too large") return this.send(res, 413, (nonce) => messagePage(nonce, "Too much data", "The form was too large."));
     // Same origin only: browsers send Origin (or Sec-Fetch-Site) on a form POST; the CSRF token covers the rest.
-    const origin = req.headers.origin;
+    // With Referrer-Policy no-referrer, browsers send "Origin: null" on the form's own POST.
+    const origin = req.headers.origin === "null" ? undefined : req.headers.origin;
     const sameOrigin = origin === undefined || origin === `http://${req.headers.host}` || origin === `https://${req.headers.host}`;
     const fetchSite = req.headers["sec-fetch-site"];
     if (!sameOrigin || (fetchSite !== undefined && fetchSite !== "same-origin" && fetchSite !== "none") || !sameSecret(body.get("csrf") ?? "", link.csrfToken)) {

@@ -28,11 +28,13 @@ export async function writeProperties(
   definition: Connector,
   properties: readonly { name: string; value: string }[],
   signal: AbortSignal,
+  keepSecret: (secret: string) => void,
 ): Promise<PropertyResult[]> {
   const results: PropertyResult[] = [];
   for (const property of properties) {
     try {
       const sensitive = isSecretProperty(definition, property.name);
+      if (sensitive) keepSecret(property.value);
       await cyclr.setAccountConnectorProperty(accountId, accountConnector.Id, { ...property, sensitive }, { signal });
       results.push({ name: property.name, outcome: "set" });
       const existing = accountConnector.Properties.find((p) => p.Name.toLowerCase() === property.name.toLowerCase());

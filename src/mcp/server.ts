@@ -59,7 +59,9 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps,
     },
     async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
       const typedArgs = args as z.output<z.ZodObject<z.ZodRawShape>>;
-      const callRedactor = tool.secrets ? redactor.with(tool.secrets(typedArgs)) : redactor;
+      // Secrets in the arguments join the one redactor for good: a later error or log line may echo them too.
+      if (tool.secrets) redactor.register(...tool.secrets(typedArgs));
+      const callRedactor = redactor;
       const started = performance.now();
       try {
         const result = await handle(typedArgs, createToolContext(server, extra, background, redactor));

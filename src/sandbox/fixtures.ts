@@ -65,7 +65,7 @@ interface PropertySpec {
   internal?: boolean;
 }
 
-interface ConnectorSpec {
+export interface ConnectorSpec {
   name: string;
   description: string;
   categories: string[];
@@ -234,8 +234,12 @@ function build(spec: ConnectorSpec, id: number, iconData: string = icon(id)): Co
   return connector;
 }
 
-export function seedConnectors(synthetic = 0): ConnectorFixture[] {
+const EXTRA_CONNECTOR_ID = 200_000;
+
+export function seedConnectors(synthetic = 0, extra: readonly ConnectorSpec[] = []): ConnectorFixture[] {
   const seeded = SPECS.map((spec, i) => build(spec, FIRST_CONNECTOR_ID + i));
+  // A test's own connectors (a hostile name, say), numbered apart from the seeded ones.
+  extra.forEach((spec, i) => seeded.push(build(spec, EXTRA_CONNECTOR_ID + i)));
   const kinds: AuthSpec[] = [{ type: "ApiKey" }, { type: "OAuth2", oauth2: "AuthorisationCode" }, { type: "Basic" }, { type: "None" }];
   const sharedIcon = icon(7);
   for (let i = 0; i < synthetic; i++) {

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handle, type ApiOptions, type SandboxRequest, type SandboxResponse } from "./api.js";
 import { SandboxState } from "./state.js";
+import type { ConnectorSpec } from "./fixtures.js";
 
 export interface SandboxOptions {
   host?: string;
@@ -18,6 +19,8 @@ export interface SandboxOptions {
   defaultPageSize?: number;
   /** Generated connectors added after the seeded ones, for scale tests. */
   syntheticConnectors?: number;
+  /** Connectors added to the catalog for a test, numbered from 200000. */
+  extraConnectors?: ConnectorSpec[];
 }
 
 /** A request as the sandbox received it (path decoded, header names lower-case) and the status it answered. */
@@ -75,7 +78,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const accountId = "acme-sandbox";
   const otherAccountId = "globex-eu-7731";
-  const state = new SandboxState(options.syntheticConnectors ?? 0, [accountId, otherAccountId]);
+  const state = new SandboxState(options.syntheticConnectors ?? 0, [accountId, otherAccountId], options.extraConnectors);
   const api: ApiOptions = {
     clientId: "sandbox-client",
     clientSecret: "sandbox-secret-not-for-production",

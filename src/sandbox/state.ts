@@ -1,6 +1,6 @@
 /** The sandbox's in-memory world: accounts, connectors, account connectors, tokens, consents. */
 import { randomBytes } from "node:crypto";
-import { seedConnectors, type ConnectorFixture } from "./fixtures.js";
+import { seedConnectors, type ConnectorFixture, type ConnectorSpec } from "./fixtures.js";
 
 export interface PropertyRecord {
   Name: string;
@@ -60,8 +60,8 @@ export class SandboxState {
   private nextAccountConnectorId = 1;
   private nextPropertyId = 1;
 
-  constructor(synthetic: number, accountIds: string[]) {
-    this.connectors = seedConnectors(synthetic);
+  constructor(synthetic: number, accountIds: string[], extra: readonly ConnectorSpec[] = []) {
+    this.connectors = seedConnectors(synthetic, extra);
     this.connectorsById = new Map(this.connectors.map((c) => [c.Id, c]));
     for (const id of accountIds) this.accounts.set(id, { id, name: id, users: new Set() });
   }

@@ -7,7 +7,7 @@ import { ElicitationCompleteNotificationSchema, ElicitRequestSchema, type Elicit
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveOAuthLink } from "../../src/sandbox/consent-driver.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { sandboxEnv, spawnServer, structured, text, type ServerUnderTest } from "../helpers.js";
+import { fillCredentialPage, sandboxEnv, spawnServer, structured, text, type ServerUnderTest } from "../helpers.js";
 
 let sandbox: Sandbox;
 let server: ServerUnderTest;
@@ -268,6 +268,39 @@ describe("asking the person through the client", () => {
       while (completed.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(completed).toEqual([opened[0]?.elicitationId]);
       expect(structured(await withUrls.call("get_account_connector", { accountConnectorId: installed.accountConnectorId })).setup.state).toBe("ready");
+    } finally {
+      await withUrls.close();
+    }
+  });
+
+  it("URL elicitation: the credential page is opened by the client, and the client is told when the person submitted", async () => {
+    const opened: { url: string; elicitationId: string; message: string }[] = [];
+    const completed: string[] = [];
+    const withUrls = await spawnServer({
+      env: sandboxEnv(sandbox),
+      capabilities: { elicitation: { url: {} } },
+      prepare: (client) => {
+        client.setRequestHandler(ElicitRequestSchema, async (request) => {
+          const params = request.params as { url: string; elicitationId: string; message: string };
+          opened.push(params);
+          setTimeout(() => void fillCredentialPage(params.url, { apiKey: "elicited-key-0001" }), 300);
+          return { action: "accept" };
+        });
+        client.setNotificationHandler(ElicitationCompleteNotificationSchema, (notification) => void completed.push(notification.params.elicitationId));
+      },
+    });
+    try {
+      const installed = structured(await withUrls.call("install_connector", { connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
+      const link = structured(await withUrls.call("create_credential_link", { accountConnectorId: installed.accountConnectorId }));
+      expect(link).toMatchObject({ openedByClient: "accepted", asksFor: ["API key"] });
+      expect(link).not.toHaveProperty("url");
+      expect(opened[0]?.message).toContain("Pipedrive");
+      const deadline = Date.now() + 10_000;
+      while (completed.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(completed).toEqual([opened[0]?.elicitationId]);
+      const done = structured(await withUrls.call("get_account_connector", { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 5 }));
+      expect(done).toMatchObject({ authenticated: true, setup: { state: "ready" }, waited: { outcome: "done" } });
+      expect(withUrls.stderr()).not.toContain("elicited-key-0001");
     } finally {
       await withUrls.close();
     }

@@ -149,7 +149,7 @@ export const installConnector = defineTool({
     if (setup.state === "needs_properties" && context.person.fillForm) {
       const asked = await askForProperties(context.person, definition.Name, setup.missingProperties);
       if (asked.outcome === "filled" || asked.outcome === "declined") {
-        const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, asked.values, context.signal);
+        const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, asked.values, context.signal, context.keepSecret);
         form = { outcome: asked.outcome, results };
         setup = computeSetupState(accountConnector, definition, accountId);
       }

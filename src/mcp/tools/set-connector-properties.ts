@@ -59,7 +59,7 @@ export const setConnectorProperties = defineTool({
       properties = asked.values;
     }
 
-    const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, properties, context.signal);
+    const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, properties, context.signal, context.keepSecret);
     const setup = computeSetupState(accountConnector, definition, accountId);
     const failed = results.filter((r) => r.outcome === "failed");
     const lines = results.map((r) => `- ${r.name}: ${r.outcome}${r.error ? ` (${r.error})` : ""}`);

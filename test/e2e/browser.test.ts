@@ -1,0 +1,132 @@
+/**
+ * The person's side, in a real browser: headless Chromium (Debian's, driven by playwright-core)
+ * opens the links the server hands out. Screenshots are kept under test-artifacts/browser/.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxEnv, spawnServer, structured, type ServerUnderTest } from "../helpers.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = new URL("../../test-artifacts/browser/", import.meta.url);
+const HOSTILE_NAME = "<script>alert(1)</script>";
+
+let sandbox: Sandbox;
+let server: ServerUnderTest;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium), as .ci/run does.`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  sandbox = await startSandbox({
+    extraConnectors: [{ name: HOSTILE_NAME, description: "<img src=x onerror=alert(2)>", categories: ["Tests"], auth: [{ type: "ApiKey" }] }],
+  });
+  server = await spawnServer({ env: sandboxEnv(sandbox) });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // As root, without the sandbox; and no background traffic, which this machine's closed network refuses.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await sandbox?.close();
+});
+
+/** A fresh page that records script dialogs and policy violations: there should be none. */
+async function openPage(): Promise<{ page: Page; dialogs: string[]; violations: string[] }> {
+  const page = await browser.newPage();
+  const dialogs: string[] = [];
+  const violations: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on("console", (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
+  return { page, dialogs, violations };
+}
+
+async function credentialLink(connectorId: number, properties: { name: string; value: string }[] = []) {
+  const installed = structured(await server.call("install_connector", { connectorId, properties }));
+  expect(installed.setup.nextStep.tool).toBe("create_credential_link");
+  const link = structured(await server.call("create_credential_link", { accountConnectorId: installed.accountConnectorId }));
+  return { accountConnectorId: installed.accountConnectorId as number, url: link.url as string };
+}
+
+describe("in a real browser", () => {
+  it("a credential link takes an API key to Cyclr, and the assistant sees only 'authenticated'", async () => {
+    const { accountConnectorId, url } = await credentialLink(1001, [{ name: "CompanyDomain", value: "acme" }]);
+    const { page, dialogs, violations } = await openPage();
+    await page.goto(url);
+    await expect(page.locator("h1").textContent()).resolves.toBe("Connect Pipedrive");
+    await page.fill('input[name="apiKey"]', "browser-key-0001");
+    await page.screenshot({ path: new URL("api-key-form.png", ARTIFACTS).pathname });
+    await page.click('button[type="submit"]');
+    await expect(page.locator("h1").textContent()).resolves.toBe("Pipedrive is connected");
+    await page.screenshot({ path: new URL("api-key-done.png", ARTIFACTS).pathname });
+    expect({ dialogs, violations }).toEqual({ dialogs: [], violations: [] });
+    await page.close();
+
+    const result = await server.call("get_account_connector", { accountConnectorId });
+    expect(structured(result)).toMatchObject({ authenticated: true, setup: { state: "ready" } });
+    expect(JSON.stringify(result)).not.toContain("browser-key-0001");
+    expect(server.stderr()).not.toContain("browser-key-0001");
+  });
+
+  it("the same for HTTP Basic: username and password", async () => {
+    const { accountConnectorId, url } = await credentialLink(1009, [{ name: "Subdomain", value: "acme" }]);
+    const { page } = await openPage();
+    await page.goto(url);
+    await page.fill('input[name="username"]', "ana@acme.test");
+    await page.fill('input[name="password"]', "browser-pass-0001");
+    await page.click('button[type="submit"]');
+    await expect(page.locator("h1").textContent()).resolves.toBe("Zendesk is connected");
+    await page.screenshot({ path: new URL("basic-done.png", ARTIFACTS).pathname });
+    await page.close();
+    expect(structured(await server.call("get_account_connector", { accountConnectorId }))).toMatchObject({ authenticated: true, setup: { state: "ready" } });
+    expect(server.stderr()).not.toContain("browser-pass-0001");
+  });
+
+  it("a reused link shows the not-valid page", async () => {
+    const { url } = await credentialLink(1001, [{ name: "CompanyDomain", value: "acme" }]);
+    const { page } = await openPage();
+    await page.goto(url);
+    await page.fill('input[name="apiKey"]', "browser-key-0002");
+    await page.click('button[type="submit"]');
+    await expect(page.locator("h1").textContent()).resolves.toBe("Pipedrive is connected");
+    const again = await page.goto(url);
+    expect(again?.status()).toBe(404);
+    await expect(page.locator("h1").textContent()).resolves.toBe("This link is not valid");
+    await page.screenshot({ path: new URL("reused-link.png", ARTIFACTS).pathname });
+    await page.close();
+  });
+
+  it("a connector named like a script is shown as text, and nothing runs", async () => {
+    const hostile = structured(await server.call("list_connectors", { query: "script alert" })).connectors[0];
+    expect(hostile.name).toBe(HOSTILE_NAME);
+    const { url } = await credentialLink(hostile.id);
+    const { page, dialogs } = await openPage();
+    await page.goto(url);
+    await expect(page.locator("h1").textContent()).resolves.toBe(`Connect ${HOSTILE_NAME}`);
+    await expect(page.title()).resolves.toBe(`Connect ${HOSTILE_NAME}`);
+    await page.screenshot({ path: new URL("hostile-name.png", ARTIFACTS).pathname });
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+
+  it("the sandbox's OAuth consent page, approved from a create_oauth_link URL", async () => {
+    const installed = structured(await server.call("install_connector", { connectorId: 1007 })); // Xero
+    const link = structured(await server.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
+    const { page } = await openPage();
+    await page.goto(link.url);
+    await page.screenshot({ path: new URL("oauth-consent.png", ARTIFACTS).pathname });
+    await Promise.all([page.waitForEvent("framenavigated"), page.click('button[value="approve"]')]);
+    await page.close();
+    const done = structured(await server.call("get_account_connector", { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 10 }));
+    expect(done).toMatchObject({ authenticated: true, setup: { state: "ready" }, waited: { outcome: "done" } });
+  });
+});

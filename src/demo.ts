@@ -1,18 +1,30 @@
 /**
- * `npm run demo`: the full onboarding, driven through a real MCP client over stdio against the
- * embedded sandbox, printed step by step. It plays both the assistant and the person at the browser.
+ * `npm run demo`: two onboardings, driven through a real MCP client over stdio against the embedded
+ * sandbox, printed step by step. It plays the assistant, which only ever does what the previous
+ * result's nextStep says, and the person, who types names with typos, answers questions, fills in
+ * the credential page and approves the OAuth consent page.
  */
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { approveOAuthLink } from "./sandbox/consent-driver.js";
+import { approveOAuthLink, fillCredentialPage } from "./sandbox/consent-driver.js";
 
 const CLI = fileURLToPath(new URL("./cli.js", import.meta.url));
-const SECRET_ARGUMENTS = new Set(["authValue", "password"]);
 
-function show(args: Record<string, unknown>): string {
-  return JSON.stringify(args, (key, value: unknown) => (SECRET_ARGUMENTS.has(key) ? "••••••" : value));
+interface NextStep {
+  tool: string | null;
+  arguments: Record<string, unknown>;
+  instruction: string;
+}
+
+/** What the person says when the assistant asks, by property or page field. */
+type Answers = Record<string, string>;
+
+function fill(args: Record<string, unknown>, answers: Answers): Record<string, unknown> {
+  const properties = args.properties as { name: string; value: string }[] | undefined;
+  if (!properties) return args;
+  return { ...args, properties: properties.map((p) => ({ name: p.name, value: answers[p.name] ?? p.value })) };
 }
 
 async function main(): Promise<void> {
@@ -20,53 +32,46 @@ async function main(): Promise<void> {
   const client = new Client({ name: "cyclr-mcp-demo", version: "1.0.0" });
   await client.connect(transport);
   let step = 0;
+  const say = (title: string) => console.log(`\n── Step ${++step}: ${title}`);
 
-  const call = async (title: string, name: string, args: Record<string, unknown>) => {
-    step += 1;
-    console.log(`\n── Step ${step}: ${title}`);
-    console.log(`   → ${name} ${show(args)}`);
+  const call = async (name: string, args: Record<string, unknown>) => {
+    console.log(`   → ${name} ${JSON.stringify(args)}`);
     const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
     const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
     console.log(text.replace(/^/gm, "   "));
     if (result.isError) throw new Error(`${name} failed`);
-    return result.structuredContent as Record<string, unknown> & { connectors?: { id: number; name: string }[] };
+    return result.structuredContent as { setup?: { state: string; nextStep: NextStep }; nextStep?: NextStep; url?: string };
   };
-  const connectorId = (found: { connectors?: { id: number; name: string }[] }, name: string) => {
-    const match = found.connectors?.find((c) => c.name === name);
-    if (!match) throw new Error(`the sandbox catalog has no ${name}`);
-    return match.id;
+
+  /** From what the person typed to a ready connector, one nextStep at a time. */
+  const onboard = async (typed: string, answers: Answers) => {
+    say(`The person says "connect ${typed}": search the catalog`);
+    let result = await call("list_connectors", { query: typed });
+    for (let guard = 0; guard < 10; guard++) {
+      const next = result.setup?.nextStep ?? result.nextStep;
+      if (!next?.tool) return result.setup?.state === "ready";
+      say(`As nextStep says: ${next.tool}`);
+      result = await call(next.tool, fill(next.arguments, answers));
+      if (next.tool === "create_oauth_link" && result.url) {
+        say("The person opens the link and clicks Approve on the consent page");
+        const consent = await approveOAuthLink(result.url, "approve");
+        console.log(`   browser: ${consent.status} → ${consent.location ?? "(no redirect)"}`);
+      }
+      if (next.tool === "create_credential_link" && result.url) {
+        say("The person opens the credential page and types their API key (the assistant never sees it)");
+        const page = await fillCredentialPage(result.url, answers);
+        console.log(`   browser: asked for ${page.asked.join(", ")}; ${page.status} "${/<h1[^>]*>([^<]*)</.exec(page.html)?.[1] ?? ""}"`);
+      }
+    }
+    return false;
   };
 
   console.log("cyclr-mcp demo: onboarding two connectors in the embedded sandbox, through a real MCP client over stdio.");
-
-  const pipedrive = await call('The person says "connect our Pipedrive": find it', "list_connectors", { query: "pipedrive" });
-  await call("Pipedrive takes an API key: install it with the key and its required property", "install_connector", {
-    connectorId: connectorId(pipedrive, "Pipedrive"),
-    authValue: "demo-pipedrive-api-key-1234",
-    properties: [{ name: "CompanyDomain", value: "acme" }],
-  });
-
-  const salesforce = await call('"Now Salesforce": find it', "list_connectors", { query: "salesforce" });
-  const installed = await call("Install Salesforce (OAuth 2.0)", "install_connector", { connectorId: connectorId(salesforce, "Salesforce") });
-  const accountConnectorId = installed.accountConnectorId as number;
-  await call("Set the required property the person chose", "set_connector_properties", {
-    accountConnectorId,
-    properties: [{ name: "isSandbox", value: "false" }],
-  });
-  const link = await call("Create the OAuth link for the person", "create_oauth_link", {
-    accountConnectorId,
-    targetOrigin: "https://app.example.com/connected",
-  });
-
-  step += 1;
-  console.log(`\n── Step ${step}: The person opens the link and clicks Approve on the consent page`);
-  const consent = await approveOAuthLink(link.url as string, "approve");
-  console.log(`   browser: ${consent.status} → ${consent.location ?? "(no redirect)"}`);
-
-  const verified = await call("Verify", "get_account_connector", { accountConnectorId });
+  const pipedrive = await onboard("pipdrive", { CompanyDomain: "acme", apiKey: "demo-pipedrive-api-key-1234" });
+  const salesforce = await onboard("sales force", { isSandbox: "false" });
   await client.close();
-  const ready = (verified.setup as { state: string }).state === "ready";
-  console.log(ready ? "\nDone: both connectors are installed and authenticated." : "\nSalesforce is not ready: see above.");
+  const ready = pipedrive && salesforce;
+  console.log(ready ? "\nDone: both connectors are installed and authenticated." : "\nNot every connector is ready: see above.");
   process.exitCode = ready ? 0 : 1;
 }
 

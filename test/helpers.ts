@@ -5,6 +5,8 @@ import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotoc
 import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { Sandbox } from "../src/sandbox/index.js";
 
+export { fillCredentialPage } from "../src/sandbox/consent-driver.js";
+
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
 export interface ServerUnderTest {
@@ -71,19 +73,3 @@ export function structured(result: CallToolResult): any {
   return result.structuredContent;
 }
 
-/** The person at a credential page: reads the form, fills the named fields, sends it from the page's own origin. */
-export async function fillCredentialPage(url: string, values: Record<string, string>): Promise<{ status: number; html: string; asked: string[] }> {
-  const page = await fetch(url);
-  const html = await page.text();
-  if (page.status !== 200) return { status: page.status, html, asked: [] };
-  const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
-  const asked = [...html.matchAll(/<input id="f\d+" name="([^"]+)"/g)].map((m) => m[1]?.replaceAll("&amp;", "&") ?? "");
-  const body = new URLSearchParams({ csrf });
-  for (const field of asked) {
-    const value = values[field];
-    if (value === undefined) throw new Error(`the credential page asked for ${field}, which the test did not expect`);
-    body.set(field, value);
-  }
-  const sent = await fetch(url, { method: "POST", body, headers: { origin: new URL(url).origin }, redirect: "manual" });
-  return { status: sent.status, html: await sent.text(), asked };
-}

@@ -1,6 +1,7 @@
 /**
  * A tiny stand-in for the person's browser, used by the demo and the tests: open the OAuth link,
- * read the consent form, press Approve or Deny. Redirects are reported, not followed.
+ * read the consent form, press Approve or Deny; or fill in a credential page. Redirects are reported,
+ * not followed.
  */
 export interface ConsentOutcome {
   status: number;
@@ -30,4 +31,20 @@ export async function approveOAuthLink(linkUrl: string, decision: "approve" | "d
   }
   fields.set("decision", decision);
   return outcome(await fetch(action, { method: "POST", body: fields, redirect: "manual" }));
+}
+
+/** The person at a credential page: reads the form, fills the named fields, sends it from the page's own origin. */
+export async function fillCredentialPage(url: string, values: Record<string, string>): Promise<{ status: number; html: string; asked: string[] }> {
+  const page = await fetch(url);
+  const html = await page.text();
+  if (page.status !== 200) return { status: page.status, html, asked: [] };
+  const asked = [...html.matchAll(/<input id="f\d+"[^>]*>/g)].map((m) => attribute(m[0], "name") ?? "");
+  const body = new URLSearchParams({ csrf: attribute(/<input type="hidden" name="csrf"[^>]*>/.exec(html)?.[0] ?? "", "value") ?? "" });
+  for (const field of asked) {
+    const value = values[field];
+    if (value === undefined) throw new Error(`the credential page asked for ${field}, which was not given`);
+    body.set(field, value);
+  }
+  const sent = await fetch(url, { method: "POST", body, headers: { origin: new URL(url).origin }, redirect: "manual" });
+  return { status: sent.status, html: await sent.text(), asked };
 }

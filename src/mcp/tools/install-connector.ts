@@ -1,10 +1,13 @@
 import { z } from "zod";
-import type { Connector } from "../../cyclr/schemas.js";
+import type { CallOptions, CyclrOperations, InstallConnectorRequest } from "../../cyclr/client.js";
+import { mayHaveBeenApplied } from "../../cyclr/errors.js";
+import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
 import { authMethodKind } from "../../setup/auth-types.js";
 import { basicAuthValue } from "../../setup/auth-values.js";
 import { authenticationOptions, looksSensitive, type AuthenticationOption } from "../../setup/catalog.js";
+import { findNewInstall, idsOfConnector } from "../../setup/install-recovery.js";
 import { computeSetupState } from "../../setup/setup-state.js";
-import { ToolInputError } from "../errors.js";
+import { AmbiguousInstallError, ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { accountIdArg, connectorRefSchema, propertiesArg, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
 
@@ -64,6 +67,45 @@ function authValueFor(connector: Connector, chosen: AuthenticationOption | undef
   return undefined;
 }
 
+/**
+ * Sends the install once, never twice. If its answer is lost (timeout, closed connection, 5xx
+ * after sending), the account's connectors are compared with a list taken just before: a new one
+ * of this connector and name is the install ("installed as account connector N", with a note);
+ * none means it was not made (an AmbiguousInstallError: "not installed; safe to retry").
+ */
+async function installOnce(
+  cyclr: CyclrOperations,
+  accountId: string,
+  connectorId: number,
+  install: InstallConnectorRequest,
+  options: CallOptions & { signal: AbortSignal },
+): Promise<{ accountConnector: AccountConnector; note?: string }> {
+  const before = idsOfConnector(await cyclr.listAccountConnectors(accountId, options), connectorId);
+  try {
+    return { accountConnector: await cyclr.installConnector(accountId, connectorId, install, options) };
+  } catch (failure) {
+    if (!mayHaveBeenApplied(failure) || options.signal.aborted) throw failure;
+    const identity = { accountId, connectorId, name: install.Name };
+    let after: AccountConnector[];
+    try {
+      after = await cyclr.listAccountConnectors(accountId, options);
+    } catch (checkFailure) {
+      throw new AmbiguousInstallError("unknown", identity, failure, checkFailure);
+    }
+    const { created, others } = findNewInstall(before, after, connectorId, install.Name);
+    if (!created) throw new AmbiguousInstallError("not_installed", identity, failure);
+    // The listing may abbreviate entries (api-notes §4): read the whole account connector if possible.
+    const accountConnector = await cyclr.getAccountConnector(accountId, created.Id, options).catch(() => created);
+    const alsoNew = others.length ? ` Other account connectors of this connector with this name appeared at the same time (${others.map((o) => o.Id).join(", ")}): check whether they are wanted.` : "";
+    return {
+      accountConnector,
+      note:
+        `The install request got no usable answer (${failure.message}), so the account's connectors were checked: ` +
+        `it was installed as account connector ${created.Id}; it was not sent again.${alsoNew}`,
+    };
+  }
+}
+
 export const installConnector = defineTool({
   name: "install_connector",
   title: "Install a connector into the account",
@@ -71,7 +113,8 @@ export const installConnector = defineTool({
     "Install a connector from the catalog into the Cyclr account (step 2 of setup), creating an account connector. " +
     "For an API-key connector pass the person's key as authValue; for HTTP Basic pass username and password; OAuth connectors " +
     "are authenticated afterwards with create_oauth_link. Required properties may be given now or later with set_connector_properties. " +
-    "Returns the new accountConnectorId and the setup state with the next step. Each call creates a new account connector.",
+    "Returns the new accountConnectorId and the setup state with the next step. Each call creates a new account connector. " +
+    "The install is sent once: if its answer is lost, the server checks the account and says either that it was installed (with a note) or that it was not and is safe to retry.",
   inputSchema: {
     connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
     name: z.string().trim().min(1).max(200).optional().describe("A name for the installed connector; defaults to the connector's name."),
@@ -96,6 +139,7 @@ export const installConnector = defineTool({
     connector: connectorRefSchema,
     authenticated: z.boolean(),
     setup: setupStateSchema,
+    note: z.string().optional().describe("Present when the install's answer was lost and the account was checked to find it."),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   secrets: (args) => [
@@ -116,7 +160,8 @@ export const installConnector = defineTool({
     const chosen = chooseAuthentication(definition, args.authenticationId, args);
     const authValue = authValueFor(definition, chosen, args);
 
-    const accountConnector = await deps.cyclr.installConnector(
+    const { accountConnector, note } = await installOnce(
+      deps.cyclr,
       accountId,
       args.connectorId,
       {
@@ -143,10 +188,11 @@ export const installConnector = defineTool({
         connector: { id: definition.Id, name: definition.Name },
         authenticated: accountConnector.Authenticated,
         setup,
+        ...(note !== undefined && { note }),
       },
       text:
         `Installed ${definition.Name} as account connector ${accountConnector.Id} in account ${accountId}` +
-        `${accountConnector.Authenticated ? " (authenticated)" : ""}. ${setupSummary(setup)}`,
+        `${accountConnector.Authenticated ? " (authenticated)" : ""}. ${setupSummary(setup)}${note !== undefined ? `\nNote: ${note}` : ""}`,
     };
   },
 });

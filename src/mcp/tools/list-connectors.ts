@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { catalogEntry, filterCatalog } from "../../setup/catalog.js";
+import { describeStaleCatalog } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { accountIdArg, resolveAccountId } from "./shared.js";
 
@@ -40,12 +41,15 @@ export const listConnectors = defineTool({
     pageSize: z.number(),
     hasMore: z.boolean().describe("True when a later page has more matches."),
     connectors: z.array(catalogEntrySchema),
+    stale: z.boolean().describe("True when the catalog is older than the cache allows: a refresh is under way, or the last one failed (see note)."),
+    note: z.string().optional().describe("Why a stale catalog is shown."),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: (deps) => async (args) => {
     const accountId = resolveAccountId(args.accountId, deps);
     const catalog = await deps.cyclr.listCatalog(accountId);
-    const matches = filterCatalog(catalog, args);
+    const matches = filterCatalog(catalog.connectors, args);
+    const note = catalog.stale ? describeStaleCatalog(catalog.loadedAt, catalog.refreshError) : undefined;
     const start = (args.page - 1) * args.pageSize;
     const connectors = matches.slice(start, start + args.pageSize).map(catalogEntry);
     const hasMore = start + args.pageSize < matches.length;
@@ -57,8 +61,17 @@ export const listConnectors = defineTool({
         ? "No connectors match. Try fewer or other words, or no filters."
         : `${matches.length} connector(s) match; showing ${connectors.length} on page ${args.page}${hasMore ? ` (more on page ${args.page + 1})` : ""}:`;
     return {
-      structuredContent: { accountId, total: matches.length, page: args.page, pageSize: args.pageSize, hasMore, connectors },
-      text: [heading, ...lines].join("\n"),
+      structuredContent: {
+        accountId,
+        total: matches.length,
+        page: args.page,
+        pageSize: args.pageSize,
+        hasMore,
+        connectors,
+        stale: catalog.stale,
+        ...(note !== undefined && { note }),
+      },
+      text: [heading, ...lines, ...(note !== undefined ? [note] : [])].join("\n"),
     };
   },
 });

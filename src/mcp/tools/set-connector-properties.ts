@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { mayHaveBeenApplied } from "../../cyclr/errors.js";
 import { connectorProperties, looksSensitive } from "../../setup/catalog.js";
 import { computeSetupState } from "../../setup/setup-state.js";
 import { describeError } from "../errors.js";
@@ -12,7 +13,8 @@ export const setConnectorProperties = defineTool({
   description:
     "Set required (or optional) properties on an installed connector (step 3 of setup; do it before authenticating). " +
     "Names come from missingProperties in get_account_connector or install_connector. Each property is set separately " +
-    "and reported on its own: one failure does not stop the others. Values are never echoed back.",
+    "and reported on its own: one failure does not stop the others; a property whose answer was lost (timeout, closed connection, " +
+    "server error) is reported as unknown, and is not sent again. Values are never echoed back.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     properties: propertiesArg.min(1).describe('The properties to set, e.g. [{name: "isSandbox", value: "false"}].'),
@@ -24,8 +26,10 @@ export const setConnectorProperties = defineTool({
     results: z.array(
       z.object({
         name: z.string(),
-        outcome: z.enum(["set", "failed"]),
-        error: z.string().optional().describe("Why it failed, and what to do."),
+        outcome: z
+          .enum(["set", "failed", "unknown"])
+          .describe("set; failed (Cyclr refused it: not set); unknown (the request may have reached Cyclr but its answer was lost: check with get_account_connector)."),
+        error: z.string().optional().describe("Why it failed or is unknown, and what to do."),
       }),
     ),
     setup: setupStateSchema,
@@ -44,7 +48,7 @@ export const setConnectorProperties = defineTool({
         .map((p) => p.name.toLowerCase()),
     );
 
-    const results: { name: string; outcome: "set" | "failed"; error?: string }[] = [];
+    const results: { name: string; outcome: "set" | "failed" | "unknown"; error?: string }[] = [];
     for (const property of args.properties) {
       try {
         const isSecret = sensitive.has(property.name.toLowerCase()) || looksSensitive(property.name);
@@ -56,17 +60,19 @@ export const setConnectorProperties = defineTool({
       } catch (error) {
         const reason = describeError(error);
         if (reason === undefined) throw error;
-        results.push({ name: property.name, outcome: "failed", error: reason });
+        results.push({ name: property.name, outcome: mayHaveBeenApplied(error) ? "unknown" : "failed", error: reason });
       }
     }
 
     const setup = computeSetupState(accountConnector, definition, accountId);
-    const failed = results.filter((r) => r.outcome === "failed");
+    const set = results.filter((r) => r.outcome === "set");
+    const unknown = results.filter((r) => r.outcome === "unknown");
     const lines = results.map((r) => `- ${r.name}: ${r.outcome}${r.error ? ` (${r.error})` : ""}`);
     return {
       structuredContent: { accountId, accountConnectorId: accountConnector.Id, results, setup },
       text: [
-        `Set ${results.length - failed.length} of ${results.length} properties on account connector ${accountConnector.Id}:`,
+        `Set ${set.length} of ${results.length} properties on account connector ${accountConnector.Id}` +
+          `${unknown.length ? ` (${unknown.length} unknown: call get_account_connector to see whether they are set before sending them again)` : ""}:`,
         ...lines,
         setupSummary(setup),
       ].join("\n"),

@@ -141,6 +141,8 @@ export class HttpTransport {
     try {
       const response = await request(url, { ...options, dispatcher: this.dispatcher });
       const text = await response.body.text();
+      // Cancelled while waiting to retry: the retry callback hands back the last answer; the caller has gone.
+      if (req.signal?.aborted) throw req.signal.reason;
       this.options.logger.debug("cyclr request", {
         method: req.method,
         path: req.path,

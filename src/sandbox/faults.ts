@@ -14,6 +14,8 @@ export interface SandboxFault {
   path: string | RegExp;
   /** How many matching requests it applies to; default 1. */
   times?: number;
+  /** Let this many matching requests through untouched first; default 0. */
+  skip?: number;
   /** Wait this long before answering (or before dropping the connection). */
   delayMs?: number;
   /** Answer with this status instead of the real answer. */
@@ -38,6 +40,7 @@ export const SandboxFaultBodySchema = z
     path: z.string().min(1).max(500).optional(),
     pathPattern: z.string().min(1).max(500).optional(),
     times: z.number().int().min(1).max(1000).optional(),
+    skip: z.number().int().min(0).max(1000).optional(),
     delayMs: z.number().int().min(0).max(60_000).optional(),
     status: z.number().int().min(100).max(599).optional(),
     body: z.string().max(100_000).optional(),
@@ -59,10 +62,10 @@ export function faultFromBody(body: z.output<typeof SandboxFaultBodySchema>): Sa
 
 /** The faults waiting to happen, first added first matched. */
 export class FaultList {
-  private readonly faults: (SandboxFault & { remaining: number })[] = [];
+  private readonly faults: (SandboxFault & { remaining: number; toSkip: number })[] = [];
 
   add(fault: SandboxFault): void {
-    this.faults.push({ ...fault, remaining: fault.times ?? 1 });
+    this.faults.push({ ...fault, remaining: fault.times ?? 1, toSkip: fault.skip ?? 0 });
   }
 
   clear(): void {
@@ -74,7 +77,12 @@ export class FaultList {
     const fault = this.faults.find(
       (f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === method) && (typeof f.path === "string" ? f.path === path : f.path.test(path)),
     );
-    if (fault) fault.remaining -= 1;
+    if (!fault) return undefined;
+    if (fault.toSkip > 0) {
+      fault.toSkip -= 1;
+      return undefined;
+    }
+    fault.remaining -= 1;
     return fault;
   }
 }

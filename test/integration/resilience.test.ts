@@ -4,7 +4,7 @@
  * bodies, writes sent once, and one token request for many calls on an expired token.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CyclrClient } from "../../src/cyclr/client.js";
+import type { CyclrClient } from "../../src/cyclr/client.js";
 import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
 import { createCyclrClient } from "../../src/cyclr/index.js";
 import { silentLogger } from "../../src/log.js";

@@ -1,11 +1,12 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { CallOptions, CyclrOperations, InstallConnectorRequest } from "../../cyclr/client.js";
-import { mayHaveBeenApplied } from "../../cyclr/errors.js";
+import { CyclrHttpError, CyclrResponseError, mayHaveBeenApplied } from "../../cyclr/errors.js";
 import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
 import { authMethodKind } from "../../setup/auth-types.js";
 import { basicAuthValue } from "../../setup/auth-values.js";
 import { authenticationOptions, looksSensitive, type AuthenticationOption } from "../../setup/catalog.js";
-import { findNewInstall, idsOfConnector } from "../../setup/install-recovery.js";
+import { findNewInstall, idsOfConnector, type NewInstall } from "../../setup/install-recovery.js";
 import { computeSetupState } from "../../setup/setup-state.js";
 import { AmbiguousInstallError, ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
@@ -67,6 +68,9 @@ function authValueFor(connector: Connector, chosen: AuthenticationOption | undef
   return undefined;
 }
 
+/** How long to wait before looking a second time for an install whose request may still be running at Cyclr. */
+const SETTLE_MS = 1_000;
+
 /**
  * Sends the install once, never twice. If its answer is lost (timeout, closed connection, 5xx
  * after sending), the account's connectors are compared with a list taken just before: a new one
@@ -86,13 +90,20 @@ async function installOnce(
   } catch (failure) {
     if (!mayHaveBeenApplied(failure) || options.signal.aborted) throw failure;
     const identity = { accountId, connectorId, name: install.Name };
-    let after: AccountConnector[];
-    try {
-      after = await cyclr.listAccountConnectors(accountId, options);
-    } catch (checkFailure) {
-      throw new AmbiguousInstallError("unknown", identity, failure, checkFailure);
+    // A timeout or a gateway's answer may come while Cyclr is still working on the install, so a
+    // first look that finds nothing is repeated once, a moment later.
+    const mayStillRun = !(failure instanceof CyclrHttpError && failure.status === 500) && !(failure instanceof CyclrResponseError);
+    let found: NewInstall<AccountConnector> = { others: [] };
+    for (let look = 1; look <= (mayStillRun ? 2 : 1) && !found.created; look++) {
+      if (look > 1) await sleep(SETTLE_MS, undefined, { signal: options.signal }).catch(() => undefined);
+      if (options.signal.aborted) throw failure;
+      try {
+        found = findNewInstall(before, await cyclr.listAccountConnectors(accountId, options), connectorId, install.Name);
+      } catch (checkFailure) {
+        throw new AmbiguousInstallError("unknown", identity, failure, checkFailure);
+      }
     }
-    const { created, others } = findNewInstall(before, after, connectorId, install.Name);
+    const { created, others } = found;
     if (!created) throw new AmbiguousInstallError("not_installed", identity, failure);
     // The listing may abbreviate entries (api-notes §4): read the whole account connector if possible.
     const accountConnector = await cyclr.getAccountConnector(accountId, created.Id, options).catch(() => created);

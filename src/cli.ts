@@ -39,7 +39,7 @@ async function main(): Promise<number> {
   if (config.sandbox) {
     // Loaded only in sandbox mode.
     const { startSandbox } = await import("./sandbox/index.js");
-    const sandbox = await startSandbox();
+    const sandbox = await startSandbox({ faultControl: config.sandboxFaults });
     stopSandbox = () => sandbox.close();
     apiUrl = sandbox.url;
     credentials = { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret };
@@ -52,7 +52,14 @@ async function main(): Promise<number> {
   const logger = createLogger({ level: config.logLevel, redactor });
   process.on("unhandledRejection", (reason) => logger.error("unhandled rejection", { reason: String(reason) }));
 
-  const cyclr = createCyclrClient({ apiUrl, credentials, timeoutMs: config.timeoutMs, redactor, logger });
+  const cyclr = createCyclrClient({
+    apiUrl,
+    credentials,
+    timeoutMs: config.timeoutMs,
+    catalogTtlMs: config.catalogTtlSeconds * 1000,
+    redactor,
+    logger,
+  });
   // The credential pages (and their loopback listener) load on the first credential link, not at start-up.
   let credentialPages: Promise<CredentialPages> | undefined;
   const pages = () =>
@@ -67,7 +74,8 @@ async function main(): Promise<number> {
 
   logger.info(
     `cyclr-mcp ${VERSION} serving MCP on stdio against ${config.sandbox ? `the embedded sandbox at ${apiUrl}` : apiUrl}` +
-      `${accountId ? `, default account ${accountId}` : ", no default account"}`,
+      `${accountId ? `, default account ${accountId}` : ", no default account"}` +
+      `${config.sandboxFaults ? "; sandbox fault injection on at POST /__sandbox/faults" : ""}`,
   );
   await serveStdio({
     deps: {

@@ -10,6 +10,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_API_URL = "https://api.cyclr.com";
 export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_CATALOG_TTL_SECONDS = 300;
 
 export type CyclrCredentials =
   | { kind: "clientCredentials"; clientId: string; clientSecret: string }
@@ -25,6 +26,10 @@ export interface Config {
   /** Partner service domain as an origin, e.g. https://acme-h.cyclr.com. */
   serviceDomain?: string;
   timeoutMs: number;
+  /** How long a loaded catalog is fresh; 0 loads it for every call. */
+  catalogTtlSeconds: number;
+  /** Sandbox mode only: serve the sandbox's fault-injection control endpoint (for tests). */
+  sandboxFaults: boolean;
   logLevel: LogLevel;
 }
 
@@ -61,7 +66,24 @@ export const SETTINGS = {
     help: "Partner service domain for OAuth links, as a host (acme-h.cyclr.com) or origin. Needed by create_oauth_link.",
   },
   sandbox: { env: "CYCLR_SANDBOX", flag: "sandbox", type: "boolean", help: "Run against the embedded sandbox; no credentials needed (CYCLR_SANDBOX=1)." },
-  timeoutMs: { env: "CYCLR_TIMEOUT_MS", flag: "timeout-ms", type: "string", help: `Per-request timeout in milliseconds (default ${DEFAULT_TIMEOUT_MS}).` },
+  timeoutMs: {
+    env: "CYCLR_TIMEOUT_MS",
+    flag: "timeout-ms",
+    type: "string",
+    help: `Time budget of each call to Cyclr in milliseconds, retries included (default ${DEFAULT_TIMEOUT_MS}).`,
+  },
+  catalogTtlSeconds: {
+    env: "CYCLR_CATALOG_TTL_SECONDS",
+    flag: "catalog-ttl-seconds",
+    type: "string",
+    help: `How long a loaded catalog is reused, in seconds (default ${DEFAULT_CATALOG_TTL_SECONDS}; 0 loads it for every call).`,
+  },
+  sandboxFaults: {
+    env: "CYCLR_SANDBOX_FAULTS",
+    flag: "sandbox-faults",
+    type: "boolean",
+    help: "With --sandbox: serve POST /__sandbox/faults on the sandbox, to inject failures (for tests; off by default).",
+  },
   logLevel: { env: "CYCLR_LOG_LEVEL", flag: "log-level", type: "string", help: "Log level on stderr: error, warn, info (default) or debug." },
 } as const satisfies Record<string, Setting>;
 
@@ -122,6 +144,13 @@ const rawSchema = z.object({
     .min(100, "must be at least 100 ms")
     .max(600_000, "must be at most 600000 ms (10 minutes)")
     .default(DEFAULT_TIMEOUT_MS),
+  catalogTtlSeconds: z.coerce
+    .number({ message: "must be a whole number of seconds, e.g. 300" })
+    .int("must be a whole number of seconds, e.g. 300")
+    .min(0, "must be 0 or more")
+    .max(86_400, "must be at most 86400 (a day)")
+    .default(DEFAULT_CATALOG_TTL_SECONDS),
+  sandboxFaults: booleanText.default(false),
   logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -163,8 +192,13 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     sandbox: settings.sandbox,
     apiUrl: settings.apiUrl,
     timeoutMs: settings.timeoutMs,
+    catalogTtlSeconds: settings.catalogTtlSeconds,
+    sandboxFaults: settings.sandboxFaults,
     logLevel: settings.logLevel,
   };
+  if (settings.sandboxFaults && !settings.sandbox) {
+    throw new ConfigError("CYCLR_SANDBOX_FAULTS (--sandbox-faults) only works with the embedded sandbox: add --sandbox (CYCLR_SANDBOX=1).");
+  }
   if (settings.accountId !== undefined) config.accountId = settings.accountId;
   if (settings.serviceDomain !== undefined) config.serviceDomain = settings.serviceDomain;
 

@@ -3,8 +3,8 @@
  * exchanged at POST {api}/oauth/token and kept until shortly before expires_in.
  */
 import type { Redactor } from "../redact.js";
-import { CyclrAuthError, CyclrHttpError } from "./errors.js";
-import { parseBody, upstreamMessage, type CyclrRequest, type HttpTransport } from "./http.js";
+import { CyclrAuthError, CyclrNetworkError } from "./errors.js";
+import { httpError, parseBody, upstreamMessage, type CyclrRequest, type HttpTransport } from "./http.js";
 import { AccessTokenResponseSchema } from "./schemas.js";
 
 export interface AccessTokenSource {
@@ -30,6 +30,8 @@ export class StaticAccessToken implements AccessTokenSource {
 const EARLY_RENEWAL_MS = 5 * 60_000;
 /** Used when the token response carries no expires_in. */
 const DEFAULT_LIFETIME_MS = 60 * 60_000;
+/** Not under /v1.0 (api-notes §1). */
+const TOKEN_PATH = "/oauth/token";
 
 export class ClientCredentialsAccessToken implements AccessTokenSource {
   readonly canRefresh = true;
@@ -54,18 +56,25 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
     return this.fetchShared(signal);
   }
 
-  /** Concurrent callers share one token request. */
+  /**
+   * Concurrent callers share one token request. It runs without any one caller's signal (the
+   * request timeout bounds it), so one caller cancelling does not fail the others; each caller
+   * stops waiting when its own signal aborts.
+   */
   private fetchShared(signal?: AbortSignal): Promise<string> {
-    this.inflight ??= this.fetchToken(signal).finally(() => {
+    this.inflight ??= this.fetchToken().finally(() => {
       this.inflight = undefined;
     });
-    return this.inflight;
+    if (!signal) return this.inflight;
+    return untilAborted(this.inflight, signal, () =>
+      new CyclrNetworkError("The access token request was cancelled", { method: "POST", path: TOKEN_PATH, target: { kind: "access token" } }),
+    );
   }
 
-  private async fetchToken(signal?: AbortSignal): Promise<string> {
+  private async fetchToken(): Promise<string> {
     const req: CyclrRequest = {
       method: "POST",
-      path: "/oauth/token",
+      path: TOKEN_PATH,
       form: {
         grant_type: "client_credentials",
         client_id: this.credentials.clientId,
@@ -73,8 +82,9 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
       },
       target: { kind: "access token" },
       secrets: [this.credentials.clientSecret],
+      // Asking for a token twice does no harm: Cyclr allows many live tokens (api-notes §1).
+      retrySafe: true,
     };
-    if (signal) req.signal = signal;
     const response = await this.transport.send(req);
     const info = this.transport.info(req);
     if (response.status === 400 || response.status === 401 || response.status === 403) {
@@ -85,14 +95,31 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
         response.status,
       );
     }
-    if (response.status < 200 || response.status > 299) {
-      throw new CyclrHttpError(response.status, upstreamMessage(response.text, this.redactor), info);
-    }
-    const body = parseBody(AccessTokenResponseSchema, response.text, info);
+    if (response.status < 200 || response.status > 299) throw httpError(response, info, this.redactor);
+    const body = parseBody(AccessTokenResponseSchema, response, info, this.redactor);
     this.redactor.register(body.access_token);
     const lifetimeMs = body.expires_in !== undefined ? body.expires_in * 1000 : DEFAULT_LIFETIME_MS;
     const early = Math.min(EARLY_RENEWAL_MS, lifetimeMs / 10);
     this.current = { token: body.access_token, renewAt: this.now() + lifetimeMs - early };
     return body.access_token;
   }
+}
+
+/** The promise, or a rejection once the signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, cancelled: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled());
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }

@@ -29,6 +29,14 @@ export abstract class CyclrError extends Error {
   }
 }
 
+/** What else an error answer told: an HTML page instead of JSON, a Retry-After. */
+export interface CyclrHttpErrorDetails {
+  /** The body was an HTML page (a proxy's or gateway's error page, usually); its title if it had one, redacted. */
+  html?: { title?: string };
+  /** Retry-After, in seconds from when the answer came. */
+  retryAfterSeconds?: number;
+}
+
 /** Cyclr answered with a non-success status. `upstreamMessage` is Cyclr's {"Message"}, redacted. */
 export class CyclrHttpError extends CyclrError {
   override readonly name = "CyclrHttpError";
@@ -37,8 +45,12 @@ export class CyclrHttpError extends CyclrError {
     readonly status: number,
     readonly upstreamMessage: string | undefined,
     request: CyclrRequestInfo,
+    readonly details: CyclrHttpErrorDetails = {},
   ) {
-    super(`Cyclr answered ${status} to ${request.method} ${request.path}${upstreamMessage ? `: ${upstreamMessage}` : ""}`, request);
+    super(
+      `Cyclr answered ${status} to ${request.method} ${request.path}${upstreamMessage ? `: ${upstreamMessage}` : details.html ? " with an HTML page" : ""}`,
+      request,
+    );
   }
 }
 
@@ -58,6 +70,14 @@ export class CyclrAuthError extends CyclrError {
 export class CyclrNetworkError extends CyclrError {
   override readonly name = "CyclrNetworkError";
   readonly code = "CYCLR_NETWORK_ERROR";
+  /** The request surely never reached Cyclr (connection refused, host unknown), or the caller cancelled it. */
+  readonly notSent: boolean;
+  readonly cancelled: boolean;
+  constructor(message: string, request: CyclrRequestInfo, options?: { cause?: unknown; notSent?: boolean; cancelled?: boolean }) {
+    super(message, request, options);
+    this.notSent = options?.notSent ?? false;
+    this.cancelled = options?.cancelled ?? false;
+  }
 }
 
 export class CyclrTimeoutError extends CyclrError {
@@ -76,4 +96,16 @@ export class CyclrTimeoutError extends CyclrError {
 export class CyclrResponseError extends CyclrError {
   override readonly name = "CyclrResponseError";
   readonly code = "CYCLR_BAD_RESPONSE";
+}
+
+/**
+ * Whether a failed write may still have been carried out by Cyclr: the request may have arrived,
+ * but its answer was lost (timeout, reset) or was a server error. Such a write must not be sent
+ * again blindly; its effect has to be looked up.
+ */
+export function mayHaveBeenApplied(error: unknown): error is CyclrError {
+  if (error instanceof CyclrTimeoutError || error instanceof CyclrResponseError) return true;
+  if (error instanceof CyclrNetworkError) return !error.notSent && !error.cancelled;
+  if (error instanceof CyclrHttpError) return error.status >= 500;
+  return false;
 }

@@ -1,8 +1,9 @@
 /**
- * The HTTP boundary to Cyclr: one undici Agent, per-request timeouts, bearer auth with a single
- * refresh-and-retry on 401, Cyclr's {"Message"} errors, and zod parsing of every JSON body.
+ * The HTTP boundary to Cyclr: one undici Agent, an overall timeout per call, retries of safe
+ * requests through undici's retry interceptor, bearer auth with a single refresh-and-retry on 401,
+ * Cyclr's {"Message"} errors, and zod parsing of every JSON body.
  */
-import { Agent, errors as undiciErrors, request } from "undici";
+import { Agent, type Dispatcher, errors as undiciErrors, interceptors, request, type RetryHandler } from "undici";
 import type { z } from "zod";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
@@ -11,12 +12,14 @@ import {
   CyclrAuthError,
   type CyclrError,
   CyclrHttpError,
+  type CyclrHttpErrorDetails,
   CyclrNetworkError,
   CyclrResponseError,
   CyclrTimeoutError,
   type CyclrRequestInfo,
   type CyclrTarget,
 } from "./errors.js";
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, RETRY_ERROR_CODES, RETRY_STATUSES, retryDelay, type RetryPolicy } from "./retry.js";
 import { ErrorBodySchema } from "./schemas.js";
 
 export interface CyclrRequest {
@@ -31,11 +34,18 @@ export interface CyclrRequest {
   /** Values in this request that are secret (an AuthValue, say): redacted from any error text. */
   secrets?: readonly (string | undefined)[];
   signal?: AbortSignal;
+  /**
+   * A POST that may be repeated without harm (the access-token request). GETs always may; every
+   * other write (install, properties, sign-in token) is sent once, whatever happens.
+   */
+  retrySafe?: boolean;
 }
 
 export interface RawResponse {
   status: number;
   text: string;
+  /** Header names lower-case; repeated headers joined with ", ". */
+  headers: Record<string, string>;
 }
 
 export interface HttpTransportOptions {
@@ -44,11 +54,30 @@ export interface HttpTransportOptions {
   userAgent: string;
   redactor: Redactor;
   logger: Logger;
+  retryPolicy?: RetryPolicy;
+  /** For tests: the jitter source. */
+  random?: () => number;
 }
 
-/** Sends one request; turns network failures and timeouts into CyclrErrors. No auth, no retries. */
+type RetryingRequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path"> & { retryOptions: RetryHandler.RetryOptions };
+
+/**
+ * Sends one request, retrying it when that is safe; turns network failures and timeouts into
+ * CyclrErrors. No auth.
+ *
+ * Retries go through undici's retry interceptor (RetryHandler: it re-dispatches on the same Agent
+ * and, with throwOnError off, hands the last answer through with its body). Its default decision
+ * function is replaced by one made per request (retry.ts), because the default cannot keep the
+ * retries inside the overall CYCLR_TIMEOUT_MS budget (it knows nothing of a deadline), would wait
+ * out its backoff after the caller cancelled, and caps a long Retry-After instead of reporting it.
+ * The methods list stays ['GET'] (undici's default also repeats PUT and DELETE); the access-token
+ * POST opts in per request with retrySafe.
+ */
 export class HttpTransport {
   private readonly agent: Agent;
+  private readonly dispatcher: Dispatcher;
+  private readonly retryPolicy: RetryPolicy;
+  private readonly random: () => number;
 
   constructor(readonly options: HttpTransportOptions) {
     this.agent = new Agent({
@@ -57,6 +86,17 @@ export class HttpTransport {
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });
+    this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    this.random = options.random ?? Math.random;
+    this.dispatcher = this.agent.compose(
+      interceptors.retry({
+        methods: ["GET"],
+        statusCodes: [...RETRY_STATUSES],
+        errorCodes: [...RETRY_ERROR_CODES],
+        maxRetries: this.retryPolicy.maxAttempts - 1,
+        throwOnError: false,
+      }),
+    );
   }
 
   info(req: CyclrRequest): CyclrRequestInfo {
@@ -83,22 +123,80 @@ export class HttpTransport {
       body = JSON.stringify(req.json);
     }
 
+    // One budget for the whole call, retries and their waits included.
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     const started = performance.now();
+    const deadline = Date.now() + this.options.timeoutMs;
+    const options: RetryingRequestOptions = {
+      method: req.method,
+      headers,
+      body,
+      signal,
+      retryOptions: {
+        methods: req.retrySafe ? ["GET", "POST"] : ["GET"],
+        retry: this.retryDecision(req, deadline, signal),
+      },
+    };
     try {
-      const response = await request(url, { method: req.method, headers, body, dispatcher: this.agent, signal });
+      const response = await request(url, { ...options, dispatcher: this.dispatcher });
       const text = await response.body.text();
+      // Cancelled while waiting to retry: the retry callback hands back the last answer; the caller has gone.
+      if (req.signal?.aborted) throw req.signal.reason;
       this.options.logger.debug("cyclr request", {
         method: req.method,
         path: req.path,
         status: response.statusCode,
         ms: Math.round(performance.now() - started),
       });
-      return { status: response.statusCode, text };
+      return { status: response.statusCode, text, headers: flattenHeaders(response.headers) };
     } catch (error) {
       throw this.networkError(error, req, timeout.aborted);
     }
+  }
+
+  /** undici's retry callback for one request: retry.ts decides, within the deadline; cancellation stops the wait. */
+  private retryDecision(req: CyclrRequest, deadline: number, signal: AbortSignal): RetryHandler.RetryCallback {
+    return (error, { state, opts }, callback) => {
+      const methods = opts.retryOptions?.methods ?? [];
+      const { statusCode, code, headers } = error as Error & { statusCode?: number; code?: string; headers?: Record<string, string | string[] | undefined> };
+      const retryAfter = headers?.["retry-after"];
+      const now = Date.now();
+      const delay =
+        signal.aborted || !methods.includes(opts.method)
+          ? undefined
+          : retryDelay({
+              attempts: state.counter,
+              ...(statusCode !== undefined && code === "UND_ERR_REQ_RETRY" && { status: statusCode }),
+              ...(code !== undefined && code !== "UND_ERR_REQ_RETRY" && { code }),
+              ...(retryAfter !== undefined && { retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter }),
+              remainingMs: deadline - now,
+              now,
+              random: this.random(),
+            }, this.retryPolicy);
+      if (delay === undefined) {
+        callback(error);
+        return;
+      }
+      this.options.logger.info("retrying cyclr request", {
+        method: req.method,
+        path: req.path,
+        after: statusCode !== undefined && code === "UND_ERR_REQ_RETRY" ? statusCode : code,
+        attempt: state.counter + 1,
+        waitMs: delay,
+      });
+      let settled = false;
+      const finish = (result: Error | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        callback(result);
+      };
+      const onAbort = () => finish(error);
+      const timer = setTimeout(() => finish(null), delay);
+      signal.addEventListener("abort", onAbort, { once: true });
+    };
   }
 
   private networkError(error: unknown, req: CyclrRequest, timedOut: boolean): CyclrError {
@@ -109,15 +207,27 @@ export class HttpTransport {
       error instanceof undiciErrors.BodyTimeoutError ||
       error instanceof undiciErrors.ConnectTimeoutError;
     if (isTimeout) return new CyclrTimeoutError(this.options.timeoutMs, info, { cause: error });
-    if (req.signal?.aborted) return new CyclrNetworkError(`The request ${req.method} ${req.path} was cancelled`, info, { cause: error });
+    if (req.signal?.aborted) return new CyclrNetworkError(`The request ${req.method} ${req.path} was cancelled`, info, { cause: error, cancelled: true });
     const code = errorCode(error);
     const origin = new URL(this.options.apiUrl).origin;
-    return new CyclrNetworkError(`Could not reach Cyclr at ${origin}${code ? ` (${code})` : ""}`, info, { cause: error });
+    const notSent = code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN";
+    if (code === "UND_ERR_SOCKET" || code === "ECONNRESET") {
+      return new CyclrNetworkError(`The connection to Cyclr at ${origin} was closed before ${req.method} ${req.path} was answered (${code})`, info, { cause: error });
+    }
+    return new CyclrNetworkError(`Could not reach Cyclr at ${origin}${code ? ` (${code})` : ""}`, info, { cause: error, notSent });
   }
 
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return flat;
 }
 
 function errorCode(error: unknown): string | undefined {
@@ -138,9 +248,15 @@ export class CyclrHttp {
   ) {}
 
   async json<S extends z.ZodType>(schema: S, req: CyclrRequest): Promise<z.output<S>> {
+    return (await this.response(schema, req)).data;
+  }
+
+  /** The parsed body and the response headers (paging headers, say). */
+  async response<S extends z.ZodType>(schema: S, req: CyclrRequest): Promise<{ data: z.output<S>; headers: Record<string, string> }> {
     const token = await this.tokens.get(req.signal);
     let response = await this.transport.send(req, token);
     if (response.status === 401 && this.tokens.canRefresh) {
+      // Concurrent calls that all met the same expired token share one token request (access-token.ts).
       const fresh = await this.tokens.refresh(token, req.signal);
       response = await this.transport.send(req, fresh);
     }
@@ -151,14 +267,34 @@ export class CyclrHttp {
       const reason = upstreamMessage(response.text, redactor);
       throw new CyclrAuthError(`Cyclr refused the request ${req.method} ${req.path} (401)${reason ? `: ${reason}` : ""}`, info, 401);
     }
-    if (response.status < 200 || response.status > 299) {
-      throw new CyclrHttpError(response.status, upstreamMessage(response.text, redactor), info);
-    }
-    return parseBody(schema, response.text, info);
+    if (response.status < 200 || response.status > 299) throw httpError(response, info, redactor);
+    return { data: parseBody(schema, response, info, redactor), headers: response.headers };
   }
 }
 
-/** Cyclr's {"Message"} (or an OAuth {"error"}), redacted; a short snippet of anything else. */
+/** A CyclrHttpError for a non-success answer: Cyclr's message, or what kind of page came instead, and Retry-After. */
+export function httpError(response: RawResponse, info: CyclrRequestInfo, redactor: Redactor): CyclrHttpError {
+  const details: CyclrHttpErrorDetails = {};
+  const html = htmlPage(response, redactor);
+  if (html) details.html = html;
+  const retryAfter = parseRetryAfter(response.headers["retry-after"], Date.now());
+  if (retryAfter !== undefined) details.retryAfterSeconds = Math.ceil(retryAfter / 1000);
+  return new CyclrHttpError(response.status, upstreamMessage(response.text, redactor), info, details);
+}
+
+/** An HTML page (by content type or by its first characters), with its title when it has one. */
+export function htmlPage(response: Pick<RawResponse, "text" | "headers">, redactor: Redactor): { title?: string } | undefined {
+  const type = response.headers["content-type"] ?? "";
+  const start = response.text.trimStart().slice(0, 15).toLowerCase();
+  if (!type.includes("html") && !start.startsWith("<!doctype html") && !start.startsWith("<html")) return undefined;
+  const title = /<title[^>]*>([^<]{1,200})<\/title>/i
+    .exec(response.text)?.[1]
+    ?.replace(/\s+/g, " ")
+    .trim();
+  return title ? { title: redactor.text(title).slice(0, 120) } : {};
+}
+
+/** Cyclr's {"Message"} (or an OAuth {"error"}), redacted; nothing for a body that is not such JSON. */
 export function upstreamMessage(text: string, redactor: Redactor): string | undefined {
   let message: string | undefined;
   try {
@@ -168,17 +304,24 @@ export function upstreamMessage(text: string, redactor: Redactor): string | unde
       message = body.Message ?? [body.error, body.error_description].filter(Boolean).join(": ");
     }
   } catch {
-    // Not JSON (an HTML error page from a proxy, say): no message worth showing.
+    // Not JSON (an HTML error page from a proxy, say): htmlPage() tells that story.
   }
   return message ? redactor.text(message).slice(0, 500) : undefined;
 }
 
-export function parseBody<S extends z.ZodType>(schema: S, text: string, info: CyclrRequestInfo): z.output<S> {
+export function parseBody<S extends z.ZodType>(
+  schema: S,
+  response: Pick<RawResponse, "text" | "headers">,
+  info: CyclrRequestInfo,
+  redactor: Redactor,
+): z.output<S> {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(response.text);
   } catch (error) {
-    throw new CyclrResponseError(`Cyclr answered ${info.method} ${info.path} with a body that is not JSON`, info, { cause: error });
+    const html = htmlPage(response, redactor);
+    const what = html ? `an HTML page${html.title ? ` ("${html.title}")` : ""} instead of JSON` : "a body that is not JSON";
+    throw new CyclrResponseError(`Cyclr answered ${info.method} ${info.path} with ${what}`, info, { cause: error });
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

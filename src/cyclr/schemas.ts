@@ -113,6 +113,7 @@ export const AccountConnectorSchema = z
 export type AccountConnector = z.infer<typeof AccountConnectorSchema>;
 export const AccountConnectorListSchema = z.array(AccountConnectorSchema);
 
+
 export const SignInTokenSchema = z.object({
   Token: z.string().min(1),
   ExpiresAtUtc: z.string().min(1),

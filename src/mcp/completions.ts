@@ -18,7 +18,7 @@ function accountFor(deps: ServerDeps, context?: { arguments?: Record<string, str
 export const completeConnectorName = (deps: ServerDeps): Completer => async (value, context) => {
   const accountId = accountFor(deps, context);
   if (!accountId) return [];
-  const hits = searchCatalog(await deps.cyclr.listCatalog(accountId), { query: value });
+  const hits = searchCatalog((await deps.cyclr.listCatalog(accountId)).connectors, { query: value });
   return hits.slice(0, MAX_SUGGESTIONS).map((hit) => hit.connector.Name);
 };
 
@@ -26,7 +26,7 @@ export const completeConnectorName = (deps: ServerDeps): Completer => async (val
 export const completeConnectorId = (deps: ServerDeps): Completer => async (value, context) => {
   const accountId = accountFor(deps, context);
   if (!accountId) return [];
-  const catalog = await deps.cyclr.listCatalog(accountId);
+  const catalog = (await deps.cyclr.listCatalog(accountId)).connectors;
   if (/^\d*$/.test(value)) {
     return catalog.map((c) => String(c.Id)).filter((id) => id.startsWith(value)).slice(0, MAX_SUGGESTIONS);
   }
@@ -41,7 +41,7 @@ export const completeAccountId = (deps: ServerDeps): Completer => async (value) 
 export const completeAccountConnectorId = (deps: ServerDeps): Completer => async (value, context) => {
   const accountId = accountFor(deps, context);
   if (!accountId) return [];
-  const installed = await deps.cyclr.listAccountConnectors(accountId, { page: 1, pageSize: 100 });
+  const installed = await deps.cyclr.listAccountConnectorsPage(accountId, { page: 1, pageSize: 100 });
   const typed = value.toLowerCase();
   return installed
     .filter((ac) => String(ac.Id).startsWith(value) || (ac.Name ?? ac.Connector.Name).toLowerCase().includes(typed))

@@ -9,11 +9,53 @@ export class ToolInputError extends Error {
   override readonly name = "ToolInputError";
 }
 
+/**
+ * An install whose answer was lost (timeout, closed connection, 5xx after sending), after the
+ * account's connectors were checked: it was not made, or the check failed too and nobody knows.
+ * (When the check finds it, the install is a success with a note, not an error.)
+ */
+export class AmbiguousInstallError extends Error {
+  override readonly name = "AmbiguousInstallError";
+  constructor(
+    readonly outcome: "not_installed" | "unknown",
+    readonly install: { accountId: string; connectorId: number; name: string },
+    /** What went wrong with the install request. */
+    readonly failure: CyclrError,
+    /** Why the check afterwards failed (outcome "unknown"). */
+    readonly checkFailure?: unknown,
+  ) {
+    super(`install of connector ${install.connectorId} ${outcome === "not_installed" ? "not made" : "uncertain"}: ${failure.message}`, { cause: failure });
+  }
+}
+
 /** A safe, actionable description of an error, or undefined for an unexpected one (a bug). */
 export function describeError(error: unknown): string | undefined {
   if (error instanceof ToolInputError) return error.message;
+  if (error instanceof AmbiguousInstallError) return describeAmbiguousInstall(error);
   if (error instanceof CyclrError) return describeCyclrError(error);
   return undefined;
+}
+
+function describeAmbiguousInstall(error: AmbiguousInstallError): string {
+  const { accountId, connectorId, name } = error.install;
+  const what = `Installing connector ${connectorId} as "${name}" in account ${accountId} got no usable answer (${error.failure.message}).`;
+  if (error.outcome === "not_installed") {
+    return `${what} The account's connectors were checked afterwards: not installed; safe to retry install_connector.`;
+  }
+  const check = error.checkFailure instanceof CyclrError ? ` (${error.checkFailure.message})` : "";
+  return (
+    `${what} Checking the account's connectors afterwards failed too${check}, so it is unknown whether it was installed. ` +
+    `Before installing again, call list_account_connectors and look for one named "${name}" created just now; install again only if there is none.`
+  );
+}
+
+/** Why a stale catalog is being shown, for the person: a refresh under way, or one that failed. */
+export function describeStaleCatalog(loadedAt: number, refreshError: unknown, now: number = Date.now()): string {
+  const minutes = Math.max(1, Math.round((now - loadedAt) / 60_000));
+  const age = `The catalog shown was loaded ${minutes} minute${minutes === 1 ? "" : "s"} ago`;
+  if (refreshError === undefined) return `${age}; a refresh is under way.`;
+  const reason = describeError(refreshError) ?? "an unexpected error (see the server's log)";
+  return `${age}: refreshing it failed, so the older copy is shown. ${reason}`;
 }
 
 function describeCyclrError(error: CyclrError): string {
@@ -32,13 +74,20 @@ function describeCyclrError(error: CyclrError): string {
     return `${error.message} (CYCLR_TIMEOUT_MS). Try again; ${request.method === "POST" ? "the change may or may not have been made, so check its result (get_account_connector) before repeating it." : "if it keeps happening, raise CYCLR_TIMEOUT_MS."}`;
   }
   if (error instanceof CyclrNetworkError) {
-    return `${error.message}. Check CYCLR_API_URL and the network, then try again.`;
+    if (error.cancelled) return `${error.message}.`;
+    const write = request.method !== "GET" && !error.notSent;
+    return `${error.message}. Check CYCLR_API_URL and the network, then try again${write ? ", after checking whether the change was made (get_account_connector), to avoid doing it twice" : ""}.`;
   }
   if (error instanceof CyclrResponseError) {
     return `${error.message}. Check that CYCLR_API_URL is the Cyclr API domain (e.g. https://api.cyclr.com), not the console or the service domain.`;
   }
   if (error instanceof CyclrHttpError) {
-    const says = error.upstreamMessage ? ` Cyclr says: "${error.upstreamMessage}".` : "";
+    const html = error.details.html;
+    const says = error.upstreamMessage
+      ? ` Cyclr says: "${error.upstreamMessage}".`
+      : html
+        ? ` The answer was an HTML page${html.title ? ` ("${html.title}")` : ""}, not Cyclr's JSON: usually an error page from a proxy, gateway or load balancer between this server and Cyclr (if it persists, check CYCLR_API_URL).`
+        : "";
     const target = request.target;
     switch (error.status) {
       case 404:
@@ -59,7 +108,12 @@ function describeCyclrError(error: CyclrError): string {
       case 409:
         return `Cyclr reported a conflict on ${request.method} ${request.path}${account} (409).${says} Wait a moment and try again.`;
       case 429:
-        return `Cyclr is limiting the request rate (429).${says} Wait a minute and try again.`;
+        return (
+          `Cyclr is limiting the request rate (429).${says} ` +
+          (error.details.retryAfterSeconds !== undefined
+            ? `It asks to wait ${error.details.retryAfterSeconds} second${error.details.retryAfterSeconds === 1 ? "" : "s"}; try again after that.`
+            : "Wait a minute and try again.")
+        );
       default:
         if (error.status >= 500) {
           return (

@@ -3,6 +3,7 @@
  * the person for missing ones through a form when their client can show one (never for a secret).
  */
 import type { CyclrOperations } from "../cyclr/client.js";
+import { mayHaveBeenApplied } from "../cyclr/errors.js";
 import type { AccountConnector, Connector } from "../cyclr/schemas.js";
 import { connectorProperties, looksSensitive, type ConnectorProperty } from "../setup/catalog.js";
 import { describeError } from "./errors.js";
@@ -10,7 +11,7 @@ import type { PersonChannel } from "./tool.js";
 
 export interface PropertyResult {
   name: string;
-  outcome: "set" | "failed";
+  outcome: "set" | "failed" | "unknown";
   error?: string;
 }
 
@@ -43,7 +44,8 @@ export async function writeProperties(
     } catch (error) {
       const reason = describeError(error);
       if (reason === undefined) throw error;
-      results.push({ name: property.name, outcome: "failed", error: reason });
+      // A lost answer may hide a value that was set: say so rather than "failed", and never resend it blindly.
+      results.push({ name: property.name, outcome: mayHaveBeenApplied(error) ? "unknown" : "failed", error: reason });
     }
   }
   return results;

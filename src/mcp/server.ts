@@ -74,7 +74,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps,
       } catch (error) {
         if (extra.signal.aborted) {
           // The client cancelled: it expects no answer, and nothing went wrong.
-          logger.debug("tool call cancelled", { tool: tool.name });
+          logger.debug("tool call cancelled", { tool: tool.name, error: callRedactor.text(error instanceof Error ? error.message : String(error)) });
           return { content: [{ type: "text", text: `The ${tool.name} call was cancelled.` }], isError: true };
         }
         const described = describeError(error);

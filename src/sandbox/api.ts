@@ -28,6 +28,8 @@ export interface ApiOptions {
   tokenLifetimeSeconds: number;
   defaultPageSize: number;
   maxPageSize?: number;
+  /** Send a Total-Pages header on lists (inferred: whether Cyclr does is unknown, api-notes §9). */
+  totalPagesHeader?: boolean;
 }
 
 const DENIED = "Authorization has been denied for this request.";
@@ -65,12 +67,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function page<T>(items: T[], query: Record<string, string>, options: ApiOptions): T[] {
+/** One page of a bare-array list, with a Total-Pages header when the sandbox is asked for one. */
+function paged<T, R>(items: T[], query: Record<string, string>, options: ApiOptions, render: (item: T) => R): SandboxResponse {
   const pageNumber = Math.max(1, Number.parseInt(query.page ?? "1", 10) || 1);
   let size = Number.parseInt(query.pageSize ?? "", 10) || options.defaultPageSize;
   if (options.maxPageSize !== undefined) size = Math.min(size, options.maxPageSize);
   size = Math.max(1, size);
-  return items.slice((pageNumber - 1) * size, pageNumber * size);
+  const response = json(200, items.slice((pageNumber - 1) * size, pageNumber * size).map(render));
+  if (options.totalPagesHeader) response.headers["total-pages"] = String(Math.max(1, Math.ceil(items.length / size)));
+  return response;
 }
 
 export function handle(state: SandboxState, options: ApiOptions, req: SandboxRequest): SandboxResponse {
@@ -113,7 +118,7 @@ function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): Sand
   // Partner level: no X-Cyclr-Account needed.
   if (segments[0] === "accounts") {
     const [, accountId, action] = segments;
-    if (accountId === undefined) return req.method === "GET" ? json(200, page([...state.accounts.values()].map(renderAccount), req.query, options)) : notFound(req);
+    if (accountId === undefined) return req.method === "GET" ? paged([...state.accounts.values()], req.query, options, renderAccount) : notFound(req);
     const account = state.accounts.get(accountId);
     if (access.accountId !== undefined && access.accountId !== accountId) return message(401, DENIED);
     if (!account) return message(404, `Account '${accountId}' not found.`);
@@ -156,7 +161,7 @@ function connectors(state: SandboxState, options: ApiOptions, req: SandboxReques
       const direction = req.query.sortOrderAsc === "false" ? -1 : 1;
       list = [...list].sort((a, b) => (a[key] < b[key] ? -direction : a[key] > b[key] ? direction : 0));
     }
-    return json(200, page(list, req.query, options));
+    return paged(list, req.query, options, (c) => c);
   }
   const byId = /^\d+$/.test(idOrName) ? state.connectorsById.get(Number(idOrName)) : undefined;
   const byName = state.connectors.filter((c) => c.Name.toLowerCase() === idOrName.toLowerCase());
@@ -209,7 +214,7 @@ function accountConnectors(state: SandboxState, options: ApiOptions, req: Sandbo
   if (idText === undefined) {
     if (req.method !== "GET") return notFound(req);
     const mine = [...state.accountConnectors.values()].filter((r) => r.AccountId === accountId);
-    return json(200, page(mine, req.query, options).map((r) => state.render(r)));
+    return paged(mine, req.query, options, (r) => state.render(r));
   }
   const record = /^\d+$/.test(idText) ? state.accountConnector(accountId, Number(idText)) : undefined;
   if (!record) return message(404, `Account connector '${idText}' not found.`);

@@ -4,9 +4,13 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { handle, type ApiOptions, type SandboxRequest, type SandboxResponse } from "./api.js";
+import { faultAnswer, faultFromBody, FaultList, replacesAnswer, SandboxFaultBodySchema, type SandboxFault } from "./faults.js";
 import { SandboxState } from "./state.js";
 import type { ConnectorSpec } from "./fixtures.js";
+
+export type { SandboxFault } from "./faults.js";
 
 export interface SandboxOptions {
   host?: string;
@@ -21,6 +25,13 @@ export interface SandboxOptions {
   syntheticConnectors?: number;
   /** Connectors added to the catalog for a test, numbered from 200000. */
   extraConnectors?: ConnectorSpec[];
+  /** Send a Total-Pages header on lists (off by default, as whether Cyclr does is unknown). */
+  totalPagesHeader?: boolean;
+  /**
+   * Serve the fault-injection control over HTTP (POST/DELETE /__sandbox/faults, POST
+   * /__sandbox/revoke-tokens). Off by default: only tests that drive a spawned server turn it on.
+   */
+  faultControl?: boolean;
 }
 
 /** A request as the sandbox received it (path decoded, header names lower-case) and the status it answered. */
@@ -29,15 +40,12 @@ export interface RecordedRequest extends SandboxRequest {
   status: number;
 }
 
-export interface SandboxRouteFailure {
-  method?: string;
-  path: string | RegExp;
-  status: number;
-  body?: string;
-  headers?: Record<string, string>;
-  /** How many matching requests fail; default 1. */
-  times?: number;
-}
+/** A request failing with a status: the common fault. */
+export type SandboxRouteFailure = SandboxFault & { status: number };
+
+/** Where the HTTP fault control listens, when it is on. */
+export const FAULT_CONTROL_PATH = "/__sandbox/faults";
+export const REVOKE_TOKENS_PATH = "/__sandbox/revoke-tokens";
 
 export interface Sandbox {
   url: string;
@@ -50,7 +58,11 @@ export interface Sandbox {
   clearRequests(): void;
   issueAccessToken(options?: { accountId?: string }): string;
   revokeTokens(): void;
+  /** Makes the next `times` matching requests fail in the way described. */
+  injectFault(fault: SandboxFault): void;
+  /** injectFault for a failing status (kept for the tests that use it). */
   failRoute(failure: SandboxRouteFailure): void;
+  clearFaults(): void;
   accountConnector(accountId: string, id: number): unknown;
   close(): Promise<void>;
 }
@@ -85,9 +97,39 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 1_209_599,
     defaultPageSize: options.defaultPageSize ?? 50,
     ...(options.maxPageSize !== undefined && { maxPageSize: options.maxPageSize }),
+    ...(options.totalPagesHeader && { totalPagesHeader: true }),
   };
   const requests: RecordedRequest[] = [];
-  const failures: (SandboxRouteFailure & { remaining: number })[] = [];
+  const faults = new FaultList();
+  const jsonAnswer = (status: number, value: unknown): SandboxResponse => ({
+    status,
+    headers: { "content-type": "application/json; charset=utf-8" },
+    body: JSON.stringify(value),
+  });
+
+  /** The HTTP fault control (only with faultControl): add or clear faults, revoke tokens. */
+  const control = (method: string, path: string, body: string): SandboxResponse | undefined => {
+    if (!options.faultControl || !path.startsWith("/__sandbox/")) return undefined;
+    if (path === REVOKE_TOKENS_PATH && method === "POST") {
+      state.accessTokens.clear();
+      return jsonAnswer(200, { Message: "Access tokens revoked." });
+    }
+    if (path !== FAULT_CONTROL_PATH) return jsonAnswer(404, { Message: `No sandbox control at ${path}.` });
+    if (method === "DELETE") {
+      faults.clear();
+      return jsonAnswer(200, { Message: "Faults cleared." });
+    }
+    if (method !== "POST") return jsonAnswer(405, { Message: "Use POST to add a fault, DELETE to clear them." });
+    let parsed;
+    try {
+      parsed = SandboxFaultBodySchema.safeParse(JSON.parse(body));
+    } catch {
+      return jsonAnswer(400, { Message: "The body must be JSON." });
+    }
+    if (!parsed.success) return jsonAnswer(400, { Message: parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ") });
+    faults.add(faultFromBody(parsed.data));
+    return jsonAnswer(200, { Message: "Fault added." });
+  };
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -105,25 +147,36 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const method = req.method ?? "GET";
       let body = "";
       let response: SandboxResponse;
+      let fault: SandboxFault | undefined;
       try {
         body = await readBody(req);
-        const failure = failures.find(
-          (f) => f.remaining > 0 && (!f.method || f.method === method) && (typeof f.path === "string" ? f.path === path : f.path.test(path)),
-        );
-        if (failure) {
-          failure.remaining -= 1;
-          response = {
-            status: failure.status,
-            headers: { "content-type": "application/json; charset=utf-8", ...failure.headers },
-            body: failure.body ?? JSON.stringify({ Message: "An error has occurred." }),
-          };
+        const controlled = control(method, path, body);
+        if (controlled) {
+          res.writeHead(controlled.status, controlled.headers);
+          res.end(controlled.body);
+          return;
+        }
+        fault = faults.take(method, path);
+        if (fault?.delayMs) await sleep(fault.delayMs);
+        const real = () => handle(state, api, { method, path, query: Object.fromEntries(url.searchParams), headers, body });
+        if (fault && !fault.afterHandling && (fault.drop || replacesAnswer(fault))) {
+          response = faultAnswer(fault);
         } else {
-          response = handle(state, api, { method, path, query: Object.fromEntries(url.searchParams), headers, body });
+          response = real();
+          if (fault && replacesAnswer(fault)) response = faultAnswer(fault);
         }
       } catch {
         response = { status: 400, headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify({ Message: "The request is invalid." }) };
       }
-      const recorded: RecordedRequest = { method, path, query: Object.fromEntries(url.searchParams), headers, body, status: response.status };
+      const recorded: RecordedRequest = {
+        method,
+        path,
+        query: Object.fromEntries(url.searchParams),
+        headers,
+        body,
+        // A dropped connection is recorded with status 0: nothing was answered.
+        status: fault?.drop ? 0 : response.status,
+      };
       if ((headers["content-type"] ?? "").includes("json")) {
         try {
           recorded.json = JSON.parse(body);
@@ -132,6 +185,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }
       }
       requests.push(recorded);
+      if (fault?.drop) {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(response.status, response.headers);
       res.end(response.body);
     })();
@@ -158,7 +215,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clearRequests: () => void requests.splice(0),
     issueAccessToken: (tokenOptions = {}) => state.issueAccessToken(api.tokenLifetimeSeconds * 1000, tokenOptions.accountId),
     revokeTokens: () => state.accessTokens.clear(),
-    failRoute: (failure) => void failures.push({ ...failure, remaining: failure.times ?? 1 }),
+    injectFault: (fault) => faults.add(fault),
+    failRoute: (failure) => faults.add(failure),
+    clearFaults: () => faults.clear(),
     accountConnector: (account, id) => {
       const record = state.accountConnector(account, id);
       return record && state.render(record);

@@ -82,30 +82,41 @@ describe("Cyclr's 400 answers", () => {
 });
 
 describe("partial failures", () => {
-  it("reports each property's outcome when one fails", async () => {
+  it("reports each property's outcome: set, failed (refused) and unknown (answer lost), each sent once", async () => {
     const installed = structured(await server.call("install_connector", { connectorId: pipedriveId }));
     const id = installed.accountConnectorId;
-    sandbox.failRoute({ method: "POST", path: `/v1.0/account/connectors/${id}/properties`, status: 500, body: '{"Message":"An error has occurred."}' });
+    const path = `/v1.0/account/connectors/${id}/properties`;
+    sandbox.failRoute({ method: "POST", path, status: 500, body: '{"Message":"An error has occurred."}' });
+    sandbox.failRoute({ method: "POST", path, status: 400, body: '{"Message":"Value is not allowed."}' });
+    const before = sandbox.requests.length;
     const result = await server.call("set_connector_properties", {
       accountConnectorId: id,
       properties: [
         { name: "First", value: "1" },
+        { name: "Second", value: "2" },
         { name: "CompanyDomain", value: "acme" },
       ],
     });
     const outcome = structured(result);
-    expect(outcome.results[0]).toMatchObject({ name: "First", outcome: "failed" });
-    expect(outcome.results[0].error).toMatch(/500/);
-    expect(outcome.results[1]).toEqual({ name: "CompanyDomain", outcome: "set" });
+    expect(outcome.results[0]).toMatchObject({ name: "First", outcome: "unknown" });
+    expect(outcome.results[0].error).toMatch(/500.*checking whether the change was made/);
+    expect(outcome.results[1]).toMatchObject({ name: "Second", outcome: "failed" });
+    expect(outcome.results[1].error).toMatch(/Value is not allowed/);
+    expect(outcome.results[2]).toEqual({ name: "CompanyDomain", outcome: "set" });
+    expect(text(result)).toMatch(/Set 1 of 3 properties .*1 unknown: call get_account_connector/);
+    // Never retried: one POST per property.
+    expect(sandbox.requests.slice(before).filter((r) => r.method === "POST" && r.path === path)).toHaveLength(3);
   });
 });
 
 describe("upstream failures", () => {
-  it("a 5xx on a read says it is on Cyclr's side, and the server keeps serving", async () => {
-    sandbox.failRoute({ method: "GET", path: /^\/v1\.0\/account\/connectors\/\d+$/, status: 503, body: "<html>Service Unavailable</html>" });
+  it("a 5xx on a read that outlasts the retries says it is on Cyclr's side, and the server keeps serving", async () => {
+    sandbox.failRoute({ method: "GET", path: /^\/v1\.0\/account\/connectors\/\d+$/, status: 503, body: "<html>Service Unavailable</html>", times: 3 });
+    const before = sandbox.requests.length;
     const failed = await server.call("get_account_connector", { accountConnectorId: 1 });
     expect(failed.isError).toBe(true);
     expect(text(failed)).toMatch(/503.*Cyclr's side/);
+    expect(sandbox.requests.slice(before).filter((r) => r.path === "/v1.0/account/connectors/1")).toHaveLength(3);
     const ok = await server.call("list_connectors", { query: "Pipedrive" });
     expect(ok.isError).toBeFalsy();
   });

@@ -20,6 +20,14 @@ describe("loadConfig", () => {
     });
   });
 
+  it("reads the catalog TTL and the sandbox fault control, which needs the sandbox", () => {
+    expect(run([], creds)).toMatchObject({ catalogTtlSeconds: 300, sandboxFaults: false });
+    expect(run(["--catalog-ttl-seconds", "0"], creds).catalogTtlSeconds).toBe(0);
+    expect(() => loadConfig([], { ...creds, CYCLR_CATALOG_TTL_SECONDS: "-5" })).toThrow(/CYCLR_CATALOG_TTL_SECONDS \(--catalog-ttl-seconds\) must be 0 or more/);
+    expect(run(["--sandbox", "--sandbox-faults"], {}).sandboxFaults).toBe(true);
+    expect(() => loadConfig(["--sandbox-faults"], creds)).toThrow(/only works with the embedded sandbox/);
+  });
+
   it("lets flags win over the environment", () => {
     const config = run(["--api-url", "https://api.eu.cyclr.com", "--account-id", "b"], { ...creds, CYCLR_API_URL: "https://api.cyclr.uk", CYCLR_ACCOUNT_ID: "a" });
     expect(config.apiUrl).toBe("https://api.eu.cyclr.com");

@@ -32,7 +32,7 @@ export const setupConnectorPrompt: PromptDefinition = {
 /** By id, or the best match for the name typed; the full definition (with properties) either way. */
 async function findConnector(deps: ServerDeps, accountId: string, typed: string, signal: AbortSignal): Promise<Connector> {
   if (/^\d+$/.test(typed)) return deps.cyclr.getConnector(accountId, Number(typed), { signal });
-  const best = searchCatalog(await deps.cyclr.listCatalog(accountId), { query: typed })[0];
+  const best = searchCatalog((await deps.cyclr.listCatalog(accountId)).connectors, { query: typed })[0];
   if (!best) throw new ToolInputError(`No connector in account ${accountId}'s catalog matches "${typed}". Call list_connectors to browse the catalog.`);
   return best.connector.Parameters ? best.connector : deps.cyclr.getConnector(accountId, best.connector.Id, { signal });
 }

@@ -1,4 +1,5 @@
 import { catalogEntry } from "../../setup/catalog.js";
+import { describeStaleCatalog } from "../errors.js";
 import { resolveAccountId } from "../tools/shared.js";
 import type { ResourceDefinition } from "./resource.js";
 
@@ -10,7 +11,14 @@ export const catalogResource: ResourceDefinition = {
   uri: "cyclr://connectors",
   read: (deps) => async () => {
     const accountId = resolveAccountId(undefined, deps);
-    const connectors = (await deps.cyclr.listCatalog(accountId)).map(catalogEntry);
-    return JSON.stringify({ accountId, count: connectors.length, connectors });
+    const catalog = await deps.cyclr.listCatalog(accountId);
+    const connectors = catalog.connectors.map(catalogEntry);
+    return JSON.stringify({
+      accountId,
+      count: connectors.length,
+      connectors,
+      stale: catalog.stale,
+      ...(catalog.stale && { note: describeStaleCatalog(catalog.loadedAt, catalog.refreshError) }),
+    });
   },
 };

@@ -1,10 +1,14 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import type { Connector } from "../../cyclr/schemas.js";
+import type { CallOptions, CyclrOperations, InstallConnectorRequest } from "../../cyclr/client.js";
+import { CyclrHttpError, CyclrResponseError, mayHaveBeenApplied } from "../../cyclr/errors.js";
+import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
 import { authMethodKind } from "../../setup/auth-types.js";
 import { basicAuthValue } from "../../setup/auth-values.js";
 import { authenticationOptions, looksSensitive, type AuthenticationOption } from "../../setup/catalog.js";
+import { findNewInstall, idsOfConnector, type NewInstall } from "../../setup/install-recovery.js";
 import { computeSetupState } from "../../setup/setup-state.js";
-import { ToolInputError } from "../errors.js";
+import { AmbiguousInstallError, ToolInputError } from "../errors.js";
 import { askForProperties, writeProperties, type PropertyResult } from "../properties.js";
 import { defineTool } from "../tool.js";
 import { accountIdArg, connectorRefSchema, propertiesArg, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
@@ -65,6 +69,55 @@ function authValueFor(connector: Connector, chosen: AuthenticationOption | undef
   return undefined;
 }
 
+/** How long to wait before looking a second time for an install whose request may still be running at Cyclr. */
+const SETTLE_MS = 1_000;
+
+/**
+ * Sends the install once, never twice. If its answer is lost (timeout, closed connection, 5xx
+ * after sending), the account's connectors are compared with a list taken just before: a new one
+ * of this connector and name is the install ("installed as account connector N", with a note);
+ * none means it was not made (an AmbiguousInstallError: "not installed; safe to retry").
+ */
+async function installOnce(
+  cyclr: CyclrOperations,
+  accountId: string,
+  connectorId: number,
+  install: InstallConnectorRequest,
+  options: CallOptions & { signal: AbortSignal },
+): Promise<{ accountConnector: AccountConnector; note?: string }> {
+  const before = idsOfConnector(await cyclr.listAccountConnectors(accountId, options), connectorId);
+  try {
+    return { accountConnector: await cyclr.installConnector(accountId, connectorId, install, options) };
+  } catch (failure) {
+    if (!mayHaveBeenApplied(failure) || options.signal.aborted) throw failure;
+    const identity = { accountId, connectorId, name: install.Name };
+    // A timeout or a gateway's answer may come while Cyclr is still working on the install, so a
+    // first look that finds nothing is repeated once, a moment later.
+    const mayStillRun = !(failure instanceof CyclrHttpError && failure.status === 500) && !(failure instanceof CyclrResponseError);
+    let found: NewInstall<AccountConnector> = { others: [] };
+    for (let look = 1; look <= (mayStillRun ? 2 : 1) && !found.created; look++) {
+      if (look > 1) await sleep(SETTLE_MS, undefined, { signal: options.signal }).catch(() => undefined);
+      if (options.signal.aborted) throw failure;
+      try {
+        found = findNewInstall(before, await cyclr.listAccountConnectors(accountId, options), connectorId, install.Name);
+      } catch (checkFailure) {
+        throw new AmbiguousInstallError("unknown", identity, failure, checkFailure);
+      }
+    }
+    const { created, others } = found;
+    if (!created) throw new AmbiguousInstallError("not_installed", identity, failure);
+    // The listing may abbreviate entries (api-notes §4): read the whole account connector if possible.
+    const accountConnector = await cyclr.getAccountConnector(accountId, created.Id, options).catch(() => created);
+    const alsoNew = others.length ? ` Other account connectors of this connector with this name appeared at the same time (${others.map((o) => o.Id).join(", ")}): check whether they are wanted.` : "";
+    return {
+      accountConnector,
+      note:
+        `The install request got no usable answer (${failure.message}), so the account's connectors were checked: ` +
+        `it was installed as account connector ${created.Id}; it was not sent again.${alsoNew}`,
+    };
+  }
+}
+
 export const installConnector = defineTool({
   name: "install_connector",
   title: "Install a connector into the account",
@@ -73,7 +126,8 @@ export const installConnector = defineTool({
     "Credentials may be given now (authValue for an API key; username and password for HTTP Basic) or afterwards as setup.nextStep says; " +
     "OAuth connectors are authenticated afterwards with create_oauth_link. Required properties may be given now or later with set_connector_properties; " +
     "where the client supports forms, the person is asked for missing non-secret ones directly. " +
-    "Returns the new accountConnectorId and the setup state with the next step. Each call creates a new account connector.",
+    "Returns the new accountConnectorId and the setup state with the next step. Each call creates a new account connector. " +
+    "The install is sent once: if its answer is lost, the server checks the account and says either that it was installed (with a note) or that it was not and is safe to retry.",
   inputSchema: {
     connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
     name: z.string().trim().min(1).max(200).optional().describe("A name for the installed connector; defaults to the connector's name."),
@@ -100,11 +154,12 @@ export const installConnector = defineTool({
     form: z
       .object({
         outcome: z.enum(["filled", "declined"]),
-        results: z.array(z.object({ name: z.string(), outcome: z.enum(["set", "failed"]), error: z.string().optional() })),
+        results: z.array(z.object({ name: z.string(), outcome: z.enum(["set", "failed", "unknown"]), error: z.string().optional() })),
       })
       .optional()
       .describe("Present when the person was asked for the missing settings in a form (clients with elicitation)."),
     setup: setupStateSchema,
+    note: z.string().optional().describe("Present when the install's answer was lost and the account was checked to find it."),
   },
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   secrets: (args) => [
@@ -126,7 +181,8 @@ export const installConnector = defineTool({
     const chosen = chooseAuthentication(definition, args.authenticationId, args);
     const authValue = authValueFor(definition, chosen, args);
 
-    const accountConnector = await deps.cyclr.installConnector(
+    const { accountConnector, note } = await installOnce(
+      deps.cyclr,
       accountId,
       args.connectorId,
       {
@@ -171,10 +227,11 @@ export const installConnector = defineTool({
         authenticated: accountConnector.Authenticated,
         ...(form && { form }),
         setup,
+        ...(note !== undefined && { note }),
       },
       text:
         `Installed ${definition.Name} as account connector ${accountConnector.Id} in account ${accountId}` +
-        `${accountConnector.Authenticated ? " (authenticated)" : ""}.${formText} ${setupSummary(setup)}`,
+        `${accountConnector.Authenticated ? " (authenticated)" : ""}.${formText} ${setupSummary(setup)}${note !== undefined ? `\nNote: ${note}` : ""}`,
     };
   },
 });

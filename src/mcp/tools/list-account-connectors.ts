@@ -33,12 +33,12 @@ export const listAccountConnectors = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: (deps) => async (args, { signal }) => {
     const accountId = resolveAccountId(args.accountId, deps);
-    const installed = await deps.cyclr.listAccountConnectors(accountId, { page: args.page, pageSize: args.pageSize }, { signal });
+    const installed = await deps.cyclr.listAccountConnectorsPage(accountId, { page: args.page, pageSize: args.pageSize }, { signal });
     // Definitions: the list usually carries each connector whole; otherwise the cached catalog, then one GET each.
     let catalog: Map<number, Connector> | undefined;
     const definitionOf = async (connector: Connector): Promise<Connector> => {
       if (connector.Parameters) return connector;
-      catalog ??= new Map((await deps.cyclr.listCatalog(accountId)).map((c) => [c.Id, c]));
+      catalog ??= new Map((await deps.cyclr.listCatalog(accountId)).connectors.map((c) => [c.Id, c]));
       return catalog.get(connector.Id)?.Parameters ? catalog.get(connector.Id)! : deps.cyclr.getConnector(accountId, connector.Id, { signal });
     };
     const accountConnectors = [];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { catalogEntry } from "../../setup/catalog.js";
 import { searchCatalog } from "../../setup/search.js";
+import { describeStaleCatalog } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { accountIdArg, nextStepSchema, resolveAccountId } from "./shared.js";
 
@@ -43,13 +44,16 @@ export const listConnectors = defineTool({
     pageSize: z.number(),
     hasMore: z.boolean().describe("True when a later page has more matches."),
     connectors: z.array(catalogEntrySchema),
+    stale: z.boolean().describe("True when the catalog is older than the cache allows: a refresh is under way, or the last one failed (see note)."),
+    note: z.string().optional().describe("Why a stale catalog is shown."),
     nextStep: nextStepSchema,
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: (deps) => async (args) => {
     const accountId = resolveAccountId(args.accountId, deps);
     const catalog = await deps.cyclr.listCatalog(accountId);
-    const matches = searchCatalog(catalog, args);
+    const matches = searchCatalog(catalog.connectors, args);
+    const note = catalog.stale ? describeStaleCatalog(catalog.loadedAt, catalog.refreshError) : undefined;
     const start = (args.page - 1) * args.pageSize;
     const connectors = matches.slice(start, start + args.pageSize).map(({ connector, match }) => ({ ...catalogEntry(connector), ...(match && { match }) }));
     const hasMore = start + args.pageSize < matches.length;
@@ -71,8 +75,18 @@ export const listConnectors = defineTool({
         }
       : { tool: "list_connectors", arguments: { accountId }, instruction: "Nothing matched: ask the person for the application's name again, or search with fewer words." };
     return {
-      structuredContent: { accountId, total: matches.length, page: args.page, pageSize: args.pageSize, hasMore, connectors, nextStep },
-      text: [heading, ...lines].join("\n"),
+      structuredContent: {
+        accountId,
+        total: matches.length,
+        page: args.page,
+        pageSize: args.pageSize,
+        hasMore,
+        connectors,
+        stale: catalog.stale,
+        ...(note !== undefined && { note }),
+        nextStep,
+      },
+      text: [heading, ...lines, ...(note !== undefined ? [note] : [])].join("\n"),
     };
   },
 });

@@ -13,7 +13,8 @@ export const setConnectorProperties = defineTool({
   description:
     "Set required (or optional) properties on an installed connector (step 3 of setup; do it before authenticating). " +
     "Names come from missingProperties in get_account_connector or install_connector. Each property is set separately " +
-    "and reported on its own: one failure does not stop the others. Values are never echoed back. " +
+    "and reported on its own: one failure does not stop the others; a property whose answer was lost (timeout, closed connection, " +
+    "server error) is reported as unknown, and is not sent again. Values are never echoed back. " +
     "Leave properties out to have the person fill in the missing non-secret ones in a form, where their client supports it.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
@@ -29,8 +30,10 @@ export const setConnectorProperties = defineTool({
     results: z.array(
       z.object({
         name: z.string(),
-        outcome: z.enum(["set", "failed"]),
-        error: z.string().optional().describe("Why it failed, and what to do."),
+        outcome: z
+          .enum(["set", "failed", "unknown"])
+          .describe("set; failed (Cyclr refused it: not set); unknown (the request may have reached Cyclr but its answer was lost: check with get_account_connector)."),
+        error: z.string().optional().describe("Why it failed or is unknown, and what to do."),
       }),
     ),
     form: z.enum(["filled", "declined", "unsupported", "nothing_to_ask"]).optional().describe("When properties was left out: what became of the form."),
@@ -61,7 +64,8 @@ export const setConnectorProperties = defineTool({
 
     const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, properties, context.signal, context.keepSecret);
     const setup = computeSetupState(accountConnector, definition, accountId);
-    const failed = results.filter((r) => r.outcome === "failed");
+    const set = results.filter((r) => r.outcome === "set");
+    const unknown = results.filter((r) => r.outcome === "unknown");
     const lines = results.map((r) => `- ${r.name}: ${r.outcome}${r.error ? ` (${r.error})` : ""}`);
     const formLine =
       form === "declined" ? "The person declined the form; nothing was set." : form === "nothing_to_ask" ? "Nothing to ask in a form." : undefined;
@@ -70,7 +74,13 @@ export const setConnectorProperties = defineTool({
       structuredContent: { accountId, accountConnectorId: accountConnector.Id, results, ...(form && { form }), setup },
       text: [
         ...(formLine ? [formLine] : []),
-        ...(results.length ? [`Set ${results.length - failed.length} of ${results.length} properties on account connector ${accountConnector.Id}:`, ...lines] : []),
+        ...(results.length
+          ? [
+              `Set ${set.length} of ${results.length} properties on account connector ${accountConnector.Id}` +
+                `${unknown.length ? ` (${unknown.length} unknown: call get_account_connector to see whether they are set before sending them again)` : ""}:`,
+              ...lines,
+            ]
+          : []),
         ...(form && secretsLeft.length ? [`Secret values are never asked for in a form: ${secretsLeft.map((p) => p.name).join(", ")} still need setting.`] : []),
         setupSummary(setup),
       ].join("\n"),

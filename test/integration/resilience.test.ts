@@ -1,0 +1,268 @@
+/**
+ * The HTTP client against the sandbox's fault injection, over real loopback HTTP: retries of safe
+ * requests, Retry-After, dropped connections, the overall timeout, cancellation, HTML and malformed
+ * bodies, writes sent once, and one token request for many calls on an expired token.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { CyclrClient } from "../../src/cyclr/client.js";
+import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
+import { createCyclrClient } from "../../src/cyclr/index.js";
+import { silentLogger } from "../../src/log.js";
+import { describeError } from "../../src/mcp/errors.js";
+import { Redactor } from "../../src/redact.js";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+
+let sandbox: Sandbox;
+const closers: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+});
+afterEach(async () => {
+  sandbox.clearFaults();
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+function client(options: { timeoutMs?: number; catalogTtlMs?: number } = {}): CyclrClient {
+  const redactor = new Redactor([sandbox.clientSecret]);
+  const made = createCyclrClient({
+    apiUrl: sandbox.url,
+    credentials: { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
+    timeoutMs: options.timeoutMs ?? 5_000,
+    redactor,
+    logger: silentLogger,
+    ...(options.catalogTtlMs !== undefined && { catalogTtlMs: options.catalogTtlMs }),
+  });
+  closers.push(made.close);
+  return made.client;
+}
+
+const ACCOUNT_CONNECTOR = /^\/v1\.0\/account\/connectors\/\d+$/;
+const since = (mark: number, path: string | RegExp, method = "GET") =>
+  sandbox.requests.slice(mark).filter((r) => r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path)));
+
+async function installed(cyclr: CyclrClient): Promise<number> {
+  return (await cyclr.installConnector(sandbox.accountId, 1001, { Name: "Pipedrive" })).Id;
+}
+
+describe("retries of safe requests", () => {
+  it("honours Retry-After in seconds on a 429, then succeeds", async () => {
+    const cyclr = client();
+    const id = await installed(cyclr);
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, status: 429, retryAfter: 1 });
+    const mark = sandbox.requests.length;
+    const started = performance.now();
+    expect((await cyclr.getAccountConnector(sandbox.accountId, id)).Id).toBe(id);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+    expect(since(mark, ACCOUNT_CONNECTOR).map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it("honours Retry-After as an HTTP date", async () => {
+    const cyclr = client();
+    const id = await installed(cyclr);
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, status: 503, retryAfter: new Date(Date.now() + 2_000).toUTCString() });
+    const started = performance.now();
+    expect((await cyclr.getAccountConnector(sandbox.accountId, id)).Id).toBe(id);
+    // HTTP dates have whole seconds: at least ~1 s, at most 2 s.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it("reports a Retry-After longer than it will wait, without waiting", async () => {
+    const cyclr = client();
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, status: 429, retryAfter: 120, body: '{"Message":"Too many requests."}' });
+    const mark = sandbox.requests.length;
+    const error = await cyclr.getAccountConnector(sandbox.accountId, 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CyclrHttpError);
+    expect(describeError(error)).toMatch(/429.*Too many requests.*wait 120 seconds/);
+    expect(since(mark, ACCOUNT_CONNECTOR)).toHaveLength(1);
+  });
+
+  it("retries a GET whose connection was dropped", async () => {
+    const cyclr = client();
+    const id = await installed(cyclr);
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, drop: true });
+    const mark = sandbox.requests.length;
+    expect((await cyclr.getAccountConnector(sandbox.accountId, id)).Id).toBe(id);
+    expect(since(mark, ACCOUNT_CONNECTOR).map((r) => r.status)).toEqual([0, 200]);
+  });
+
+  it("gives up after 3 attempts and reports the last answer: an HTML page from a gateway, clearly", async () => {
+    const cyclr = client();
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, status: 502, respond: "html", times: 5 });
+    const mark = sandbox.requests.length;
+    const error = await cyclr.getAccountConnector(sandbox.accountId, 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CyclrHttpError);
+    expect((error as CyclrHttpError).status).toBe(502);
+    expect(describeError(error)).toMatch(/502.*an HTML page \("502 Bad Gateway"\), not Cyclr's JSON: usually an error page from a proxy, gateway/);
+    expect(since(mark, ACCOUNT_CONNECTOR)).toHaveLength(3);
+  });
+
+  it("does not retry a 500", async () => {
+    const cyclr = client();
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, status: 500 });
+    const mark = sandbox.requests.length;
+    await expect(cyclr.getAccountConnector(sandbox.accountId, 1)).rejects.toBeInstanceOf(CyclrHttpError);
+    expect(since(mark, ACCOUNT_CONNECTOR)).toHaveLength(1);
+  });
+
+  it("retries the token request on a 503", async () => {
+    const cyclr = client();
+    sandbox.injectFault({ method: "POST", path: "/oauth/token", status: 503 });
+    const mark = sandbox.requests.length;
+    await cyclr.getConnector(sandbox.accountId, 1001);
+    expect(since(mark, "/oauth/token", "POST").map((r) => r.status)).toEqual([503, 200]);
+  });
+
+  it("an HTML page or malformed JSON with a 200 is a clear bad-response error", async () => {
+    const cyclr = client();
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, respond: "html", body: "<html><head><title>Sign in</title></head></html>" });
+    const html = await cyclr.getAccountConnector(sandbox.accountId, 1).catch((e: unknown) => e);
+    expect(html).toBeInstanceOf(CyclrResponseError);
+    expect((html as Error).message).toMatch(/with an HTML page \("Sign in"\) instead of JSON/);
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, respond: "malformed-json" });
+    const malformed = await cyclr.getAccountConnector(sandbox.accountId, 1).catch((e: unknown) => e);
+    expect((malformed as Error).message).toMatch(/a body that is not JSON/);
+  });
+});
+
+describe("writes are sent once", () => {
+  it("a 503 on an install is not retried", async () => {
+    const cyclr = client();
+    sandbox.injectFault({ method: "POST", path: /\/install$/, status: 503 });
+    const mark = sandbox.requests.length;
+    await expect(cyclr.installConnector(sandbox.accountId, 1001, { Name: "Pipedrive" })).rejects.toBeInstanceOf(CyclrHttpError);
+    expect(since(mark, /\/install$/, "POST")).toHaveLength(1);
+  });
+
+  it("a dropped connection on a property POST is not retried", async () => {
+    const cyclr = client();
+    const id = await installed(cyclr);
+    sandbox.injectFault({ method: "POST", path: /\/properties$/, drop: true });
+    const mark = sandbox.requests.length;
+    const error = await cyclr.setAccountConnectorProperty(sandbox.accountId, id, { name: "A", value: "1", sensitive: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CyclrNetworkError);
+    expect(since(mark, /\/properties$/, "POST")).toHaveLength(1);
+  });
+});
+
+describe("the overall timeout and cancellation", () => {
+  it("a slow answer times out within CYCLR_TIMEOUT_MS, retries included", async () => {
+    const cyclr = client({ timeoutMs: 400 });
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, delayMs: 2_000 });
+    const started = performance.now();
+    const error = await cyclr.getAccountConnector(sandbox.accountId, 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CyclrTimeoutError);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("does not wait for a retry that cannot finish inside the budget", async () => {
+    const cyclr = client({ timeoutMs: 600 });
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, status: 503, retryAfter: 2, times: 3 });
+    const started = performance.now();
+    await expect(cyclr.getAccountConnector(sandbox.accountId, 1)).rejects.toBeInstanceOf(CyclrHttpError);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it("cancellation aborts the upstream call, also while waiting to retry", async () => {
+    const cyclr = client();
+    await cyclr.getConnector(sandbox.accountId, 1001); // a token first
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, delayMs: 3_000 });
+    const slow = new AbortController();
+    const started = performance.now();
+    setTimeout(() => slow.abort(), 100);
+    const error = await cyclr.getAccountConnector(sandbox.accountId, 1, { signal: slow.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CyclrNetworkError);
+    expect(describeError(error)).toMatch(/was cancelled/);
+    expect(performance.now() - started).toBeLessThan(1_000);
+
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, status: 429, retryAfter: 3 });
+    const waiting = new AbortController();
+    setTimeout(() => waiting.abort(), 200);
+    const begun = performance.now();
+    await expect(cyclr.getAccountConnector(sandbox.accountId, 1, { signal: waiting.signal })).rejects.toBeInstanceOf(CyclrNetworkError);
+    expect(performance.now() - begun).toBeLessThan(1_500);
+  });
+});
+
+describe("tokens", () => {
+  it("20 concurrent calls on a revoked token share one token request, and each is retried once", async () => {
+    const cyclr = client();
+    const id = await installed(cyclr);
+    sandbox.revokeTokens();
+    const mark = sandbox.requests.length;
+    const results = await Promise.all(Array.from({ length: 20 }, () => cyclr.getAccountConnector(sandbox.accountId, id)));
+    expect(results.every((r) => r.Id === id)).toBe(true);
+    expect(since(mark, "/oauth/token", "POST")).toHaveLength(1);
+    const calls = since(mark, ACCOUNT_CONNECTOR);
+    expect(calls.filter((r) => r.status === 401)).toHaveLength(20);
+    expect(calls.filter((r) => r.status === 200)).toHaveLength(20);
+  });
+});
+
+describe("catalog cache", () => {
+  it("serves the stale catalog while a refresh runs, and keeps it, saying so, when the refresh fails", async () => {
+    let clock = 0;
+    const redactor = new Redactor([sandbox.clientSecret]);
+    const made = createCyclrClient({
+      apiUrl: sandbox.url,
+      credentials: { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
+      timeoutMs: 5_000,
+      redactor,
+      logger: silentLogger,
+      catalogTtlMs: 60_000,
+      now: () => clock,
+    });
+    closers.push(made.close);
+    const cyclr = made.client;
+    const mark = sandbox.requests.length;
+    // Concurrent first loads share one walk of the pages.
+    const [first, second] = await Promise.all([cyclr.listCatalog(sandbox.accountId), cyclr.listCatalog(sandbox.accountId)]);
+    expect(first.stale).toBe(false);
+    expect(second.connectors).toBe(first.connectors);
+    const pages = since(mark, "/v1.0/connectors").length;
+    expect(pages).toBe(2);
+
+    clock = 61_000;
+    sandbox.injectFault({ method: "GET", path: "/v1.0/connectors", status: 500, times: 10 });
+    const during = await cyclr.listCatalog(sandbox.accountId);
+    expect(during).toMatchObject({ stale: true, connectors: first.connectors });
+    expect(during.refreshError).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await cyclr.listCatalog(sandbox.accountId);
+    expect(after.stale).toBe(true);
+    expect(after.connectors).toBe(first.connectors);
+    expect(after.refreshError).toBeInstanceOf(CyclrHttpError);
+
+    sandbox.clearFaults();
+    clock = 200_000; // past the back-off after a failed refresh
+    await cyclr.listCatalog(sandbox.accountId);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refreshed = await cyclr.listCatalog(sandbox.accountId);
+    expect(refreshed.stale).toBe(false);
+    expect(refreshed.refreshError).toBeUndefined();
+  });
+
+  it("walks counted pages concurrently when the server sends Total-Pages", async () => {
+    const counted = await startSandbox({ totalPagesHeader: true, maxPageSize: 10, syntheticConnectors: 55 });
+    try {
+      const made = createCyclrClient({
+        apiUrl: counted.url,
+        credentials: { kind: "clientCredentials", clientId: counted.clientId, clientSecret: counted.clientSecret },
+        timeoutMs: 5_000,
+        redactor: new Redactor([counted.clientSecret]),
+        logger: silentLogger,
+      });
+      closers.push(made.close);
+      const catalog = await made.client.listCatalog(counted.accountId);
+      expect(catalog.connectors).toHaveLength(102);
+      const asked = counted.requests.filter((r) => r.path === "/v1.0/connectors").map((r) => Number(r.query.page));
+      // Exactly the 11 counted pages: the last is short, so nothing is asked past it.
+      expect(asked.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    } finally {
+      await counted.close();
+    }
+  });
+});

@@ -11,6 +11,32 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEFAULT_API_URL = "https://api.cyclr.com";
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CATALOG_TTL_SECONDS = 300;
+export const DEFAULT_HTTP_PORT = 3333;
+export const DEFAULT_HTTP_HOST = "127.0.0.1";
+export const DEFAULT_SESSION_IDLE_SECONDS = 1800;
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** A bearer token a copilot's backend presents, optionally bound to one account. */
+export interface HttpToken {
+  token: string;
+  accountId?: string;
+}
+
+export interface HttpConfig {
+  port: number;
+  host: string;
+  /** No sessions: every request stands alone (replicas behind a load balancer). */
+  stateless: boolean;
+  tokens: HttpToken[];
+  /** Host header values accepted (DNS-rebinding protection); default the loopback names. */
+  allowedHosts?: string[];
+  /** Origin header values accepted; default the loopback origins. */
+  allowedOrigins?: string[];
+  sessionIdleSeconds: number;
+  /** Where credential links point, e.g. https://mcp.example.com; default the listener's own address. */
+  publicUrl?: string;
+}
 
 export type CyclrCredentials =
   | { kind: "clientCredentials"; clientId: string; clientSecret: string }
@@ -31,6 +57,11 @@ export interface Config {
   /** Sandbox mode only: serve the sandbox's fault-injection control endpoint (for tests). */
   sandboxFaults: boolean;
   logLevel: LogLevel;
+  logFormat: LogFormat;
+  /** Serve MCP over Streamable HTTP instead of stdio. */
+  http?: HttpConfig;
+  /** The only accounts any call may touch. */
+  accountAllowlist?: string[];
 }
 
 export type CliCommand = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
@@ -85,6 +116,53 @@ export const SETTINGS = {
     help: "With --sandbox: serve POST /__sandbox/faults on the sandbox, to inject failures (for tests; off by default).",
   },
   logLevel: { env: "CYCLR_LOG_LEVEL", flag: "log-level", type: "string", help: "Log level on stderr: error, warn, info (default) or debug." },
+  logFormat: { env: "CYCLR_LOG_FORMAT", flag: "log-format", type: "string", help: "Log lines on stderr as text (default) or json (one object per line, for hosted use)." },
+  accountAllowlist: {
+    env: "CYCLR_ACCOUNT_ALLOWLIST",
+    flag: "account-allowlist",
+    type: "string",
+    help: "Comma-separated account IDs: the only accounts any call may touch, in every mode.",
+  },
+  http: { env: "MCP_HTTP", flag: "http", type: "boolean", help: "Serve MCP over Streamable HTTP at /mcp instead of stdio (hosted mode)." },
+  port: { env: "MCP_HTTP_PORT", flag: "port", type: "string", help: `HTTP port (default ${DEFAULT_HTTP_PORT}; 0 picks a free one).` },
+  host: {
+    env: "MCP_HTTP_HOST",
+    flag: "host",
+    type: "string",
+    help: `HTTP listen address (default ${DEFAULT_HTTP_HOST}). Any other than loopback needs MCP_HTTP_TOKENS and MCP_HTTP_ALLOWED_HOSTS.`,
+  },
+  stateless: { env: "MCP_HTTP_STATELESS", flag: "stateless", type: "boolean", help: "No sessions: each request stands alone, for replicas behind a load balancer." },
+  httpTokens: {
+    env: "MCP_HTTP_TOKENS",
+    flag: "http-tokens",
+    type: "string",
+    help: "Comma-separated bearer tokens (16+ characters) callers must present; token=accountId binds a token to one account.",
+    secret: true,
+  },
+  allowedHosts: {
+    env: "MCP_HTTP_ALLOWED_HOSTS",
+    flag: "allowed-hosts",
+    type: "string",
+    help: "Comma-separated Host header values accepted (name, or name:port); default the loopback names. Others get 403.",
+  },
+  allowedOrigins: {
+    env: "MCP_HTTP_ALLOWED_ORIGINS",
+    flag: "allowed-origins",
+    type: "string",
+    help: "Comma-separated Origin header values accepted from browsers; default the loopback origins. Others get 403.",
+  },
+  sessionIdleSeconds: {
+    env: "MCP_HTTP_SESSION_IDLE_SECONDS",
+    flag: "session-idle-seconds",
+    type: "string",
+    help: `A session unused this long is closed (default ${DEFAULT_SESSION_IDLE_SECONDS}).`,
+  },
+  publicUrl: {
+    env: "CYCLR_MCP_PUBLIC_URL",
+    flag: "public-url",
+    type: "string",
+    help: "Hosted mode: the public origin credential links point to, e.g. https://mcp.example.com (default the listener's address).",
+  },
 } as const satisfies Record<string, Setting>;
 
 type SettingKey = keyof typeof SETTINGS;
@@ -119,6 +197,13 @@ function originSchema(what: string, example: string) {
 
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 
+/** A comma-separated list, blanks dropped. */
+const list = z.string().transform((text, ctx) => {
+  const items = text.split(",").map((item) => item.trim()).filter(Boolean);
+  if (items.length === 0) ctx.addIssue({ code: "custom", message: "must list at least one value, comma-separated" });
+  return items;
+});
+
 const booleanText = z
   .union([z.boolean(), z.string()])
   .transform((value, ctx) => {
@@ -152,6 +237,35 @@ const rawSchema = z.object({
     .default(DEFAULT_CATALOG_TTL_SECONDS),
   sandboxFaults: booleanText.default(false),
   logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+  logFormat: z.enum(LOG_FORMATS, { message: `must be one of ${LOG_FORMATS.join(", ")}` }).default("text"),
+  accountAllowlist: list.optional(),
+  http: booleanText.default(false),
+  port: z.coerce
+    .number({ message: "must be a port number, e.g. 3333" })
+    .int("must be a port number, e.g. 3333")
+    .min(0, "must be 0-65535")
+    .max(65_535, "must be 0-65535")
+    .default(DEFAULT_HTTP_PORT),
+  host: nonEmpty.default(DEFAULT_HTTP_HOST),
+  stateless: booleanText.default(false),
+  httpTokens: list
+    .transform((entries, ctx) =>
+      entries.map((entry) => {
+        const [token = "", accountId] = entry.split("=", 2).map((part) => part.trim());
+        if (token.length < 16) ctx.addIssue({ code: "custom", message: "needs tokens of at least 16 characters (e.g. from openssl rand -hex 32)" });
+        return accountId ? { token, accountId } : { token };
+      }),
+    )
+    .optional(),
+  allowedHosts: list.optional(),
+  allowedOrigins: list.optional(),
+  sessionIdleSeconds: z.coerce
+    .number({ message: "must be a whole number of seconds, e.g. 1800" })
+    .int("must be a whole number of seconds, e.g. 1800")
+    .min(1, "must be at least 1")
+    .max(86_400, "must be at most 86400 (a day)")
+    .default(DEFAULT_SESSION_IDLE_SECONDS),
+  publicUrl: originSchema("public URL", "https://mcp.example.com").optional(),
 });
 
 function describeSetting(key: string): string {
@@ -195,7 +309,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     catalogTtlSeconds: settings.catalogTtlSeconds,
     sandboxFaults: settings.sandboxFaults,
     logLevel: settings.logLevel,
+    logFormat: settings.logFormat,
   };
+  if (settings.accountAllowlist) config.accountAllowlist = settings.accountAllowlist;
+  if (settings.http) config.http = httpConfig(settings);
   if (settings.sandboxFaults && !settings.sandbox) {
     throw new ConfigError("CYCLR_SANDBOX_FAULTS (--sandbox-faults) only works with the embedded sandbox: add --sandbox (CYCLR_SANDBOX=1).");
   }
@@ -226,6 +343,34 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   return { kind: "run", config };
 }
 
+function httpConfig(settings: z.output<typeof rawSchema>): HttpConfig {
+  const http: HttpConfig = {
+    port: settings.port,
+    host: settings.host,
+    stateless: settings.stateless,
+    tokens: settings.httpTokens ?? [],
+    sessionIdleSeconds: settings.sessionIdleSeconds,
+  };
+  if (settings.allowedHosts) http.allowedHosts = settings.allowedHosts;
+  if (settings.allowedOrigins) http.allowedOrigins = settings.allowedOrigins;
+  if (settings.publicUrl) http.publicUrl = settings.publicUrl;
+  if (!isLoopbackHost(http.host)) {
+    // Reachable from other machines: only with callers proven, and only under the names a proxy uses.
+    if (http.tokens.length === 0) {
+      throw new ConfigError(`MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_TOKENS (--http-tokens) so that only callers with a token get in.`);
+    }
+    if (!http.allowedHosts) {
+      throw new ConfigError(`MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_ALLOWED_HOSTS (--allowed-hosts) to the names clients use, e.g. mcp.example.com.`);
+    }
+  }
+  const allowlist = settings.accountAllowlist;
+  const outside = allowlist ? http.tokens.filter((t) => t.accountId !== undefined && !allowlist.includes(t.accountId)) : [];
+  if (outside.length > 0) {
+    throw new ConfigError(`MCP_HTTP_TOKENS (--http-tokens) binds a token to account ${outside[0]?.accountId}, which CYCLR_ACCOUNT_ALLOWLIST does not allow.`);
+  }
+  return http;
+}
+
 /** The secret in a set of credentials, for the redactor. */
 export function credentialSecret(credentials: CyclrCredentials): string {
   return credentials.kind === "clientCredentials" ? credentials.clientSecret : credentials.accessToken;
@@ -235,7 +380,8 @@ export function helpText(version: string): string {
   const lines = [
     `cyclr-mcp ${version}: an MCP server that sets up Cyclr connectors in a Cyclr account.`,
     "",
-    "Usage: cyclr-mcp [options]        serve MCP over stdio",
+    "Usage: cyclr-mcp [options]          serve MCP over stdio",
+    "       cyclr-mcp --http [options]   serve MCP over Streamable HTTP at /mcp (hosted mode)",
     "",
     "Options (each mirrors an environment variable; the flag wins):",
   ];

@@ -1,7 +1,10 @@
 /** Spawns the built server (dist/cli.js) and connects the SDK's Client to it over stdio. */
+import { spawn } from "node:child_process";
+import { request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { Sandbox } from "../src/sandbox/index.js";
 
@@ -73,3 +76,72 @@ export function structured(result: CallToolResult): any {
   return result.structuredContent;
 }
 
+
+/** A raw HTTP request (any Host header, any body), for what a client library would not send. */
+export function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? "GET", headers: options.headers }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end(options.body);
+  });
+}
+
+export interface HttpServerUnderTest {
+  /** The MCP endpoint, e.g. http://127.0.0.1:41234/mcp. */
+  url: string;
+  origin: string;
+  stderr(): string;
+  /** A connected SDK client, with these extra request headers (Authorization, X-Cyclr-Account). */
+  connect(headers?: Record<string, string>): Promise<Client>;
+  /** Closes the clients, sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Only sends the signal (clients stay connected) and resolves with the exit code. */
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns the built CLI in hosted mode on a free loopback port and waits until it listens. */
+export async function spawnHttpServer(options: { env?: Record<string, string>; args?: string[] } = {}): Promise<HttpServerUnderTest> {
+  const child = spawn(process.execPath, [CLI, "--http", "--port", "0", ...(options.args ?? [])], {
+    env: { ...getDefaultEnvironment(), ...options.env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+      const found = /serving MCP at (http:\/\/[^\s]+\/mcp)/.exec(stderr);
+      if (found?.[1]) resolve(found[1]);
+    });
+    void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
+  });
+  const clients: Client[] = [];
+  return {
+    url,
+    origin: new URL(url).origin,
+    stderr: () => stderr,
+    connect: async (headers = {}) => {
+      const client = new Client({ name: "cyclr-mcp-tests", version: "0.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+      await client.listTools();
+      clients.push(client);
+      return client;
+    },
+    kill: (signal) => {
+      child.kill(signal);
+      return exited;
+    },
+    stop: async (signal = "SIGTERM") => {
+      await Promise.allSettled(clients.map((c) => c.close()));
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -15,7 +15,14 @@ export interface CyclrClientSettings extends CyclrClientOptions {
   logger: Logger;
 }
 
-export function createCyclrClient(settings: CyclrClientSettings): { client: CyclrClient; close: () => Promise<void> } {
+export interface CyclrConnection {
+  client: CyclrClient;
+  /** Resolves when Cyclr's token endpoint gives a token (for client credentials; a static token is taken as is). */
+  ready: (signal?: AbortSignal) => Promise<void>;
+  close: () => Promise<void>;
+}
+
+export function createCyclrClient(settings: CyclrClientSettings): CyclrConnection {
   const transport = new HttpTransport({
     apiUrl: settings.apiUrl,
     timeoutMs: settings.timeoutMs,
@@ -29,6 +36,12 @@ export function createCyclrClient(settings: CyclrClientSettings): { client: Cycl
       ? new StaticAccessToken(credentials.accessToken)
       : new ClientCredentialsAccessToken(transport, credentials, settings.redactor);
   const client = new CyclrClient(new CyclrHttp(transport, tokens, settings.redactor), settings);
-  return { client, close: () => transport.close() };
+  return {
+    client,
+    ready: async (signal) => {
+      await tokens.get(signal);
+    },
+    close: () => transport.close(),
+  };
 }
 

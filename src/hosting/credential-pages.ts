@@ -43,8 +43,11 @@ export interface CredentialPagesOptions {
   cyclr: CyclrOperations;
   redactor: Redactor;
   logger: Logger;
-  /** Where links point, e.g. https://mcp.example.com. Without it, a loopback listener is started on demand. */
-  publicUrl?: string;
+  /**
+   * Where links point, e.g. https://mcp.example.com, when another listener mounts `handle` (hosted
+   * mode). Without it, a loopback listener of its own is started on the first link.
+   */
+  publicUrl?: string | (() => string);
   /** The loopback listener's host (stdio mode). */
   host?: string;
   now?: () => number;
@@ -61,7 +64,8 @@ export class CredentialPages implements CredentialLinks {
   }
 
   async create(binding: { accountId: string; accountConnectorId: number; connectorName: string; request: CredentialRequest }): Promise<CredentialLink> {
-    const origin = this.options.publicUrl ? new URL(this.options.publicUrl).origin : (await this.listen()).origin;
+    const { publicUrl } = this.options;
+    const origin = publicUrl ? new URL(typeof publicUrl === "function" ? publicUrl() : publicUrl).origin : (await this.listen()).origin;
     const token = randomBytes(32).toString("base64url");
     // The token is as good as the secret it protects until it is spent.
     this.options.redactor.register(token);

@@ -4,6 +4,7 @@
  */
 import { searchCatalog } from "../setup/search.js";
 import type { ServerDeps } from "./tool.js";
+import { resolveAccountId } from "./tools/shared.js";
 
 export type Completer = (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>;
 
@@ -11,7 +12,11 @@ export type Completer = (value: string, context?: { arguments?: Record<string, s
 const MAX_SUGGESTIONS = 20;
 
 function accountFor(deps: ServerDeps, context?: { arguments?: Record<string, string> }): string | undefined {
-  return context?.arguments?.accountId || deps.defaultAccountId;
+  try {
+    return resolveAccountId(context?.arguments?.accountId || undefined, deps);
+  } catch {
+    return undefined; // no account, or one this session may not touch: nothing to suggest
+  }
 }
 
 /** Connector names that match what was typed so far, best first. */
@@ -33,9 +38,12 @@ export const completeConnectorId = (deps: ServerDeps): Completer => async (value
   return searchCatalog(catalog, { query: value }).slice(0, MAX_SUGGESTIONS).map((hit) => String(hit.connector.Id));
 };
 
-/** The accounts this server may act on that it knows of: the default account. */
-export const completeAccountId = (deps: ServerDeps): Completer => async (value) =>
-  deps.defaultAccountId?.startsWith(value) ? [deps.defaultAccountId] : [];
+/** The accounts this session may act on that it knows of: the pinned or default account, and the allow-list. */
+export const completeAccountId = (deps: ServerDeps): Completer => async (value) => {
+  const pinned = deps.accounts?.pinnedAccountId;
+  const known = pinned !== undefined ? [pinned] : [...new Set([...(deps.defaultAccountId ? [deps.defaultAccountId] : []), ...(deps.accounts?.allowlist ?? [])])];
+  return known.filter((id) => id.startsWith(value) && (!deps.accounts?.allowlist || deps.accounts.allowlist.includes(id)));
+};
 
 /** Installed connectors of the account (its first 100), by id prefix or by name. */
 export const completeAccountConnectorId = (deps: ServerDeps): Completer => async (value, context) => {

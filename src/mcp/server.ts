@@ -29,7 +29,8 @@ export interface ServerOptions {
 export function createServer({ deps, redactor, logger }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
   const server = new McpServer(
     { name: "cyclr-mcp", title: "Cyclr connector setup", version: VERSION },
-    { instructions: INSTRUCTIONS },
+    // logging: the client may set a level (logging/setLevel); tool failures are sent as log messages too.
+    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
   );
   // Malformed input from the client (a line that is not JSON-RPC, say) is reported, not fatal.
   server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
@@ -85,6 +86,7 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps,
           logger.warn("tool call failed", { tool: tool.name, error: callRedactor.text(described) });
         }
         const text = described ?? `The ${tool.name} tool failed unexpectedly. The details are in the server's log; try again, or report it.`;
+        void server.sendLoggingMessage({ level: described === undefined ? "error" : "warning", logger: "cyclr-mcp", data: { tool: tool.name, error: callRedactor.text(text) } }).catch(() => undefined);
         return { content: [{ type: "text", text: callRedactor.text(text) }], isError: true };
       }
     },
@@ -124,7 +126,8 @@ function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: Serve
       const completer = prompt.complete?.[name];
       if (!completer) return [name, schema];
       const complete = quietly(completer(deps), logger, redactor);
-      return [name, completable(schema, (value, context) => complete(value ?? "", context))];
+      // completable() marks the schema it is given: mark a copy, so every session's server can do the same.
+      return [name, completable(schema.clone(), (value, context) => complete(value ?? "", context))];
     }),
   );
   server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema }, async (args: Record<string, string | undefined>, extra) => {

@@ -17,6 +17,15 @@ export interface ServerDeps {
   credentialLinks?: CredentialLinks;
   /** The links given out, so a wait knows what the person is doing. Shared by every session of a process. */
   browserSteps: BrowserSteps;
+  /** Which accounts calls may touch: a hosted session pinned to one, and the allow-list. */
+  accounts?: AccountPolicy;
+}
+
+export interface AccountPolicy {
+  /** Set in a hosted session pinned to one account (by its token or X-Cyclr-Account): every call acts on it only. */
+  pinnedAccountId?: string;
+  /** CYCLR_ACCOUNT_ALLOWLIST: the only accounts any call may touch. */
+  allowlist?: readonly string[];
 }
 
 export interface CredentialLinks {

@@ -27,12 +27,26 @@ export const propertiesArg = z
   )
   .max(50);
 
+/**
+ * The account a call acts on: the one named, else the session's pinned account, else the default.
+ * The one place that enforces tenant pinning and the allow-list, for every tool, resource and prompt.
+ */
 export function resolveAccountId(accountId: string | undefined, deps: ServerDeps): string {
-  const resolved = accountId ?? deps.defaultAccountId;
+  const pinned = deps.accounts?.pinnedAccountId;
+  if (pinned !== undefined && accountId !== undefined && accountId !== pinned) {
+    throw new ToolInputError(
+      `This session is pinned to account ${pinned}; it cannot act on account "${accountId}". Leave accountId out to act on ${pinned}.`,
+    );
+  }
+  const resolved = accountId ?? pinned ?? deps.defaultAccountId;
   if (!resolved) {
     throw new ToolInputError(
       "No account given: pass accountId (the Cyclr account API ID), or start the server with CYCLR_ACCOUNT_ID set.",
     );
+  }
+  const allowlist = deps.accounts?.allowlist;
+  if (allowlist && !allowlist.includes(resolved)) {
+    throw new ToolInputError(`Account "${resolved}" is not one this server may act on (CYCLR_ACCOUNT_ALLOWLIST). Check the account ID with the person.`);
   }
   return resolved;
 }

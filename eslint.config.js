@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", ".tools/", "test-artifacts/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,4 +16,6 @@ export default tseslint.config(
     },
   },
   { files: ["src/demo.ts", "test/**/*.ts"], rules: { "no-console": "off" } },
+  // Scripts and the benchmark run under Node as plain ES modules.
+  { files: ["scripts/**/*.mjs", "bench/**/*.mjs"], languageOptions: { globals: { console: "readonly", process: "readonly", URL: "readonly", performance: "readonly", setTimeout: "readonly", clearTimeout: "readonly", Buffer: "readonly", AbortController: "readonly", AbortSignal: "readonly", fetch: "readonly" } } },
 );

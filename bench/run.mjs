@@ -1,0 +1,288 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: start-up, per-call overhead, catalog scale, token economy and hosted throughput,
+ * each figure (a median with its spread) beside its reference measured in the same run. Prints a
+ * markdown table and writes it to bench/results.md. Timing lives here, never in `npm test`.
+ *
+ * Everything runs on loopback against the embedded sandbox; every loop is bounded.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const CLI = `${root}dist/cli.js`;
+const REFERENCE = `${root}bench/reference-server.mjs`;
+const { startSandbox } = await import(`${root}dist/sandbox/index.js`);
+const { searchCatalog } = await import(`${root}dist/setup/search.js`);
+
+const quick = process.argv.includes("--quick");
+const rows = [];
+
+// ---------------------------------------------------------------------------------------- helpers
+
+function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+const median = (values) => quantile(values, 0.5);
+const ms = (value) => `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+const spread = (values, format = ms) => `${format(median(values))} (IQR ${format(quantile(values, 0.25))}–${format(quantile(values, 0.75))})`;
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+function row(measure, value, reference, goal, met) {
+  rows.push({ measure, value, reference, goal, met: met === undefined ? "" : met ? "yes" : "**no**" });
+  console.log(`${met === false ? "✗" : "•"} ${measure}: ${value} (reference ${reference}; goal ${goal})`);
+}
+
+/** Peak resident memory of a process, from /proc (Linux); undefined elsewhere. */
+function peakRss(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function connectStdio(args, env = {}) {
+  const transport = new StdioClientTransport({ command: process.execPath, args, env: { ...getDefaultEnvironment(), ...env }, stderr: "ignore" });
+  const client = new Client({ name: "bench", version: "1.0.0" });
+  const started = performance.now();
+  await client.connect(transport);
+  return { client, transport, startupMs: performance.now() - started };
+}
+
+function envFor(sandbox) {
+  return {
+    CYCLR_API_URL: sandbox.url,
+    CYCLR_CLIENT_ID: sandbox.clientId,
+    CYCLR_CLIENT_SECRET: sandbox.clientSecret,
+    CYCLR_ACCOUNT_ID: sandbox.accountId,
+    CYCLR_SERVICE_DOMAIN: sandbox.serviceDomainUrl,
+    CYCLR_LOG_LEVEL: "error",
+  };
+}
+
+async function callTimes(client, name, args, count) {
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const result = await client.callTool({ name, arguments: args });
+    times.push(performance.now() - started);
+    if (result.isError) throw new Error(`${name} failed: ${JSON.stringify(result.content)}`);
+  }
+  return times;
+}
+
+// ------------------------------------------------------------------------------- 1. cold start
+
+async function coldStart(sandbox) {
+  const runs = quick ? 5 : 15;
+  const ours = [];
+  const reference = [];
+  for (let i = 0; i < runs; i++) {
+    // Alternate, so that machine noise falls on both alike.
+    const r = await connectStdio([REFERENCE]);
+    reference.push(r.startupMs);
+    await r.client.close();
+    const o = await connectStdio([CLI], envFor(sandbox));
+    ours.push(o.startupMs);
+    await o.client.close();
+  }
+  const ratio = median(ours) / median(reference);
+  row("Cold start: spawn to initialize response", spread(ours), spread(reference), "≤ 1.3 × reference", ratio <= 1.3);
+  rows.at(-1).value += ` = ${ratio.toFixed(2)} ×`;
+}
+
+// ------------------------------------------------------------------------ 2. per-call overhead
+
+async function perCallOverhead(sandbox) {
+  const count = quick ? 100 : 500;
+  const { client } = await connectStdio([CLI], envFor(sandbox));
+  await client.listTools();
+  const args = { page: 1, pageSize: 20 };
+  await callTimes(client, "list_connectors", args, 20); // warm the catalog and the JIT
+  const viaMcp = await callTimes(client, "list_connectors", args, count);
+  const token = sandbox.issueAccessToken();
+  const direct = [];
+  for (let i = 0; i < count + 20; i++) {
+    const started = performance.now();
+    const response = await fetch(`${sandbox.url}/v1.0/connectors?page=1&pageSize=20`, {
+      headers: { authorization: `Bearer ${token}`, "x-cyclr-account": sandbox.accountId },
+    });
+    await response.text();
+    if (i >= 20) direct.push(performance.now() - started);
+  }
+  const p50 = median(viaMcp) - median(direct);
+  const p99 = quantile(viaMcp, 0.99) - quantile(direct, 0.99);
+  row(
+    "Per call: list_connectors (warm catalog) over stdio, overhead p50 / p99",
+    `${ms(p50)} / ${ms(p99)} (call ${ms(median(viaMcp))} / ${ms(quantile(viaMcp, 0.99))})`,
+    `direct GET of the page ${ms(median(direct))} / ${ms(quantile(direct, 0.99))}`,
+    "p50 ≤ 1 ms, p99 ≤ 3 ms",
+    p50 <= 1 && p99 <= 3,
+  );
+  await client.close();
+}
+
+// --------------------------------------------------------------------------- 3. catalog scale
+
+async function catalogScale() {
+  const latencyMs = 20;
+  const pageSize = 100;
+  const concurrency = 4;
+  for (const size of quick ? [100, 1000] : [100, 1000, 10_000]) {
+    const synthetic = Math.max(0, size - 47);
+    const sandbox = await startSandbox({ syntheticConnectors: synthetic, maxPageSize: pageSize });
+    sandbox.injectFault({ method: "GET", path: "/v1.0/connectors", delayMs: latencyMs, times: 1_000_000 });
+    const { client, transport } = await connectStdio([CLI], envFor(sandbox));
+    const total = 47 + synthetic;
+    const started = performance.now();
+    await client.callTool({ name: "list_connectors", arguments: { pageSize: 1 } });
+    const coldMs = performance.now() - started;
+    const pages = Math.ceil(total / pageSize) + (total % pageSize === 0 ? 1 : 0);
+    const ideal = (1 + Math.ceil((pages - 1) / concurrency)) * latencyMs;
+    row(`Catalog of ${total}: cold load (${latencyMs} ms upstream latency)`, ms(coldMs), `ideal ${ms(ideal)} (${pages} pages, ${concurrency} at a time)`, "near the ideal", undefined);
+
+    const queries = ["synthetic connector 00999", "hubspt", "sales force", "crm", "zzzz-no-match"];
+    const search = [];
+    for (let i = 0; i < (quick ? 20 : 60); i++) {
+      const started = performance.now();
+      await client.callTool({ name: "list_connectors", arguments: { query: queries[i % queries.length] } });
+      search.push(performance.now() - started);
+    }
+    const rss = peakRss(transport.pid);
+    const searchGoal = size >= 10_000;
+    row(`Catalog of ${total}: warm search over stdio`, spread(search), "—", searchGoal ? "≤ 5 ms at 10 000" : "—", searchGoal ? median(search) <= 5 : undefined);
+    row(`Catalog of ${total}: server peak RSS`, rss ? mb(rss) : "n/a", "—", size >= 10_000 ? "≤ 120 MB at 10 000" : "—", size >= 10_000 && rss ? rss <= 120 * 1024 * 1024 : undefined);
+    await client.close();
+    await sandbox.close();
+  }
+  // The search function alone on 10 000 synthetic connectors (the index built once, then reused).
+  const { seedConnectors } = await import(`${root}dist/sandbox/fixtures.js`);
+  const { ConnectorListSchema } = await import(`${root}dist/cyclr/schemas.js`);
+  const catalog = ConnectorListSchema.parse(seedConnectors(10_000 - 47));
+  searchCatalog(catalog, { query: "warm" });
+  const times = [];
+  for (let i = 0; i < 200; i++) {
+    const started = performance.now();
+    searchCatalog(catalog, { query: ["synthetic connector 00999", "hubspt", "sales force", "crm"][i % 4] });
+    times.push(performance.now() - started);
+  }
+  row("Search alone, 10 000 connectors (in process)", spread(times), "—", "≤ 5 ms", median(times) <= 5);
+}
+
+// ---------------------------------------------------------------------------- 4. token economy
+
+async function tokenEconomy(sandbox) {
+  const { client } = await connectStdio([CLI], envFor(sandbox));
+  const token = sandbox.issueAccessToken();
+  const headers = { authorization: `Bearer ${token}`, "x-cyclr-account": sandbox.accountId };
+  const listed = await client.callTool({ name: "list_connectors", arguments: { pageSize: 20 } });
+  const rawList = await (await fetch(`${sandbox.url}/v1.0/connectors?page=1&pageSize=20`, { headers })).text();
+  const installed = await client.callTool({ name: "install_connector", arguments: { connectorId: 1003 } });
+  const id = installed.structuredContent.accountConnectorId;
+  const got = await client.callTool({ name: "get_account_connector", arguments: { accountConnectorId: id } });
+  const rawGet = await (await fetch(`${sandbox.url}/v1.0/account/connectors/${id}`, { headers })).text();
+  // What the model reads: the text and the structured content.
+  const size = (result) => Buffer.byteLength(JSON.stringify(result.content)) + Buffer.byteLength(JSON.stringify(result.structuredContent));
+  for (const [name, result, raw] of [["list_connectors (20 connectors)", listed, rawList], ["get_account_connector", got, rawGet]]) {
+    const ours = size(result);
+    const theirs = Buffer.byteLength(raw);
+    const share = ours / theirs;
+    row(
+      `Tokens: ${name}`,
+      `${ours} B ≈ ${Math.round(ours / 4)} tokens = ${(share * 100).toFixed(1)} %`,
+      `raw Cyclr JSON ${theirs} B ≈ ${Math.round(theirs / 4)} tokens`,
+      "≤ 10 %",
+      share <= 0.1,
+    );
+  }
+  await client.close();
+}
+
+// ------------------------------------------------------------------------ 5. hosted throughput
+
+async function hostedThroughput() {
+  const sessions = quick ? 10 : 50;
+  const callsEach = quick ? 10 : 40;
+  const sandbox = await startSandbox();
+  const child = spawn(process.execPath, [CLI, "--http", "--port", "0"], { env: { ...getDefaultEnvironment(), ...envFor(sandbox) }, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      const found = /serving MCP at (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (found) resolve(found[1]);
+    });
+    child.once("exit", () => reject(new Error(stderr)));
+  });
+  const latencies = [];
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: sessions }, async (_, s) => {
+      const client = new Client({ name: `load-${s}`, version: "1.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      for (let i = 0; i < callsEach; i++) {
+        const t = performance.now();
+        try {
+          const result = await client.callTool({ name: "list_connectors", arguments: { query: ["crm", "hubspt", "sales force", "xero"][i % 4] } });
+          if (result.isError) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t);
+      }
+      await client.close();
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const rss = peakRss(child.pid);
+  child.kill("SIGTERM");
+  await sandbox.close();
+  const calls = sessions * callsEach;
+  row(
+    `Hosted: ${sessions} sessions × ${callsEach} list_connectors over HTTP`,
+    `${Math.round(calls / seconds)} calls/s; p50 ${ms(median(latencies))}, p99 ${ms(quantile(latencies, 0.99))}; ${errors} errors; peak RSS ${rss ? mb(rss) : "n/a"}`,
+    "—",
+    "no errors",
+    errors === 0,
+  );
+}
+
+// ------------------------------------------------------------------------------------- report
+
+const sandbox = await startSandbox();
+await coldStart(sandbox);
+await perCallOverhead(sandbox);
+await tokenEconomy(sandbox);
+await sandbox.close();
+await catalogScale();
+await hostedThroughput();
+
+const cpu = cpus()[0]?.model ?? "unknown CPU";
+const lines = [
+  "# Benchmark results",
+  "",
+  `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench\`${quick ? " --quick" : ""} on ${cpu} (${cpus().length} cores), Node ${process.version}.`,
+  "Each figure is a median with its interquartile range, beside its reference measured in the same run.",
+  "",
+  "| measure | value | reference | goal | met |",
+  "|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.measure} | ${r.value} | ${r.reference} | ${r.goal} | ${r.met} |`),
+  "",
+];
+const table = lines.join("\n");
+if (!quick) writeFileSync(`${root}bench/results.md`, table);
+console.log(`\n${table}`);

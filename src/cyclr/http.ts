@@ -3,7 +3,7 @@
  * requests through undici's retry interceptor, bearer auth with a single refresh-and-retry on 401,
  * Cyclr's {"Message"} errors, and zod parsing of every JSON body.
  */
-import { Agent, type Dispatcher, errors as undiciErrors, interceptors, request, type RetryHandler } from "undici";
+import type { Agent, Dispatcher, RetryHandler } from "undici";
 import type { z } from "zod";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
@@ -73,30 +73,46 @@ type RetryingRequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path">
  * The methods list stays ['GET'] (undici's default also repeats PUT and DELETE); the access-token
  * POST opts in per request with retrySafe.
  */
+type Undici = typeof import("undici");
+
+/** The one Agent and its retrying dispatcher, made on the first request. */
+interface Connection {
+  undici: Undici;
+  agent: Agent;
+  dispatcher: Dispatcher;
+}
+
 export class HttpTransport {
-  private readonly agent: Agent;
-  private readonly dispatcher: Dispatcher;
+  private connection?: Promise<Connection>;
   private readonly retryPolicy: RetryPolicy;
   private readonly random: () => number;
 
   constructor(readonly options: HttpTransportOptions) {
-    this.agent = new Agent({
-      keepAliveTimeout: 10_000,
-      connect: { timeout: options.timeoutMs },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    });
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
     this.random = options.random ?? Math.random;
-    this.dispatcher = this.agent.compose(
-      interceptors.retry({
-        methods: ["GET"],
-        statusCodes: [...RETRY_STATUSES],
-        errorCodes: [...RETRY_ERROR_CODES],
-        maxRetries: this.retryPolicy.maxAttempts - 1,
-        throwOnError: false,
-      }),
-    );
+  }
+
+  /** undici loads on the first call to Cyclr, not at start-up: a desktop client waits for start-up. */
+  private connect(): Promise<Connection> {
+    this.connection ??= import("undici").then((undici) => {
+      const agent = new undici.Agent({
+        keepAliveTimeout: 10_000,
+        connect: { timeout: this.options.timeoutMs },
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+      });
+      const dispatcher = agent.compose(
+        undici.interceptors.retry({
+          methods: ["GET"],
+          statusCodes: [...RETRY_STATUSES],
+          errorCodes: [...RETRY_ERROR_CODES],
+          maxRetries: this.retryPolicy.maxAttempts - 1,
+          throwOnError: false,
+        }),
+      );
+      return { undici, agent, dispatcher };
+    });
+    return this.connection;
   }
 
   info(req: CyclrRequest): CyclrRequestInfo {
@@ -138,8 +154,9 @@ export class HttpTransport {
         retry: this.retryDecision(req, deadline, signal),
       },
     };
+    const { undici, dispatcher } = await this.connect();
     try {
-      const response = await request(url, { ...options, dispatcher: this.dispatcher });
+      const response = await undici.request(url, { ...options, dispatcher });
       const text = await response.body.text();
       // Cancelled while waiting to retry: the retry callback hands back the last answer; the caller has gone.
       if (req.signal?.aborted) throw req.signal.reason;
@@ -151,7 +168,7 @@ export class HttpTransport {
       });
       return { status: response.statusCode, text, headers: flattenHeaders(response.headers) };
     } catch (error) {
-      throw this.networkError(error, req, timeout.aborted);
+      throw this.networkError(undici, error, req, timeout.aborted);
     }
   }
 
@@ -199,13 +216,13 @@ export class HttpTransport {
     };
   }
 
-  private networkError(error: unknown, req: CyclrRequest, timedOut: boolean): CyclrError {
+  private networkError(undici: Undici, error: unknown, req: CyclrRequest, timedOut: boolean): CyclrError {
     const info = this.info(req);
     const isTimeout =
       timedOut ||
-      error instanceof undiciErrors.HeadersTimeoutError ||
-      error instanceof undiciErrors.BodyTimeoutError ||
-      error instanceof undiciErrors.ConnectTimeoutError;
+      error instanceof undici.errors.HeadersTimeoutError ||
+      error instanceof undici.errors.BodyTimeoutError ||
+      error instanceof undici.errors.ConnectTimeoutError;
     if (isTimeout) return new CyclrTimeoutError(this.options.timeoutMs, info, { cause: error });
     if (req.signal?.aborted) return new CyclrNetworkError(`The request ${req.method} ${req.path} was cancelled`, info, { cause: error, cancelled: true });
     const code = errorCode(error);
@@ -217,8 +234,9 @@ export class HttpTransport {
     return new CyclrNetworkError(`Could not reach Cyclr at ${origin}${code ? ` (${code})` : ""}`, info, { cause: error, notSent });
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    const connection = await this.connection;
+    await connection?.agent.close();
   }
 }
 

@@ -96,12 +96,12 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
 
     const caller = authenticate(req, res);
     if (!caller) return;
-    inFlight++;
-    try {
-      await (config.stateless ? handleStateless(req, res, caller) : handleStateful(req, res, caller));
-    } finally {
-      inFlight--;
+    // A POST is a call in flight until its response ends; a GET is a standing event stream, not a call.
+    if (req.method === "POST") {
+      inFlight++;
+      res.once("close", () => inFlight--);
     }
+    await (config.stateless ? handleStateless(req, res, caller) : handleStateful(req, res, caller));
   }
 
   function authenticate(req: IncomingMessage, res: ServerResponse): Caller | undefined {

@@ -22,24 +22,33 @@ export interface CatalogFilter {
 
 interface IndexedConnector {
   connector: Connector;
-  /** Normalised name, e.g. "sales force" stays "sales force"; "Société Générale" becomes "societe generale". */
+  /** Normalised name, e.g. "Société Générale" becomes "societe generale". */
   name: string;
   /** The name with no spaces: "salesforce". */
   compactName: string;
   nameWords: string[];
-  /** Name, description and categories, normalised. */
+  /** Name, description and categories, normalised; and the same with no spaces. */
   text: string;
+  compactText: string;
   words: Set<string>;
   categories: string[];
   authTypes: string[];
 }
 
-const indexes = new WeakMap<readonly Connector[], IndexedConnector[]>();
+interface CatalogIndex {
+  entries: IndexedConnector[];
+  /** Every word of the catalog and the entries that have it: typos are looked up once per word, not per connector. */
+  vocabulary: Map<string, number[]>;
+  /** The words without digits, by length: the only ones a typo can reach (see typoBudget). */
+  wordsByLength: Map<number, string[]>;
+}
 
-function indexOf(catalog: readonly Connector[]): IndexedConnector[] {
+const indexes = new WeakMap<readonly Connector[], CatalogIndex>();
+
+function indexOf(catalog: readonly Connector[]): CatalogIndex {
   let index = indexes.get(catalog);
   if (!index) {
-    index = catalog.map((connector) => {
+    const entries = catalog.map((connector) => {
       const name = normalizeText(connector.Name);
       const categories = connector.Categories.map(normalizeText);
       const text = normalizeText([connector.Name, connector.Description ?? "", ...connector.Categories].join(" "));
@@ -49,69 +58,122 @@ function indexOf(catalog: readonly Connector[]): IndexedConnector[] {
         compactName: name.replace(/ /g, ""),
         nameWords: name.split(" ").filter(Boolean),
         text,
+        compactText: text.replace(/ /g, ""),
         words: new Set(text.split(" ").filter(Boolean)),
         categories,
         authTypes: authenticationOptions(connector).flatMap((o) => (o.authType ? [o.authType.toLowerCase()] : [])),
       };
     });
+    // In name order once, so that results come out in name order within each rank without sorting.
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const vocabulary = new Map<string, number[]>();
+    entries.forEach((entry, position) => {
+      for (const word of entry.words) {
+        const holders = vocabulary.get(word);
+        if (holders) holders.push(position);
+        else vocabulary.set(word, [position]);
+      }
+    });
+    const wordsByLength = new Map<number, string[]>();
+    for (const word of vocabulary.keys()) {
+      if (/\d/.test(word)) continue;
+      const same = wordsByLength.get(word.length);
+      if (same) same.push(word);
+      else wordsByLength.set(word.length, [word]);
+    }
+    index = { entries, vocabulary, wordsByLength };
     indexes.set(catalog, index);
   }
   return index;
 }
 
+/** A query, prepared once for a whole search. */
+interface PreparedQuery {
+  text: string;
+  compact: string;
+  words: string[];
+  /** For each query word: the entries having a word within its typo budget. */
+  nearWords: Set<number>[];
+  compactBudget: number;
+  /** The query word fewest connectors have: a connector whose text lacks it can only match by a typo. */
+  rarest: string;
+  /** Name starts already compared with the query, and the answer: many names start alike. */
+  seenStarts: Map<string, boolean>;
+}
+
+function prepare(index: CatalogIndex, query: string): PreparedQuery {
+  const words = query.split(" ");
+  const nearWords = words.map((word) => {
+    const near = new Set<number>(index.vocabulary.get(word) ?? []);
+    const budget = typoBudget(word);
+    for (let length = word.length - budget; budget > 0 && length <= word.length + budget; length++) {
+      for (const candidate of index.wordsByLength.get(length) ?? []) {
+        if (candidate !== word && withinDistance(word, candidate, budget)) for (const holder of index.vocabulary.get(candidate) ?? []) near.add(holder);
+      }
+    }
+    return near;
+  });
+  const compact = query.replace(/ /g, "");
+  const holders = (word: string) => index.vocabulary.get(word)?.length ?? 0;
+  const rarest = words.reduce((a, b) => (holders(b) < holders(a) || (holders(b) === holders(a) && b.length > a.length) ? b : a));
+  return { text: query, compact, words, nearWords, compactBudget: typoBudget(compact), rarest, seenStarts: new Map() };
+}
+
 /** Connectors that pass the filters and match the query, best match first (then by name). */
 export function searchCatalog(catalog: readonly Connector[], filter: CatalogFilter): SearchHit[] {
+  const index = indexOf(catalog);
   const query = filter.query ? normalizeText(filter.query) : "";
+  const prepared = query ? prepare(index, query) : undefined;
   const category = filter.category ? normalizeText(filter.category) : "";
   const authType = filter.authType?.trim().toLowerCase();
-  const hits: (SearchHit & { rank: number; name: string })[] = [];
-  for (const entry of indexOf(catalog)) {
-    if (category && !entry.categories.includes(category)) continue;
-    if (authType && !entry.authTypes.includes(authType)) continue;
-    if (!query) {
-      hits.push({ connector: entry.connector, rank: 0, name: entry.name });
-      continue;
-    }
-    const match = bestMatch(entry, query);
-    if (match) hits.push({ connector: entry.connector, match: match.kind, rank: match.rank, name: entry.name });
-  }
-  hits.sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));
-  return hits.map(({ connector, match }) => (match ? { connector, match } : { connector }));
+  // One list per rank, each filled in name order.
+  const byRank = new Map<number, SearchHit[]>();
+  const add = (rank: number, hit: SearchHit) => {
+    const list = byRank.get(rank);
+    if (list) list.push(hit);
+    else byRank.set(rank, [hit]);
+  };
+  index.entries.forEach((entry, position) => {
+    if (category && !entry.categories.includes(category)) return;
+    if (authType && !entry.authTypes.includes(authType)) return;
+    if (!prepared) return add(0, { connector: entry.connector });
+    const match = bestMatch(entry, position, prepared);
+    if (match) add(match.rank, { connector: entry.connector, match: match.kind });
+  });
+  return [...byRank.keys()].sort((a, b) => a - b).flatMap((rank) => byRank.get(rank) ?? []);
 }
 
 /** The best way the entry matches the query, with a rank (lower is better) that orders within a kind. */
-function bestMatch(entry: IndexedConnector, query: string): { kind: MatchKind; rank: number } | undefined {
-  const compactQuery = query.replace(/ /g, "");
+function bestMatch(entry: IndexedConnector, position: number, query: PreparedQuery): { kind: MatchKind; rank: number } | undefined {
+  // Every match but a typo needs each query word somewhere in the text: one test, with the rarest, rules most connectors out.
+  if (!entry.compactText.includes(query.rarest)) return isFuzzyMatch(entry, position, query) ? { kind: "fuzzy", rank: 3 } : undefined;
   // "sales force" and "Salesforce" are the same name.
-  if (entry.name === query || entry.compactName === compactQuery) return { kind: "exact", rank: 0 };
-  if (entry.name.startsWith(query) || entry.compactName.startsWith(compactQuery)) return { kind: "prefix", rank: 1 };
-  const queryWords = query.split(" ");
+  if (entry.name === query.text || entry.compactName === query.compact) return { kind: "exact", rank: 0 };
+  if (entry.name.startsWith(query.text) || entry.compactName.startsWith(query.compact)) return { kind: "prefix", rank: 1 };
   // Words of the name outrank words of the description or categories.
-  if (queryWords.every((word) => entry.nameWords.some((n) => n.startsWith(word)))) return { kind: "word", rank: 2 };
-  if (queryWords.every((word) => entry.words.has(word))) return { kind: "word", rank: 2.5 };
-  if (entry.text.includes(query) || (compactQuery.length >= 3 && entry.text.replace(/ /g, "").includes(compactQuery))) {
-    return { kind: "word", rank: 2.7 };
-  }
-  if (isFuzzyMatch(entry, queryWords, compactQuery)) return { kind: "fuzzy", rank: 3 };
+  if (query.words.every((word) => entry.nameWords.some((n) => n.startsWith(word)))) return { kind: "word", rank: 2 };
+  if (query.words.every((word) => entry.words.has(word))) return { kind: "word", rank: 2.5 };
+  if (entry.text.includes(query.text) || (query.compact.length >= 3 && entry.compactText.includes(query.compact))) return { kind: "word", rank: 2.7 };
+  if (isFuzzyMatch(entry, position, query)) return { kind: "fuzzy", rank: 3 };
   return undefined;
 }
 
-/** Every query word within a few typos of a word of the name, categories or description; or the whole name. */
-function isFuzzyMatch(entry: IndexedConnector, queryWords: string[], compactQuery: string): boolean {
-  const budget = typoBudget(compactQuery);
-  if (budget > 0 && withinDistance(compactQuery, entry.compactName, budget)) return true;
+/** Every query word within a few typos of a word of the connector; or the whole name (or its start) a typo or two away. */
+function isFuzzyMatch(entry: IndexedConnector, position: number, query: PreparedQuery): boolean {
+  if (query.nearWords.every((near) => near.has(position))) return true;
+  const budget = query.compactBudget;
+  // Names are compared whole only when they start alike: a first-letter typo is rare, and this keeps a search fast.
+  if (budget === 0 || entry.compactName[0] !== query.compact[0]) return false;
+  if (withinDistance(query.compact, entry.compactName, budget)) return true;
   // A typed prefix of a long name: "hubspt" against "hubspot crm".
-  if (budget > 0 && compactQuery.length < entry.compactName.length && withinDistance(compactQuery, entry.compactName.slice(0, compactQuery.length), budget)) {
-    return true;
+  if (query.compact.length >= entry.compactName.length) return false;
+  const start = entry.compactName.slice(0, query.compact.length);
+  let near = query.seenStarts.get(start);
+  if (near === undefined) {
+    near = withinDistance(query.compact, start, budget);
+    query.seenStarts.set(start, near);
   }
-  return queryWords.every((word) => {
-    const wordBudget = typoBudget(word);
-    if (wordBudget === 0) return entry.words.has(word);
-    for (const candidate of entry.words) {
-      if (withinDistance(word, candidate, wordBudget)) return true;
-    }
-    return false;
-  });
+  return near;
 }
 
 /** Short words allow no typo (too many false friends), medium one, long two; numbers none ("v2" is not "v3"). */
@@ -120,27 +182,29 @@ function typoBudget(word: string): number {
   return word.length < 4 ? 0 : word.length < 8 ? 1 : 2;
 }
 
+/** Three rows of the distance table, reused by every comparison (searches run one at a time). */
+let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+
 /** Optimal string alignment distance (Levenshtein plus adjacent swaps) is at most max. */
 export function withinDistance(a: string, b: string, max: number): boolean {
   if (Math.abs(a.length - b.length) > max) return false;
   if (a === b) return true;
   const width = b.length + 1;
-  let previous2 = new Array<number>(width).fill(0);
-  let previous = Array.from({ length: width }, (_, j) => j);
+  if (rows[0]!.length < width) rows = [new Int32Array(width * 2), new Int32Array(width * 2), new Int32Array(width * 2)];
+  let [previous2, previous, current] = rows as [Int32Array, Int32Array, Int32Array];
+  for (let j = 0; j < width; j++) previous[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const current = new Array<number>(width);
     current[0] = i;
     let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+    for (let j = 1; j < width; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, previous2[j - 2]! + 1);
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) value = Math.min(value, previous2[j - 2]! + 1);
       current[j] = value;
       if (value < rowMin) rowMin = value;
     }
     if (rowMin > max) return false;
-    previous2 = previous;
-    previous = current;
+    [previous2, previous, current] = [previous, current, previous2];
   }
   return previous[b.length]! <= max;
 }

@@ -174,10 +174,13 @@ describe("operations", () => {
     slow.injectFault({ method: "GET", path: `/v1.0/account/connectors/${installed.accountConnectorId}`, delayMs: 1_500 });
     const inFlight = call(client, "get_account_connector", { accountConnectorId: installed.accountConnectorId });
     await new Promise((resolve) => setTimeout(resolve, 300));
+    const signalled = Date.now();
     const exited = host.kill("SIGTERM");
     const result = await inFlight;
     expect(structured(result).accountConnectorId).toBe(installed.accountConnectorId);
     expect(await exited).toBe(0);
+    // It waited for the call, not for the client's standing event stream (the 10 s limit).
+    expect(Date.now() - signalled).toBeLessThan(5_000);
     expect(host.stderr()).toContain("shutting down: finishing calls in flight");
     // Nothing new is accepted once it is gone.
     await expect(rawRequest(`${host.origin}/healthz`)).rejects.toThrow(/ECONNREFUSED/);

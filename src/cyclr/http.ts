@@ -3,6 +3,7 @@
  * requests through undici's retry interceptor, bearer auth with a single refresh-and-retry on 401,
  * Cyclr's {"Message"} errors, and zod parsing of every JSON body.
  */
+import type * as UndiciModule from "undici";
 import type { Agent, Dispatcher, RetryHandler } from "undici";
 import type { z } from "zod";
 import type { Logger } from "../log.js";
@@ -73,7 +74,7 @@ type RetryingRequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path">
  * The methods list stays ['GET'] (undici's default also repeats PUT and DELETE); the access-token
  * POST opts in per request with retrySafe.
  */
-type Undici = typeof import("undici");
+type Undici = typeof UndiciModule;
 
 /** The one Agent and its retrying dispatcher, made on the first request. */
 interface Connection {

@@ -21,6 +21,9 @@ const { startSandbox } = await import(`${root}dist/sandbox/index.js`);
 const { searchCatalog } = await import(`${root}dist/setup/search.js`);
 
 const quick = process.argv.includes("--quick");
+/** --only=cold,call,tokens,scale,hosted runs just those parts. */
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
+const part = (name) => !only || only.includes(name);
 const rows = [];
 
 // ---------------------------------------------------------------------------------------- helpers
@@ -217,7 +220,8 @@ async function hostedThroughput() {
   const sessions = quick ? 10 : 50;
   const callsEach = quick ? 10 : 40;
   const sandbox = await startSandbox();
-  const child = spawn(process.execPath, [CLI, "--http", "--port", "0"], { env: { ...getDefaultEnvironment(), ...envFor(sandbox) }, stdio: ["ignore", "ignore", "pipe"] });
+  // Log level info: the start-up line says where it listens.
+  const child = spawn(process.execPath, [CLI, "--http", "--port", "0"], { env: { ...getDefaultEnvironment(), ...envFor(sandbox), CYCLR_LOG_LEVEL: "info" }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   const url = await new Promise((resolve, reject) => {
     child.stderr.on("data", (chunk) => {
@@ -264,12 +268,12 @@ async function hostedThroughput() {
 // ------------------------------------------------------------------------------------- report
 
 const sandbox = await startSandbox();
-await coldStart(sandbox);
-await perCallOverhead(sandbox);
-await tokenEconomy(sandbox);
+if (part("cold")) await coldStart(sandbox);
+if (part("call")) await perCallOverhead(sandbox);
+if (part("tokens")) await tokenEconomy(sandbox);
 await sandbox.close();
-await catalogScale();
-await hostedThroughput();
+if (part("scale")) await catalogScale();
+if (part("hosted")) await hostedThroughput();
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 const lines = [
@@ -284,5 +288,5 @@ const lines = [
   "",
 ];
 const table = lines.join("\n");
-if (!quick) writeFileSync(`${root}bench/results.md`, table);
+if (!quick && !only) writeFileSync(`${root}bench/results.md`, table);
 console.log(`\n${table}`);

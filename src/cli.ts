@@ -7,6 +7,7 @@ import type { CredentialPages } from "./hosting/credential-pages.js";
 import { createLogger } from "./log.js";
 import { BrowserSteps } from "./mcp/authentication-wait.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
+import { TOOLS } from "./mcp/tools/index.js";
 import { Redactor } from "./redact.js";
 import { VERSION } from "./version.js";
 
@@ -15,6 +16,10 @@ async function main(): Promise<number> {
   try {
     command = loadConfig(process.argv.slice(2), process.env);
   } catch (error) {
+    if (error instanceof ConfigError && error.command === "doctor") {
+      process.stdout.write(`FAIL  configuration: ${error.message}\n\n1 check(s) failed: fix the FAIL line above, then run cyclr-mcp doctor again.\n`);
+      return 1;
+    }
     if (error instanceof ConfigError) {
       process.stderr.write(`cyclr-mcp: ${error.message}\n`);
       return 2;
@@ -28,6 +33,15 @@ async function main(): Promise<number> {
   if (command.kind === "version") {
     process.stdout.write(`${VERSION}\n`);
     return 0;
+  }
+  if (command.kind === "demo") {
+    const { runDemo } = await import("./demo.js");
+    return runDemo();
+  }
+  const unknownTools = (command.config.tools ?? []).filter((name) => !TOOLS.some((tool) => tool.name === name));
+  if (unknownTools.length > 0) {
+    process.stderr.write(`cyclr-mcp: CYCLR_TOOLS (--tools) names no such tool: ${unknownTools.join(", ")}. The tools are ${TOOLS.map((t) => t.name).join(", ")}.\n`);
+    return 2;
   }
 
   const { config } = command;
@@ -49,7 +63,8 @@ async function main(): Promise<number> {
   if (!credentials) throw new Error("unreachable: loadConfig guarantees credentials outside sandbox mode");
 
   const redactor = new Redactor([credentialSecret(credentials)]);
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat, redactor });
+  // The doctor reports on stdout; its own log lines would only repeat it.
+  const logger = createLogger({ level: command.kind === "doctor" ? "error" : config.logLevel, format: config.logFormat, redactor });
   process.on("unhandledRejection", (reason) => logger.error("unhandled rejection", { reason: String(reason) }));
 
   const cyclr = createCyclrClient({
@@ -60,6 +75,23 @@ async function main(): Promise<number> {
     redactor,
     logger,
   });
+  if (command.kind === "doctor") {
+    const { runChecks, formatChecks } = await import("./doctor.js");
+    const checks = await runChecks({
+      config,
+      apiUrl,
+      credentials,
+      cyclr,
+      redactor,
+      ...(accountId !== undefined && { accountId }),
+      ...(serviceDomain !== undefined && { serviceDomain }),
+    });
+    process.stdout.write(`${formatChecks(checks)}\n`);
+    await Promise.allSettled([cyclr.close(), stopSandbox?.()]);
+    return checks.some((check) => check.outcome === "fail") ? 1 : 0;
+  }
+
+  const selection = { readOnly: config.readOnly, ...(config.tools && { tools: config.tools }) };
   const http = config.http;
   let hostOrigin = "";
   // The credential pages load on the first credential link, not at start-up (stdio: with a loopback
@@ -93,6 +125,7 @@ async function main(): Promise<number> {
       redactor,
       logger,
       ready: () => cyclr.ready(AbortSignal.timeout(config.timeoutMs)).then(() => true),
+      selection,
       credentialPages: (req, res) => loadedPages.handle(req, res),
     });
     hostOrigin = host.origin;
@@ -110,7 +143,7 @@ async function main(): Promise<number> {
     process.once(signal, () => void shutdown().finally(() => process.exit(0)));
   }
   logger.info(`cyclr-mcp ${VERSION} serving MCP on stdio against ${target}${config.sandboxFaults ? "; sandbox fault injection on at POST /__sandbox/faults" : ""}`);
-  await serveStdio({ deps, redactor, logger });
+  await serveStdio({ deps, redactor, logger, selection });
   await shutdown();
   return 0;
 }

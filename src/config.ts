@@ -62,12 +62,26 @@ export interface Config {
   http?: HttpConfig;
   /** The only accounts any call may touch. */
   accountAllowlist?: string[];
+  /** Only the tools that change nothing (readOnlyHint). */
+  readOnly: boolean;
+  /** Only these tools. */
+  tools?: string[];
 }
 
-export type CliCommand = { kind: "run"; config: Config } | { kind: "help" } | { kind: "version" };
+export type CliCommand =
+  | { kind: "run"; config: Config }
+  | { kind: "doctor"; config: Config }
+  | { kind: "demo" }
+  | { kind: "help" }
+  | { kind: "version" };
+
+/** Commands given as the first word: `cyclr-mcp doctor`, `cyclr-mcp demo`. */
+const COMMANDS = ["doctor", "demo"] as const;
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
+  /** The command the configuration was for (doctor reports a bad configuration as a failed check). */
+  command?: string;
 }
 
 interface Setting {
@@ -122,6 +136,18 @@ export const SETTINGS = {
     flag: "account-allowlist",
     type: "string",
     help: "Comma-separated account IDs: the only accounts any call may touch, in every mode.",
+  },
+  readOnly: {
+    env: "CYCLR_READ_ONLY",
+    flag: "read-only",
+    type: "boolean",
+    help: "Offer only the tools that change nothing (list, get): for a copilot that may look but not touch.",
+  },
+  tools: {
+    env: "CYCLR_TOOLS",
+    flag: "tools",
+    type: "string",
+    help: "Comma-separated tool names: offer only these (with --read-only, only those of them that change nothing).",
   },
   http: { env: "MCP_HTTP", flag: "http", type: "boolean", help: "Serve MCP over Streamable HTTP at /mcp instead of stdio (hosted mode)." },
   port: { env: "MCP_HTTP_PORT", flag: "port", type: "string", help: `HTTP port (default ${DEFAULT_HTTP_PORT}; 0 picks a free one).` },
@@ -239,6 +265,8 @@ const rawSchema = z.object({
   logLevel: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
   logFormat: z.enum(LOG_FORMATS, { message: `must be one of ${LOG_FORMATS.join(", ")}` }).default("text"),
   accountAllowlist: list.optional(),
+  readOnly: booleanText.default(false),
+  tools: list.optional(),
   http: booleanText.default(false),
   port: z.coerce
     .number({ message: "must be a port number, e.g. 3333" })
@@ -279,13 +307,29 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   for (const setting of Object.values(SETTINGS)) options[setting.flag] = { type: setting.type };
 
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+    ({ values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true }));
   } catch (error) {
     throw new ConfigError(`${error instanceof Error ? error.message : String(error)}. Run cyclr-mcp --help for the options.`);
   }
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
+  const [command, ...extra] = positionals;
+  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
+    throw new ConfigError(`Unknown command "${command}": the commands are ${COMMANDS.join(" and ")}. Run cyclr-mcp --help for the options.`);
+  }
+  if (extra.length > 0) throw new ConfigError(`Unexpected "${extra.join(" ")}" after ${command}. Run cyclr-mcp --help for the options.`);
+  if (command === "demo") return { kind: "demo" };
+  try {
+    return settingsFor(values, env, command);
+  } catch (error) {
+    if (error instanceof ConfigError && command !== undefined) error.command = command;
+    throw error;
+  }
+}
+
+function settingsFor(values: Record<string, string | boolean | undefined>, env: Readonly<Record<string, string | undefined>>, command: string | undefined): CliCommand {
 
   const raw: Partial<Record<SettingKey, string | boolean>> = {};
   for (const [key, setting] of Object.entries(SETTINGS) as [SettingKey, Setting][]) {
@@ -310,7 +354,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     sandboxFaults: settings.sandboxFaults,
     logLevel: settings.logLevel,
     logFormat: settings.logFormat,
+    readOnly: settings.readOnly,
   };
+  if (settings.tools) config.tools = settings.tools;
   if (settings.accountAllowlist) config.accountAllowlist = settings.accountAllowlist;
   if (settings.http) config.http = httpConfig(settings);
   if (settings.sandboxFaults && !settings.sandbox) {
@@ -319,7 +365,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (settings.accountId !== undefined) config.accountId = settings.accountId;
   if (settings.serviceDomain !== undefined) config.serviceDomain = settings.serviceDomain;
 
-  if (settings.sandbox) return { kind: "run", config };
+  const done = (): CliCommand => (command === "doctor" ? { kind: "doctor", config } : { kind: "run", config });
+  if (settings.sandbox) return done();
 
   const hasClient = settings.clientId !== undefined || settings.clientSecret !== undefined;
   if (hasClient && settings.accessToken !== undefined) {
@@ -340,7 +387,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
         "and CYCLR_ACCOUNT_ID; or run with --sandbox (CYCLR_SANDBOX=1) to try the embedded sandbox.",
     );
   }
-  return { kind: "run", config };
+  return done();
 }
 
 function httpConfig(settings: z.output<typeof rawSchema>): HttpConfig {
@@ -382,6 +429,8 @@ export function helpText(version: string): string {
     "",
     "Usage: cyclr-mcp [options]          serve MCP over stdio",
     "       cyclr-mcp --http [options]   serve MCP over Streamable HTTP at /mcp (hosted mode)",
+    "       cyclr-mcp doctor [options]   check the configuration, Cyclr, the account and the service domain",
+    "       cyclr-mcp demo               a guided onboarding against the embedded sandbox",
     "",
     "Options (each mirrors an environment variable; the flag wins):",
   ];

@@ -4,7 +4,7 @@
  * result's nextStep says, and the person, who types names with typos, answers questions, fills in
  * the credential page and approves the OAuth consent page.
  */
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -27,7 +27,8 @@ function fill(args: Record<string, unknown>, answers: Answers): Record<string, u
   return { ...args, properties: properties.map((p) => ({ name: p.name, value: answers[p.name] ?? p.value })) };
 }
 
-async function main(): Promise<void> {
+/** Runs the demo; resolves with the exit code (0 when both connectors end up ready). */
+export async function runDemo(): Promise<number> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "--sandbox", "--log-level", "warn"], stderr: "inherit" });
   const client = new Client({ name: "cyclr-mcp-demo", version: "1.0.0" });
   await client.connect(transport);
@@ -72,10 +73,16 @@ async function main(): Promise<void> {
   await client.close();
   const ready = pipedrive && salesforce;
   console.log(ready ? "\nDone: both connectors are installed and authenticated." : "\nNot every connector is ready: see above.");
-  process.exitCode = ready ? 0 : 1;
+  return ready ? 0 : 1;
 }
 
-main().catch((error: unknown) => {
-  console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+// `node dist/demo.js` (npm run demo) runs it; `cyclr-mcp demo` imports it.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runDemo().then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -24,13 +24,11 @@ const anyId = z
   .nullish()
   .transform((value) => (value === null || value === undefined ? undefined : String(value)));
 
+// Only what the server reads is kept: a catalog of ten thousand connectors is held in memory.
 export const ParameterSchema = z.object({
-  Id: anyId,
   Name: text,
   Description: text,
   TargetName: text,
-  TargetType: text,
-  DataType: text,
   IsAccountConnectorProperty: flag,
   IsOptional: flag,
   IsSensitive: flag,
@@ -44,10 +42,8 @@ export type Parameter = z.infer<typeof ParameterSchema>;
 export const AuthenticationMethodSchema = z.object({
   Id: anyId,
   AuthName: text,
-  AuthDescription: text,
   AuthType: text,
   OAuth2Type: text,
-  AuthScheme: text,
 });
 export type AuthenticationMethod = z.infer<typeof AuthenticationMethodSchema>;
 
@@ -60,19 +56,20 @@ export const ConnectorSchema = z.object({
   Description: text,
   Status: text,
   Version: text,
-  AuthDescription: text,
   AuthType: text,
   OAuth2Type: text,
-  AuthScheme: text,
   Categories: z
     .array(z.string())
     .nullish()
     .transform((values) => values ?? []),
-  /** Absent (not empty) when Cyclr leaves it out: callers then fetch the full definition. */
+  /**
+   * Absent (not empty) when Cyclr leaves it out: callers then fetch the full definition. Only account
+   * connector properties are kept; the connector's own settings are never shown or set.
+   */
   Parameters: z
     .array(ParameterSchema)
     .nullish()
-    .transform((values) => values ?? undefined),
+    .transform((values) => values?.filter((parameter) => parameter.IsAccountConnectorProperty)),
   Authentication: z
     .array(AuthenticationMethodSchema)
     .nullish()

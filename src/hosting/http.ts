@@ -16,7 +16,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { HttpConfig } from "../config.js";
 import { withLogContext, type Logger } from "../log.js";
-import { createServer } from "../mcp/server.js";
+import { createServer, type ToolSelection } from "../mcp/server.js";
 import type { ServerDeps } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
 
@@ -32,6 +32,7 @@ export interface HttpHostingOptions {
   logger: Logger;
   /** Whether the server can do its work: the Cyclr token endpoint (or the sandbox) answers. */
   ready: () => Promise<boolean>;
+  selection?: ToolSelection;
   /** Serves the credential pages' paths; returns false for others. */
   credentialPages?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -159,7 +160,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (body === INVALID) return;
     if (!isInitializeRequest(body)) return jsonRpcError(res, 400, -32000, "Bad request: no Mcp-Session-Id; initialize a session first.");
 
-    const { server: mcp, close } = createServer({ deps: sessionDeps(caller), redactor: options.redactor, logger });
+    const { server: mcp, close } = createServer({ deps: sessionDeps(caller), redactor: options.redactor, logger, ...(options.selection && { selection: options.selection }) });
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
@@ -176,7 +177,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (req.method !== "POST") return jsonRpcError(res, 405, -32000, "Method not allowed: this server is stateless (--stateless); send POST only.", { allow: "POST" });
     const body = await readJson(req, res);
     if (body === INVALID) return;
-    const { server: mcp, close } = createServer({ deps: sessionDeps(caller), redactor: options.redactor, logger });
+    const { server: mcp, close } = createServer({ deps: sessionDeps(caller), redactor: options.redactor, logger, ...(options.selection && { selection: options.selection }) });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on("close", () => void close().catch(() => undefined));
     await mcp.connect(transport);

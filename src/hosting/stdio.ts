@@ -2,10 +2,10 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
-import { createServer } from "../mcp/server.js";
+import { createServer, type ToolSelection } from "../mcp/server.js";
 import type { ServerDeps } from "../mcp/tool.js";
 
-export async function serveStdio(options: { deps: ServerDeps; redactor: Redactor; logger: Logger }): Promise<void> {
+export async function serveStdio(options: { deps: ServerDeps; redactor: Redactor; logger: Logger; selection?: ToolSelection }): Promise<void> {
   const { server, close } = createServer(options);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {

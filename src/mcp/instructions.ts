@@ -5,3 +5,7 @@ export const INSTRUCTIONS = `This server sets up Cyclr connectors in a customer'
 3. Then follow setup.nextStep in each result: it names the next tool and its arguments; values in angle brackets are what to ask the person for. Properties come before authentication; secrets (API keys, passwords, secret properties) go through a credential link (create_credential_link), never the chat; OAuth connectors get a single-use link from create_oauth_link; after either link, get_account_connector with waitForAuthentication waits for the person.
 4. Done when setup.state is "ready" (nextStep.tool is null): tell the person it is connected.
 The setup_connector prompt gives the whole walkthrough for one connector. Never repeat a secret (API key, password) back to the person. cyclr://reference/auth-types explains each auth type.`;
+
+/** Added in --read-only mode, where the tools that change things are not offered. */
+export const READ_ONLY_INSTRUCTIONS =
+  "This server is read-only: it can look at the catalog and at installed connectors and their setup state, but not install, set or authenticate. When a nextStep names a tool you do not have, tell the person what is left to do instead.";

@@ -11,7 +11,7 @@ import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
 import { BackgroundTasks, createToolContext } from "./context.js";
 import { describeError } from "./errors.js";
-import { INSTRUCTIONS } from "./instructions.js";
+import { INSTRUCTIONS, READ_ONLY_INSTRUCTIONS } from "./instructions.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDefinition } from "./prompts/prompt.js";
 import { RESOURCES } from "./resources/index.js";
@@ -24,20 +24,34 @@ export interface ServerOptions {
   deps: ServerDeps;
   redactor: Redactor;
   logger: Logger;
+  selection?: ToolSelection;
 }
 
-export function createServer({ deps, redactor, logger }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
+/** Which tools to offer: --read-only keeps those that change nothing; --tools keeps the ones named. */
+export interface ToolSelection {
+  readOnly?: boolean;
+  tools?: readonly string[];
+}
+
+export function selectTools(selection: ToolSelection = {}): ToolDefinition[] {
+  return (TOOLS as readonly unknown[] as ToolDefinition[]).filter(
+    (tool) => (!selection.readOnly || tool.annotations.readOnlyHint) && (!selection.tools || selection.tools.includes(tool.name)),
+  );
+}
+
+export function createServer({ deps, redactor, logger, selection = {} }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
   const server = new McpServer(
     { name: "cyclr-mcp", title: "Cyclr connector setup", version: VERSION },
     // logging: the client may set a level (logging/setLevel); tool failures are sent as log messages too.
-    { instructions: INSTRUCTIONS, capabilities: { logging: {} } },
+    { instructions: selection.readOnly ? `${INSTRUCTIONS}\n${READ_ONLY_INSTRUCTIONS}` : INSTRUCTIONS, capabilities: { logging: {} } },
   );
   // Malformed input from the client (a line that is not JSON-RPC, say) is reported, not fatal.
   server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
   const background = new BackgroundTasks(logger, redactor);
-  for (const tool of TOOLS) registerTool(server, tool as unknown as ToolDefinition, deps, redactor, logger, background);
+  for (const tool of selectTools(selection)) registerTool(server, tool, deps, redactor, logger, background);
+  // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
   for (const resource of RESOURCES) registerResource(server, resource, deps, redactor, logger);
-  for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
+  if (!selection.readOnly) for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
   return {
     server,
     close: async () => {

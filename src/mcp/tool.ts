@@ -98,6 +98,8 @@ export interface ToolDefinition<Input extends z.ZodRawShape = z.ZodRawShape, Out
   inputSchema: Input;
   outputSchema: Output;
   annotations: ToolAnnotations;
+  /** The Cyclr API calls it makes, for the README's reference (generated from this). */
+  cyclrCalls: string;
   /** Argument values that are secrets: kept out of any error text. */
   secrets?: (args: Infer<Input>) => (string | undefined)[];
   handler: (deps: ServerDeps) => (args: Infer<Input>, context: ToolContext) => Promise<ToolResult<Infer<Output>>>;

@@ -30,7 +30,6 @@ interface IndexedConnector {
   /** Name, description and categories, normalised; and the same with no spaces. */
   text: string;
   compactText: string;
-  words: Set<string>;
   categories: string[];
   authTypes: string[];
 }
@@ -59,7 +58,6 @@ function indexOf(catalog: readonly Connector[]): CatalogIndex {
         nameWords: name.split(" ").filter(Boolean),
         text,
         compactText: text.replace(/ /g, ""),
-        words: new Set(text.split(" ").filter(Boolean)),
         categories,
         authTypes: authenticationOptions(connector).flatMap((o) => (o.authType ? [o.authType.toLowerCase()] : [])),
       };
@@ -68,7 +66,7 @@ function indexOf(catalog: readonly Connector[]): CatalogIndex {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const vocabulary = new Map<string, number[]>();
     entries.forEach((entry, position) => {
-      for (const word of entry.words) {
+      for (const word of new Set(entry.text.split(" ").filter(Boolean))) {
         const holders = vocabulary.get(word);
         if (holders) holders.push(position);
         else vocabulary.set(word, [position]);
@@ -92,7 +90,8 @@ interface PreparedQuery {
   text: string;
   compact: string;
   words: string[];
-  /** For each query word: the entries having a word within its typo budget. */
+  /** For each query word: the entries having it as a word, and those having a word within its typo budget. */
+  exactWords: Set<number>[];
   nearWords: Set<number>[];
   compactBudget: number;
   /** The query word fewest connectors have: a connector whose text lacks it can only match by a typo. */
@@ -103,6 +102,7 @@ interface PreparedQuery {
 
 function prepare(index: CatalogIndex, query: string): PreparedQuery {
   const words = query.split(" ");
+  const exactWords = words.map((word) => new Set(index.vocabulary.get(word) ?? []));
   const nearWords = words.map((word) => {
     const near = new Set<number>(index.vocabulary.get(word) ?? []);
     const budget = typoBudget(word);
@@ -116,7 +116,7 @@ function prepare(index: CatalogIndex, query: string): PreparedQuery {
   const compact = query.replace(/ /g, "");
   const holders = (word: string) => index.vocabulary.get(word)?.length ?? 0;
   const rarest = words.reduce((a, b) => (holders(b) < holders(a) || (holders(b) === holders(a) && b.length > a.length) ? b : a));
-  return { text: query, compact, words, nearWords, compactBudget: typoBudget(compact), rarest, seenStarts: new Map() };
+  return { text: query, compact, words, exactWords, nearWords, compactBudget: typoBudget(compact), rarest, seenStarts: new Map() };
 }
 
 /** Connectors that pass the filters and match the query, best match first (then by name). */
@@ -152,7 +152,7 @@ function bestMatch(entry: IndexedConnector, position: number, query: PreparedQue
   if (entry.name.startsWith(query.text) || entry.compactName.startsWith(query.compact)) return { kind: "prefix", rank: 1 };
   // Words of the name outrank words of the description or categories.
   if (query.words.every((word) => entry.nameWords.some((n) => n.startsWith(word)))) return { kind: "word", rank: 2 };
-  if (query.words.every((word) => entry.words.has(word))) return { kind: "word", rank: 2.5 };
+  if (query.exactWords.every((holders) => holders.has(position))) return { kind: "word", rank: 2.5 };
   if (entry.text.includes(query.text) || (query.compact.length >= 3 && entry.compactText.includes(query.compact))) return { kind: "word", rank: 2.7 };
   if (isFuzzyMatch(entry, position, query)) return { kind: "fuzzy", rank: 3 };
   return undefined;

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SETTINGS } from "../../src/config.js";
+import { withReference } from "../../src/docs.js";
 import { TOOLS } from "../../src/mcp/tools/index.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
@@ -11,21 +12,17 @@ const example = JSON.parse(readFileSync(new URL("../../mcp.json.example", import
 const envNames = Object.values(SETTINGS).map((s) => s.env);
 
 describe("README", () => {
-  it("opens with the demo and the test command", () => {
-    const firstBlock = readme.slice(0, readme.indexOf("```", readme.indexOf("```") + 3));
-    expect(firstBlock).toContain("npm install && npm run demo");
-    expect(firstBlock).toContain("npm test");
+  it("opens with a session from the demo, then the commands to run it and the tests", () => {
+    const intro = readme.slice(0, readme.indexOf("\n## "));
+    expect(intro).toContain("<!-- generated:demo (npm run docs) -->");
+    expect(intro).toContain("npm install && npm run demo");
+    expect(intro).toContain("npm test");
   });
 
-  it("documents every setting with its flag", () => {
-    for (const setting of Object.values(SETTINGS)) {
-      expect(readme).toContain(`\`${setting.env}`);
-      expect(readme).toContain(`\`--${setting.flag}\``);
-    }
-  });
-
-  it("documents every tool", () => {
-    for (const tool of TOOLS) expect(readme).toContain(`\`${tool.name}\``);
+  it("has the reference the code generates (tools, prompts, resources, settings): run npm run docs after a change", () => {
+    expect(withReference(readme)).toBe(readme);
+    for (const tool of TOOLS) expect(readme).toContain(`| \`${tool.name}\``);
+    for (const setting of Object.values(SETTINGS)) expect(readme).toContain(`\`--${setting.flag}\``);
   });
 });
 

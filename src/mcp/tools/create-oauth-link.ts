@@ -61,6 +61,7 @@ export const createOAuthLink = defineTool({
       .describe("Present when the client was asked to open the link (URL elicitation): whether the person agreed to open it."),
     nextStep: nextStepSchema,
   },
+  cyclrCalls: "`POST /v1.0/accounts/{accountId}/signintoken` `{Username}`; the link is `https://{service domain}/connectorauth/updateaccountconnectoroauth?id=&token=&targetOrigin=`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   handler: (deps) => async (args, context) => {
     const { signal } = context;

@@ -36,6 +36,7 @@ export const getAccountConnector = defineTool({
       .optional()
       .describe("Present when waitForAuthentication was given."),
   },
+  cyclrCalls: "`GET /v1.0/account/connectors/{id}` (and `GET /v1.0/connectors/{id}` if Cyclr leaves the parameters out)",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);

@@ -161,6 +161,7 @@ export const installConnector = defineTool({
     setup: setupStateSchema,
     note: z.string().optional().describe("Present when the install's answer was lost and the account was checked to find it."),
   },
+  cyclrCalls: "`GET /v1.0/connectors/{id}`, `GET /v1.0/account/connectors` (to compare with, should the answer be lost), `POST /v1.0/connectors/{id}/install`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   secrets: (args) => [
     args.authValue,

@@ -30,6 +30,7 @@ export const listAccountConnectors = defineTool({
       }),
     ),
   },
+  cyclrCalls: "`GET /v1.0/account/connectors?page=&pageSize=`",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: (deps) => async (args, { signal }) => {
     const accountId = resolveAccountId(args.accountId, deps);

@@ -48,6 +48,7 @@ export const listConnectors = defineTool({
     note: z.string().optional().describe("Why a stale catalog is shown."),
     nextStep: nextStepSchema,
   },
+  cyclrCalls: "`GET /v1.0/connectors?page=&pageSize=` (the catalog, cached)",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: (deps) => async (args) => {
     const accountId = resolveAccountId(args.accountId, deps);

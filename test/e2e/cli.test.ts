@@ -122,3 +122,107 @@ describe("--sandbox mode", () => {
     await expect(server.client.readResource({ uri: "cyclr://connectors/424242" })).rejects.toThrow(/Connector 424242 was not found/);
   });
 });
+
+describe("commands", () => {
+  it("doctor: all checks pass against the sandbox, exit 0", () => {
+    const run = runCli(["doctor", "--sandbox"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^ok +configuration:/m);
+    expect(run.stdout).toMatch(/^ok +Cyclr token endpoint:/m);
+    expect(run.stdout).toMatch(/^ok +account: Cyclr answers for account acme-sandbox/m);
+    expect(run.stdout).toMatch(/^ok +service domain:/m);
+    expect(run.stdout).not.toContain("sandbox-secret-not-for-production");
+  });
+
+  it("doctor: says what is wrong and how to fix it, exit 1, never printing the secret", async () => {
+    const { startSandbox } = await import("../../src/sandbox/index.js");
+    const sandbox = await startSandbox();
+    try {
+      const run = await new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, "doctor"], {
+          env: {
+            PATH: process.env.PATH ?? "",
+            CYCLR_API_URL: sandbox.url,
+            CYCLR_CLIENT_ID: sandbox.clientId,
+            CYCLR_CLIENT_SECRET: "wrong-secret-do-not-print",
+            CYCLR_ACCOUNT_ID: sandbox.accountId,
+          },
+        });
+        let stdout = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.on("exit", (status) => resolve({ status, stdout }));
+      });
+      expect(run.status).toBe(1);
+      expect(run.stdout).toMatch(/^FAIL +Cyclr token endpoint: Cyclr refused the credentials.*CYCLR_CLIENT_ID and CYCLR_CLIENT_SECRET/m);
+      expect(run.stdout).toMatch(/^warn +service domain: No CYCLR_SERVICE_DOMAIN/m);
+      expect(run.stdout).not.toContain("wrong-secret-do-not-print");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("doctor: a missing configuration is a failed check, exit 1", () => {
+    const run = runCli(["doctor"]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^FAIL +configuration: No Cyclr credentials/m);
+  });
+
+  it("demo: the guided onboarding against the sandbox", () => {
+    const run = spawnSync(process.execPath, [CLI, "demo"], { encoding: "utf8", timeout: 60_000 });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("Done: both connectors are installed and authenticated.");
+  });
+
+  it("refuses an unknown command or tool name, exit 2", () => {
+    expect(runCli(["serve"]).stderr).toMatch(/Unknown command "serve": the commands are doctor and demo/);
+    const run = runCli(["--sandbox", "--tools", "list_connectors,drop_everything"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/names no such tool: drop_everything/);
+  });
+});
+
+describe("choosing the tools", () => {
+  it("--read-only offers only the tools that change nothing, and no setup prompt", async () => {
+    const readOnly = await spawnServer({ args: ["--sandbox", "--read-only"] });
+    try {
+      const { tools } = await readOnly.client.listTools();
+      expect(tools.map((t) => t.name)).toEqual(["list_connectors", "list_account_connectors", "get_account_connector"]);
+      expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+      expect((await readOnly.client.listResources()).resources.length).toBeGreaterThan(0);
+      expect(readOnly.client.getServerCapabilities()?.prompts).toBeUndefined();
+      expect(readOnly.client.getInstructions()).toContain("read-only");
+      const refused = await readOnly.call("install_connector", { connectorId: 1001 });
+      expect(refused.isError).toBe(true);
+    } finally {
+      await readOnly.close();
+    }
+  });
+
+  it("--tools offers only the tools named", async () => {
+    const some = await spawnServer({ args: ["--sandbox", "--tools", "list_connectors,get_account_connector"] });
+    try {
+      expect((await some.client.listTools()).tools.map((t) => t.name)).toEqual(["list_connectors", "get_account_connector"]);
+    } finally {
+      await some.close();
+    }
+  });
+
+  it("honours logging/setLevel: tool failures reach the client as log messages at warning and above", async () => {
+    const { LoggingMessageNotificationSchema } = await import("@modelcontextprotocol/sdk/types.js");
+    const messages: { level: string }[] = [];
+    const server = await spawnServer({
+      args: ["--sandbox"],
+      prepare: (client) => client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void messages.push(n.params)),
+    });
+    try {
+      await server.client.setLoggingLevel("error");
+      await server.call("get_account_connector", { accountConnectorId: 999_999 });
+      await server.client.setLoggingLevel("warning");
+      await server.call("get_account_connector", { accountConnectorId: 999_998 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(messages).toEqual([expect.objectContaining({ level: "warning", data: expect.objectContaining({ tool: "get_account_connector" }) })]);
+    } finally {
+      await server.close();
+    }
+  });
+});

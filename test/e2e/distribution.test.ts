@@ -63,7 +63,7 @@ describe("the npm package", () => {
     await client.connect(new StdioClientTransport({ command: bin, args: ["--sandbox"], env: getDefaultEnvironment(), stderr: "ignore" }));
     try {
       expect(client.getServerVersion()).toMatchObject({ name: "cyclr-mcp", version: pkg.version });
-      const found = (await client.callTool({ name: "list_connectors", arguments: { query: "pipedrive" } })) as { structuredContent: { connectors: { name: string }[] } };
+      const found = (await client.callTool({ name: "list_connectors", arguments: { query: "pipedrive" } })) as unknown as { structuredContent: { connectors: { name: string }[] } };
       expect(found.structuredContent.connectors[0]?.name).toBe("Pipedrive");
     } finally {
       await client.close();

@@ -36,3 +36,18 @@ describe("mcp.json.example", () => {
     }
   });
 });
+
+describe("mcp.vscode.json.example", () => {
+  const vscode = JSON.parse(readFileSync(new URL("../../mcp.vscode.json.example", import.meta.url), "utf8")) as {
+    inputs: { id: string; password?: boolean }[];
+    servers: Record<string, { env: Record<string, string> }>;
+  };
+
+  it("prompts for the secret as a password, and keeps none in the file", () => {
+    const env = vscode.servers.cyclr?.env ?? {};
+    for (const key of Object.keys(env)) expect(envNames).toContain(key);
+    const secretInput = /^\$\{input:(.+)\}$/.exec(env.CYCLR_CLIENT_SECRET ?? "")?.[1];
+    expect(vscode.inputs.find((input) => input.id === secretInput)?.password).toBe(true);
+    expect(env.CYCLR_CLIENT_ID).toMatch(/^\$\{input:/);
+  });
+});

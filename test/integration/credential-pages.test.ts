@@ -2,7 +2,6 @@
  * The credential page's security, over real loopback HTTP: the pages against the sandbox through
  * the real Cyclr client. A clock the test moves stands in for ten minutes passing.
  */
-import { request } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCyclrClient } from "../../src/cyclr/index.js";
 import { CredentialPages } from "../../src/hosting/credential-pages.js";
@@ -10,7 +9,7 @@ import { createLogger } from "../../src/log.js";
 import { Redactor } from "../../src/redact.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { credentialRequest } from "../../src/setup/credential-request.js";
-import { fillCredentialPage } from "../helpers.js";
+import { fillCredentialPage, rawRequest } from "../helpers.js";
 
 let sandbox: Sandbox;
 let cyclr: ReturnType<typeof createCyclrClient>;
@@ -52,17 +51,7 @@ async function apiKeyLink(connectorName = "Pipedrive") {
 
 const withoutNonce = (html: string) => html.replace(/nonce="[^"]+"/g, "");
 
-function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? "GET", headers: options.headers }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    req.end(options.body);
-  });
-}
+const send = rawRequest;
 
 describe("credential pages", () => {
   it("serve a self-contained page on loopback, bound to a long one-time token", async () => {

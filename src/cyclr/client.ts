@@ -2,7 +2,7 @@
  * The Cyclr operations the server needs, as a narrow interface (tools never see HTTP, headers or
  * tokens), and the client that implements it over CyclrHttp.
  */
-import type { CyclrHttp } from "./http.js";
+import type { CyclrHttp, CyclrRequest } from "./http.js";
 import { collectPages, type Page } from "./paging.js";
 import {
   AccountConnectorListSchema,
@@ -206,29 +206,15 @@ export class CyclrClient implements CyclrOperations {
   listAccountConnectors(accountId: string, options: CallOptions = {}): Promise<AccountConnector[]> {
     return collectPages(
       async (page, pageSize): Promise<Page<AccountConnector>> => {
-        const { data, headers } = await this.http.response(AccountConnectorListSchema, {
-          method: "GET",
-          path: "/v1.0/account/connectors",
-          query: { page, pageSize },
-          accountId,
-          target: { kind: "account", id: accountId },
-          ...options,
-        });
+        const { data, headers } = await this.http.response(AccountConnectorListSchema, accountConnectorsPage(accountId, { page, pageSize }, options));
         return { items: data, ...totalPages(headers) };
       },
       { pageSize: 100, key: (accountConnector) => accountConnector.Id },
     );
   }
 
-  listAccountConnectorsPage(accountId: string, { page, pageSize }: { page: number; pageSize: number }, options: CallOptions = {}): Promise<AccountConnector[]> {
-    return this.http.json(AccountConnectorListSchema, {
-      method: "GET",
-      path: "/v1.0/account/connectors",
-      query: { page, pageSize },
-      accountId,
-      target: { kind: "account", id: accountId },
-      ...options,
-    });
+  listAccountConnectorsPage(accountId: string, page: { page: number; pageSize: number }, options: CallOptions = {}): Promise<AccountConnector[]> {
+    return this.http.json(AccountConnectorListSchema, accountConnectorsPage(accountId, page, options));
   }
 
   setAccountConnectorAuthValue(accountId: string, accountConnectorId: number, authValue: string, options: CallOptions = {}): Promise<AccountConnector> {
@@ -278,4 +264,9 @@ export class CyclrClient implements CyclrOperations {
 function totalPages(headers: Record<string, string>): { totalPages?: number } {
   const value = Number(headers["total-pages"]);
   return Number.isInteger(value) && value >= 1 ? { totalPages: value } : {};
+}
+
+/** One page of GET /v1.0/account/connectors. */
+function accountConnectorsPage(accountId: string, { page, pageSize }: { page: number; pageSize: number }, options: CallOptions): CyclrRequest {
+  return { method: "GET", path: "/v1.0/account/connectors", query: { page, pageSize }, accountId, target: { kind: "account", id: accountId }, ...options };
 }

@@ -98,17 +98,19 @@ interface PreparedQuery {
   rarest: string;
   /** Name starts already compared with the query, and the answer: many names start alike. */
   seenStarts: Map<string, boolean>;
+  distance: BoundedDistance;
 }
 
 function prepare(index: CatalogIndex, query: string): PreparedQuery {
   const words = query.split(" ");
+  const distance = new BoundedDistance();
   const exactWords = words.map((word) => new Set(index.vocabulary.get(word) ?? []));
   const nearWords = words.map((word) => {
     const near = new Set<number>(index.vocabulary.get(word) ?? []);
     const budget = typoBudget(word);
     for (let length = word.length - budget; budget > 0 && length <= word.length + budget; length++) {
       for (const candidate of index.wordsByLength.get(length) ?? []) {
-        if (candidate !== word && withinDistance(word, candidate, budget)) for (const holder of index.vocabulary.get(candidate) ?? []) near.add(holder);
+        if (candidate !== word && distance.within(word, candidate, budget)) for (const holder of index.vocabulary.get(candidate) ?? []) near.add(holder);
       }
     }
     return near;
@@ -116,7 +118,7 @@ function prepare(index: CatalogIndex, query: string): PreparedQuery {
   const compact = query.replace(/ /g, "");
   const holders = (word: string) => index.vocabulary.get(word)?.length ?? 0;
   const rarest = words.reduce((a, b) => (holders(b) < holders(a) || (holders(b) === holders(a) && b.length > a.length) ? b : a));
-  return { text: query, compact, words, exactWords, nearWords, compactBudget: typoBudget(compact), rarest, seenStarts: new Map() };
+  return { text: query, compact, words, exactWords, nearWords, compactBudget: typoBudget(compact), rarest, seenStarts: new Map(), distance };
 }
 
 /** Connectors that pass the filters and match the query, best match first (then by name). */
@@ -164,13 +166,13 @@ function isFuzzyMatch(entry: IndexedConnector, position: number, query: Prepared
   const budget = query.compactBudget;
   // Names are compared whole only when they start alike: a first-letter typo is rare, and this keeps a search fast.
   if (budget === 0 || entry.compactName[0] !== query.compact[0]) return false;
-  if (withinDistance(query.compact, entry.compactName, budget)) return true;
+  if (query.distance.within(query.compact, entry.compactName, budget)) return true;
   // A typed prefix of a long name: "hubspt" against "hubspot crm".
   if (query.compact.length >= entry.compactName.length) return false;
   const start = entry.compactName.slice(0, query.compact.length);
   let near = query.seenStarts.get(start);
   if (near === undefined) {
-    near = withinDistance(query.compact, start, budget);
+    near = query.distance.within(query.compact, start, budget);
     query.seenStarts.set(start, near);
   }
   return near;
@@ -182,29 +184,36 @@ function typoBudget(word: string): number {
   return word.length < 4 ? 0 : word.length < 8 ? 1 : 2;
 }
 
-/** Three rows of the distance table, reused by every comparison (searches run one at a time). */
-let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
+/** The optimal string alignment distance (Levenshtein plus adjacent swaps), bounded; its table rows are reused across comparisons. */
+class BoundedDistance {
+  private rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
 
-/** Optimal string alignment distance (Levenshtein plus adjacent swaps) is at most max. */
-export function withinDistance(a: string, b: string, max: number): boolean {
-  if (Math.abs(a.length - b.length) > max) return false;
-  if (a === b) return true;
-  const width = b.length + 1;
-  if (rows[0]!.length < width) rows = [new Int32Array(width * 2), new Int32Array(width * 2), new Int32Array(width * 2)];
-  let [previous2, previous, current] = rows as [Int32Array, Int32Array, Int32Array];
-  for (let j = 0; j < width; j++) previous[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    current[0] = i;
-    let rowMin = i;
-    for (let j = 1; j < width; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) value = Math.min(value, previous2[j - 2]! + 1);
-      current[j] = value;
-      if (value < rowMin) rowMin = value;
+  /** Whether a and b are at most max edits apart. */
+  within(a: string, b: string, max: number): boolean {
+    if (Math.abs(a.length - b.length) > max) return false;
+    if (a === b) return true;
+    const width = b.length + 1;
+    if (this.rows[0]!.length < width) this.rows = [new Int32Array(width * 2), new Int32Array(width * 2), new Int32Array(width * 2)];
+    let [previous2, previous, current] = this.rows as [Int32Array, Int32Array, Int32Array];
+    for (let j = 0; j < width; j++) previous[j] = j;
+    for (let i = 1; i <= a.length; i++) {
+      current[0] = i;
+      let rowMin = i;
+      for (let j = 1; j < width; j++) {
+        const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+        let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+        if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) value = Math.min(value, previous2[j - 2]! + 1);
+        current[j] = value;
+        if (value < rowMin) rowMin = value;
+      }
+      if (rowMin > max) return false;
+      [previous2, previous, current] = [previous, current, previous2];
     }
-    if (rowMin > max) return false;
-    [previous2, previous, current] = [previous, current, previous2];
+    return previous[b.length]! <= max;
   }
-  return previous[b.length]! <= max;
+}
+
+/** Whether a and b are at most max edits apart (insertions, deletions, substitutions, adjacent swaps). */
+export function withinDistance(a: string, b: string, max: number): boolean {
+  return new BoundedDistance().within(a, b, max);
 }

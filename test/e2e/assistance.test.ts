@@ -264,8 +264,7 @@ describe("asking the person through the client", () => {
       // The client has the link: its one-time token does not pass through the model.
       expect(link).not.toHaveProperty("url");
       expect(JSON.stringify(link)).not.toContain(new URL(opened[0]?.url ?? "").searchParams.get("token"));
-      const deadline = Date.now() + 10_000;
-      while (completed.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await expect.poll(() => completed.length, { timeout: 10_000 }).toBe(1);
       expect(completed).toEqual([opened[0]?.elicitationId]);
       expect(structured(await withUrls.call("get_account_connector", { accountConnectorId: installed.accountConnectorId })).setup.state).toBe("ready");
     } finally {
@@ -295,8 +294,7 @@ describe("asking the person through the client", () => {
       expect(link).toMatchObject({ openedByClient: "accepted", asksFor: ["API key"] });
       expect(link).not.toHaveProperty("url");
       expect(opened[0]?.message).toContain("Pipedrive");
-      const deadline = Date.now() + 10_000;
-      while (completed.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      await expect.poll(() => completed.length, { timeout: 10_000 }).toBe(1);
       expect(completed).toEqual([opened[0]?.elicitationId]);
       const done = structured(await withUrls.call("get_account_connector", { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 5 }));
       expect(done).toMatchObject({ authenticated: true, setup: { state: "ready" }, waited: { outcome: "done" } });

@@ -20,11 +20,7 @@ const MIN_SECRET_LENGTH = 4;
 export class Redactor {
   private secrets: string[] = [];
 
-  constructor(
-    secrets: Iterable<string | undefined> = [],
-    /** A redactor made by with() also applies its parent's secrets, including ones registered later. */
-    private readonly parent?: Redactor,
-  ) {
+  constructor(secrets: Iterable<string | undefined> = []) {
     this.register(...secrets);
   }
 
@@ -44,11 +40,6 @@ export class Redactor {
     this.secrets = [...all].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
   }
 
-  /** A redactor that also knows these secrets (for one call's arguments, say). */
-  with(secrets: Iterable<string | undefined>): Redactor {
-    return new Redactor(secrets, this);
-  }
-
   /**
    * The input with every known secret replaced. `reveal` lists strings meant for the person despite
    * holding a secret (a link carrying its one-time token): they pass whole, everything around them is redacted.
@@ -60,7 +51,7 @@ export class Redactor {
     for (const secret of this.secrets) {
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     }
-    return this.parent ? this.parent.text(out) : out;
+    return out;
   }
 
   /**

@@ -76,32 +76,31 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps,
       const typedArgs = args as z.output<z.ZodObject<z.ZodRawShape>>;
       // Secrets in the arguments join the one redactor for good: a later error or log line may echo them too.
       if (tool.secrets) redactor.register(...tool.secrets(typedArgs));
-      const callRedactor = redactor;
       const started = performance.now();
       try {
         const result = await handle(typedArgs, createToolContext(server, extra, background, redactor));
         const reveal = result.reveal ?? [];
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });
         return {
-          content: [{ type: "text", text: callRedactor.text(result.text, { reveal }) }],
-          structuredContent: callRedactor.value(result.structuredContent, { reveal }) as Record<string, unknown>,
+          content: [{ type: "text", text: redactor.text(result.text, { reveal }) }],
+          structuredContent: redactor.value(result.structuredContent, { reveal }) as Record<string, unknown>,
         };
       } catch (error) {
         if (extra.signal.aborted) {
           // The client cancelled: it expects no answer, and nothing went wrong.
-          logger.debug("tool call cancelled", { tool: tool.name, error: callRedactor.text(error instanceof Error ? error.message : String(error)) });
+          logger.debug("tool call cancelled", { tool: tool.name, error: redactor.text(error instanceof Error ? error.message : String(error)) });
           return { content: [{ type: "text", text: `The ${tool.name} call was cancelled.` }], isError: true };
         }
         const described = describeError(error);
         if (described === undefined) {
           // A bug, not a Cyclr or input problem: keep the stack for whoever reads the log.
-          logger.error("tool call failed unexpectedly", { tool: tool.name, error: callRedactor.text(error instanceof Error ? (error.stack ?? error.message) : String(error)) });
+          logger.error("tool call failed unexpectedly", { tool: tool.name, error: redactor.text(error instanceof Error ? (error.stack ?? error.message) : String(error)) });
         } else {
-          logger.warn("tool call failed", { tool: tool.name, error: callRedactor.text(described) });
+          logger.warn("tool call failed", { tool: tool.name, error: redactor.text(described) });
         }
         const text = described ?? `The ${tool.name} tool failed unexpectedly. The details are in the server's log; try again, or report it.`;
-        void server.sendLoggingMessage({ level: described === undefined ? "error" : "warning", logger: "cyclr-mcp", data: { tool: tool.name, error: callRedactor.text(text) } }).catch(() => undefined);
-        return { content: [{ type: "text", text: callRedactor.text(text) }], isError: true };
+        void server.sendLoggingMessage({ level: described === undefined ? "error" : "warning", logger: "cyclr-mcp", data: { tool: tool.name, error: redactor.text(text) } }).catch(() => undefined);
+        return { content: [{ type: "text", text: redactor.text(text) }], isError: true };
       }
     },
   );

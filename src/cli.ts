@@ -2,6 +2,7 @@
 /** Thin entry: load config, maybe start the sandbox, serve MCP over stdio or (--http) Streamable HTTP. */
 import { ConfigError, credentialSecret, helpText, loadConfig, type CyclrCredentials } from "./config.js";
 import { createCyclrClient } from "./cyclr/index.js";
+import { forwardedClientAddress } from "./hosting/client-address.js";
 import { serveStdio } from "./hosting/stdio.js";
 import type { CredentialPages } from "./hosting/credential-pages.js";
 import { createLogger } from "./log.js";
@@ -99,7 +100,14 @@ async function main(): Promise<number> {
   let credentialPages: Promise<CredentialPages> | undefined;
   const pages = () =>
     (credentialPages ??= import("./hosting/credential-pages.js").then(
-      (m) => new m.CredentialPages({ cyclr: cyclr.client, redactor, logger, ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }) }),
+      (m) =>
+        new m.CredentialPages({
+          cyclr: cyclr.client,
+          redactor,
+          logger,
+          ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }),
+          ...(http?.trustProxy && { clientAddress: forwardedClientAddress }),
+        }),
     ));
   const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };
   const deps: ServerDeps = {

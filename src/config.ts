@@ -14,6 +14,10 @@ export const DEFAULT_CATALOG_TTL_SECONDS = 300;
 export const DEFAULT_HTTP_PORT = 3333;
 export const DEFAULT_HTTP_HOST = "127.0.0.1";
 export const DEFAULT_SESSION_IDLE_SECONDS = 1800;
+export const DEFAULT_MAX_SESSIONS = 1000;
+export const DEFAULT_MAX_SESSIONS_PER_TOKEN = 100;
+export const DEFAULT_MAX_CALLS_PER_SESSION = 10;
+export const DEFAULT_MAX_CALLS_PER_TOKEN = 50;
 export const LOG_FORMATS = ["text", "json"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
@@ -34,6 +38,14 @@ export interface HttpConfig {
   /** Origin header values accepted; default the loopback origins. */
   allowedOrigins?: string[];
   sessionIdleSeconds: number;
+  /** Sessions open at once, in all and per bearer token; past either, the oldest idle one is closed, or 429. */
+  maxSessions: number;
+  maxSessionsPerToken: number;
+  /** Calls in flight at once, per session and per bearer token; past either, 429. */
+  maxCallsPerSession: number;
+  maxCallsPerToken: number;
+  /** Behind a reverse proxy: the client's address is the last X-Forwarded-For entry. */
+  trustProxy: boolean;
   /** Where credential links point, e.g. https://mcp.example.com; default the listener's own address. */
   publicUrl?: string;
 }
@@ -183,6 +195,36 @@ export const SETTINGS = {
     type: "string",
     help: `A session unused this long is closed (default ${DEFAULT_SESSION_IDLE_SECONDS}).`,
   },
+  maxSessions: {
+    env: "MCP_HTTP_MAX_SESSIONS",
+    flag: "max-sessions",
+    type: "string",
+    help: `Sessions open at once (default ${DEFAULT_MAX_SESSIONS}); past it the least recently used idle session is closed, or new ones get 429.`,
+  },
+  maxSessionsPerToken: {
+    env: "MCP_HTTP_MAX_SESSIONS_PER_TOKEN",
+    flag: "max-sessions-per-token",
+    type: "string",
+    help: `Sessions open at once per bearer token (default ${DEFAULT_MAX_SESSIONS_PER_TOKEN}); past it that token's least recently used idle session is closed, or 429.`,
+  },
+  maxCallsPerSession: {
+    env: "MCP_HTTP_MAX_CALLS_PER_SESSION",
+    flag: "max-calls-per-session",
+    type: "string",
+    help: `Requests in flight at once per session (default ${DEFAULT_MAX_CALLS_PER_SESSION}); more get 429.`,
+  },
+  maxCallsPerToken: {
+    env: "MCP_HTTP_MAX_CALLS_PER_TOKEN",
+    flag: "max-calls-per-token",
+    type: "string",
+    help: `Requests in flight at once per bearer token, over all its sessions (default ${DEFAULT_MAX_CALLS_PER_TOKEN}); more get 429.`,
+  },
+  trustProxy: {
+    env: "MCP_HTTP_TRUST_PROXY",
+    flag: "trust-proxy",
+    type: "boolean",
+    help: "Behind a reverse proxy that sets X-Forwarded-For: take the client's address from its last entry (for the credential pages' rate limit). Off by default.",
+  },
   publicUrl: {
     env: "CYCLR_MCP_PUBLIC_URL",
     flag: "public-url",
@@ -241,6 +283,16 @@ const booleanText = z
     return z.NEVER;
   });
 
+/** A whole number of things, at least 1. */
+function count(what: string, max: number, fallback: number) {
+  return z.coerce
+    .number({ message: `must be a whole number of ${what}, e.g. ${fallback}` })
+    .int(`must be a whole number of ${what}, e.g. ${fallback}`)
+    .min(1, "must be at least 1")
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+}
+
 const rawSchema = z.object({
   apiUrl: originSchema("API URL", DEFAULT_API_URL).default(DEFAULT_API_URL),
   clientId: nonEmpty.optional(),
@@ -293,6 +345,11 @@ const rawSchema = z.object({
     .min(1, "must be at least 1")
     .max(86_400, "must be at most 86400 (a day)")
     .default(DEFAULT_SESSION_IDLE_SECONDS),
+  maxSessions: count("sessions", 10_000, DEFAULT_MAX_SESSIONS),
+  maxSessionsPerToken: count("sessions", 10_000, DEFAULT_MAX_SESSIONS_PER_TOKEN),
+  maxCallsPerSession: count("requests", 1_000, DEFAULT_MAX_CALLS_PER_SESSION),
+  maxCallsPerToken: count("requests", 10_000, DEFAULT_MAX_CALLS_PER_TOKEN),
+  trustProxy: booleanText.default(false),
   publicUrl: originSchema("public URL", "https://mcp.example.com").optional(),
 });
 
@@ -397,6 +454,11 @@ function httpConfig(settings: z.output<typeof rawSchema>): HttpConfig {
     stateless: settings.stateless,
     tokens: settings.httpTokens ?? [],
     sessionIdleSeconds: settings.sessionIdleSeconds,
+    maxSessions: settings.maxSessions,
+    maxSessionsPerToken: Math.min(settings.maxSessionsPerToken, settings.maxSessions),
+    maxCallsPerSession: settings.maxCallsPerSession,
+    maxCallsPerToken: settings.maxCallsPerToken,
+    trustProxy: settings.trustProxy,
   };
   if (settings.allowedHosts) http.allowedHosts = settings.allowedHosts;
   if (settings.allowedOrigins) http.allowedOrigins = settings.allowedOrigins;

@@ -279,8 +279,10 @@ export class CyclrHttp {
       const fresh = await this.tokens.refresh(token, req.signal);
       response = await this.transport.send(req, fresh);
     }
-    this.redactor.register(...(req.secrets ?? []));
-    const redactor = this.redactor;
+    // The request's own secrets (an AuthValue) are hidden from its error, without joining the
+    // process's redactor: what one caller sends must not change what others see.
+    const redactor = req.secrets?.some(Boolean) ? this.redactor.scope() : this.redactor;
+    if (redactor !== this.redactor) redactor.register(...(req.secrets ?? []));
     const info = this.transport.info(req);
     if (response.status === 401) {
       const reason = upstreamMessage(response.text, redactor);

@@ -13,24 +13,22 @@ import type { AddressInfo } from "node:net";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { CyclrError, CyclrHttpError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
-import type { CredentialLink, CredentialLinks } from "../mcp/tool.js";
+import type { CredentialLink, CredentialLinkBinding, CredentialLinks } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
 import { basicAuthValue } from "../setup/auth-values.js";
-import { PROPERTY_FIELD, type CredentialField, type CredentialRequest } from "../setup/credential-request.js";
+import { PROPERTY_FIELD, type CredentialField } from "../setup/credential-request.js";
 import { credentialFormPage, messagePage, notFoundPage, successPage } from "./credential-page-html.js";
 
 export const CREDENTIALS_PATH = "/credentials/";
 const LINK_LIFETIME_MS = 10 * 60_000;
 const MAX_BODY_BYTES = 16 * 1024;
-/** Bad tokens allowed per client address per minute before it is turned away. */
+/** Bad tokens allowed per client address per minute before its guesses are turned away. */
 const BAD_TOKEN_LIMIT = 20;
 const BAD_TOKEN_WINDOW_MS = 60_000;
+/** Client addresses counted at once: a flood of addresses cannot grow the table without bound. */
+const MAX_COUNTED_CLIENTS = 10_000;
 
-interface PendingLink {
-  accountId: string;
-  accountConnectorId: number;
-  connectorName: string;
-  request: CredentialRequest;
+interface PendingLink extends CredentialLinkBinding {
   /** Fields still to be set: a retry after a partial failure asks only for these. */
   remaining: CredentialField[];
   csrfToken: string;
@@ -50,6 +48,11 @@ export interface CredentialPagesOptions {
   publicUrl?: string | (() => string);
   /** The loopback listener's host (stdio mode). */
   host?: string;
+  /**
+   * Who is asking, for the rate limit of bad tokens: by default the socket's address; behind a
+   * trusted reverse proxy (MCP_HTTP_TRUST_PROXY), the address it reports.
+   */
+  clientAddress?: (req: IncomingMessage) => string;
   now?: () => number;
 }
 
@@ -63,12 +66,12 @@ export class CredentialPages implements CredentialLinks {
     this.now = options.now ?? Date.now;
   }
 
-  async create(binding: { accountId: string; accountConnectorId: number; connectorName: string; request: CredentialRequest }): Promise<CredentialLink> {
+  async create(binding: CredentialLinkBinding): Promise<CredentialLink> {
     const { publicUrl } = this.options;
     const origin = publicUrl ? new URL(typeof publicUrl === "function" ? publicUrl() : publicUrl).origin : (await this.listen()).origin;
+    // The token is as good as the secret it protects until it is spent: it is a secret of the
+    // session that gives it out (CredentialLink.token), and this server never logs it.
     const token = randomBytes(32).toString("base64url");
-    // The token is as good as the secret it protects until it is spent.
-    this.options.redactor.register(token);
     let settle!: (used: boolean) => void;
     const used = new Promise<boolean>((resolve) => (settle = resolve));
     const expiresAt = this.now() + LINK_LIFETIME_MS;
@@ -83,7 +86,7 @@ export class CredentialPages implements CredentialLinks {
       timer,
     });
     this.options.logger.info("credential link created", { accountId: binding.accountId, accountConnectorId: binding.accountConnectorId });
-    return { url: `${origin}${CREDENTIALS_PATH}${token}`, expiresAt: new Date(expiresAt), used };
+    return { url: `${origin}${CREDENTIALS_PATH}${token}`, token, expiresAt: new Date(expiresAt), used };
   }
 
   /** Answers requests under /credentials/; returns false for any other path. */
@@ -127,12 +130,14 @@ export class CredentialPages implements CredentialLinks {
   }
 
   private async respond(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
-    const client = req.socket.remoteAddress ?? "unknown";
-    if (this.isRateLimited(client)) {
-      return this.send(res, 429, (nonce) => messagePage(nonce, "Too many attempts", "Wait a minute and try again."), { "retry-after": "60" });
-    }
     const link = this.links.get(token);
+    // A valid link is never refused: the limit is on guesses, so that one client guessing from an
+    // address others share (behind a proxy, say) cannot lock a person out of their own link.
     if (!link || link.expiresAt <= this.now()) {
+      const client = this.options.clientAddress?.(req) ?? req.socket.remoteAddress ?? "unknown";
+      if (this.isRateLimited(client)) {
+        return this.send(res, 429, (nonce) => messagePage(nonce, "Too many attempts", "Wait a minute and try again."), { "retry-after": "60" });
+      }
       this.countBadToken(client);
       return this.send(res, 404, (nonce) => notFoundPage(nonce));
     }
@@ -150,17 +155,23 @@ export class CredentialPages implements CredentialLinks {
       return this.send(res, 403, (nonce) => messagePage(nonce, "Forbidden", "This form can only be sent from its own page. Reload the link and try again."));
     }
     const values = new Map<string, string>();
+    const secrets: string[] = [];
     for (const field of link.remaining) {
       const value = body.get(field.field) ?? "";
-      if (field.secret) this.options.redactor.register(value);
+      if (field.secret) secrets.push(value);
       if (value.trim() === "") return this.sendForm(res, 400, token, link, `Please fill in ${field.label}.`);
       values.set(field.field, field.secret ? value : value.trim());
     }
     if (link.request.authValue === "basic" && values.has("password")) {
-      this.options.redactor.register(basicAuthValue(values.get("username") ?? "", values.get("password") ?? ""));
+      secrets.push(basicAuthValue(values.get("username") ?? "", values.get("password") ?? ""));
     }
+    // What the person typed is hidden from this submission's page and log lines, and from the
+    // answers of the session that gave out the link; no other session's output changes.
+    const redactor = this.options.redactor.scope();
+    redactor.register(...secrets);
+    link.keepSecret?.(...secrets.filter((secret) => secret.trim() !== ""));
 
-    const failure = await this.store(link, values);
+    const failure = await this.store(link, values, redactor);
     if (failure) return this.sendForm(res, 400, token, link, failure);
     this.options.logger.info("credential link used", { accountId: link.accountId, accountConnectorId: link.accountConnectorId });
     this.spend(token, true);
@@ -168,7 +179,7 @@ export class CredentialPages implements CredentialLinks {
   }
 
   /** Sets each secret property, then the AuthValue; what Cyclr accepted is not asked again. Returns a message for the person on failure. */
-  private async store(link: PendingLink, values: Map<string, string>): Promise<string | undefined> {
+  private async store(link: PendingLink, values: Map<string, string>, redactor: Redactor): Promise<string | undefined> {
     try {
       for (const field of [...link.remaining]) {
         if (!field.field.startsWith(PROPERTY_FIELD)) continue;
@@ -185,9 +196,9 @@ export class CredentialPages implements CredentialLinks {
     } catch (error) {
       this.options.logger.warn("credential submission failed", {
         accountConnectorId: link.accountConnectorId,
-        error: this.options.redactor.text(error instanceof Error ? error.message : String(error)),
+        error: redactor.text(error instanceof Error ? error.message : String(error)),
       });
-      return this.options.redactor.text(forThePerson(error));
+      return redactor.text(forThePerson(error));
     }
   }
 
@@ -211,8 +222,19 @@ export class CredentialPages implements CredentialLinks {
 
   private countBadToken(client: string): void {
     const entry = this.badTokens.get(client);
-    if (entry && this.now() - entry.since <= BAD_TOKEN_WINDOW_MS) entry.count++;
-    else this.badTokens.set(client, { count: 1, since: this.now() });
+    if (entry && this.now() - entry.since <= BAD_TOKEN_WINDOW_MS) {
+      entry.count++;
+      return;
+    }
+    this.badTokens.delete(client);
+    if (this.badTokens.size >= MAX_COUNTED_CLIENTS) {
+      // Oldest first (Map order is insertion order): forget windows that are over, else the oldest.
+      for (const [key, counted] of this.badTokens) {
+        if (this.badTokens.size < MAX_COUNTED_CLIENTS && this.now() - counted.since <= BAD_TOKEN_WINDOW_MS) break;
+        this.badTokens.delete(key);
+      }
+    }
+    this.badTokens.set(client, { count: 1, since: this.now() });
   }
 
   private sendForm(res: ServerResponse, status: number, token: string, link: PendingLink, error?: string): void {

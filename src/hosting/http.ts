@@ -19,9 +19,13 @@ import { withLogContext, type Logger } from "../log.js";
 import { createServer, type ToolSelection } from "../mcp/server.js";
 import type { ServerDeps } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
+import { CREDENTIALS_PATH } from "./credential-pages.js";
+import { SessionTable, type TrackedSession } from "./sessions.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const SHUTDOWN_GRACE_MS = 10_000;
+/** After the grace, how long cut calls have to send their "restarting" answer. */
+const CUT_ANSWER_MS = 2_000;
 
 export interface HttpHostingOptions {
   config: HttpConfig;
@@ -44,34 +48,37 @@ export interface HttpHost {
   close: () => Promise<void>;
 }
 
-interface Session {
+interface Session extends TrackedSession {
   transport: StreamableHTTPServerTransport;
-  close: () => Promise<void>;
-  /** Which caller opened it: later requests must come from the same token and account. */
-  caller: string;
-  lastSeen: number;
 }
 
 /** Who is calling: the token they proved (hashed) and the account they are pinned to, if any. */
 interface Caller {
+  /** Token and pinned account: a session answers only to the caller that opened it. */
   key: string;
+  /** The token alone (hashed), or "open" without tokens: what the per-token limits count. */
+  token: string;
   pinnedAccountId?: string;
 }
 
 export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> {
   const { config, logger } = options;
-  const sessions = new Map<string, Session>();
+  const sessions = new SessionTable<Session>(config);
   const tokens = options.config.tokens.map((t) => ({ ...t, digest: digest(t.token) }));
   options.redactor.register(...tokens.map((t) => t.token));
+  // POSTs whose responses have not ended: a shutdown waits for them.
   let inFlight = 0;
   let closing = false;
+  const stopping = new AbortController();
+  const cut = new AbortController();
+  const shutdown = { stopping: stopping.signal, cut: cut.signal };
 
   const server = createHttpServer((req, res) => {
     const requestId = (typeof req.headers["x-request-id"] === "string" && /^[\w.-]{1,64}$/.test(req.headers["x-request-id"]) ? req.headers["x-request-id"] : randomUUID());
     res.setHeader("x-request-id", requestId);
     const started = performance.now();
     res.on("finish", () =>
-      logger.debug("http request", { method: req.method, path: (req.url ?? "").split("?")[0], status: res.statusCode, ms: Math.round(performance.now() - started) }),
+      logger.debug("http request", { method: req.method, path: loggedPath(req.url), status: res.statusCode, ms: Math.round(performance.now() - started) }),
     );
     withLogContext({ requestId }, () => {
       route(req, res).catch((error: unknown) => {
@@ -86,23 +93,25 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     // Probes need no token and say nothing about the configuration.
     if (path === "/healthz") return json(res, 200, { status: "ok" });
-    if (path === "/readyz") return (await options.ready().catch(() => false)) ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "not ready" });
+    if (path === "/readyz") {
+      if (closing) return json(res, 503, { status: "shutting down" }, { "retry-after": "5" });
+      return (await options.ready().catch(() => false)) ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "not ready" });
+    }
 
     if (!hostAllowed(req.headers.host)) return json(res, 403, { error: "Host not allowed" });
+    // While shutting down the listener still answers, so a load balancer's retry goes elsewhere.
+    if (closing) return jsonRpcError(res, 503, -32000, "The server is restarting; try again shortly.", { "retry-after": "5", connection: "close" });
+    // The credential pages come before the Origin allow-list: a browser posts their form with
+    // "Origin: null" (the page sends Referrer-Policy: no-referrer), and they check their own
+    // requests (same origin or null, Sec-Fetch-Site, a CSRF token bound to the link).
+    if (options.credentialPages?.(req, res)) return;
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin)) return json(res, 403, { error: "Origin not allowed" });
-    if (options.credentialPages?.(req, res)) return;
     if (path !== "/mcp") return json(res, 404, { error: "Not found: MCP is served at /mcp" });
-    if (closing) return jsonRpcError(res, 503, -32000, "The server is shutting down; try again shortly.", { "retry-after": "5" });
 
     const caller = authenticate(req, res);
     if (!caller) return;
-    // A POST is a call in flight until its response ends; a GET is a standing event stream, not a call.
-    if (req.method === "POST") {
-      inFlight++;
-      res.once("close", () => inFlight--);
-    }
-    await (config.stateless ? handleStateless(req, res, caller) : handleStateful(req, res, caller));
+    await handleMcp(req, res, caller);
   }
 
   function authenticate(req: IncomingMessage, res: ServerResponse): Caller | undefined {
@@ -130,7 +139,8 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       jsonRpcError(res, 403, -32002, "That account is not one this server may act on (CYCLR_ACCOUNT_ALLOWLIST).");
       return undefined;
     }
-    const caller: Caller = { key: `${token ? token.digest.toString("hex") : "open"}\n${pinned ?? ""}` };
+    const tokenKey = token ? token.digest.toString("hex") : "open";
+    const caller: Caller = { key: `${tokenKey}\n${pinned ?? ""}`, token: tokenKey };
     if (pinned !== undefined) caller.pinnedAccountId = pinned;
     return caller;
   }
@@ -143,41 +153,96 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     return { ...options.deps, accounts };
   }
 
-  async function handleStateful(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
+  function newServer(caller: Caller) {
+    return createServer({ deps: sessionDeps(caller), redactor: options.redactor, logger, shutdown, ...(options.selection && { selection: options.selection }) });
+  }
+
+  async function handleMcp(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
     const sessionId = req.headers["mcp-session-id"];
-    if (typeof sessionId === "string") {
-      const session = sessions.get(sessionId);
+    let session: Session | undefined;
+    if (!config.stateless && typeof sessionId === "string") {
+      session = sessions.get(sessionId);
       if (!session) return jsonRpcError(res, 404, -32001, "Session not found: it expired or was closed. Initialize a new session.");
       // A session belongs to the token (and account) that opened it.
       if (session.caller !== caller.key) return jsonRpcError(res, 403, -32002, "This session belongs to another caller.");
       session.lastSeen = Date.now();
-      const body = req.method === "POST" ? await readJson(req, res) : undefined;
-      if (body === INVALID) return;
-      return session.transport.handleRequest(req, res, body);
     }
-    if (req.method !== "POST") return jsonRpcError(res, 400, -32000, "Bad request: no Mcp-Session-Id; initialize a session first.");
+    if (req.method !== "POST") {
+      if (config.stateless) return jsonRpcError(res, 405, -32000, "Method not allowed: this server is stateless (--stateless); send POST only.", { allow: "POST" });
+      if (!session) return jsonRpcError(res, 400, -32000, "Bad request: no Mcp-Session-Id; initialize a session first.");
+      // A standing event stream (GET) keeps its session from counting as idle while it is open.
+      const open = session;
+      open.active++;
+      res.once("close", () => open.active--);
+      return open.transport.handleRequest(req, res);
+    }
+
     const body = await readJson(req, res);
     if (body === INVALID) return;
-    if (!isInitializeRequest(body)) return jsonRpcError(res, 400, -32000, "Bad request: no Mcp-Session-Id; initialize a session first.");
-
-    const { server: mcp, close } = createServer({ deps: sessionDeps(caller), redactor: options.redactor, logger, ...(options.selection && { selection: options.selection }) });
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => {
-        sessions.set(id, { transport, close, caller: caller.key, lastSeen: Date.now() });
-        logger.info("session opened", { session: id, ...(caller.pinnedAccountId !== undefined && { pinnedAccountId: caller.pinnedAccountId }) });
-      },
-      onsessionclosed: (id) => void closeSession(id, "closed by the client"),
+    const id = requestId(body);
+    // Limits apply where requests enter: a caller past them is told so at once, with no work done.
+    const call = id !== undefined ? sessions.startCall(caller.token, session) : { done: () => undefined };
+    if ("limit" in call) {
+      const whose = call.limit === "session" ? "this session" : "this token, over all its sessions";
+      return jsonRpcError(res, 429, -32000, `Too many requests in flight for ${whose} (at most ${call.max}, ${call.setting}): wait for one to finish, then try again.`, { "retry-after": "1" }, id);
+    }
+    // A POST is a call in flight until its response ends; a GET is a standing event stream, not a call.
+    inFlight++;
+    if (session) session.active++;
+    const counted = session;
+    res.once("close", () => {
+      inFlight--;
+      call.done();
+      if (counted) {
+        counted.active--;
+        counted.lastSeen = Date.now();
+      }
     });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, body);
+    if (session) return session.transport.handleRequest(req, res, body);
+    if (config.stateless) return handleStateless(req, res, body, caller);
+    if (!isInitializeRequest(body)) return jsonRpcError(res, 400, -32000, "Bad request: no Mcp-Session-Id; initialize a session first.", {}, id);
+    return openSession(req, res, body, caller, id);
   }
 
-  async function handleStateless(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
-    if (req.method !== "POST") return jsonRpcError(res, 405, -32000, "Method not allowed: this server is stateless (--stateless); send POST only.", { allow: "POST" });
-    const body = await readJson(req, res);
-    if (body === INVALID) return;
-    const { server: mcp, close } = createServer({ deps: sessionDeps(caller), redactor: options.redactor, logger, ...(options.selection && { selection: options.selection }) });
+  async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller, id: JsonRpcId | undefined): Promise<void> {
+    const admission = sessions.admit(caller.token);
+    if (!admission.admitted) {
+      const advice =
+        admission.limit === "token"
+          ? "close a session you no longer use (HTTP DELETE with its Mcp-Session-Id) or try again later"
+          : "try again later";
+      logger.warn("session refused: at the limit", { setting: admission.setting, max: admission.max });
+      return jsonRpcError(res, 429, -32000, `Too many sessions open (at most ${admission.max}, ${admission.setting}), none of them idle: ${advice}.`, { "retry-after": "30" }, id);
+    }
+    if (admission.evict) {
+      const [evictedId, evicted] = admission.evict;
+      logger.info("session closed", { session: evictedId, why: "least recently used idle session, to make room" });
+      void evicted.close().catch(() => undefined);
+    }
+    let opened = false;
+    const { server: mcp, close } = newServer(caller);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (sessionId) => {
+        opened = true;
+        sessions.opened(sessionId, { transport, close, caller: caller.key, token: caller.token, lastSeen: Date.now(), active: 0, calls: 0 });
+        logger.info("session opened", { session: sessionId, ...(caller.pinnedAccountId !== undefined && { pinnedAccountId: caller.pinnedAccountId }) });
+      },
+      onsessionclosed: (sessionId) => void closeSession(sessionId, "closed by the client"),
+    });
+    try {
+      await mcp.connect(transport);
+      await transport.handleRequest(req, res, body);
+    } finally {
+      if (!opened) {
+        sessions.abandoned(caller.token);
+        void close().catch(() => undefined);
+      }
+    }
+  }
+
+  async function handleStateless(req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller): Promise<void> {
+    const { server: mcp, close } = newServer(caller);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on("close", () => void close().catch(() => undefined));
     await mcp.connect(transport);
@@ -185,9 +250,8 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   }
 
   async function closeSession(id: string, why: string): Promise<void> {
-    const session = sessions.get(id);
+    const session = sessions.delete(id);
     if (!session) return;
-    sessions.delete(id);
     logger.info("session closed", { session: id, why });
     await session.close().catch(() => undefined);
   }
@@ -195,7 +259,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   const sweeper = setInterval(
     () => {
       const idleBefore = Date.now() - config.sessionIdleSeconds * 1000;
-      for (const [id, session] of sessions) if (session.lastSeen < idleBefore) void closeSession(id, "idle");
+      for (const [id, session] of sessions.entries()) if (session.lastSeen < idleBefore && session.calls === 0) void closeSession(id, "idle");
     },
     Math.min(60_000, config.sessionIdleSeconds * 500),
   );
@@ -222,16 +286,26 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     return allowedOrigins.includes(value);
   }
 
+  async function drained(deadline: number): Promise<void> {
+    while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
   return {
     origin,
     close: async () => {
       closing = true;
       clearInterval(sweeper);
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Waits for the person end now (they are safe to repeat); other calls get the grace, then are cut.
+      // Either way each gets an answer saying the server is restarting, before the connections close.
+      stopping.abort();
       server.closeIdleConnections();
-      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
-      while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      await Promise.allSettled([...sessions.keys()].map((id) => closeSession(id, "server shutting down")));
+      await drained(Date.now() + SHUTDOWN_GRACE_MS);
+      if (inFlight > 0) {
+        cut.abort();
+        await drained(Date.now() + CUT_ANSWER_MS);
+      }
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled(sessions.ids().map((id) => closeSession(id, "server shutting down")));
       server.closeAllConnections();
       await stopped;
     },
@@ -277,6 +351,21 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
-  json(res, status, { jsonrpc: "2.0", error: { code, message }, id: null }, headers);
+type JsonRpcId = string | number;
+
+/** The id of a JSON-RPC request (a message with a method and an id); undefined for notifications and responses. */
+function requestId(body: unknown): JsonRpcId | undefined {
+  if (!body || typeof body !== "object" || !("method" in body) || !("id" in body)) return undefined;
+  const { id } = body as { id: unknown };
+  return typeof id === "string" || typeof id === "number" ? id : undefined;
+}
+
+/** The path for the log: a credential link's token is the person's secret, so it is never written. */
+function loggedPath(url: string | undefined): string {
+  const path = (url ?? "").split("?")[0] ?? "";
+  return path.startsWith(CREDENTIALS_PATH) ? `${CREDENTIALS_PATH}…` : path;
+}
+
+function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}, id: JsonRpcId | null = null): void {
+  json(res, status, { jsonrpc: "2.0", error: { code, message }, id }, headers);
 }

@@ -42,17 +42,18 @@ export class BackgroundTasks {
   }
 }
 
-export function createToolContext(server: McpServer, extra: RequestExtra, background: BackgroundTasks, redactor: Redactor): ToolContext {
+export function createToolContext(server: McpServer, extra: RequestExtra, background: BackgroundTasks, session: Redactor, stopping: AbortSignal): ToolContext {
   const progressToken = extra._meta?.progressToken;
   return {
     signal: extra.signal,
+    stopping,
     person: personChannel(server, extra),
     progress: async (progress, total, message) => {
       if (progressToken === undefined) return;
       await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress, total, message } });
     },
     background: (task) => background.start(task),
-    keepSecret: (...secrets) => redactor.register(...secrets),
+    keepSecret: (...secrets) => session.register(...secrets),
   };
 }
 

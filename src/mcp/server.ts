@@ -5,7 +5,8 @@
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
+import { z } from "zod";
+import { CyclrNetworkError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
@@ -22,10 +23,24 @@ import { TOOLS } from "./tools/index.js";
 
 export interface ServerOptions {
   deps: ServerDeps;
+  /** The process's redactor: the session's scope is made under it. */
   redactor: Redactor;
   logger: Logger;
   selection?: ToolSelection;
+  shutdown?: ShutdownSignals;
 }
+
+/**
+ * How a server shutting down reaches the calls in flight. `stopping` fires when it begins: a wait
+ * for the person ends at once (it is safe to repeat, on another replica). `cut` fires when the
+ * grace for the other calls is over. Either way the call answers that the server is restarting.
+ */
+export interface ShutdownSignals {
+  stopping: AbortSignal;
+  cut: AbortSignal;
+}
+
+const NEVER: ShutdownSignals = { stopping: new AbortController().signal, cut: new AbortController().signal };
 
 /** Which tools to offer: --read-only keeps those that change nothing; --tools keeps the ones named. */
 export interface ToolSelection {
@@ -39,7 +54,9 @@ export function selectTools(selection: ToolSelection = {}): ToolDefinition[] {
   );
 }
 
-export function createServer({ deps, redactor, logger, selection = {} }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
+export function createServer({ deps, redactor: processRedactor, logger, selection = {}, shutdown = NEVER }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
+  // What this session's calls use or are given is hidden from this session's output, and no other's.
+  const redactor = processRedactor.scope();
   const server = new McpServer(
     { name: "cyclr-mcp", title: "Cyclr connector setup", version: VERSION },
     // logging: the client may set a level (logging/setLevel); tool failures are sent as log messages too.
@@ -48,7 +65,7 @@ export function createServer({ deps, redactor, logger, selection = {} }: ServerO
   // Malformed input from the client (a line that is not JSON-RPC, say) is reported, not fatal.
   server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
   const background = new BackgroundTasks(logger, redactor);
-  for (const tool of selectTools(selection)) registerTool(server, tool, deps, redactor, logger, background);
+  for (const tool of selectTools(selection)) registerTool(server, tool, deps, redactor, logger, background, shutdown);
   // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
   for (const resource of RESOURCES) registerResource(server, resource, deps, redactor, logger);
   if (!selection.readOnly) for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
@@ -61,8 +78,17 @@ export function createServer({ deps, redactor, logger, selection = {} }: ServerO
   };
 }
 
-function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger, background: BackgroundTasks): void {
+function registerTool(
+  server: McpServer,
+  tool: ToolDefinition,
+  deps: ServerDeps,
+  session: Redactor,
+  logger: Logger,
+  background: BackgroundTasks,
+  shutdown: ShutdownSignals,
+): void {
   const handle = tool.handler(deps);
+  const output = z.object(tool.outputSchema);
   server.registerTool(
     tool.name,
     {
@@ -74,22 +100,32 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps,
     },
     async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
       const typedArgs = args as z.output<z.ZodObject<z.ZodRawShape>>;
-      // Secrets in the arguments join the one redactor for good: a later error or log line may echo them too.
-      if (tool.secrets) redactor.register(...tool.secrets(typedArgs));
+      // Secrets in the arguments are hidden from this call's answer at once, and from the session's
+      // later answers only once the call succeeded (they were really used): a failed call, or one
+      // that names a word of the protocol as its "secret", changes nothing beyond itself.
+      const secrets = tool.secrets?.(typedArgs) ?? [];
+      const redactor = session.scope();
+      redactor.register(...secrets);
+      const signal = AbortSignal.any([extra.signal, shutdown.cut]);
       const started = performance.now();
       try {
-        const result = await handle(typedArgs, createToolContext(server, extra, background, redactor));
+        const result = await handle(typedArgs, createToolContext(server, { ...extra, signal }, background, session, shutdown.stopping));
+        session.register(...secrets);
         const reveal = result.reveal ?? [];
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });
         return {
           content: [{ type: "text", text: redactor.text(result.text, { reveal }) }],
-          structuredContent: redactor.value(result.structuredContent, { reveal }) as Record<string, unknown>,
+          structuredContent: keepShape(result.structuredContent, redactor.value(result.structuredContent, { reveal }), output),
         };
       } catch (error) {
         if (extra.signal.aborted) {
           // The client cancelled: it expects no answer, and nothing went wrong.
           logger.debug("tool call cancelled", { tool: tool.name, error: redactor.text(error instanceof Error ? error.message : String(error)) });
           return { content: [{ type: "text", text: `The ${tool.name} call was cancelled.` }], isError: true };
+        }
+        if (shutdown.cut.aborted || (shutdown.stopping.aborted && isAbort(error))) {
+          logger.info("tool call stopped by shutdown", { tool: tool.name });
+          return { content: [{ type: "text", text: describeRestart(tool) }], isError: true };
         }
         const described = describeError(error);
         if (described === undefined) {
@@ -104,6 +140,42 @@ function registerTool(server: McpServer, tool: ToolDefinition, deps: ServerDeps,
       }
     },
   );
+}
+
+/** An abort, whichever layer noticed it first: a wait's sleep, or a Cyclr request that was cancelled. */
+function isAbort(error: unknown): boolean {
+  return (error instanceof Error && error.name === "AbortError") || (error instanceof CyclrNetworkError && error.cancelled);
+}
+
+function describeRestart(tool: ToolDefinition): string {
+  return (
+    `The server is restarting, so ${tool.name} was stopped before it finished. ` +
+    (tool.annotations.readOnlyHint
+      ? "It changes nothing: call it again in a moment (another replica, or this one once it is back, will answer)."
+      : "Call it again in a moment; it may have made its change before it was stopped, so check first (get_account_connector or list_account_connectors).")
+  );
+}
+
+/**
+ * Redaction replaces text, so it could turn a field of a fixed vocabulary (a setup state, say)
+ * into "[redacted]" when someone registered that word as a secret. Such values belong to the
+ * server's own vocabulary, not to anyone's secrets: put them back, so a result keeps its shape.
+ */
+function keepShape(original: Record<string, unknown>, redacted: Record<string, unknown>, schema: z.ZodType): Record<string, unknown> {
+  const checked = schema.safeParse(redacted);
+  if (checked.success) return redacted;
+  for (const issue of checked.error.issues) {
+    if (issue.code !== "invalid_value" || issue.path.length === 0) continue;
+    let from: unknown = original;
+    let to: unknown = redacted;
+    for (const part of issue.path.slice(0, -1)) {
+      from = (from as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey];
+      to = (to as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey];
+    }
+    const last = issue.path[issue.path.length - 1] as PropertyKey;
+    if (from && to && typeof to === "object") (to as Record<PropertyKey, unknown>)[last] = (from as Record<PropertyKey, unknown>)[last];
+  }
+  return redacted;
 }
 
 function registerResource(server: McpServer, resource: ResourceDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): void {

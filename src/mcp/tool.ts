@@ -28,28 +28,41 @@ export interface AccountPolicy {
   allowlist?: readonly string[];
 }
 
+export interface CredentialLinkBinding {
+  accountId: string;
+  accountConnectorId: number;
+  connectorName: string;
+  request: CredentialRequest;
+  /** The session that gave out the link: what the person types is hidden from its answers too. */
+  keepSecret?: (...secrets: string[]) => void;
+}
+
 export interface CredentialLinks {
   /** A one-time link to a page asking for exactly what `request` lists, bound to this account connector. */
-  create(binding: { accountId: string; accountConnectorId: number; connectorName: string; request: CredentialRequest }): Promise<CredentialLink>;
+  create(binding: CredentialLinkBinding): Promise<CredentialLink>;
 }
 
 export interface CredentialLink {
   url: string;
+  /** The link's one-time token (in the url): a secret of the session that gave it out. */
+  token: string;
   expiresAt: Date;
   /** Resolves true once the person has submitted and Cyclr accepted it; false when the link expires unused. */
   used: Promise<boolean>;
 }
 
 export interface ToolContext {
-  /** Aborted when the client cancels the request. */
+  /** Aborted when the client cancels the request, or when a shutdown's grace is over. */
   signal: AbortSignal;
+  /** Aborted when the server begins to shut down: a long wait ends early, so that it can be repeated elsewhere. */
+  stopping: AbortSignal;
   /** Asking the person through their client, where the client supports it. */
   person: PersonChannel;
   /** Reports progress to a caller that asked for it (passed a progressToken); otherwise does nothing. */
   progress(progress: number, total: number, message: string): Promise<void>;
   /** Work that goes on after the result (watching for a sign-in), stopped when the session ends. */
   background(task: (signal: AbortSignal) => Promise<void>): void;
-  /** Registers secrets learnt during the call (a sign-in token) with the server's one redactor. */
+  /** Registers secrets learnt during the call (a sign-in token) with the session's redactor: hidden from its answers from now on. */
   keepSecret(...secrets: string[]): void;
 }
 

@@ -33,7 +33,10 @@ export async function approveOAuthLink(linkUrl: string, decision: "approve" | "d
   return outcome(await fetch(action, { method: "POST", body: fields, redirect: "manual" }));
 }
 
-/** The person at a credential page: reads the form, fills the named fields, sends it from the page's own origin. */
+/**
+ * The person at a credential page: reads the form, fills the named fields and sends it as a browser
+ * does from that page: under its Referrer-Policy no-referrer, with "Origin: null".
+ */
 export async function fillCredentialPage(url: string, values: Record<string, string>): Promise<{ status: number; html: string; asked: string[] }> {
   const page = await fetch(url);
   const html = await page.text();
@@ -45,6 +48,6 @@ export async function fillCredentialPage(url: string, values: Record<string, str
     if (value === undefined) throw new Error(`the credential page asked for ${field}, which was not given`);
     body.set(field, value);
   }
-  const sent = await fetch(url, { method: "POST", body, headers: { origin: new URL(url).origin }, redirect: "manual" });
+  const sent = await fetch(url, { method: "POST", body, headers: { origin: "null", "sec-fetch-site": "same-origin" }, redirect: "manual" });
   return { status: sent.status, html: await sent.text(), asked };
 }

@@ -1,19 +1,41 @@
 /**
  * The person's side, in a real browser: headless Chromium (Debian's, driven by playwright-core)
- * opens the links the server hands out. Screenshots are kept under test-artifacts/browser/.
+ * opens the links the server hands out, from a server over stdio and from one in hosted mode
+ * (where the credential pages share the listener, and its Origin allow-list, with /mcp).
+ * Screenshots are kept under test-artifacts/browser/.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { sandboxEnv, spawnServer, structured, type ServerUnderTest } from "../helpers.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { sandboxEnv, spawnHttpServer, spawnServer, structured } from "../helpers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../../test-artifacts/browser/", import.meta.url);
 const HOSTILE_NAME = "<script>alert(1)</script>";
 
+/** The server as the tests use it, whichever transport it is on. */
+interface Served {
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  stderr(): string;
+  close(): Promise<unknown>;
+}
+
+const MODES = {
+  stdio: async (): Promise<Served> => spawnServer({ env: sandboxEnv(sandbox) }),
+  hosted: async (): Promise<Served> => {
+    const host = await spawnHttpServer({ env: sandboxEnv(sandbox) });
+    const client = await host.connect();
+    return {
+      call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult,
+      stderr: () => host.stderr(),
+      close: () => host.stop(),
+    };
+  },
+};
+
 let sandbox: Sandbox;
-let server: ServerUnderTest;
 let browser: Browser;
 
 beforeAll(async () => {
@@ -22,7 +44,6 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     extraConnectors: [{ name: HOSTILE_NAME, description: "<img src=x onerror=alert(2)>", categories: ["Tests"], auth: [{ type: "ApiKey" }] }],
   });
-  server = await spawnServer({ env: sandboxEnv(sandbox) });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // As root, without the sandbox; and no background traffic, which this machine's closed network refuses.
@@ -31,7 +52,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await server?.close();
   await sandbox?.close();
 });
 
@@ -50,24 +70,33 @@ async function openPage(): Promise<{ page: Page; dialogs: string[]; violations: 
   return { page, dialogs, violations };
 }
 
-async function credentialLink(connectorId: number, properties: { name: string; value: string }[] = []) {
-  const installed = structured(await server.call("install_connector", { connectorId, properties }));
-  expect(installed.setup.nextStep.tool).toBe("create_credential_link");
-  const link = structured(await server.call("create_credential_link", { accountConnectorId: installed.accountConnectorId }));
-  return { accountConnectorId: installed.accountConnectorId as number, url: link.url as string };
-}
+describe.each(Object.keys(MODES) as (keyof typeof MODES)[])("in a real browser, with the server over %s", (mode) => {
+  let server: Served;
+  beforeAll(async () => {
+    server = await MODES[mode]();
+  }, 30_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+  const shot = (name: string) => new URL(`${mode}-${name}`, ARTIFACTS).pathname;
 
-describe("in a real browser", () => {
+  async function credentialLink(connectorId: number, properties: { name: string; value: string }[] = []) {
+    const installed = structured(await server.call("install_connector", { connectorId, properties }));
+    expect(installed.setup.nextStep.tool).toBe("create_credential_link");
+    const link = structured(await server.call("create_credential_link", { accountConnectorId: installed.accountConnectorId }));
+    return { accountConnectorId: installed.accountConnectorId as number, url: link.url as string };
+  }
+
   it("a credential link takes an API key to Cyclr, and the assistant sees only 'authenticated'", async () => {
     const { accountConnectorId, url } = await credentialLink(1001, [{ name: "CompanyDomain", value: "acme" }]);
     const { page, dialogs, violations } = await openPage();
     await page.goto(url);
     await expect(page.locator("h1").textContent()).resolves.toBe("Connect Pipedrive");
     await page.fill('input[name="apiKey"]', "browser-key-0001");
-    await page.screenshot({ path: new URL("api-key-form.png", ARTIFACTS).pathname });
+    await page.screenshot({ path: shot("api-key-form.png") });
     await page.click('button[type="submit"]');
     await expect(page.locator("h1").textContent()).resolves.toBe("Pipedrive is connected");
-    await page.screenshot({ path: new URL("api-key-done.png", ARTIFACTS).pathname });
+    await page.screenshot({ path: shot("api-key-done.png") });
     expect({ dialogs, violations }).toEqual({ dialogs: [], violations: [] });
     await page.close();
 
@@ -85,7 +114,7 @@ describe("in a real browser", () => {
     await page.fill('input[name="password"]', "browser-pass-0001");
     await page.click('button[type="submit"]');
     await expect(page.locator("h1").textContent()).resolves.toBe("Zendesk is connected");
-    await page.screenshot({ path: new URL("basic-done.png", ARTIFACTS).pathname });
+    await page.screenshot({ path: shot("basic-done.png") });
     await page.close();
     expect(structured(await server.call("get_account_connector", { accountConnectorId }))).toMatchObject({ authenticated: true, setup: { state: "ready" } });
     expect(server.stderr()).not.toContain("browser-pass-0001");
@@ -101,7 +130,7 @@ describe("in a real browser", () => {
     const again = await page.goto(url);
     expect(again?.status()).toBe(404);
     await expect(page.locator("h1").textContent()).resolves.toBe("This link is not valid");
-    await page.screenshot({ path: new URL("reused-link.png", ARTIFACTS).pathname });
+    await page.screenshot({ path: shot("reused-link.png") });
     await page.close();
   });
 
@@ -113,7 +142,7 @@ describe("in a real browser", () => {
     await page.goto(url);
     await expect(page.locator("h1").textContent()).resolves.toBe(`Connect ${HOSTILE_NAME}`);
     await expect(page.title()).resolves.toBe(`Connect ${HOSTILE_NAME}`);
-    await page.screenshot({ path: new URL("hostile-name.png", ARTIFACTS).pathname });
+    await page.screenshot({ path: shot("hostile-name.png") });
     expect(dialogs).toEqual([]);
     await page.close();
   });
@@ -123,7 +152,7 @@ describe("in a real browser", () => {
     const link = structured(await server.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
     const { page } = await openPage();
     await page.goto(link.url);
-    await page.screenshot({ path: new URL("oauth-consent.png", ARTIFACTS).pathname });
+    await page.screenshot({ path: shot("oauth-consent.png") });
     await Promise.all([page.waitForEvent("framenavigated"), page.click('button[value="approve"]')]);
     await page.close();
     const done = structured(await server.call("get_account_connector", { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 10 }));

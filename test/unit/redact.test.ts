@@ -39,3 +39,49 @@ describe("Redactor reveal", () => {
   });
 
 });
+
+describe("Redactor scopes", () => {
+  it("a scope hides what is above it and its own, and what it learns stays in it", () => {
+    const process = new Redactor(["operator-secret-1"]);
+    const alice = process.scope();
+    const bob = process.scope();
+    alice.register("needs_authentication");
+    expect(alice.text("needs_authentication operator-secret-1")).toBe(`${REDACTED} ${REDACTED}`);
+    expect(bob.text("needs_authentication operator-secret-1")).toBe(`needs_authentication ${REDACTED}`);
+    expect(process.text("needs_authentication")).toBe("needs_authentication");
+  });
+
+  it("is bounded: 17,000 registrations keep a scope at its limit and leave other scopes as they were", () => {
+    const process = new Redactor(["operator-secret-1"]);
+    const busy = process.scope({ limit: 64 });
+    const quiet = process.scope();
+    for (let i = 0; i < 17_000; i++) busy.register(`registered-secret-${i}`);
+    expect(busy.size).toBe(64);
+    expect(busy.text("registered-secret-16999")).toBe(REDACTED);
+    expect(busy.text("operator-secret-1")).toBe(REDACTED);
+    expect(quiet.size).toBe(0);
+    expect(quiet.text("registered-secret-16999 operator-secret-1")).toBe(`registered-secret-16999 ${REDACTED}`);
+  });
+});
+
+describe("encodings an upstream message may quote a secret in", () => {
+  const secret = 'k3y+/&<"é>=0001';
+  const redactor = new Redactor([secret]);
+  const forms = {
+    base64: Buffer.from(secret).toString("base64"),
+    "base64 without padding": Buffer.from(secret).toString("base64").replace(/=+$/, ""),
+    base64url: Buffer.from(secret).toString("base64url"),
+    "inside a longer base64 text": Buffer.from(`user:${secret}`).toString("base64"),
+    "URL-encoded": encodeURIComponent(secret),
+    "URL-encoded, lower-case": encodeURIComponent(secret).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+    "form-encoded": new URLSearchParams({ k: secret }).toString().slice(2),
+    "JSON-escaped": JSON.stringify(secret).slice(1, -1),
+    "HTML-escaped": secret.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"),
+  };
+  for (const [name, form] of Object.entries(forms)) {
+    it(`finds it ${name}`, () => {
+      expect(form).not.toBe(secret);
+      expect(redactor.text(`Cyclr says: ${form}.`)).not.toContain(form);
+    });
+  }
+});

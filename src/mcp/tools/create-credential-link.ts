@@ -53,7 +53,14 @@ export const createCredentialLink = defineTool({
       );
     }
 
-    const link = await deps.credentialLinks.create({ accountId, accountConnectorId: accountConnector.Id, connectorName: definition.Name, request });
+    const link = await deps.credentialLinks.create({
+      accountId,
+      accountConnectorId: accountConnector.Id,
+      connectorName: definition.Name,
+      request,
+      keepSecret: context.keepSecret,
+    });
+    context.keepSecret(link.token);
     deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", link.expiresAt);
     const asksFor = request.fields.map((f) => f.label);
     let openedByClient: "accepted" | "declined" | undefined;

@@ -50,7 +50,8 @@ export const getAccountConnector = defineTool({
     const started = performance.now();
     const { view, outcome } = await waitForAuthentication(deps.cyclr, accountId, args.accountConnectorId, {
       timeoutMs: totalSeconds * 1000,
-      signal: context.signal,
+      // A shutdown ends the wait at once: the person's link stays valid, and the call can be repeated.
+      signal: AbortSignal.any([context.signal, context.stopping]),
       ...(waitingFor !== undefined && { waitingFor }),
       onPoll: (waitedMs) => {
         const seconds = Math.min(totalSeconds, Math.round(waitedMs / 1000));

@@ -71,6 +71,7 @@ async function main(): Promise<number> {
     apiUrl,
     credentials,
     timeoutMs: config.timeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
     catalogTtlMs: config.catalogTtlSeconds * 1000,
     redactor,
     logger,

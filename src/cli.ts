@@ -5,7 +5,7 @@ import { createCyclrClient } from "./cyclr/index.js";
 import { serveStdio } from "./hosting/stdio.js";
 import type { CredentialPages } from "./hosting/credential-pages.js";
 import { createLogger } from "./log.js";
-import { BrowserSteps } from "./mcp/authentication-wait.js";
+import { AccountConnectorPolls, BrowserSteps } from "./mcp/authentication-wait.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
 import { Redactor } from "./redact.js";
@@ -107,6 +107,7 @@ async function main(): Promise<number> {
     cyclr: cyclr.client,
     credentialLinks,
     browserSteps: new BrowserSteps(),
+    accountConnectorPolls: new AccountConnectorPolls(cyclr.client),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),

@@ -6,7 +6,7 @@ import { forwardedClientAddress } from "./hosting/client-address.js";
 import { serveStdio } from "./hosting/stdio.js";
 import type { CredentialPages } from "./hosting/credential-pages.js";
 import { createLogger } from "./log.js";
-import { BrowserSteps } from "./mcp/authentication-wait.js";
+import { AccountConnectorPolls, BrowserSteps } from "./mcp/authentication-wait.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
 import { Redactor } from "./redact.js";
@@ -72,6 +72,7 @@ async function main(): Promise<number> {
     apiUrl,
     credentials,
     timeoutMs: config.timeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
     catalogTtlMs: config.catalogTtlSeconds * 1000,
     redactor,
     logger,
@@ -114,6 +115,7 @@ async function main(): Promise<number> {
     cyclr: cyclr.client,
     credentialLinks,
     browserSteps: new BrowserSteps(),
+    accountConnectorPolls: new AccountConnectorPolls(cyclr.client),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),

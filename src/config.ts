@@ -11,6 +11,13 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const DEFAULT_API_URL = "https://api.cyclr.com";
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_CATALOG_TTL_SECONDS = 300;
+/**
+ * 32 MiB. The largest answers Cyclr gives are catalog pages of 100 connectors, each with its icon
+ * inline as a data URI: at tens of KB an icon, a page is a few MB, so 32 MiB leaves room for big
+ * icons many times over, while a runaway answer costs at most this much memory (plus its parse)
+ * instead of all of it.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_HTTP_PORT = 3333;
 export const DEFAULT_HTTP_HOST = "127.0.0.1";
 export const DEFAULT_SESSION_IDLE_SECONDS = 1800;
@@ -64,6 +71,8 @@ export interface Config {
   /** Partner service domain as an origin, e.g. https://acme-h.cyclr.com. */
   serviceDomain?: string;
   timeoutMs: number;
+  /** The largest body accepted from Cyclr, in bytes. */
+  maxResponseBytes: number;
   /** How long a loaded catalog is fresh; 0 loads it for every call. */
   catalogTtlSeconds: number;
   /** Sandbox mode only: serve the sandbox's fault-injection control endpoint (for tests). */
@@ -128,6 +137,12 @@ export const SETTINGS = {
     flag: "timeout-ms",
     type: "string",
     help: `Time budget of each call to Cyclr in milliseconds, retries included (default ${DEFAULT_TIMEOUT_MS}).`,
+  },
+  maxResponseBytes: {
+    env: "CYCLR_MAX_RESPONSE_BYTES",
+    flag: "max-response-bytes",
+    type: "string",
+    help: `The largest answer body accepted from Cyclr, in bytes (default ${DEFAULT_MAX_RESPONSE_BYTES}, 32 MiB); a larger one fails the call without being read whole.`,
   },
   catalogTtlSeconds: {
     env: "CYCLR_CATALOG_TTL_SECONDS",
@@ -307,6 +322,13 @@ const rawSchema = z.object({
     .min(100, "must be at least 100 ms")
     .max(600_000, "must be at most 600000 ms (10 minutes)")
     .default(DEFAULT_TIMEOUT_MS),
+  maxResponseBytes: z.coerce
+    .number({ message: "must be a whole number of bytes, e.g. 33554432" })
+    .int("must be a whole number of bytes, e.g. 33554432")
+    // The token answer and an account connector must always fit; beyond 1 GiB the limit protects nothing.
+    .min(65_536, "must be at least 65536 (64 KiB)")
+    .max(1_073_741_824, "must be at most 1073741824 (1 GiB)")
+    .default(DEFAULT_MAX_RESPONSE_BYTES),
   catalogTtlSeconds: z.coerce
     .number({ message: "must be a whole number of seconds, e.g. 300" })
     .int("must be a whole number of seconds, e.g. 300")
@@ -407,6 +429,7 @@ function settingsFor(values: Record<string, string | boolean | undefined>, env: 
     sandbox: settings.sandbox,
     apiUrl: settings.apiUrl,
     timeoutMs: settings.timeoutMs,
+    maxResponseBytes: settings.maxResponseBytes,
     catalogTtlSeconds: settings.catalogTtlSeconds,
     sandboxFaults: settings.sandboxFaults,
     logLevel: settings.logLevel,

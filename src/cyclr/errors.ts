@@ -16,7 +16,13 @@ export interface CyclrRequestInfo {
   target?: CyclrTarget;
 }
 
-export type CyclrErrorCode = "CYCLR_HTTP_ERROR" | "CYCLR_AUTH_ERROR" | "CYCLR_NETWORK_ERROR" | "CYCLR_TIMEOUT" | "CYCLR_BAD_RESPONSE";
+export type CyclrErrorCode =
+  | "CYCLR_HTTP_ERROR"
+  | "CYCLR_AUTH_ERROR"
+  | "CYCLR_NETWORK_ERROR"
+  | "CYCLR_TIMEOUT"
+  | "CYCLR_BAD_RESPONSE"
+  | "CYCLR_RESPONSE_TOO_LARGE";
 
 export abstract class CyclrError extends Error {
   abstract readonly code: CyclrErrorCode;
@@ -99,12 +105,34 @@ export class CyclrResponseError extends CyclrError {
 }
 
 /**
+ * The answer's body was larger than CYCLR_MAX_RESPONSE_BYTES: refused on its Content-Length, or cut
+ * off while reading once it passed the limit. Its status is not looked at: a body that size is not
+ * one Cyclr's docs describe, whatever the status.
+ */
+export class CyclrResponseTooLargeError extends CyclrError {
+  override readonly name = "CyclrResponseTooLargeError";
+  readonly code = "CYCLR_RESPONSE_TOO_LARGE";
+  constructor(
+    readonly limitBytes: number,
+    /** The Content-Length Cyclr declared, when it declared one. */
+    readonly declaredBytes: number | undefined,
+    request: CyclrRequestInfo,
+  ) {
+    super(
+      `Cyclr's answer to ${request.method} ${request.path} is larger than the limit of ${limitBytes} bytes` +
+        `${declaredBytes !== undefined ? ` (it declared ${declaredBytes} bytes)` : ""}; the setting CYCLR_MAX_RESPONSE_BYTES raises the limit`,
+      request,
+    );
+  }
+}
+
+/**
  * Whether a failed write may still have been carried out by Cyclr: the request may have arrived,
  * but its answer was lost (timeout, reset) or was a server error. Such a write must not be sent
  * again blindly; its effect has to be looked up.
  */
 export function mayHaveBeenApplied(error: unknown): error is CyclrError {
-  if (error instanceof CyclrTimeoutError || error instanceof CyclrResponseError) return true;
+  if (error instanceof CyclrTimeoutError || error instanceof CyclrResponseError || error instanceof CyclrResponseTooLargeError) return true;
   if (error instanceof CyclrNetworkError) return !error.notSent && !error.cancelled;
   if (error instanceof CyclrHttpError) return error.status >= 500;
   return false;

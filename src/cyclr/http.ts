@@ -1,11 +1,13 @@
 /**
- * The HTTP boundary to Cyclr: one undici Agent, an overall timeout per call, retries of safe
- * requests through undici's retry interceptor, bearer auth with a single refresh-and-retry on 401,
- * Cyclr's {"Message"} errors, and zod parsing of every JSON body.
+ * The HTTP boundary to Cyclr: one undici Agent, an overall timeout per call (body included), a
+ * limit on the size of an answer, retries of safe requests through undici's retry interceptor,
+ * bearer auth with a single refresh-and-retry on 401, Cyclr's {"Message"} errors, and zod parsing
+ * of every JSON body.
  */
 import type * as UndiciModule from "undici";
 import type { Agent, Dispatcher, RetryHandler } from "undici";
 import type { z } from "zod";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import type { AccessTokenSource } from "./access-token.js";
@@ -16,6 +18,7 @@ import {
   type CyclrHttpErrorDetails,
   CyclrNetworkError,
   CyclrResponseError,
+  CyclrResponseTooLargeError,
   CyclrTimeoutError,
   type CyclrRequestInfo,
   type CyclrTarget,
@@ -52,6 +55,8 @@ export interface RawResponse {
 export interface HttpTransportOptions {
   apiUrl: string;
   timeoutMs: number;
+  /** CYCLR_MAX_RESPONSE_BYTES: a larger body is refused, and not read past the limit. */
+  maxResponseBytes?: number;
   userAgent: string;
   redactor: Redactor;
   logger: Logger;
@@ -87,9 +92,11 @@ export class HttpTransport {
   private connection?: Promise<Connection>;
   private readonly retryPolicy: RetryPolicy;
   private readonly random: () => number;
+  private readonly maxResponseBytes: number;
 
   constructor(readonly options: HttpTransportOptions) {
     this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.random = options.random ?? Math.random;
   }
 
@@ -158,7 +165,7 @@ export class HttpTransport {
     const { undici, dispatcher } = await this.connect();
     try {
       const response = await undici.request(url, { ...options, dispatcher });
-      const text = await response.body.text();
+      const text = await this.readBody(response, req);
       // Cancelled while waiting to retry: the retry callback hands back the last answer; the caller has gone.
       if (req.signal?.aborted) throw req.signal.reason;
       this.options.logger.debug("cyclr request", {
@@ -169,8 +176,37 @@ export class HttpTransport {
       });
       return { status: response.statusCode, text, headers: flattenHeaders(response.headers) };
     } catch (error) {
+      if (error instanceof CyclrResponseTooLargeError) throw error;
       throw this.networkError(undici, error, req, timeout.aborted);
     }
+  }
+
+  /**
+   * The body as text, at most maxResponseBytes of it: refused at once on a larger Content-Length,
+   * else counted while it streams and destroyed as soon as it passes the limit, so a huge answer
+   * costs at most the limit in memory. The call's signal (caller and CYCLR_TIMEOUT_MS) covers this
+   * too: undici destroys the body with the signal's reason when it aborts mid-body, so a body that
+   * trickles past the deadline fails here as a timeout (bodyTimeout alone would not: it is the
+   * longest pause between chunks, and a trickle never pauses that long).
+   */
+  private async readBody(response: Dispatcher.ResponseData, req: CyclrRequest): Promise<string> {
+    const limit = this.maxResponseBytes;
+    const declared = Number(response.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) {
+      response.body.destroy();
+      throw new CyclrResponseTooLargeError(limit, declared, this.info(req));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) {
+        response.body.destroy();
+        throw new CyclrResponseTooLargeError(limit, undefined, this.info(req));
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size).toString("utf8");
   }
 
   /** undici's retry callback for one request: retry.ts decides, within the deadline; cancellation stops the wait. */

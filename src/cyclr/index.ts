@@ -11,6 +11,8 @@ export interface CyclrClientSettings extends CyclrClientOptions {
   apiUrl: string;
   credentials: CyclrCredentials;
   timeoutMs: number;
+  /** CYCLR_MAX_RESPONSE_BYTES; default DEFAULT_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
   redactor: Redactor;
   logger: Logger;
 }
@@ -26,6 +28,7 @@ export function createCyclrClient(settings: CyclrClientSettings): CyclrConnectio
   const transport = new HttpTransport({
     apiUrl: settings.apiUrl,
     timeoutMs: settings.timeoutMs,
+    ...(settings.maxResponseBytes !== undefined && { maxResponseBytes: settings.maxResponseBytes }),
     userAgent: `cyclr-mcp/${VERSION}`,
     redactor: settings.redactor,
     logger: settings.logger,

@@ -1,9 +1,9 @@
 /**
  * Waiting for the person to finish a step in their browser (an OAuth sign-in, a credential page):
- * polls the account connector with backoff until its setup moves on, the time is up, or the caller
- * gives up.
+ * looks at the account connector with backoff until its setup moves on, the time is up, or the
+ * caller gives up. Everyone waiting on the same account connector shares one poll of Cyclr, so
+ * many waits (retries, several sessions, a background watch) cost what one does.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { loadAccountConnectorView, type AccountConnectorView } from "./account-connectors.js";
 
@@ -47,31 +47,192 @@ export interface WaitOptions {
 
 const FIRST_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 5_000;
+/** A waiter that joins a poll is given its latest view if it is this fresh; otherwise a look is taken now. */
+const FRESH_MS = 1_000;
 
 /** The delay before look number n (0-based): 1 s, growing by half each time, at most 5 s. */
 export function pollDelay(attempt: number): number {
   return Math.min(MAX_DELAY_MS, Math.round(FIRST_DELAY_MS * 1.5 ** attempt));
 }
 
+/** One look at the account connector: its view, or why the look failed. `at` is when it began. */
+type Look = { seq: number; at: number } & ({ view: AccountConnectorView } | { error: unknown });
+
+/**
+ * The poll loop of one account connector while anyone waits on it: looks with pollDelay's backoff,
+ * keeps the latest look, and hands it to whoever is waiting for one. It has its own AbortController,
+ * so no waiter's cancellation stops it; it stops, aborting a look under way, when the last waiter leaves.
+ */
+class SharedPoll {
+  private readonly controller = new AbortController();
+  private waiters = 0;
+  private latest: Look | undefined;
+  private looking = false;
+  private seq = 0;
+  private readonly listeners = new Set<(look: Look) => void>();
+  /** Ends the loop's pause early (a waiter needs a fresh view); set while it pauses. */
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly load: (signal: AbortSignal) => Promise<AccountConnectorView>,
+    private readonly stopped: () => void,
+  ) {}
+
+  join(): void {
+    this.waiters += 1;
+    if (this.waiters === 1) void this.run();
+  }
+
+  leave(): void {
+    this.waiters -= 1;
+    if (this.waiters > 0) return;
+    this.controller.abort();
+    this.stopped();
+  }
+
+  /** The first look newer than look `seq`: the latest if it is, else the next one taken. */
+  next(seq: number): Promise<Look> {
+    if (this.latest && this.latest.seq > seq) return Promise.resolve(this.latest);
+    return new Promise((resolve) => this.listeners.add(resolve));
+  }
+
+  /** A view at most FRESH_MS old: the latest, the look under way, or one taken now. A failed look is not reused. */
+  fresh(): Promise<Look> {
+    const latest = this.latest;
+    if (latest && "view" in latest && performance.now() - latest.at <= FRESH_MS) return Promise.resolve(latest);
+    const next = this.next(latest?.seq ?? 0);
+    if (!this.looking) this.wake?.();
+    return next;
+  }
+
+  private async run(): Promise<void> {
+    const { signal } = this.controller;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      const at = performance.now();
+      const seq = ++this.seq;
+      this.looking = true;
+      let look: Look;
+      try {
+        look = { seq, at, view: await this.load(signal) };
+      } catch (error) {
+        look = { seq, at, error };
+      }
+      this.looking = false;
+      if (signal.aborted) return;
+      this.latest = look;
+      const listeners = [...this.listeners];
+      this.listeners.clear();
+      for (const listener of listeners) listener(look);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          this.wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, pollDelay(attempt));
+        signal.addEventListener("abort", done, { once: true });
+        this.wake = done;
+      });
+    }
+  }
+}
+
+/**
+ * The polls under way, one per account connector (account id + account connector id), shared by
+ * every session of a process. Looks go through the process's own Cyclr client: a shared poll is no
+ * one session's call.
+ */
+export class AccountConnectorPolls {
+  private readonly polls = new Map<string, SharedPoll>();
+
+  constructor(private readonly cyclr: CyclrOperations) {}
+
+  /** Registers a waiter, starting the poll if it is the first; call leave() when done. */
+  join(accountId: string, accountConnectorId: number): { fresh: () => Promise<Look>; next: (seq: number) => Promise<Look>; leave: () => void } {
+    const key = `${accountId}\n${accountConnectorId}`;
+    let poll = this.polls.get(key);
+    if (!poll) {
+      const made: SharedPoll = new SharedPoll(
+        (signal) => loadAccountConnectorView(this.cyclr, accountId, accountConnectorId, signal),
+        () => {
+          if (this.polls.get(key) === made) this.polls.delete(key);
+        },
+      );
+      poll = made;
+      this.polls.set(key, poll);
+    }
+    const joined = poll;
+    joined.join();
+    let left = false;
+    return {
+      fresh: () => joined.fresh(),
+      next: (seq) => joined.next(seq),
+      leave: () => {
+        if (left) return;
+        left = true;
+        joined.leave();
+      },
+    };
+  }
+
+  /** How many account connectors are being polled now. */
+  get active(): number {
+    return this.polls.size;
+  }
+}
+
+/** The look, or the caller's cancellation; `undefined` when waitMs passes first. */
+function until(look: Promise<Look>, signal: AbortSignal, waitMs?: number): Promise<Look | undefined> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+      settle();
+    };
+    const onAbort = () => finish(() => reject(signal.reason));
+    const timer = waitMs === undefined ? undefined : setTimeout(() => finish(() => resolve(undefined)), waitMs);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void look.then((value) => finish(() => resolve(value)));
+  });
+}
+
+function viewOf(look: Look): AccountConnectorView {
+  if ("error" in look) throw look.error;
+  return look.view;
+}
+
 export async function waitForAuthentication(
-  cyclr: CyclrOperations,
+  polls: AccountConnectorPolls,
   accountId: string,
   accountConnectorId: number,
   options: WaitOptions,
 ): Promise<{ view: AccountConnectorView; outcome: WaitOutcome }> {
   const started = performance.now();
-  let step = options.waitingFor;
-  for (let attempt = 0; ; attempt++) {
-    const view = await loadAccountConnectorView(cyclr, accountId, accountConnectorId, options.signal);
-    const waited = performance.now() - started;
-    await options.onPoll?.(waited, view);
-    const next = view.setup.nextStep.tool;
-    // The step the person is on: the link given out, else the step the setup asks for if it is a browser step.
-    if (step === undefined && attempt === 0 && next !== null && BROWSER_STEPS.has(next)) step = next;
-    if (step === undefined) return { view, outcome: view.setup.state === "ready" ? "done" : "not_waiting" };
-    if (next !== step) return { view, outcome: "done" };
-    const remaining = options.timeoutMs - waited;
-    if (remaining <= 0) return { view, outcome: "timed_out" };
-    await sleep(Math.min(pollDelay(attempt), remaining), undefined, { signal: options.signal });
+  const poll = polls.join(accountId, accountConnectorId);
+  try {
+    let step = options.waitingFor;
+    // The first answer stays prompt: a view at most a second old.
+    let look = (await until(poll.fresh(), options.signal)) as Look;
+    for (let first = true; ; first = false) {
+      const view = viewOf(look);
+      const waited = performance.now() - started;
+      await options.onPoll?.(waited, view);
+      const next = view.setup.nextStep.tool;
+      // The step the person is on: the link given out, else the step the setup asks for if it is a browser step.
+      if (step === undefined && first && next !== null && BROWSER_STEPS.has(next)) step = next;
+      if (step === undefined) return { view, outcome: view.setup.state === "ready" ? "done" : "not_waiting" };
+      if (next !== step) return { view, outcome: "done" };
+      const remaining = options.timeoutMs - waited;
+      if (remaining <= 0) return { view, outcome: "timed_out" };
+      // The poll's next look; at this waiter's deadline, a last fresh one to decide on.
+      look = (await until(poll.next(look.seq), options.signal, remaining)) ?? ((await until(poll.fresh(), options.signal)) as Look);
+    }
+  } finally {
+    poll.leave();
   }
 }

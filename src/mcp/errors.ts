@@ -2,7 +2,15 @@
  * The one place that turns errors into what the assistant reads: what went wrong and what to do
  * next. Handlers just throw. Every message passes the redactor.
  */
-import { CyclrAuthError, CyclrError, CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrTimeoutError } from "../cyclr/errors.js";
+import {
+  CyclrAuthError,
+  CyclrError,
+  CyclrHttpError,
+  CyclrNetworkError,
+  CyclrResponseError,
+  CyclrResponseTooLargeError,
+  CyclrTimeoutError,
+} from "../cyclr/errors.js";
 
 /** A problem with the arguments that the input schema cannot express; the message names the field and the fix. */
 export class ToolInputError extends Error {
@@ -77,6 +85,15 @@ function describeCyclrError(error: CyclrError): string {
     if (error.cancelled) return `${error.message}.`;
     const write = request.method !== "GET" && !error.notSent;
     return `${error.message}. Check CYCLR_API_URL and the network, then try again${write ? ", after checking whether the change was made (get_account_connector), to avoid doing it twice" : ""}.`;
+  }
+  if (error instanceof CyclrResponseTooLargeError) {
+    // Retrying gets the same answer: the next step is the operator's, so say whom to ask and what to change.
+    const page = request.target?.kind === "catalog" ? " (a catalog page; connector icons come inline, so a catalog with large icons may need more)" : "";
+    return (
+      `${error.message}${page}. Trying again will not help: ask the person who runs this server to raise CYCLR_MAX_RESPONSE_BYTES ` +
+      `(--max-response-bytes; now ${error.limitBytes}), or check that CYCLR_API_URL is the Cyclr API domain.` +
+      `${request.method !== "GET" ? " The change may have been made: check its result (get_account_connector) before repeating it." : ""}`
+    );
   }
   if (error instanceof CyclrResponseError) {
     return `${error.message}. Check that CYCLR_API_URL is the Cyclr API domain (e.g. https://api.cyclr.com), not the console or the service domain.`;

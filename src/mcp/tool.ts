@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { CredentialRequest } from "../setup/credential-request.js";
-import type { BrowserSteps } from "./authentication-wait.js";
+import type { AccountConnectorPolls, BrowserSteps } from "./authentication-wait.js";
 
 export interface ServerDeps {
   cyclr: CyclrOperations;
@@ -17,6 +17,8 @@ export interface ServerDeps {
   credentialLinks?: CredentialLinks;
   /** The links given out, so a wait knows what the person is doing. Shared by every session of a process. */
   browserSteps: BrowserSteps;
+  /** The polls of account connectors someone waits on: concurrent waits on one share a poll. Shared by every session of a process. */
+  accountConnectorPolls: AccountConnectorPolls;
   /** Which accounts calls may touch: a hosted session pinned to one, and the allow-list. */
   accounts?: AccountPolicy;
 }

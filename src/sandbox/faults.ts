@@ -1,10 +1,13 @@
 /**
  * Fault injection for the sandbox, used by the tests: answer a route N times with a status (with
  * or without Retry-After), delay answers, drop connections, send malformed JSON or an HTML error
- * page, or lose the answer of a request that was carried out. Driven programmatically
+ * page, stream a huge or trickling body, or lose the answer of a request that was carried out. Driven programmatically
  * (Sandbox.injectFault) or, only when the sandbox is started with faultControl, over HTTP at
  * /__sandbox/faults.
  */
+import type { ServerResponse } from "node:http";
+import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 
 export interface SandboxFault {
@@ -27,6 +30,15 @@ export interface SandboxFault {
   headers?: Record<string, string>;
   /** Sets Retry-After: seconds, or an HTTP date as text. */
   retryAfter?: number | string;
+  /**
+   * Answer with a JSON array of this many bytes (about), streamed in chunks as it is sent, never
+   * built in memory: a runaway catalog page. Status 200 unless `status` is given.
+   */
+  hugeBody?: number;
+  /** With hugeBody: send it in chunks of 1 KiB with this pause between them (a body that trickles). */
+  trickleMs?: number;
+  /** With hugeBody: send a Content-Length (otherwise the body is chunked and its size unknown up front). */
+  declareLength?: boolean;
   /** Close the connection without answering. */
   drop?: boolean;
   /** Carry the request out first, then fail it: the change is made, the answer lost. */
@@ -47,6 +59,10 @@ export const SandboxFaultBodySchema = z
     respond: z.enum(["html", "malformed-json"]).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     retryAfter: z.union([z.number().int().min(0), z.string().min(1)]).optional(),
+    // Up to 4 GiB: the body is streamed, so its size costs the sandbox nothing.
+    hugeBody: z.number().int().min(4).max(4 * 1024 ** 3).optional(),
+    trickleMs: z.number().int().min(1).max(60_000).optional(),
+    declareLength: z.boolean().optional(),
     drop: z.boolean().optional(),
     afterHandling: z.boolean().optional(),
   })
@@ -89,7 +105,34 @@ export class FaultList {
 
 /** Whether the fault replaces the real answer (otherwise it only delays it, or drops the connection). */
 export function replacesAnswer(fault: SandboxFault): boolean {
-  return fault.status !== undefined || fault.respond !== undefined || fault.body !== undefined;
+  return fault.status !== undefined || fault.respond !== undefined || fault.body !== undefined || fault.hugeBody !== undefined;
+}
+
+/**
+ * Streams the fault's huge body: "[", then {"Padding":"xxx…"} items, then "]", `hugeBody` bytes in
+ * all. One chunk is made and sent again and again, waiting for the socket to drain, so the sandbox
+ * holds one chunk however large the body; it stops when the client goes away.
+ */
+export async function writeHugeBody(res: ServerResponse, fault: SandboxFault & { hugeBody: number }): Promise<void> {
+  const total = fault.hugeBody;
+  const chunkBytes = Math.max(16, Math.min(fault.trickleMs !== undefined ? 1024 : 64 * 1024, total));
+  // An item of exactly chunkBytes, comma included: {"Padding":"…"},
+  const item = Buffer.from(`{"Padding":"${"x".repeat(chunkBytes - 15)}"},`);
+  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", ...fault.headers };
+  if (fault.declareLength) headers["content-length"] = String(total);
+  res.writeHead(fault.status ?? 200, headers);
+  let gone = false;
+  res.once("close", () => (gone = true));
+  res.write("[");
+  let sent = 1;
+  // Items while there is room for one and the closing '{}]'.
+  while (!gone && sent + item.length + 3 <= total) {
+    if (fault.trickleMs !== undefined) await sleep(fault.trickleMs);
+    if (gone) break;
+    if (!res.write(item)) await Promise.race([once(res, "drain"), once(res, "close")]);
+    sent += item.length;
+  }
+  if (!gone) res.end(`${" ".repeat(Math.max(0, total - sent - 3))}{}]`);
 }
 
 export function faultAnswer(fault: SandboxFault): { status: number; headers: Record<string, string>; body: string } {

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { handle, type ApiOptions, type SandboxRequest, type SandboxResponse } from "./api.js";
-import { faultAnswer, faultFromBody, FaultList, replacesAnswer, SandboxFaultBodySchema, type SandboxFault } from "./faults.js";
+import { faultAnswer, faultFromBody, FaultList, replacesAnswer, SandboxFaultBodySchema, writeHugeBody, type SandboxFault } from "./faults.js";
 import { SandboxState } from "./state.js";
 import type { ConnectorSpec } from "./fixtures.js";
 
@@ -187,6 +187,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       requests.push(recorded);
       if (fault?.drop) {
         req.socket.destroy();
+        return;
+      }
+      if (fault?.hugeBody !== undefined) {
+        await writeHugeBody(res, { ...fault, hugeBody: fault.hugeBody }).catch(() => res.destroy());
         return;
       }
       res.writeHead(response.status, response.headers);

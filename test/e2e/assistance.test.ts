@@ -171,6 +171,19 @@ describe("waiting for the person to authenticate", () => {
     // Still serving.
     expect(structured(await server.call("get_account_connector", { accountConnectorId })).setup.state).toBe("needs_authentication");
   });
+
+  it("30 concurrent waits on one account connector share one poll, and all see the person finish", async () => {
+    const { accountConnectorId, url } = await oauthLink();
+    const path = `/v1.0/account/connectors/${accountConnectorId}`;
+    const mark = sandbox.requests.length;
+    const calls = Array.from({ length: 30 }, () => server.call("get_account_connector", { accountConnectorId, waitForAuthentication: 60 }));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Alone, each would have looked 3 times by now: 90 requests.
+    expect(sandbox.requests.slice(mark).filter((r) => r.method === "GET" && r.path === path).length).toBeLessThan(10);
+    await approveOAuthLink(url, "approve");
+    const results = await Promise.all(calls);
+    expect(results.map((r) => structured(r).waited.outcome)).toEqual(Array(30).fill("done"));
+  }, 20_000);
 });
 
 describe("asking the person through the client", () => {

@@ -1,4 +1,4 @@
-/** Failures seen through the tools, over stdio: lost install answers, timeouts, cancellation, a stale catalog, the HTTP fault control. */
+/** Failures seen through the tools, over stdio: lost install answers, timeouts, cancellation, a stale catalog, an answer too large, the HTTP fault control. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAULT_CONTROL_PATH, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { sandboxEnv, spawnServer, structured, text, type ServerUnderTest } from "../helpers.js";
@@ -113,6 +113,29 @@ describe("a stale catalog", () => {
     } finally {
       await ttl.close();
       await stale.close();
+    }
+  });
+});
+
+describe("an answer too large", () => {
+  it("a 150 MB catalog page: list_connectors fails naming CYCLR_MAX_RESPONSE_BYTES, and the server keeps answering", async () => {
+    // The sandbox in the server's own process, the fault posted over its HTTP control (hugeBody is streamed, never built).
+    const faulty = await spawnServer({ args: ["--sandbox", "--sandbox-faults"], env: { CYCLR_LOG_LEVEL: "info" } });
+    try {
+      await expect.poll(() => faulty.stderr(), { timeout: 2_000 }).toMatch(/embedded sandbox at http:\/\/127\.0\.0\.1:\d+/);
+      const url = /embedded sandbox at (http:\/\/127\.0\.0\.1:\d+)/.exec(faulty.stderr())?.[1] as string;
+      const added = await fetch(`${url}${FAULT_CONTROL_PATH}`, {
+        method: "POST",
+        body: JSON.stringify({ method: "GET", path: "/v1.0/connectors", hugeBody: 150 * 1024 * 1024 }),
+      });
+      expect(added.status).toBe(200);
+      const result = await faulty.call("list_connectors", { query: "pipedrive" });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/GET \/v1\.0\/connectors is larger than the limit of 33554432 bytes.*raise CYCLR_MAX_RESPONSE_BYTES/);
+      const after = structured(await faulty.call("list_connectors", { query: "pipedrive" }));
+      expect(after.connectors.length).toBeGreaterThan(0);
+    } finally {
+      await faulty.close();
     }
   });
 });

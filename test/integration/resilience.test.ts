@@ -1,11 +1,12 @@
 /**
  * The HTTP client against the sandbox's fault injection, over real loopback HTTP: retries of safe
  * requests, Retry-After, dropped connections, the overall timeout, cancellation, HTML and malformed
- * bodies, writes sent once, and one token request for many calls on an expired token.
+ * bodies, a limit on the size of an answer, writes sent once, and one token request for many calls
+ * on an expired token.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
-import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
+import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrResponseTooLargeError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
 import { createCyclrClient } from "../../src/cyclr/index.js";
 import { silentLogger } from "../../src/log.js";
 import { describeError } from "../../src/mcp/errors.js";
@@ -26,7 +27,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-function client(options: { timeoutMs?: number; catalogTtlMs?: number } = {}): CyclrClient {
+function client(options: { timeoutMs?: number; catalogTtlMs?: number; maxResponseBytes?: number } = {}): CyclrClient {
   const redactor = new Redactor([sandbox.clientSecret]);
   const made = createCyclrClient({
     apiUrl: sandbox.url,
@@ -35,6 +36,7 @@ function client(options: { timeoutMs?: number; catalogTtlMs?: number } = {}): Cy
     redactor,
     logger: silentLogger,
     ...(options.catalogTtlMs !== undefined && { catalogTtlMs: options.catalogTtlMs }),
+    ...(options.maxResponseBytes !== undefined && { maxResponseBytes: options.maxResponseBytes }),
   });
   closers.push(made.close);
   return made.client;
@@ -125,6 +127,54 @@ describe("retries of safe requests", () => {
     sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, respond: "malformed-json" });
     const malformed = await cyclr.getAccountConnector(sandbox.accountId, 1).catch((e: unknown) => e);
     expect((malformed as Error).message).toMatch(/a body that is not JSON/);
+  });
+});
+
+describe("the size of an answer", () => {
+  const CATALOG = "/v1.0/connectors";
+  const MB = 1024 * 1024;
+
+  it("a 150 MB catalog page fails with the limit error, not read whole: memory grows by far less than the body", async () => {
+    const cyclr = client({ catalogTtlMs: 0 });
+    await cyclr.getConnector(sandbox.accountId, 1001); // a token first, and undici loaded
+    sandbox.injectFault({ method: "GET", path: CATALOG, hugeBody: 150 * MB });
+    const mark = sandbox.requests.length;
+    const before = process.memoryUsage().rss;
+    const error = await cyclr.listCatalog(sandbox.accountId).catch((e: unknown) => e);
+    const grown = process.memoryUsage().rss - before;
+    expect(error).toBeInstanceOf(CyclrResponseTooLargeError);
+    expect((error as CyclrResponseTooLargeError).limitBytes).toBe(32 * MB);
+    expect((error as Error).message).toMatch(/GET \/v1\.0\/connectors is larger than the limit of 33554432 bytes; the setting CYCLR_MAX_RESPONSE_BYTES raises the limit/);
+    expect(describeError(error)).toMatch(/raise CYCLR_MAX_RESPONSE_BYTES/);
+    expect(grown).toBeLessThan(100 * MB);
+    // Not retried: the same answer would come again.
+    expect(since(mark, CATALOG)).toHaveLength(1);
+  });
+
+  it("a declared Content-Length over the limit is refused before the body is read", async () => {
+    const cyclr = client({ maxResponseBytes: 100_000 });
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, hugeBody: 5_000_000, declareLength: true });
+    const error = await cyclr.getAccountConnector(sandbox.accountId, 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CyclrResponseTooLargeError);
+    expect((error as CyclrResponseTooLargeError).declaredBytes).toBe(5_000_000);
+    expect((error as Error).message).toMatch(/larger than the limit of 100000 bytes \(it declared 5000000 bytes\)/);
+  });
+
+  it("an answer within the limit is read as before, and the client keeps working after a refused one", async () => {
+    const cyclr = client({ maxResponseBytes: 4 * MB, catalogTtlMs: 0 });
+    sandbox.injectFault({ method: "GET", path: CATALOG, hugeBody: 8 * MB });
+    await expect(cyclr.listCatalog(sandbox.accountId)).rejects.toBeInstanceOf(CyclrResponseTooLargeError);
+    expect((await cyclr.listCatalog(sandbox.accountId)).connectors.length).toBeGreaterThan(0);
+  });
+
+  it("a body that trickles past the budget ends as a timeout, though no pause is long enough for bodyTimeout", async () => {
+    const cyclr = client({ timeoutMs: 1_000 });
+    await cyclr.getConnector(sandbox.accountId, 1001);
+    // 1 KiB every 100 ms: 100 KiB would take 10 s.
+    sandbox.injectFault({ method: "GET", path: ACCOUNT_CONNECTOR, hugeBody: 100 * 1024, trickleMs: 100 });
+    const error = await cyclr.getAccountConnector(sandbox.accountId, 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CyclrTimeoutError);
+    expect(describeError(error)).toMatch(/did not answer GET \/v1\.0\/account\/connectors\/1 within 1000 ms \(CYCLR_TIMEOUT_MS\)/);
   });
 });
 

@@ -28,6 +28,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig(["--sandbox-faults"], creds)).toThrow(/only works with the embedded sandbox/);
   });
 
+  it("reads the response size limit: 32 MiB by default, bounded both ways", () => {
+    expect(run([], creds).maxResponseBytes).toBe(32 * 1024 * 1024);
+    expect(run(["--max-response-bytes", "1000000"], { ...creds, CYCLR_MAX_RESPONSE_BYTES: "2000000" }).maxResponseBytes).toBe(1_000_000);
+    expect(() => loadConfig([], { ...creds, CYCLR_MAX_RESPONSE_BYTES: "1024" })).toThrow(/CYCLR_MAX_RESPONSE_BYTES \(--max-response-bytes\) must be at least 65536/);
+    expect(() => loadConfig([], { ...creds, CYCLR_MAX_RESPONSE_BYTES: "lots" })).toThrow(/must be a whole number of bytes/);
+  });
+
   it("lets flags win over the environment", () => {
     const config = run(["--api-url", "https://api.eu.cyclr.com", "--account-id", "b"], { ...creds, CYCLR_API_URL: "https://api.cyclr.uk", CYCLR_ACCOUNT_ID: "a" });
     expect(config.apiUrl).toBe("https://api.eu.cyclr.com");

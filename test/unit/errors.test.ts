@@ -1,6 +1,14 @@
 /** Each error is worded with what happened and what to do next. */
 import { describe, expect, it } from "vitest";
-import { CyclrAuthError, CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrTimeoutError, type CyclrRequestInfo } from "../../src/cyclr/errors.js";
+import {
+  CyclrAuthError,
+  CyclrHttpError,
+  CyclrNetworkError,
+  CyclrResponseError,
+  CyclrResponseTooLargeError,
+  CyclrTimeoutError,
+  type CyclrRequestInfo,
+} from "../../src/cyclr/errors.js";
 import { describeError, ToolInputError } from "../../src/mcp/errors.js";
 
 const get = (target?: CyclrRequestInfo["target"]): CyclrRequestInfo => ({ method: "GET", path: "/v1.0/x", accountId: "acct-1", ...(target && { target }) });
@@ -20,6 +28,11 @@ describe("describeError", () => {
     [new CyclrTimeoutError(300, post), /within 300 ms \(CYCLR_TIMEOUT_MS\).*may or may not have been made/],
     [new CyclrNetworkError("Could not reach Cyclr at https://api.cyclr.com (ECONNREFUSED)", get()), /ECONNREFUSED\)\. Check CYCLR_API_URL/],
     [new CyclrResponseError("Cyclr answered GET /v1.0/x with a body that is not JSON", get()), /not JSON\. Check that CYCLR_API_URL is the Cyclr API domain/],
+    [
+      new CyclrResponseTooLargeError(1000, undefined, { method: "GET", path: "/v1.0/connectors", target: { kind: "catalog" } }),
+      /answer to GET \/v1\.0\/connectors is larger than the limit of 1000 bytes.*a catalog page.*Trying again will not help: ask .* to raise CYCLR_MAX_RESPONSE_BYTES/,
+    ],
+    [new CyclrResponseTooLargeError(1000, 5000, post), /\(it declared 5000 bytes\).*CYCLR_MAX_RESPONSE_BYTES.*The change may have been made/],
     [new ToolInputError("accountId is missing"), /^accountId is missing$/],
   ])("%s", (error, expected) => {
     expect(describeError(error)).toMatch(expected);

@@ -102,7 +102,7 @@ export const createOAuthLink = defineTool({
       if (opened.accepted) {
         // Tell the client when the person has finished, so it can close the browser step.
         context.background(async (watchSignal) => {
-          const { outcome } = await waitForAuthentication(deps.cyclr, accountId, accountConnector.Id, {
+          const { outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, accountConnector.Id, {
             timeoutMs: WATCH_MS,
             signal: watchSignal,
             waitingFor: "create_oauth_link",

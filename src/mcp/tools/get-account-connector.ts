@@ -48,7 +48,7 @@ export const getAccountConnector = defineTool({
     // The link this server gave out tells what the person is doing, even if they finished before this call.
     const waitingFor = deps.browserSteps.pending(accountId, args.accountConnectorId);
     const started = performance.now();
-    const { view, outcome } = await waitForAuthentication(deps.cyclr, accountId, args.accountConnectorId, {
+    const { view, outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, args.accountConnectorId, {
       timeoutMs: totalSeconds * 1000,
       // A shutdown ends the wait at once: the person's link stays valid, and the call can be repeated.
       signal: AbortSignal.any([context.signal, context.stopping]),

@@ -13,6 +13,11 @@ export interface ServerDeps {
   defaultAccountId?: string;
   /** CYCLR_SERVICE_DOMAIN as an origin: needed for OAuth links. */
   serviceDomain?: string;
+  /**
+   * Where an OAuth sign-in may end (create_oauth_link's targetOrigin): the service domain,
+   * CYCLR_OAUTH_TARGET_ORIGINS and, hosted, this server's public origin.
+   */
+  oauthTargetOrigins: readonly string[];
   /** Serves the pages where a person types a secret for Cyclr, so it never passes through the chat. */
   credentialLinks?: CredentialLinks;
   /** The links given out, so a wait knows what the person is doing. Shared by every session of a process. */

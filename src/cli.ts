@@ -6,9 +6,11 @@ import { serveStdio } from "./hosting/stdio.js";
 import type { CredentialPages } from "./hosting/credential-pages.js";
 import { createLogger } from "./log.js";
 import { BrowserSteps } from "./mcp/authentication-wait.js";
+import { UncertainInstalls } from "./mcp/uncertain-installs.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
 import { Redactor } from "./redact.js";
+import { lookWindowMs } from "./setup/install-recovery.js";
 import { isLoopbackHost } from "./setup/target-origin.js";
 import { VERSION } from "./version.js";
 
@@ -110,6 +112,7 @@ async function main(): Promise<number> {
     credentialLinks,
     oauthTargetOrigins,
     browserSteps: new BrowserSteps(),
+    uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs)),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),

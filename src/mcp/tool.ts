@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { CredentialRequest } from "../setup/credential-request.js";
 import type { BrowserSteps } from "./authentication-wait.js";
+import type { UncertainInstalls } from "./uncertain-installs.js";
 
 export interface ServerDeps {
   cyclr: CyclrOperations;
@@ -22,6 +23,8 @@ export interface ServerDeps {
   credentialLinks?: CredentialLinks;
   /** The links given out, so a wait knows what the person is doing. Shared by every session of a process. */
   browserSteps: BrowserSteps;
+  /** Installs whose answer was lost, so the next install of the same connector finds them. Shared by every session of a process. */
+  uncertainInstalls: UncertainInstalls;
   /** Which accounts calls may touch: a hosted session pinned to one, and the allow-list. */
   accounts?: AccountPolicy;
 }

@@ -76,3 +76,25 @@ describe("an install Cyclr finishes after the request timed out", () => {
     expect(await installedNamed(name)).toHaveLength(2);
   });
 });
+
+describe("an install whose call was cancelled on its way", () => {
+  it("is looked for by the next install of the same connector and name", async () => {
+    const server = await serverWithTimeout(5_000);
+    const name = "Pipedrive (cancelled)";
+    sandbox.injectFault({ method: "POST", path: INSTALL, delayMs: 1_500 });
+    const mark = sandbox.requests.length;
+    const controller = new AbortController();
+    const posted = expect.poll(() => sandbox.requests.slice(mark).some((r) => r.path.startsWith("/v1.0/connectors/1001")), { timeout: 3_000 }).toBe(true);
+    const call = server.client.callTool({ name: "install_connector", arguments: { connectorId: 1001, name } }, undefined, { signal: controller.signal });
+    // Cancelled once the server is on its way to the install (it has read the connector).
+    await posted;
+    setTimeout(() => controller.abort(), 300);
+    await expect(call).rejects.toThrow();
+    await expect.poll(() => installedNamed(name), { timeout: 4_000, interval: 250 }).toHaveLength(1);
+    const [late] = await installedNamed(name);
+    const again = structured(await server.call("install_connector", { connectorId: 1001, name }));
+    expect(again.accountConnectorId).toBe(late);
+    expect(again.note).toMatch(/the earlier install finished late/);
+    expect(await installedNamed(name)).toEqual([late]);
+  });
+});

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { CallOptions, CyclrOperations, InstallConnectorRequest } from "../../cyclr/client.js";
-import { CyclrHttpError, CyclrResponseError, mayHaveBeenApplied } from "../../cyclr/errors.js";
+import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, mayHaveBeenApplied } from "../../cyclr/errors.js";
 import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
 import { authMethodKind } from "../../setup/auth-types.js";
 import { basicAuthValue } from "../../setup/auth-values.js";
@@ -110,12 +110,15 @@ async function installOnce(
   try {
     accountConnector = await cyclr.installConnector(accountId, connectorId, install, options);
   } catch (failure) {
-    if (!mayHaveBeenApplied(failure) || options.signal.aborted) throw failure;
+    // A call cancelled while the install was on its way may have reached Cyclr too: remembered, so the next install checks first.
+    if (failure instanceof CyclrNetworkError && failure.cancelled) uncertain.remember({ ...identity, before });
+    if (!mayHaveBeenApplied(failure)) throw failure;
+    // Remembered before looking, so that a look cut short (cancelled, failed) still leaves it for the next call.
+    uncertain.remember({ ...identity, before });
+    if (options.signal.aborted) throw failure;
     // Cyclr's own 500 or an answer that is not its JSON ends the request there; a timeout, a lost
     // connection or a gateway's 5xx may come while Cyclr is still working on the install.
     const mayStillRun = !(failure instanceof CyclrHttpError && failure.status === 500) && !(failure instanceof CyclrResponseError);
-    // Remembered before looking, so that a look cut short (cancelled, failed) still leaves it for the next call.
-    uncertain.remember({ ...identity, before });
     const started = performance.now();
     const deadline = started + (mayStillRun ? uncertain.lookWindowMs : 0);
     let found: NewInstall<AccountConnector> = { others: [] };

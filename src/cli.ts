@@ -7,9 +7,12 @@ import { serveStdio } from "./hosting/stdio.js";
 import type { CredentialPages } from "./hosting/credential-pages.js";
 import { createLogger } from "./log.js";
 import { AccountConnectorPolls, BrowserSteps } from "./mcp/authentication-wait.js";
+import { UncertainInstalls } from "./mcp/uncertain-installs.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
 import { Redactor } from "./redact.js";
+import { lookWindowMs } from "./setup/install-recovery.js";
+import { isLoopbackHost } from "./setup/target-origin.js";
 import { VERSION } from "./version.js";
 
 async function main(): Promise<number> {
@@ -111,11 +114,15 @@ async function main(): Promise<number> {
         }),
     ));
   const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };
+  // Computed once; hosted without CYCLR_MCP_PUBLIC_URL, the listener's own origin is added once it is known.
+  const oauthTargetOrigins = [...new Set([serviceDomain, ...(config.oauthTargetOrigins ?? []), http?.publicUrl].filter((o) => o !== undefined))];
   const deps: ServerDeps = {
     cyclr: cyclr.client,
     credentialLinks,
+    oauthTargetOrigins,
     browserSteps: new BrowserSteps(),
     accountConnectorPolls: new AccountConnectorPolls(cyclr.client),
+    uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs)),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),
@@ -139,6 +146,8 @@ async function main(): Promise<number> {
       credentialPages: (req, res) => loadedPages.handle(req, res),
     });
     hostOrigin = host.origin;
+    // Plain http is a place to send a browser only on loopback (as CYCLR_OAUTH_TARGET_ORIGINS allows).
+    if (!http.publicUrl && isLoopbackHost(new URL(host.origin).hostname) && !oauthTargetOrigins.includes(host.origin)) oauthTargetOrigins.push(host.origin);
     logger.info(`cyclr-mcp ${VERSION} serving MCP at ${host.origin}/mcp (${http.stateless ? "stateless" : "sessions"}) against ${target}`);
     await new Promise<void>((resolve) => {
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());

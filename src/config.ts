@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { isLoopbackHost } from "./setup/target-origin.js";
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -70,6 +71,8 @@ export interface Config {
   accountId?: string;
   /** Partner service domain as an origin, e.g. https://acme-h.cyclr.com. */
   serviceDomain?: string;
+  /** Origins, besides the service domain (and, hosted, this server's public origin), where an OAuth sign-in may end. */
+  oauthTargetOrigins?: string[];
   timeoutMs: number;
   /** The largest body accepted from Cyclr, in bytes. */
   maxResponseBytes: number;
@@ -130,6 +133,14 @@ export const SETTINGS = {
     flag: "service-domain",
     type: "string",
     help: "Partner service domain for OAuth links, as a host (acme-h.cyclr.com) or origin. Needed by create_oauth_link.",
+  },
+  oauthTargetOrigins: {
+    env: "CYCLR_OAUTH_TARGET_ORIGINS",
+    flag: "oauth-target-origins",
+    type: "string",
+    help:
+      "Comma-separated origins (e.g. https://app.example.com) where a person's browser may go after an OAuth sign-in, " +
+      "besides the service domain and, hosted, CYCLR_MCP_PUBLIC_URL: create_oauth_link refuses any other targetOrigin. http only for loopback hosts.",
   },
   sandbox: { env: "CYCLR_SANDBOX", flag: "sandbox", type: "boolean", help: "Run against the embedded sandbox; no credentials needed (CYCLR_SANDBOX=1)." },
   timeoutMs: {
@@ -250,11 +261,6 @@ export const SETTINGS = {
 
 type SettingKey = keyof typeof SETTINGS;
 
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
 /** An http(s) origin; plain http only for loopback. */
 function originSchema(what: string, example: string) {
   return z.string().transform((raw, ctx) => {
@@ -315,6 +321,7 @@ const rawSchema = z.object({
   accessToken: nonEmpty.optional(),
   accountId: nonEmpty.optional(),
   serviceDomain: originSchema("service domain", "acme-h.cyclr.com or https://acme-h.cyclr.com").optional(),
+  oauthTargetOrigins: list.pipe(z.array(originSchema("origin", "https://app.example.com"))).optional(),
   sandbox: booleanText.default(false),
   timeoutMs: z.coerce
     .number({ message: "must be a whole number of milliseconds, e.g. 30000" })
@@ -444,6 +451,7 @@ function settingsFor(values: Record<string, string | boolean | undefined>, env: 
   }
   if (settings.accountId !== undefined) config.accountId = settings.accountId;
   if (settings.serviceDomain !== undefined) config.serviceDomain = settings.serviceDomain;
+  if (settings.oauthTargetOrigins !== undefined) config.oauthTargetOrigins = settings.oauthTargetOrigins;
 
   const done = (): CliCommand => (command === "doctor" ? { kind: "doctor", config } : { kind: "run", config });
   if (settings.sandbox) return done();

@@ -19,20 +19,27 @@ export class ToolInputError extends Error {
 
 /**
  * An install whose answer was lost (timeout, closed connection, 5xx after sending), after the
- * account's connectors were checked: it was not made, or the check failed too and nobody knows.
- * (When the check finds it, the install is a success with a note, not an error.)
+ * account's connectors were checked: it was not made (Cyclr answered, so the request is over); it
+ * has not appeared but the request may still be running at Cyclr, so its absence proves nothing; or
+ * the check failed too and nobody knows. (When the check finds it, the install is a success with a
+ * note, not an error.)
  */
 export class AmbiguousInstallError extends Error {
   override readonly name = "AmbiguousInstallError";
+  /** Why the check afterwards failed (outcome "unknown"). */
+  readonly checkFailure?: unknown;
+  /** How long the account was watched for the install (outcome "may_still_run"). */
+  readonly lookedForMs?: number;
   constructor(
-    readonly outcome: "not_installed" | "unknown",
+    readonly outcome: "not_installed" | "may_still_run" | "unknown",
     readonly install: { accountId: string; connectorId: number; name: string },
     /** What went wrong with the install request. */
     readonly failure: CyclrError,
-    /** Why the check afterwards failed (outcome "unknown"). */
-    readonly checkFailure?: unknown,
+    details: { checkFailure?: unknown; lookedForMs?: number } = {},
   ) {
     super(`install of connector ${install.connectorId} ${outcome === "not_installed" ? "not made" : "uncertain"}: ${failure.message}`, { cause: failure });
+    if ("checkFailure" in details) this.checkFailure = details.checkFailure;
+    if (details.lookedForMs !== undefined) this.lookedForMs = details.lookedForMs;
   }
 }
 
@@ -47,14 +54,22 @@ export function describeError(error: unknown): string | undefined {
 function describeAmbiguousInstall(error: AmbiguousInstallError): string {
   const { accountId, connectorId, name } = error.install;
   const what = `Installing connector ${connectorId} as "${name}" in account ${accountId} got no usable answer (${error.failure.message}).`;
+  // What the server remembers (install_connector looks for the late install first) makes a later call the safe way back.
+  const later =
+    `Call install_connector again later with the same connector and name: it first looks for this install and returns it if it finished, rather than installing again. ` +
+    `Or call list_account_connectors and look for one named "${name}" created just now.`;
   if (error.outcome === "not_installed") {
-    return `${what} The account's connectors were checked afterwards: not installed; safe to retry install_connector.`;
+    return `${what} Cyclr answered, so the request is over, and the account's connectors were checked afterwards: not installed; safe to retry install_connector.`;
+  }
+  if (error.outcome === "may_still_run") {
+    const seconds = Math.max(1, Math.round((error.lookedForMs ?? 0) / 1000));
+    return (
+      `${what} The account's connectors were watched for ${seconds} s afterwards and it has not appeared yet, but the install may still be running at Cyclr, ` +
+      `so it may yet appear: do not install it another way now. ${later}`
+    );
   }
   const check = error.checkFailure instanceof CyclrError ? ` (${error.checkFailure.message})` : "";
-  return (
-    `${what} Checking the account's connectors afterwards failed too${check}, so it is unknown whether it was installed. ` +
-    `Before installing again, call list_account_connectors and look for one named "${name}" created just now; install again only if there is none.`
-  );
+  return `${what} Checking the account's connectors afterwards failed too${check}, so it is unknown whether it was installed. ${later}`;
 }
 
 /** Why a stale catalog is being shown, for the person: a refresh under way, or one that failed. */

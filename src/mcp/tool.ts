@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { CredentialRequest } from "../setup/credential-request.js";
 import type { AccountConnectorPolls, BrowserSteps } from "./authentication-wait.js";
+import type { UncertainInstalls } from "./uncertain-installs.js";
 
 export interface ServerDeps {
   cyclr: CyclrOperations;
@@ -13,12 +14,19 @@ export interface ServerDeps {
   defaultAccountId?: string;
   /** CYCLR_SERVICE_DOMAIN as an origin: needed for OAuth links. */
   serviceDomain?: string;
+  /**
+   * Where an OAuth sign-in may end (create_oauth_link's targetOrigin): the service domain,
+   * CYCLR_OAUTH_TARGET_ORIGINS and, hosted, this server's public origin.
+   */
+  oauthTargetOrigins: readonly string[];
   /** Serves the pages where a person types a secret for Cyclr, so it never passes through the chat. */
   credentialLinks?: CredentialLinks;
   /** The links given out, so a wait knows what the person is doing. Shared by every session of a process. */
   browserSteps: BrowserSteps;
   /** The polls of account connectors someone waits on: concurrent waits on one share a poll. Shared by every session of a process. */
   accountConnectorPolls: AccountConnectorPolls;
+  /** Installs whose answer was lost, so the next install of the same connector finds them. Shared by every session of a process. */
+  uncertainInstalls: UncertainInstalls;
   /** Which accounts calls may touch: a hosted session pinned to one, and the allow-list. */
   accounts?: AccountPolicy;
 }

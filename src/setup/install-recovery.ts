@@ -34,3 +34,31 @@ export function findNewInstall<T extends InstalledConnectorRef>(
 export function idsOfConnector(accountConnectors: readonly InstalledConnectorRef[], connectorId: number): Set<number> {
   return new Set(accountConnectors.filter((ac) => ac.Connector.Id === connectorId).map((ac) => ac.Id));
 }
+
+/**
+ * How long to keep looking for an install whose request may still be running at Cyclr (a timeout,
+ * a lost connection, a gateway's 5xx): about as long as a request may take, at least a second
+ * (the install often lands just after), at most 30 s, so the tool call still ends.
+ */
+export function lookWindowMs(timeoutMs: number): number {
+  return Math.min(30_000, Math.max(1_000, timeoutMs));
+}
+
+/** The delay before looking again, after look number n (0-based): 1 s, growing by half each time, at most 5 s. */
+export function lookDelayMs(look: number): number {
+  return Math.min(5_000, Math.round(1_000 * 1.5 ** look));
+}
+
+/** An install nobody knows the outcome of, remembered so the next install of it can find it instead of making another. */
+export interface UncertainInstall {
+  accountId: string;
+  connectorId: number;
+  name: string;
+  /** The ids of the account connectors of this connector from before that install was sent. */
+  before: ReadonlySet<number>;
+}
+
+/** The key an uncertain install is remembered under: the same account, connector and name (as findNewInstall compares names). */
+export function uncertainInstallKey(install: { accountId: string; connectorId: number; name: string }): string {
+  return `${install.accountId}\n${install.connectorId}\n${install.name.trim().toLowerCase()}`;
+}

@@ -19,7 +19,7 @@ async function findConnector(query: string): Promise<{ id: number; name: string;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  server = await spawnServer({ env: sandboxEnv(sandbox) });
+  server = await spawnServer({ env: sandboxEnv(sandbox, { CYCLR_OAUTH_TARGET_ORIGINS: "https://app.example.com" }) });
 });
 afterAll(async () => {
   await server?.close();

@@ -50,6 +50,16 @@ describe("loadConfig", () => {
     expect(run([], { ...creds, CYCLR_SERVICE_DOMAIN: "http://127.0.0.1:8080/" }).serviceDomain).toBe("http://127.0.0.1:8080");
   });
 
+  it("reads the OAuth target origins as origins, http only for loopback", () => {
+    expect(run([], creds).oauthTargetOrigins).toBeUndefined();
+    expect(run(["--oauth-target-origins", "app.example.com, http://localhost:5173/"], creds).oauthTargetOrigins).toEqual([
+      "https://app.example.com",
+      "http://localhost:5173",
+    ]);
+    expect(() => loadConfig([], { ...creds, CYCLR_OAUTH_TARGET_ORIGINS: "http://evil.example" })).toThrow(/CYCLR_OAUTH_TARGET_ORIGINS \(--oauth-target-origins\) must use https/);
+    expect(() => loadConfig([], { ...creds, CYCLR_OAUTH_TARGET_ORIGINS: "https://app.example.com/done" })).toThrow(/CYCLR_OAUTH_TARGET_ORIGINS .*origin only/);
+  });
+
   it.each([
     [{ ...creds, CYCLR_API_URL: "http://api.cyclr.com" }, /CYCLR_API_URL \(--api-url\) must use https/],
     [{ ...creds, CYCLR_API_URL: "https://api.cyclr.com/v1.0" }, /CYCLR_API_URL .*origin only/],

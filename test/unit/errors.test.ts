@@ -9,7 +9,7 @@ import {
   CyclrTimeoutError,
   type CyclrRequestInfo,
 } from "../../src/cyclr/errors.js";
-import { describeError, ToolInputError } from "../../src/mcp/errors.js";
+import { AmbiguousInstallError, describeError, ToolInputError } from "../../src/mcp/errors.js";
 
 const get = (target?: CyclrRequestInfo["target"]): CyclrRequestInfo => ({ method: "GET", path: "/v1.0/x", accountId: "acct-1", ...(target && { target }) });
 const post: CyclrRequestInfo = { method: "POST", path: "/v1.0/connectors/5/install", accountId: "acct-1", target: { kind: "connector", id: "5" } };
@@ -40,5 +40,30 @@ describe("describeError", () => {
 
   it("leaves unexpected errors to the caller", () => {
     expect(describeError(new TypeError("x is undefined"))).toBeUndefined();
+  });
+});
+
+describe("an install whose answer was lost", () => {
+  const install = { accountId: "acct-1", connectorId: 5, name: "Pipedrive" };
+
+  it("is safe to retry only when Cyclr answered and nothing appeared", () => {
+    const text = describeError(new AmbiguousInstallError("not_installed", install, new CyclrHttpError(500, undefined, post)));
+    expect(text).toMatch(/Cyclr answered, so the request is over.*not installed; safe to retry install_connector\./);
+  });
+
+  it("after a timeout, says it may still be running and how to pick it up, never 'safe to retry'", () => {
+    const text = describeError(new AmbiguousInstallError("may_still_run", install, new CyclrTimeoutError(5000, post), { lookedForMs: 5_200 }));
+    expect(text).toMatch(/within 5000 ms\)\. The account's connectors were watched for 5 s afterwards and it has not appeared yet, but the install may still be running at Cyclr/);
+    expect(text).toMatch(/Call install_connector again later with the same connector and name: it first looks for this install/);
+    expect(text).toMatch(/list_account_connectors and look for one named "Pipedrive"/);
+    expect(text).not.toMatch(/safe to retry/);
+  });
+
+  it("when the check failed too, says it is unknown and how to find out", () => {
+    const text = describeError(
+      new AmbiguousInstallError("unknown", install, new CyclrNetworkError("The connection closed", post), { checkFailure: new CyclrHttpError(502, undefined, get()) }),
+    );
+    expect(text).toMatch(/failed too \(Cyclr answered 502.*unknown whether it was installed\. Call install_connector again later/);
+    expect(text).not.toMatch(/safe to retry/);
   });
 });

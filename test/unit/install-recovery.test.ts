@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findNewInstall, idsOfConnector } from "../../src/setup/install-recovery.js";
+import { UncertainInstalls } from "../../src/mcp/uncertain-installs.js";
+import { findNewInstall, idsOfConnector, lookDelayMs, lookWindowMs } from "../../src/setup/install-recovery.js";
 
 const ac = (Id: number, connectorId: number, Name?: string) => ({ Id, Name, Connector: { Id: connectorId } });
 
@@ -25,5 +26,42 @@ describe("findNewInstall", () => {
     const found = findNewInstall(before, after, 1001, "Pipedrive");
     expect(found.created?.Id).toBe(10);
     expect(found.others.map((o) => o.Id)).toEqual([12]);
+  });
+});
+
+describe("looking again for an install that may still be running", () => {
+  it("watches about as long as a request may take: at least 1 s, at most 30 s", () => {
+    expect(lookWindowMs(100)).toBe(1_000);
+    expect(lookWindowMs(5_000)).toBe(5_000);
+    expect(lookWindowMs(120_000)).toBe(30_000);
+  });
+
+  it("looks after growing delays, at most 5 s apart", () => {
+    expect([0, 1, 2, 3, 4, 5, 10].map(lookDelayMs)).toEqual([1_000, 1_500, 2_250, 3_375, 5_000, 5_000, 5_000]);
+  });
+});
+
+describe("UncertainInstalls", () => {
+  const install = { accountId: "acct-1", connectorId: 1001, name: "Pipedrive", before: new Set([1]) };
+
+  it("finds an uncertain install by account, connector and name (as findNewInstall compares names), until it is forgotten", () => {
+    const uncertain = new UncertainInstalls(1_000);
+    uncertain.remember(install);
+    expect(uncertain.find({ accountId: "acct-1", connectorId: 1001, name: " pipedrive" })?.before).toEqual(new Set([1]));
+    expect(uncertain.find({ accountId: "acct-2", connectorId: 1001, name: "Pipedrive" })).toBeUndefined();
+    expect(uncertain.find({ accountId: "acct-1", connectorId: 1002, name: "Pipedrive" })).toBeUndefined();
+    expect(uncertain.find({ accountId: "acct-1", connectorId: 1001, name: "Pipedrive (sales)" })).toBeUndefined();
+    uncertain.forget(install);
+    expect(uncertain.find(install)).toBeUndefined();
+  });
+
+  it("forgets after an hour, and keeps at most 1000", () => {
+    const uncertain = new UncertainInstalls(1_000);
+    uncertain.remember(install, 0);
+    expect(uncertain.find(install, 59 * 60_000)).toBeDefined();
+    expect(uncertain.find(install, 61 * 60_000)).toBeUndefined();
+    for (let i = 0; i < 1_100; i++) uncertain.remember({ ...install, name: `Pipedrive ${i}` }, 1);
+    expect(uncertain.find({ ...install, name: "Pipedrive 0" }, 2)).toBeUndefined();
+    expect(uncertain.find({ ...install, name: "Pipedrive 1099" }, 2)).toBeDefined();
   });
 });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { authMethodKind } from "../../setup/auth-types.js";
 import { buildOAuthLink } from "../../setup/auth-values.js";
+import { checkTargetOrigin } from "../../setup/target-origin.js";
 import { accountConnectorAuth, computeSetupState } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
@@ -32,6 +33,7 @@ export const createOAuthLink = defineTool({
       .optional()
       .describe(
         "Where the browser goes when the person is done: a URL to redirect to, or, with callbackMessage, the origin of the window that opened the link. " +
+          "Its origin must be one the operator allowed (the service domain, CYCLR_OAUTH_TARGET_ORIGINS, or this server's public origin when hosted); never \"*\". " +
           "Leave out to send them to the service domain (fine in a desktop chat; an app embedding the flow passes its own page).",
       ),
     callbackMessage: z
@@ -72,6 +74,14 @@ export const createOAuthLink = defineTool({
           "shown in the Cyclr Console under Settings > General Settings).",
       );
     }
+    // The link is a genuine service-domain link: where it ends must be a place the operator chose.
+    const target = checkTargetOrigin(args.targetOrigin ?? deps.serviceDomain, deps.oauthTargetOrigins);
+    if (!target.allowed) {
+      throw new ToolInputError(
+        `targetOrigin ${target.reason}. Allowed origins: ${deps.oauthTargetOrigins.join(", ") || "none"}; pass one of them (or a URL on one), ` +
+          "or leave targetOrigin out to end on the service domain. The server's operator can allow more with CYCLR_OAUTH_TARGET_ORIGINS (--oauth-target-origins).",
+      );
+    }
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
@@ -91,7 +101,7 @@ export const createOAuthLink = defineTool({
       serviceDomain: deps.serviceDomain,
       accountConnectorId: accountConnector.Id,
       signInToken: signIn.Token,
-      targetOrigin: args.targetOrigin ?? deps.serviceDomain,
+      targetOrigin: target.targetOrigin,
       ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
     });
     deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000));

@@ -1,16 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { CallOptions, CyclrOperations, InstallConnectorRequest } from "../../cyclr/client.js";
-import { CyclrHttpError, CyclrResponseError, mayHaveBeenApplied } from "../../cyclr/errors.js";
+import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, mayHaveBeenApplied } from "../../cyclr/errors.js";
 import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
 import { authMethodKind } from "../../setup/auth-types.js";
 import { basicAuthValue } from "../../setup/auth-values.js";
 import { authenticationOptions, looksSensitive, type AuthenticationOption } from "../../setup/catalog.js";
-import { findNewInstall, idsOfConnector, type NewInstall } from "../../setup/install-recovery.js";
+import { findNewInstall, idsOfConnector, lookDelayMs, type NewInstall } from "../../setup/install-recovery.js";
 import { computeSetupState } from "../../setup/setup-state.js";
 import { AmbiguousInstallError, ToolInputError } from "../errors.js";
 import { askForProperties, writeProperties, type PropertyResult } from "../properties.js";
 import { defineTool } from "../tool.js";
+import type { UncertainInstalls } from "../uncertain-installs.js";
 import { accountIdArg, connectorRefSchema, propertiesArg, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
 
 interface Credentials {
@@ -69,53 +70,87 @@ function authValueFor(connector: Connector, chosen: AuthenticationOption | undef
   return undefined;
 }
 
-/** How long to wait before looking a second time for an install whose request may still be running at Cyclr. */
-const SETTLE_MS = 1_000;
-
 /**
  * Sends the install once, never twice. If its answer is lost (timeout, closed connection, 5xx
  * after sending), the account's connectors are compared with a list taken just before: a new one
- * of this connector and name is the install ("installed as account connector N", with a note);
- * none means it was not made (an AmbiguousInstallError: "not installed; safe to retry").
+ * of this connector and name is the install ("installed as account connector N", with a note).
+ * None is proof only when Cyclr answered (a 500, a malformed body): "not installed; safe to retry".
+ * Otherwise the request may still be running at Cyclr, so the account is watched for a while, and
+ * if it has still not appeared the install is remembered: the next install of the same connector
+ * and name in the account looks for it first and returns it instead of installing again.
  */
 async function installOnce(
   cyclr: CyclrOperations,
+  uncertain: UncertainInstalls,
   accountId: string,
   connectorId: number,
   install: InstallConnectorRequest,
   options: CallOptions & { signal: AbortSignal },
 ): Promise<{ accountConnector: AccountConnector; note?: string }> {
-  const before = idsOfConnector(await cyclr.listAccountConnectors(accountId, options), connectorId);
+  const identity = { accountId, connectorId, name: install.Name };
+  const listed = await cyclr.listAccountConnectors(accountId, options);
+  const earlier = uncertain.find(identity);
+  let earlierNote = "";
+  if (earlier) {
+    const late = findNewInstall(earlier.before, listed, connectorId, install.Name).created;
+    // Either way this call settles it: returned now, or superseded by the install below.
+    uncertain.forget(identity);
+    if (late) {
+      return {
+        accountConnector: await cyclr.getAccountConnector(accountId, late.Id, options).catch(() => late),
+        note: `An earlier install_connector of connector ${connectorId} as "${install.Name}" got no usable answer; the earlier install finished late: account connector ${late.Id}; not installed again.`,
+      };
+    }
+    earlierNote =
+      ` An earlier install_connector of this connector with this name got no usable answer and has not appeared; if it still appears later, ` +
+      "there will be two: check list_account_connectors.";
+  }
+  const before = idsOfConnector(listed, connectorId);
+  let accountConnector: AccountConnector;
   try {
-    return { accountConnector: await cyclr.installConnector(accountId, connectorId, install, options) };
+    accountConnector = await cyclr.installConnector(accountId, connectorId, install, options);
   } catch (failure) {
-    if (!mayHaveBeenApplied(failure) || options.signal.aborted) throw failure;
-    const identity = { accountId, connectorId, name: install.Name };
-    // A timeout or a gateway's answer may come while Cyclr is still working on the install, so a
-    // first look that finds nothing is repeated once, a moment later.
+    // A call cancelled while the install was on its way may have reached Cyclr too: remembered, so the next install checks first.
+    if (failure instanceof CyclrNetworkError && failure.cancelled) uncertain.remember({ ...identity, before });
+    if (!mayHaveBeenApplied(failure)) throw failure;
+    // Remembered before looking, so that a look cut short (cancelled, failed) still leaves it for the next call.
+    uncertain.remember({ ...identity, before });
+    if (options.signal.aborted) throw failure;
+    // Cyclr's own 500 or an answer that is not its JSON ends the request there; a timeout, a lost
+    // connection or a gateway's 5xx may come while Cyclr is still working on the install.
     const mayStillRun = !(failure instanceof CyclrHttpError && failure.status === 500) && !(failure instanceof CyclrResponseError);
+    const started = performance.now();
+    const deadline = started + (mayStillRun ? uncertain.lookWindowMs : 0);
     let found: NewInstall<AccountConnector> = { others: [] };
-    for (let look = 1; look <= (mayStillRun ? 2 : 1) && !found.created; look++) {
-      if (look > 1) await sleep(SETTLE_MS, undefined, { signal: options.signal }).catch(() => undefined);
-      if (options.signal.aborted) throw failure;
+    for (let look = 0; ; look++) {
       try {
         found = findNewInstall(before, await cyclr.listAccountConnectors(accountId, options), connectorId, install.Name);
       } catch (checkFailure) {
-        throw new AmbiguousInstallError("unknown", identity, failure, checkFailure);
+        throw new AmbiguousInstallError("unknown", identity, failure, { checkFailure });
       }
+      const remaining = deadline - performance.now();
+      if (found.created || remaining <= 0) break;
+      await sleep(Math.min(lookDelayMs(look), remaining), undefined, { signal: options.signal }).catch(() => undefined);
+      if (options.signal.aborted) throw failure;
     }
     const { created, others } = found;
-    if (!created) throw new AmbiguousInstallError("not_installed", identity, failure);
+    if (!created) {
+      if (mayStillRun) throw new AmbiguousInstallError("may_still_run", identity, failure, { lookedForMs: performance.now() - started });
+      uncertain.forget(identity);
+      throw new AmbiguousInstallError("not_installed", identity, failure);
+    }
+    uncertain.forget(identity);
     // The listing may abbreviate entries (api-notes §4): read the whole account connector if possible.
-    const accountConnector = await cyclr.getAccountConnector(accountId, created.Id, options).catch(() => created);
+    const full = await cyclr.getAccountConnector(accountId, created.Id, options).catch(() => created);
     const alsoNew = others.length ? ` Other account connectors of this connector with this name appeared at the same time (${others.map((o) => o.Id).join(", ")}): check whether they are wanted.` : "";
     return {
-      accountConnector,
+      accountConnector: full,
       note:
         `The install request got no usable answer (${failure.message}), so the account's connectors were checked: ` +
-        `it was installed as account connector ${created.Id}; it was not sent again.${alsoNew}`,
+        `it was installed as account connector ${created.Id}; it was not sent again.${alsoNew}${earlierNote}`,
     };
   }
+  return { accountConnector, ...(earlierNote && { note: earlierNote.trim() }) };
 }
 
 export const installConnector = defineTool({
@@ -127,7 +162,8 @@ export const installConnector = defineTool({
     "OAuth connectors are authenticated afterwards with create_oauth_link. Required properties may be given now or later with set_connector_properties; " +
     "where the client supports forms, the person is asked for missing non-secret ones directly. " +
     "Returns the new accountConnectorId and the setup state with the next step. Each call creates a new account connector. " +
-    "The install is sent once: if its answer is lost, the server checks the account and says either that it was installed (with a note) or that it was not and is safe to retry.",
+    "The install is sent once: if its answer is lost, the server watches the account for it and says that it was installed (with a note), that it was not and is safe to retry, " +
+    "or that it may still be running at Cyclr; then a later install_connector of the same connector and name returns the late install instead of installing again.",
   inputSchema: {
     connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
     name: z.string().trim().min(1).max(200).optional().describe("A name for the installed connector; defaults to the connector's name."),
@@ -159,7 +195,7 @@ export const installConnector = defineTool({
       .optional()
       .describe("Present when the person was asked for the missing settings in a form (clients with elicitation)."),
     setup: setupStateSchema,
-    note: z.string().optional().describe("Present when the install's answer was lost and the account was checked to find it."),
+    note: z.string().optional().describe("Present when the install's answer was lost and the account was checked to find it, or an earlier such install finished late and is returned."),
   },
   cyclrCalls: "`GET /v1.0/connectors/{id}`, `GET /v1.0/account/connectors` (to compare with, should the answer be lost), `POST /v1.0/connectors/{id}/install`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -184,6 +220,7 @@ export const installConnector = defineTool({
 
     const { accountConnector, note } = await installOnce(
       deps.cyclr,
+      deps.uncertainInstalls,
       accountId,
       args.connectorId,
       {

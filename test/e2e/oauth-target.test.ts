@@ -1,0 +1,87 @@
+/**
+ * Where an OAuth link may end: only the origins the operator allowed (the service domain,
+ * CYCLR_OAUTH_TARGET_ORIGINS, hosted: the server's public origin), over stdio and over HTTP.
+ */
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxEnv, spawnHttpServer, spawnServer, structured, text, type ServerUnderTest } from "../helpers.js";
+
+const XERO = 1007;
+const ALLOWED = "https://app.example.com";
+
+let sandbox: Sandbox;
+let server: ServerUnderTest;
+let accountConnectorId: number;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  server = await spawnServer({ env: sandboxEnv(sandbox, { CYCLR_OAUTH_TARGET_ORIGINS: `${ALLOWED},http://localhost:5173` }) });
+  accountConnectorId = structured(await server.call("install_connector", { connectorId: XERO })).accountConnectorId;
+});
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.close();
+});
+
+const signInTokens = () => sandbox.requests.filter((r) => r.path === `/v1.0/accounts/${sandbox.accountId}/signintoken`).length;
+const targetOf = (result: CallToolResult) => new URL(structured(result).url).searchParams.get("targetOrigin");
+
+describe("create_oauth_link's targetOrigin", () => {
+  it.each([
+    ["https://evil.example/phish", /targetOrigin has origin https:\/\/evil\.example, which is not an allowed one/],
+    ["*", /targetOrigin "\*" is refused/],
+    ["javascript:alert(document.domain)", /targetOrigin must be an https URL or origin, not javascript:/],
+    ["http://evil.example", /targetOrigin must use https \(plain http only for loopback hosts\)/],
+    ["http://app.example.com", /must use https/],
+  ])("refuses %s, naming CYCLR_OAUTH_TARGET_ORIGINS and what is allowed, before asking Cyclr for a sign-in token", async (targetOrigin, reason) => {
+    const before = signInTokens();
+    const result = await server.call("create_oauth_link", { accountConnectorId, targetOrigin, callbackMessage: "done" });
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(reason);
+    expect(text(result)).toMatch(/CYCLR_OAUTH_TARGET_ORIGINS \(--oauth-target-origins\)/);
+    expect(text(result)).toContain(`Allowed origins: ${sandbox.serviceDomainUrl}, ${ALLOWED}, http://localhost:5173`);
+    expect(signInTokens()).toBe(before);
+  });
+
+  it("accepts a listed origin, and the link carries it", async () => {
+    expect(targetOf(await server.call("create_oauth_link", { accountConnectorId, targetOrigin: ALLOWED, callbackMessage: "done" }))).toBe(ALLOWED);
+    expect(targetOf(await server.call("create_oauth_link", { accountConnectorId, targetOrigin: "http://localhost:5173" }))).toBe("http://localhost:5173");
+  });
+
+  it("accepts a page on a listed origin to redirect to", async () => {
+    expect(targetOf(await server.call("create_oauth_link", { accountConnectorId, targetOrigin: `${ALLOWED}/connected?from=cyclr` }))).toBe(`${ALLOWED}/connected?from=cyclr`);
+  });
+
+  it("ends on the service domain by default", async () => {
+    expect(targetOf(await server.call("create_oauth_link", { accountConnectorId }))).toBe(sandbox.serviceDomainUrl);
+  });
+});
+
+describe("hosted, the server's own public origin is allowed", () => {
+  async function linkTarget(env: Record<string, string>, targets: string[]): Promise<{ origin: string; results: CallToolResult[] }> {
+    const hosted = await spawnHttpServer({ env: sandboxEnv(sandbox, env) });
+    try {
+      const client = await hosted.connect();
+      const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+      const id = structured(await call("install_connector", { connectorId: XERO })).accountConnectorId;
+      const results: CallToolResult[] = [];
+      for (const target of targets) results.push(await call("create_oauth_link", { accountConnectorId: id, targetOrigin: target.replace("{self}", hosted.origin) }));
+      return { origin: hosted.origin, results };
+    } finally {
+      await hosted.stop();
+    }
+  }
+
+  it("the listener's origin when no CYCLR_MCP_PUBLIC_URL is set; not another", async () => {
+    const { origin, results } = await linkTarget({}, ["{self}/done", "https://evil.example"]);
+    expect(targetOf(results[0] as CallToolResult)).toBe(`${origin}/done`);
+    expect(text(results[1] as CallToolResult)).toMatch(/not an allowed one.*CYCLR_OAUTH_TARGET_ORIGINS/);
+  });
+
+  it("CYCLR_MCP_PUBLIC_URL when set, and then not the listener's origin", async () => {
+    const { results } = await linkTarget({ CYCLR_MCP_PUBLIC_URL: "https://mcp.example.com" }, ["https://mcp.example.com/done", "{self}"]);
+    expect(targetOf(results[0] as CallToolResult)).toBe("https://mcp.example.com/done");
+    expect((results[1] as CallToolResult).isError).toBe(true);
+  });
+});

@@ -100,7 +100,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
 
     if (!hostAllowed(req.headers.host)) return json(res, 403, { error: "Host not allowed" });
     // While shutting down the listener still answers, so a load balancer's retry goes elsewhere.
-    if (closing) return jsonRpcError(res, 503, -32000, "The server is restarting; try again shortly.", { "retry-after": "5", connection: "close" });
+    if (closing) return refuse(req, res, 503, -32000, "The server is restarting; try again shortly.", { "retry-after": "5", connection: "close" });
     // The credential pages come before the Origin allow-list: a browser posts their form with
     // "Origin: null" (the page sends Referrer-Policy: no-referrer), and they check their own
     // requests (same origin or null, Sec-Fetch-Site, a CSRF token bound to the link).
@@ -109,12 +109,12 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (origin !== undefined && !originAllowed(origin)) return json(res, 403, { error: "Origin not allowed" });
     if (path !== "/mcp") return json(res, 404, { error: "Not found: MCP is served at /mcp" });
 
-    const caller = authenticate(req, res);
+    const caller = await authenticate(req, res);
     if (!caller) return;
     await handleMcp(req, res, caller);
   }
 
-  function authenticate(req: IncomingMessage, res: ServerResponse): Caller | undefined {
+  async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<Caller | undefined> {
     let token: (typeof tokens)[number] | undefined;
     if (tokens.length > 0) {
       const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
@@ -122,7 +122,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       token = presentedDigest ? tokens.find((t) => timingSafeEqual(t.digest, presentedDigest)) : undefined;
       if (!token) {
         const error = presented ? ', error="invalid_token"' : "";
-        jsonRpcError(res, 401, -32001, "Unauthorized: send Authorization: Bearer <one of MCP_HTTP_TOKENS>.", {
+        await refuse(req, res, 401, -32001, "Unauthorized: send Authorization: Bearer <one of MCP_HTTP_TOKENS>.", {
           "www-authenticate": `Bearer realm="cyclr-mcp"${error}`,
         });
         return undefined;
@@ -132,11 +132,11 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     const requested = typeof header === "string" && header.trim() !== "" ? header.trim() : undefined;
     const pinned = token?.accountId ?? requested;
     if (token?.accountId !== undefined && requested !== undefined && requested !== token.accountId) {
-      jsonRpcError(res, 403, -32002, "This token is bound to another account than X-Cyclr-Account names.");
+      await refuse(req, res, 403, -32002, "This token is bound to another account than X-Cyclr-Account names.");
       return undefined;
     }
     if (pinned !== undefined && options.accountAllowlist && !options.accountAllowlist.includes(pinned)) {
-      jsonRpcError(res, 403, -32002, "That account is not one this server may act on (CYCLR_ACCOUNT_ALLOWLIST).");
+      await refuse(req, res, 403, -32002, "That account is not one this server may act on (CYCLR_ACCOUNT_ALLOWLIST).");
       return undefined;
     }
     const tokenKey = token ? token.digest.toString("hex") : "open";
@@ -162,9 +162,9 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     let session: Session | undefined;
     if (!config.stateless && typeof sessionId === "string") {
       session = sessions.get(sessionId);
-      if (!session) return jsonRpcError(res, 404, -32001, "Session not found: it expired or was closed. Initialize a new session.");
+      if (!session) return refuse(req, res, 404, -32001, "Session not found: it expired or was closed. Initialize a new session.");
       // A session belongs to the token (and account) that opened it.
-      if (session.caller !== caller.key) return jsonRpcError(res, 403, -32002, "This session belongs to another caller.");
+      if (session.caller !== caller.key) return refuse(req, res, 403, -32002, "This session belongs to another caller.");
       session.lastSeen = Date.now();
     }
     if (req.method !== "POST") {
@@ -364,6 +364,51 @@ function requestId(body: unknown): JsonRpcId | undefined {
 function loggedPath(url: string | undefined): string {
   const path = (url ?? "").split("?")[0] ?? "";
   return path.startsWith(CREDENTIALS_PATH) ? `${CREDENTIALS_PATH}…` : path;
+}
+
+/** The most of a refused request's body read to find its id, and how long to wait for it. */
+const REFUSED_BODY_BYTES = 64 * 1024;
+const REFUSED_BODY_MS = 2_000;
+
+/**
+ * A JSON-RPC error for a request refused before its body was needed (no token, no session, shutting
+ * down): the body is read, within a small limit and time, so the error carries the request's id
+ * and the client can match it; null when it cannot be read.
+ */
+async function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): Promise<void> {
+  let id: JsonRpcId | null = null;
+  if (req.method === "POST" && !req.readableEnded) {
+    const text = await readSome(req, REFUSED_BODY_BYTES, REFUSED_BODY_MS);
+    if (text !== undefined) {
+      try {
+        id = requestId(JSON.parse(text)) ?? null;
+      } catch {
+        // Not JSON: there is no id to give back.
+      }
+    }
+  }
+  jsonRpcError(res, status, code, message, { ...headers, ...(id === null && req.method === "POST" && !req.readableEnded && { connection: "close" }) }, id);
+}
+
+/** The whole body as text if it is at most `limit` bytes and arrives within `ms`; otherwise undefined. */
+function readSome(req: IncomingMessage, limit: number, ms: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (value: string | undefined) => {
+      clearTimeout(timer);
+      req.off("data", onData).off("end", onEnd).off("error", onEnd);
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) finish(undefined);
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish(size <= limit ? Buffer.concat(chunks).toString("utf8") : undefined);
+    const timer = setTimeout(() => finish(undefined), ms);
+    req.on("data", onData).once("end", onEnd).once("error", onEnd);
+  });
 }
 
 function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}, id: JsonRpcId | null = null): void {

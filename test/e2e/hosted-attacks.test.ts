@@ -258,6 +258,7 @@ describe("shutdown", () => {
     const meanwhile = await rawRequest(server.url, { method: "POST", headers: { ...mcpHeaders, ...bearer(TOKEN_A) }, body: initialize() });
     expect(meanwhile.status).toBe(503);
     expect(meanwhile.headers["retry-after"]).toBe("5");
+    expect(JSON.parse(meanwhile.body)).toMatchObject({ id: 1, error: { message: expect.stringContaining("restarting") } });
     expect((await rawRequest(`${server.origin}/readyz`)).status).toBe(503);
 
     expect(structured(await writing).connector.id).toBe(1009);

@@ -74,6 +74,20 @@ describe("who may call", () => {
     expect(unknownSession.status).toBe(404);
   });
 
+  it("HTTP-layer errors carry the request's JSON-RPC id once the body was read, null only when it could not be", async () => {
+    const call = (id: number | string) => JSON.stringify({ jsonrpc: "2.0", id, method: "tools/list" });
+    const unauthorized = await rawRequest(server.url, { method: "POST", headers: mcpHeaders, body: call(41) });
+    expect([unauthorized.status, JSON.parse(unauthorized.body).id]).toEqual([401, 41]);
+    const wrongAccount = await rawRequest(server.url, { method: "POST", headers: { ...mcpHeaders, ...bearer(ACME_TOKEN), "x-cyclr-account": "someone-else" }, body: call("forty-two") });
+    expect([wrongAccount.status, JSON.parse(wrongAccount.body).id]).toEqual([403, "forty-two"]);
+    const noSession = await rawRequest(server.url, { method: "POST", headers: { ...mcpHeaders, ...bearer(TOKEN), "mcp-session-id": "gone" }, body: call(43) });
+    expect([noSession.status, JSON.parse(noSession.body).id]).toEqual([404, 43]);
+    const tooLarge = await rawRequest(server.url, { method: "POST", headers: { ...mcpHeaders, ...bearer(TOKEN) }, body: JSON.stringify({ jsonrpc: "2.0", id: 44, method: "ping", params: { pad: "x".repeat(1_100_000) } }) });
+    expect([tooLarge.status, JSON.parse(tooLarge.body).id]).toEqual([413, null]);
+    const notification = await rawRequest(server.url, { method: "POST", headers: mcpHeaders, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+    expect([notification.status, JSON.parse(notification.body).id]).toEqual([401, null]);
+  });
+
   it("keeps a session to the token that opened it", async () => {
     const opened = await rawRequest(server.url, { method: "POST", headers: { ...mcpHeaders, ...bearer(TOKEN) }, body: initialize });
     const sessionId = String(opened.headers["mcp-session-id"]);

@@ -1,17 +1,17 @@
 /**
- * The person's side, in a real browser: headless Chromium (Debian's, driven by playwright-core)
+ * The person's side, in a real browser: headless Chromium (test/browser.ts says which, driven by playwright-core)
  * opens the links the server hands out, from a server over stdio and from one in hosted mode
  * (where the credential pages share the listener, and its Origin allow-list, with /mcp).
  * Screenshots are kept under test-artifacts/browser/.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { launchChromium } from "../browser.js";
 import { sandboxEnv, spawnHttpServer, spawnServer, structured } from "../helpers.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = new URL("../../test-artifacts/browser/", import.meta.url);
 const HOSTILE_NAME = "<script>alert(1)</script>";
 
@@ -39,16 +39,11 @@ let sandbox: Sandbox;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium), as .ci/run does.`);
   mkdirSync(ARTIFACTS, { recursive: true });
   sandbox = await startSandbox({
     extraConnectors: [{ name: HOSTILE_NAME, description: "<img src=x onerror=alert(2)>", categories: ["Tests"], auth: [{ type: "ApiKey" }] }],
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // As root, without the sandbox; and no background traffic, which this machine's closed network refuses.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

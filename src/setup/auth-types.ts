@@ -18,14 +18,14 @@ export const AUTH_TYPES: readonly AuthTypeInfo[] = [
     label: "API key",
     requires: "The person's API key for the third-party application.",
     completedBy:
-      "authenticate_connector with apiKey (PUT /v1.0/account/connectors/{id} {AuthValue}: the key as plain text), or install_connector with authValue; Cyclr stores it and marks the connector authenticated.",
+      "create_credential_link: the person types the key on a page of this server, never in the chat, and it goes to Cyclr as AuthValue (PUT /v1.0/account/connectors/{id}, the key as plain text); authenticate_connector only for a key the person already typed in the chat. Cyclr stores it and marks the connector authenticated.",
   },
   {
     authType: "Basic",
     label: "HTTP Basic",
     requires: "The person's username and password for the third-party API.",
     completedBy:
-      'authenticate_connector (or install_connector) with username and password; the server sends AuthValue = base64("username:password") with no "Basic " prefix.',
+      'create_credential_link: the person types the username and password on a page of this server, never in the chat; the server sends AuthValue = base64("username:password") with no "Basic " prefix. authenticate_connector only for ones the person already typed in the chat.',
   },
   {
     authType: "OAuth2",
@@ -102,7 +102,8 @@ export function authTypesMarkdown(): string {
     "",
     "Each connector declares its methods in `Authentication[]` (one entry per method, each with an `Id` to pass as",
     "`authenticationId` to install_connector); older connectors carry only the top-level `AuthType`/`OAuth2Type`.",
-    "Set the required account connector properties first, then authenticate.",
+    "Set the required account connector properties first, then authenticate. Never ask the person for a secret (an API key, a",
+    "password, a sensitive property) in the chat: send them a credential link (create_credential_link), where they type it.",
     "",
     "| AuthType | Name | What the person provides | How it is completed through the API |",
     "|---|---|---|---|",

@@ -9,11 +9,14 @@ import { authenticationOptions, connectorProperties, looksSensitive, type Connec
 
 export type SetupStateName = "needs_properties" | "needs_authentication" | "ready";
 
+/** A next step's argument: a plain value, or a list of {name, value} properties. */
+export type StepArgument = string | number | boolean | Record<string, string>[];
+
 export interface NextStep {
-  /** The tool to call next, or null when there is none (ready, or only the Cyclr console can help). */
-  tool: string | null;
+  /** The tool to call next; absent when there is none (ready, or only the Cyclr console can help). */
+  tool?: string;
   /** Its arguments. A value in angle brackets, like "<the API key>", is a placeholder for what to ask the person. */
-  arguments: Record<string, unknown>;
+  arguments: Record<string, StepArgument>;
   /** What to do and what to tell the person, in plain words. */
   instruction: string;
 }
@@ -78,9 +81,30 @@ export function computeSetupState(accountConnector: AccountConnector, definition
   } else if (state === "needs_authentication") {
     nextStep = authenticationStep(method, oauth2Type, ids);
   } else {
-    nextStep = { tool: null, arguments: {}, instruction: readyInstruction(method, accountConnector.Authenticated) };
+    nextStep = { arguments: {}, instruction: readyInstruction(method, accountConnector.Authenticated) };
   }
   return { state, authentication, missingProperties, nextStep };
+}
+
+/**
+ * How long a suggested wait for the person lasts, in seconds: under the 60 s after which the MCP
+ * TypeScript SDK's client gives up on a request by default (progress or not), with room to spare.
+ * A wait that ends before the person is done suggests another; their link stays valid meanwhile.
+ */
+export const WAIT_SECONDS = 45;
+
+/** The browser steps: the person is at a link the assistant gave them. */
+export type BrowserStep = "create_oauth_link" | "create_credential_link";
+
+/** The next step while the person is at a link: wait for them with get_account_connector. */
+export function waitingStep(ids: { accountConnectorId: number; accountId: string }, step: BrowserStep, whatTheyDo: string): NextStep {
+  return {
+    tool: "get_account_connector",
+    arguments: { ...ids, waitForAuthentication: WAIT_SECONDS },
+    instruction:
+      `${whatTheyDo} Wait for them with get_account_connector and waitForAuthentication; if the wait ends before they are done, ` +
+      `wait again (the ${step === "create_oauth_link" ? "sign-in link" : "credential page"} stays valid until it expires). Do not ask for any secret in the chat.`,
+  };
 }
 
 function authenticationStep(method: AuthMethodKind, oauth2Type: string | undefined, ids: { accountConnectorId: number; accountId: string }): NextStep {
@@ -108,7 +132,6 @@ function authenticationStep(method: AuthMethodKind, oauth2Type: string | undefin
       };
     default:
       return {
-        tool: null,
         arguments: {},
         instruction: "This connector's authentication method is not one this server can complete; authenticate it in the Cyclr console.",
       };

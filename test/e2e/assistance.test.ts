@@ -52,7 +52,7 @@ describe("the setup_connector prompt", () => {
 
   it("marks secrets and explains a password-credentials sign-in", async () => {
     const text = promptText(await server.client.getPrompt({ name: "setup_connector", arguments: { connector: String(SUGARCRM) } }));
-    expect(text).toMatch(/Password.*Secret: never repeat it back/);
+    expect(text).toMatch(/Password.*Secret: the person types it on a credential link.s page, never in the chat/);
     expect(text).toContain("PasswordCredentials");
     expect(text).toContain("sent straight back");
   });
@@ -108,7 +108,8 @@ describe("the installed connector resource", () => {
     const content = read.contents[0];
     const body = JSON.parse(content && "text" in content ? content.text : "");
     expect(body).toMatchObject({ accountConnectorId: installed.accountConnectorId, connector: { id: SALESFORCE }, setup: { state: "needs_properties" } });
-    await expect(server.client.readResource({ uri: `cyclr://accounts/${sandbox.accountId}/connectors/999999` })).rejects.toThrow(/Account connector 999999 was not found/);
+    const missing = `cyclr://accounts/${sandbox.accountId}/connectors/999999`;
+    await expect(server.client.readResource({ uri: missing })).rejects.toMatchObject({ code: -32002, data: { uri: missing }, message: expect.stringMatching(/Account connector 999999 was not found/) });
   });
 });
 
@@ -116,7 +117,7 @@ describe("waiting for the person to authenticate", () => {
   async function oauthLink(): Promise<{ accountConnectorId: number; url: string }> {
     const installed = structured(await server.call("install_connector", { connectorId: XERO }));
     const link = structured(await server.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
-    expect(link.nextStep).toMatchObject({ tool: "get_account_connector", arguments: { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 120 } });
+    expect(link.setup.nextStep).toMatchObject({ tool: "get_account_connector", arguments: { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 45 } });
     return { accountConnectorId: installed.accountConnectorId, url: link.url };
   }
 
@@ -142,7 +143,9 @@ describe("waiting for the person to authenticate", () => {
     const body = structured(result);
     expect(body.waited.outcome).toBe("timed_out");
     expect(body.setup.state).toBe("needs_authentication");
-    expect(text(result)).toMatch(/Still not authenticated.*new link/);
+    expect(text(result)).toMatch(/Not finished after .* follow setup.nextStep/i);
+    // The person's link is still valid: the next step is another wait, not a new link.
+    expect(body.setup.nextStep).toMatchObject({ tool: "get_account_connector", arguments: { accountConnectorId, waitForAuthentication: 45 } });
   });
 
   it("does not wait when the missing step is not authentication", async () => {

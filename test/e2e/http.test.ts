@@ -228,7 +228,7 @@ describe("the whole setup over HTTP", () => {
       const result = structured(await call(client, next.tool, args));
       steps.push(next.tool);
       if (next.tool === "create_oauth_link") await approveOAuthLink(result.url, "approve");
-      next = result.setup?.nextStep ?? result.nextStep;
+      next = result.setup.nextStep;
     }
     expect(steps).toEqual(["install_connector", "set_connector_properties", "create_oauth_link", "get_account_connector"]);
 

@@ -2,12 +2,12 @@ import { z } from "zod";
 import { authMethodKind } from "../../setup/auth-types.js";
 import { buildOAuthLink } from "../../setup/auth-values.js";
 import { checkTargetOrigin } from "../../setup/target-origin.js";
-import { accountConnectorAuth, computeSetupState } from "../../setup/setup-state.js";
+import { accountConnectorAuth, computeSetupState, waitingStep } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { connectorDefinition } from "../account-connectors.js";
 import { waitForAuthentication } from "../authentication-wait.js";
-import { accountConnectorIdArg, accountIdArg, nextStepSchema, resolveAccountId } from "./shared.js";
+import { accountConnectorIdArg, accountIdArg, resolveAccountId, setupStateSchema } from "./shared.js";
 
 /** Cyclr's sign-in tokens are single-use and last 5 minutes (api-notes §7). */
 const LINK_MINUTES = 5;
@@ -61,7 +61,7 @@ export const createOAuthLink = defineTool({
       .enum(["accepted", "declined"])
       .optional()
       .describe("Present when the client was asked to open the link (URL elicitation): whether the person agreed to open it."),
-    nextStep: nextStepSchema,
+    setup: setupStateSchema,
   },
   cyclrCalls: "`POST /v1.0/accounts/{accountId}/signintoken` `{Username}`; the link is `https://{service domain}/connectorauth/updateaccountconnectoroauth?id=&token=&targetOrigin=`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -121,15 +121,15 @@ export const createOAuthLink = defineTool({
         });
       }
     }
-    const nextStep = {
-      tool: "get_account_connector",
-      arguments: { accountConnectorId: accountConnector.Id, accountId, waitForAuthentication: 120 },
-      instruction:
-        openedByClient === "declined"
-          ? "The person declined to open the link. Ask whether they want to continue; if so, create a new link."
-          : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; ` +
-            "it works once and expires in 5 minutes. Then wait for them to finish with get_account_connector and waitForAuthentication.",
-    };
+    const nextStep = waitingStep(
+      { accountConnectorId: accountConnector.Id, accountId },
+      "create_oauth_link",
+      openedByClient === "declined"
+        ? "The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for 5 minutes)."
+        : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; it works once and expires in 5 minutes.`,
+    );
+    // What the person is doing now, and the call that follows.
+    const setup = { ...computeSetupState(accountConnector, definition, accountId), nextStep };
     return {
       structuredContent: {
         accountId,
@@ -140,7 +140,7 @@ export const createOAuthLink = defineTool({
         singleUse: true as const,
         validForMinutes: LINK_MINUTES,
         ...(openedByClient && { openedByClient }),
-        nextStep,
+        setup,
       },
       reveal: [url],
       text:

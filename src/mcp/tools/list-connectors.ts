@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { NextStep } from "../../setup/setup-state.js";
 import { catalogEntry } from "../../setup/catalog.js";
 import { searchCatalog } from "../../setup/search.js";
 import { describeStaleCatalog } from "../errors.js";
@@ -66,7 +67,7 @@ export const listConnectors = defineTool({
         ? "No connectors match. Try fewer or other words, or no filters."
         : `${matches.length} connector(s) match; showing ${connectors.length} on page ${args.page}${hasMore ? ` (more on page ${args.page + 1})` : ""}:`;
     const best = connectors[0];
-    const nextStep = best
+    const nextStep: NextStep = best
       ? {
           tool: "install_connector",
           arguments: { connectorId: best.id, accountId },

@@ -1,6 +1,6 @@
 /** Argument and output pieces that several tools share, so each is described once. */
 import { z } from "zod";
-import type { SetupState } from "../../setup/setup-state.js";
+import type { SetupState, StepArgument } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import type { ServerDeps } from "../tool.js";
 
@@ -60,15 +60,20 @@ const connectorPropertySchema = z.object({
   allowedValues: z.array(z.string()).optional(),
 });
 
-export const nextStepSchema = z
-  .object({
-    tool: z.string().nullable().describe("The tool to call next; null when there is nothing more to call."),
-    arguments: z
-      .record(z.string(), z.unknown())
-      .describe('Its arguments. A value in angle brackets, like "<the API key>", is a placeholder for what to ask the person.'),
-    instruction: z.string().describe("What to do and what to tell the person."),
-  })
-  .describe("The next call to make.");
+/**
+ * What an argument of a next step may be: a plain value, or a list of {name, value} properties.
+ * Declared as one JSON Schema type list, not a union of four schemas: the same meaning in a tenth
+ * of the bytes of tools/list, repeated in every tool that returns a setup state.
+ */
+const stepArgumentSchema = z.unknown().meta({ type: ["string", "number", "boolean", "array"] }) as unknown as z.ZodType<StepArgument>;
+
+// Their meaning (tool absent when done; angle brackets are what to ask the person) is in the server's
+// instructions, said once rather than in every tool's output schema.
+export const nextStepSchema = z.object({
+  tool: z.string().optional(),
+  arguments: z.record(z.string(), stepArgumentSchema),
+  instruction: z.string(),
+});
 
 export const setupStateSchema = z
   .object({
@@ -81,8 +86,7 @@ export const setupStateSchema = z
     }),
     missingProperties: z.array(connectorPropertySchema),
     nextStep: nextStepSchema,
-  })
-  .describe("Where setup stands and the next call to make.") satisfies z.ZodType<SetupState>;
+  }) satisfies z.ZodType<SetupState>;
 
 export const connectorRefSchema = z.object({ id: z.number(), name: z.string() });
 

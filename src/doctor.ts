@@ -60,7 +60,7 @@ export async function runChecks(target: DoctorTarget): Promise<Check[]> {
   } else {
     try {
       const installed = await target.cyclr.client.listAccountConnectorsPage(target.accountId, { page: 1, pageSize: 1 }, { signal: signal() });
-      checks.push({ name: "account", outcome: "ok", detail: `Cyclr answers for account ${target.accountId} (${installed.length ? "it has connectors installed" : "no connectors installed yet"}).` });
+      checks.push({ name: "account", outcome: "ok", detail: `Cyclr answers for account ${target.accountId} (${installed.items.length + installed.leftOut.length ? "it has connectors installed" : "no connectors installed yet"}).` });
     } catch (error) {
       checks.push({ name: "account", outcome: "fail", detail: accountProblem(error, target.accountId) });
     }

@@ -14,6 +14,7 @@ import type { CyclrOperations } from "../cyclr/client.js";
 import { CyclrError, CyclrHttpError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { CredentialLink, CredentialLinkBinding, CredentialLinks } from "../mcp/tool.js";
+import { existingPropertyId } from "../mcp/properties.js";
 import type { Redactor } from "../redact.js";
 import { basicAuthValue } from "../setup/auth-values.js";
 import { PROPERTY_FIELD, type CredentialField } from "../setup/credential-request.js";
@@ -181,10 +182,20 @@ export class CredentialPages implements CredentialLinks {
   /** Sets each secret property, then the AuthValue; what Cyclr accepted is not asked again. Returns a message for the person on failure. */
   private async store(link: PendingLink, values: Map<string, string>, redactor: Redactor): Promise<string | undefined> {
     try {
+      // A property it already has is corrected with a PUT of that property, not posted again.
+      const current = link.remaining.some((f) => f.field.startsWith(PROPERTY_FIELD))
+        ? await this.options.cyclr.getAccountConnector(link.accountId, link.accountConnectorId)
+        : undefined;
       for (const field of [...link.remaining]) {
         if (!field.field.startsWith(PROPERTY_FIELD)) continue;
         const name = field.field.slice(PROPERTY_FIELD.length);
-        await this.options.cyclr.setAccountConnectorProperty(link.accountId, link.accountConnectorId, { name, value: values.get(field.field) ?? "", sensitive: true });
+        const id = current && existingPropertyId(current, name);
+        await this.options.cyclr.setAccountConnectorProperty(link.accountId, link.accountConnectorId, {
+          name,
+          value: values.get(field.field) ?? "",
+          sensitive: true,
+          ...(id !== undefined && { id }),
+        });
         link.remaining = link.remaining.filter((f) => f !== field);
       }
       if (link.request.authValue) {

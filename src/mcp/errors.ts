@@ -11,6 +11,7 @@ import {
   CyclrResponseTooLargeError,
   CyclrTimeoutError,
 } from "../cyclr/errors.js";
+import { nameInUse } from "../setup/existing-installs.js";
 
 /** A problem with the arguments that the input schema cannot express; the message names the field and the fix. */
 export class ToolInputError extends Error {
@@ -133,8 +134,17 @@ function describeCyclrError(error: CyclrError): string {
           return `Account ${target.id} was not found.${says} Check accountId or CYCLR_ACCOUNT_ID: it is the account's API ID, shown in the Cyclr Console under Accounts > Account Management > Settings.`;
         }
         return `Cyclr found nothing at ${request.method} ${request.path}${account}.${says}`;
-      case 400:
+      case 400: {
+        const taken = nameInUse(error.upstreamMessage);
+        if (taken !== undefined) {
+          return (
+            `An account connector named "${taken}" already exists${account}, and names are unique in an account.${says} ` +
+            `Call list_account_connectors to find it and carry on with it; or, if the person wants another one, call install_connector with another name, ` +
+            "or with allowDuplicate: true and no name so the server picks a free one."
+          );
+        }
         return `Cyclr rejected ${request.method} ${request.path}${account} (400).${says} Correct the arguments and try again.`;
+      }
       case 403:
         return `Cyclr refused ${request.method} ${request.path}${account} (403).${says} The credentials may not have access to this account.`;
       case 409:

@@ -4,6 +4,7 @@
  * bodies, a limit on the size of an answer, writes sent once, and one token request for many calls
  * on an expired token.
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
 import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrResponseTooLargeError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
@@ -47,7 +48,7 @@ const since = (mark: number, path: string | RegExp, method = "GET") =>
   sandbox.requests.slice(mark).filter((r) => r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path)));
 
 async function installed(cyclr: CyclrClient): Promise<number> {
-  return (await cyclr.installConnector(sandbox.accountId, 1001, { Name: "Pipedrive" })).Id;
+  return (await cyclr.installConnector(sandbox.accountId, 1001, { Name: `Pipedrive ${randomUUID()}` })).Id;
 }
 
 describe("retries of safe requests", () => {
@@ -183,7 +184,7 @@ describe("writes are sent once", () => {
     const cyclr = client();
     sandbox.injectFault({ method: "POST", path: /\/install$/, status: 503 });
     const mark = sandbox.requests.length;
-    await expect(cyclr.installConnector(sandbox.accountId, 1001, { Name: "Pipedrive" })).rejects.toBeInstanceOf(CyclrHttpError);
+    await expect(cyclr.installConnector(sandbox.accountId, 1001, { Name: `Pipedrive ${randomUUID()}` })).rejects.toBeInstanceOf(CyclrHttpError);
     expect(since(mark, /\/install$/, "POST")).toHaveLength(1);
   });
 
@@ -307,7 +308,7 @@ describe("catalog cache", () => {
       });
       closers.push(made.close);
       const catalog = await made.client.listCatalog(counted.accountId);
-      expect(catalog.connectors).toHaveLength(102);
+      expect(catalog.connectors).toHaveLength(106);
       const asked = counted.requests.filter((r) => r.path === "/v1.0/connectors").map((r) => Number(r.query.page));
       // Exactly the 11 counted pages: the last is short, so nothing is asked past it.
       expect(asked.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);

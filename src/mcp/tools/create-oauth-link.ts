@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { authMethodKind } from "../../setup/auth-types.js";
 import { buildOAuthLink } from "../../setup/auth-values.js";
 import { checkTargetOrigin } from "../../setup/target-origin.js";
-import { accountConnectorAuth, computeSetupState } from "../../setup/setup-state.js";
+import { accountConnectorAuth, computeSetupState, possibleMethods } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { connectorDefinition } from "../account-connectors.js";
@@ -85,8 +84,8 @@ export const createOAuthLink = defineTool({
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
-    const method = authMethodKind(authType, oauth2Type);
-    if (method !== "oauthLink") {
+    // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
+    if (!possibleMethods(accountConnector, definition).includes("oauthLink")) {
       const { nextStep } = computeSetupState(accountConnector, definition, accountId);
       throw new ToolInputError(
         `${definition.Name} (account connector ${accountConnector.Id}) does not use an OAuth sign-in` +

@@ -89,6 +89,15 @@ function describeCyclrError(error: CyclrError): string {
     if (request.target?.kind === "access token") {
       return `${error.message}. Check CYCLR_CLIENT_ID and CYCLR_CLIENT_SECRET, and that CYCLR_API_URL is the API domain of the region they belong to.`;
     }
+    if (error.afterFreshToken) {
+      // The token was just issued for these credentials, so a new one will not help: the account is the suspect.
+      return (
+        `${error.message}, with a token Cyclr had just issued: the client credentials work, so the account ${request.accountId ?? "(none)"} ` +
+        `(sent as X-Cyclr-Account) is not one they may use, or the token's rights do not cover this call. ` +
+        "Check accountId or CYCLR_ACCOUNT_ID: it is the account's API ID (Console > Accounts > Account Management > Settings) and must belong to this partner. " +
+        "No further token is fetched for this account for a few minutes."
+      );
+    }
     return (
       `${error.message}. Check the credentials (CYCLR_CLIENT_ID/CYCLR_CLIENT_SECRET or CYCLR_ACCESS_TOKEN) and the account` +
       `${request.accountId ? ` (${request.accountId})` : ""}: Cyclr also answers 401 when the account id is missing or not one the credentials may use.`

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
-import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrResponseTooLargeError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
+import { CyclrAuthError, CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrResponseTooLargeError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
 import { createCyclrClient } from "../../src/cyclr/index.js";
 import { silentLogger } from "../../src/log.js";
 import { describeError } from "../../src/mcp/errors.js";
@@ -250,6 +250,22 @@ describe("tokens", () => {
     const calls = since(mark, ACCOUNT_CONNECTOR);
     expect(calls.filter((r) => r.status === 401)).toHaveLength(20);
     expect(calls.filter((r) => r.status === 200)).toHaveLength(20);
+  });
+
+  it("a 401 right after a fresh token: one clear error naming the account and X-Cyclr-Account, and no new token for each later call", async () => {
+    const cyclr = client();
+    const id = await installed(cyclr);
+    // Cyclr refuses this account whatever the token: the account, or the token's rights, are wrong.
+    sandbox.injectFault({ method: "GET", path: `/v1.0/account/connectors/${id}`, status: 401, times: 50, body: JSON.stringify({ Message: "Authorization has been denied for this request." }) });
+    const mark = sandbox.requests.length;
+    const errors = [];
+    for (let i = 0; i < 10; i++) errors.push(await cyclr.getAccountConnector(sandbox.accountId, id).catch((e: unknown) => e));
+    sandbox.clearFaults();
+    expect(errors.every((e) => e instanceof CyclrAuthError && e.afterFreshToken)).toBe(true);
+    expect(describeError(errors[0])).toMatch(new RegExp(`just issued.*account ${sandbox.accountId} \\(sent as X-Cyclr-Account\\)`));
+    // One token for the first 401 (it may have expired), none after: the first call asks twice, the others once.
+    expect(since(mark, "/oauth/token", "POST")).toHaveLength(1);
+    expect(since(mark, `/v1.0/account/connectors/${id}`)).toHaveLength(11);
   });
 });
 

@@ -200,8 +200,7 @@ function install(state: SandboxState, req: SandboxRequest, accountId: string, co
   }
   const name = typeof body.Name === "string" && body.Name ? body.Name : connector.Name; // inferred default
   // Names are unique in an account: the answer code written against the live API catches ([3P]); compared ignoring case (inferred, strictest).
-  const taken = [...state.accountConnectors.values()].some((r) => r.AccountId === accountId && r.Name.trim().toLowerCase() === name.trim().toLowerCase());
-  if (taken) return message(400, `Account connector name '${name}' is in use.`);
+  if (state.nameTaken(accountId, name)) return message(400, `Account connector name '${name}' is in use.`);
   const record = state.createAccountConnector(
     {
       AccountId: accountId,

@@ -73,9 +73,19 @@ export class SandboxState {
       ? [
           // A null Connector: not readable. A property without a name: skipped, the rest is kept.
           { Id: 900_001, Name: "Orphan", Description: null, AuthValue: null, Authenticated: false, Connector: null, Properties: [] },
-          { Id: 900_002, Name: "Nameless Property", Description: null, AuthValue: null, Authenticated: true, Connector: { Id: 1013, Name: "Generic Webhook", AuthType: "None", Parameters: [] }, Properties: [{ Id: 5, Name: null, Value: "x" }] },
+          { Id: 900_002, Name: "Nameless Property", Description: null, AuthValue: null, Authenticated: true, Connector: { Id: 1014, Name: "Data Tools", AuthType: "None", Parameters: [] }, Properties: [{ Id: 5, Name: null, Value: "x" }] },
         ]
       : [];
+  }
+
+  /** Whether an account connector of the account, odd ones included, has this name (compared ignoring case and edge spaces). */
+  nameTaken(accountId: string, name: string): boolean {
+    const fold = (value: unknown) => (typeof value === "string" ? value.trim().toLowerCase() : undefined);
+    const names = [
+      ...[...this.accountConnectors.values()].filter((r) => r.AccountId === accountId).map((r) => r.Name),
+      ...this.oddAccountConnectors.map((r) => (r as { Name?: unknown }).Name),
+    ];
+    return names.some((taken) => fold(taken) === fold(name));
   }
 
   /** A partner's own connector (listed only with includeCustomConnectors=true). */

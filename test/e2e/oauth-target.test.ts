@@ -17,7 +17,7 @@ let accountConnectorId: number;
 beforeAll(async () => {
   sandbox = await startSandbox();
   server = await spawnServer({ env: sandboxEnv(sandbox, { CYCLR_OAUTH_TARGET_ORIGINS: `${ALLOWED},http://localhost:5173` }) });
-  accountConnectorId = structured(await server.call("install_connector", { connectorId: XERO })).accountConnectorId;
+  accountConnectorId = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: XERO })).accountConnectorId;
 });
 afterAll(async () => {
   await server?.close();
@@ -64,7 +64,7 @@ describe("hosted, the server's own public origin is allowed", () => {
     try {
       const client = await hosted.connect();
       const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
-      const id = structured(await call("install_connector", { connectorId: XERO })).accountConnectorId;
+      const id = structured(await call("install_connector", { allowDuplicate: true, connectorId: XERO })).accountConnectorId;
       const results: CallToolResult[] = [];
       for (const target of targets) results.push(await call("create_oauth_link", { accountConnectorId: id, targetOrigin: target.replace("{self}", hosted.origin) }));
       return { origin: hosted.origin, results };

@@ -116,10 +116,19 @@ async function main(): Promise<number> {
   const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };
   // Computed once; hosted without CYCLR_MCP_PUBLIC_URL, the listener's own origin is added once it is known.
   const oauthTargetOrigins = [...new Set([serviceDomain, ...(config.oauthTargetOrigins ?? []), http?.publicUrl].filter((o) => o !== undefined))];
+  // The OAuth landing page is served where the credential pages are; in stdio mode the loopback
+  // listener's origin is known once it listens, and a page this server serves is always allowed.
+  const oauthLanding = async (connectorName: string): Promise<string | undefined> => {
+    const url = await (await pages()).landingUrl(connectorName);
+    const origin = new URL(url).origin;
+    if (!http && !oauthTargetOrigins.includes(origin)) oauthTargetOrigins.push(origin);
+    return url;
+  };
   const deps: ServerDeps = {
     cyclr: cyclr.client,
     credentialLinks,
     oauthTargetOrigins,
+    oauthLanding,
     browserSteps: new BrowserSteps(),
     accountConnectorPolls: new AccountConnectorPolls(cyclr.client),
     uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs)),

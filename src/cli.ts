@@ -91,7 +91,16 @@ async function main(): Promise<number> {
       ...(accountId !== undefined && { accountId }),
       ...(serviceDomain !== undefined && { serviceDomain }),
     });
-    process.stdout.write(`${formatChecks(checks)}\n`);
+    const tokenFailed = checks.some((check) => check.name === "Cyclr token endpoint" && check.outcome === "fail");
+    if (command.deep && accountId !== undefined && !tokenFailed) {
+      const { runDeepChecks } = await import("./doctor.js");
+      const deep = await runDeepChecks({ config, apiUrl, credentials, cyclr, redactor, accountId, ...(serviceDomain !== undefined && { serviceDomain }) });
+      checks.push(...deep.checks);
+      process.stdout.write(`${formatChecks(checks)}\n\nA report to paste into an issue (counts, ids and field paths; no values):\n\n${deep.report}\n`);
+    } else {
+      if (command.deep) checks.push({ name: "deep checks", outcome: "warn", detail: accountId === undefined ? "Not run: they need an account (CYCLR_ACCOUNT_ID)." : "Not run: no token." });
+      process.stdout.write(`${formatChecks(checks)}\n`);
+    }
     await Promise.allSettled([cyclr.close(), stopSandbox?.()]);
     return checks.some((check) => check.outcome === "fail") ? 1 : 0;
   }

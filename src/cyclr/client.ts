@@ -188,21 +188,27 @@ export class CyclrClient implements CyclrOperations {
    * unknown (api-notes addendum) and a partner's own connectors must be findable; doctor --deep
    * compares with false.
    */
-  async catalogPages(accountId: string, options: { pageSize: number; includeCustomConnectors: boolean; signal?: AbortSignal }): Promise<ListEntry<Connector>[]> {
+  async catalogPages(accountId: string, options: { pageSize: number; includeCustomConnectors?: boolean; signal?: AbortSignal }): Promise<ListEntry<Connector>[]> {
     return collectPages(
-      async (page, pageSize): Promise<Page<ListEntry<Connector>>> => {
-        const { data, headers } = await this.http.response(ConnectorListSchema, {
-          method: "GET",
-          path: "/v1.0/connectors",
-          query: { page, pageSize, includeCustomConnectors: options.includeCustomConnectors },
-          accountId,
-          target: { kind: "catalog" },
-          ...(options.signal && { signal: options.signal }),
-        });
-        return { items: onPage(data, page), ...totalPages(headers) };
-      },
+      (page, pageSize) => this.catalogPage(accountId, { ...options, page, pageSize }),
       { pageSize: options.pageSize, key: entryKey((connector) => connector.Id), concurrency: this.catalogPageConcurrency },
     );
+  }
+
+  /** One page of the catalog as Cyclr answers it, item by item (includeCustomConnectors left out when undefined: Cyclr's default). */
+  async catalogPage(
+    accountId: string,
+    options: { page: number; pageSize: number; includeCustomConnectors?: boolean; signal?: AbortSignal },
+  ): Promise<Page<ListEntry<Connector>>> {
+    const { data, headers } = await this.http.response(ConnectorListSchema, {
+      method: "GET",
+      path: "/v1.0/connectors",
+      query: { page: options.page, pageSize: options.pageSize, includeCustomConnectors: options.includeCustomConnectors },
+      accountId,
+      target: { kind: "catalog" },
+      ...(options.signal && { signal: options.signal }),
+    });
+    return { items: onPage(data, options.page), ...totalPages(headers) };
   }
 
   getConnector(accountId: string, connectorId: number, options: CallOptions = {}): Promise<Connector> {

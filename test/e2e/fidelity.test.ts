@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedConnectors } from "../../src/sandbox/fixtures.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { sandboxEnv, spawnServer, structured, text, type ServerUnderTest } from "../helpers.js";
+import { fillCredentialPage, sandboxEnv, spawnServer, structured, text, type ServerUnderTest } from "../helpers.js";
 
 let sandbox: Sandbox;
 let server: ServerUnderTest;
@@ -132,6 +132,13 @@ describe("OAuth app credentials per account", () => {
     expect(installed.setup.missingProperties.map((p: { name: string; sensitive: boolean }) => [p.name, p.sensitive])).toEqual([["ClientId", false], ["ClientSecret", true]]);
     const idSet = structured(await server.call("set_connector_properties", { accountConnectorId: installed.accountConnectorId, properties: [{ name: "ClientId", value: "wd-client" }] }));
     expect(idSet.setup).toMatchObject({ state: "needs_properties", nextStep: { tool: "create_credential_link" } });
+    // The person types the secret on the credential page; then it is ready (Cyclr authenticates on first use).
+    const link = structured(await server.call("create_credential_link", { accountConnectorId: installed.accountConnectorId }));
+    expect((await fillCredentialPage(link.url, { "property:ClientSecret": "wd-secret-typed-on-the-page" })).status).toBe(200);
+    const after = structured(await server.call("get_account_connector", { accountConnectorId: installed.accountConnectorId }));
+    expect(after.setup).toMatchObject({ state: "ready", missingProperties: [] });
+    expect(after.propertiesSet.sort()).toEqual(["ClientId", "ClientSecret", "Tenant"]);
+    expect(server.stderr()).not.toContain("wd-secret-typed-on-the-page");
   });
 });
 

@@ -249,7 +249,13 @@ export const installConnector = defineTool({
     const listed = (await deps.cyclr.listAccountConnectors(accountId, { signal })).items;
     const wanted = args.name ?? definition.Name;
     const identity = { accountId, connectorId: args.connectorId, name: wanted };
-    const late = await lateInstall(deps.cyclr, deps.uncertainInstalls, identity, listed, { signal });
+    let late = await lateInstall(deps.cyclr, deps.uncertainInstalls, identity, listed, { signal });
+    // A second install whose answer was lost was remembered under its free name ("HubSpot 2"): look there too.
+    const candidate = args.allowDuplicate ? freeName(wanted, listed) : wanted;
+    if (!late.found && candidate !== wanted) {
+      const underFreeName = await lateInstall(deps.cyclr, deps.uncertainInstalls, { ...identity, name: candidate }, listed, { signal });
+      late = { ...underFreeName, earlierNote: late.earlierNote || underFreeName.earlierNote };
+    }
     const existing = late.found || args.allowDuplicate ? undefined : existingInstall(listed, args.connectorId, wanted);
     if (existing) {
       const accountConnector = await deps.cyclr.getAccountConnector(accountId, existing.Id, { signal });
@@ -262,7 +268,7 @@ export const installConnector = defineTool({
       return installResult(accountId, definition, accountConnector, computeSetupState(accountConnector, definition, accountId), { existing: true, note });
     }
     // Names are unique in an account: a second install (or a name another connector took) gets the next free one.
-    const name = late.found ? wanted : freeName(wanted, listed);
+    const name = late.found ? (late.found.accountConnector.Name ?? wanted) : freeName(wanted, listed);
     const renamed = name !== wanted ? ` The name "${wanted}" is in use in the account, so it was installed as "${name}".` : "";
     const installed =
       late.found ??

@@ -3,7 +3,8 @@
  * it is completed through the API. Data first; the markdown resource is rendered from it.
  */
 
-export type AuthMethodKind = "apiKey" | "basic" | "oauthLink" | "clientCredentials" | "authFields" | "none" | "unknown";
+/** console: documented AuthTypes that are finished in the Cyclr console, not through the API. */
+export type AuthMethodKind = "apiKey" | "basic" | "oauthLink" | "clientCredentials" | "authFields" | "none" | "console" | "unknown";
 
 export interface AuthTypeInfo {
   authType: string;
@@ -47,6 +48,24 @@ export const AUTH_TYPES: readonly AuthTypeInfo[] = [
     completedBy: "set_connector_properties for the fields; once they are set the connector is ready (inferred: the fields are the credential).",
   },
   {
+    authType: "Kerberos",
+    label: "Kerberos",
+    requires: "Kerberos credentials for the third-party service (documented AuthType; no API flow is documented).",
+    completedBy: "The Cyclr console: Accounts > Account Management > the account > Connectors > Edit Connector (or Generate Setup Token there for the person).",
+  },
+  {
+    authType: "NetSuiteOAuth1",
+    label: "NetSuite OAuth 1.0 (token-based)",
+    requires: "Tokens generated in NetSuite's own interface (NetSuite skips the OAuth handshake and forces HMAC-SHA256).",
+    completedBy: "The Cyclr console: Accounts > Account Management > the account > Connectors > Edit Connector (or Generate Setup Token there for the person).",
+  },
+  {
+    authType: "ClientCertificate",
+    label: "Client certificate",
+    requires: "A certificate the API accepts as authentication.",
+    completedBy: "The Cyclr console: Accounts > Account Management > the account > Connectors > Edit Connector (or Generate Setup Token there for the person).",
+  },
+  {
     authType: "None",
     label: "No authentication",
     requires: "Nothing.",
@@ -64,7 +83,7 @@ export const OAUTH2_TYPES: readonly { oauth2Type: string; meaning: string; compl
     oauth2Type: "ClientCredentials",
     meaning: "Cyclr gets the access token from the provider without a person.",
     completedBy:
-      'Set the ClientId and ClientSecret properties (set_connector_properties); install_connector sends AuthValue "{}" so Cyclr authenticates by itself on first use.',
+      'Per-account app credentials go in properties named exactly ClientId and ClientSecret (the connector\'s guide describes them, even when they are not declared as parameters): ClientId with set_connector_properties, ClientSecret through a credential link. install_connector sends AuthValue "{}" so Cyclr authenticates by itself on first use. Ready when Cyclr says Authenticated or both are set.',
   },
   {
     oauth2Type: "PasswordCredentials",
@@ -87,6 +106,11 @@ export function authMethodKind(authType: string | undefined, oauth2Type: string 
       return "none";
     case "oauth1":
       return "oauthLink";
+    // Documented AuthTypes with no API flow (community.cyclr.com custom-connector-authentication).
+    case "kerberos":
+    case "netsuiteoauth1":
+    case "clientcertificate":
+      return "console";
     case "oauth2":
       return oauth2Type?.toLowerCase() === "clientcredentials" ? "clientCredentials" : "oauthLink";
     default:

@@ -94,6 +94,7 @@ function authenticationStep(method: AuthMethodKind, option: AuthenticationOption
       return `${prefix}Authenticate: its authentication fields are the properties above; once they are set it is ready.`;
     case "none":
       return `${prefix}Authenticate: nothing to do; it needs no authentication.`;
+    case "console":
     case "unknown":
       return `${prefix}Authenticate: this server cannot complete its authentication method; the person authenticates it in the Cyclr console.`;
   }

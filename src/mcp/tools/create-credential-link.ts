@@ -35,7 +35,7 @@ export const createCredentialLink = defineTool({
       .describe("Present when the client was asked to open the link (URL elicitation): whether the person agreed to open it."),
     setup: setupStateSchema,
   },
-  cyclrCalls: "`GET /v1.0/account/connectors/{id}`; when the person submits the page, `POST .../properties` per secret property, then `PUT /v1.0/account/connectors/{id}` `{AuthValue}`",
+  cyclrCalls: "`GET /v1.0/account/connectors/{id}`; when the person submits the page, `PUT .../properties/{propertyId}` (one it has) or `POST .../properties` (a new one) per secret property, then `PUT /v1.0/account/connectors/{id}` `{AuthValue}`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);

@@ -1,8 +1,7 @@
 import { z } from "zod";
-import { authMethodKind } from "../../setup/auth-types.js";
 import { buildOAuthLink } from "../../setup/auth-values.js";
 import { checkTargetOrigin } from "../../setup/target-origin.js";
-import { accountConnectorAuth, computeSetupState, waitingStep } from "../../setup/setup-state.js";
+import { accountConnectorAuth, computeSetupState, possibleMethods, waitingStep } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { connectorDefinition } from "../account-connectors.js";
@@ -34,7 +33,8 @@ export const createOAuthLink = defineTool({
       .describe(
         "Where the browser goes when the person is done: a URL to redirect to, or, with callbackMessage, the origin of the window that opened the link. " +
           "Its origin must be one the operator allowed (the service domain, CYCLR_OAUTH_TARGET_ORIGINS, or this server's public origin when hosted); never \"*\". " +
-          "Leave out to send them to the service domain (fine in a desktop chat; an app embedding the flow passes its own page).",
+          "Leave out to send them to a page of this server that says the connector is connected and they can return to the conversation " +
+          "(the service domain when this server serves no pages, or with callbackMessage); an app embedding the flow passes its own page.",
       ),
     callbackMessage: z
       .string()
@@ -75,18 +75,26 @@ export const createOAuthLink = defineTool({
       );
     }
     // The link is a genuine service-domain link: where it ends must be a place the operator chose.
-    const target = checkTargetOrigin(args.targetOrigin ?? deps.serviceDomain, deps.oauthTargetOrigins);
-    if (!target.allowed) {
+    let target = args.targetOrigin !== undefined ? checkTargetOrigin(args.targetOrigin, deps.oauthTargetOrigins) : undefined;
+    if (target && !target.allowed) {
       throw new ToolInputError(
         `targetOrigin ${target.reason}. Allowed origins: ${deps.oauthTargetOrigins.join(", ") || "none"}; pass one of them (or a URL on one), ` +
-          "or leave targetOrigin out to end on the service domain. The server's operator can allow more with CYCLR_OAUTH_TARGET_ORIGINS (--oauth-target-origins).",
+          "or leave targetOrigin out to end on this server's own page (or the service domain). The server's operator can allow more with CYCLR_OAUTH_TARGET_ORIGINS (--oauth-target-origins).",
       );
     }
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
+    if (!target) {
+      // By default the person lands on this server's own page, which says they can go back to the
+      // conversation; a callback message is for an opener window, so it keeps the service domain.
+      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name).catch(() => undefined) : undefined;
+      const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
+      target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
+    }
+    if (!target.allowed) throw new ToolInputError(`The service domain ${deps.serviceDomain} is not an allowed targetOrigin (${target.reason}): pass targetOrigin.`);
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
-    const method = authMethodKind(authType, oauth2Type);
-    if (method !== "oauthLink") {
+    // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
+    if (!possibleMethods(accountConnector, definition).includes("oauthLink")) {
       const { nextStep } = computeSetupState(accountConnector, definition, accountId);
       throw new ToolInputError(
         `${definition.Name} (account connector ${accountConnector.Id}) does not use an OAuth sign-in` +

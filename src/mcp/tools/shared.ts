@@ -1,5 +1,6 @@
 /** Argument and output pieces that several tools share, so each is described once. */
 import { z } from "zod";
+import type { LeftOutItem } from "../../cyclr/schemas.js";
 import type { SetupState, StepArgument } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import type { ServerDeps } from "../tool.js";
@@ -79,10 +80,22 @@ export const setupStateSchema = z
   .object({
     state: z.enum(["needs_properties", "needs_authentication", "ready"]),
     authentication: z.object({
-      method: z.enum(["apiKey", "basic", "oauthLink", "clientCredentials", "authFields", "none", "unknown"]),
+      method: z.enum(["apiKey", "basic", "oauthLink", "clientCredentials", "authFields", "none", "console", "unknown"]),
       authType: z.string().optional(),
       oauth2Type: z.string().optional(),
       authenticated: z.boolean(),
+      alternatives: z
+        .array(
+          z.object({
+            method: z.enum(["apiKey", "basic", "oauthLink", "clientCredentials", "authFields", "none", "console", "unknown"]),
+            authenticationId: z.string().optional(),
+            name: z.string().optional(),
+            authType: z.string().optional(),
+            oauth2Type: z.string().optional(),
+          }),
+        )
+        .optional()
+        .describe("The connector's other methods, when Cyclr does not say which one was chosen at install: any of them may be used to finish."),
     }),
     missingProperties: z.array(connectorPropertySchema),
     nextStep: nextStepSchema,
@@ -94,4 +107,14 @@ export const connectorRefSchema = z.object({ id: z.number(), name: z.string() })
 export function setupSummary(setup: SetupState): string {
   const next = setup.nextStep.tool ? `Next: ${setup.nextStep.tool}. ${setup.nextStep.instruction}` : setup.nextStep.instruction;
   return `Setup state: ${setup.state}. ${next}`;
+}
+
+/** Says how many list items Cyclr sent that could not be read, and which (ids only): the rest of the list is still good. */
+export function leftOutNote(leftOut: readonly LeftOutItem[], what: "connector" | "account connector"): string {
+  const ids = leftOut.flatMap((item) => (item.id !== undefined ? [item.id] : []));
+  const shown = ids.slice(0, 10).join(", ");
+  return (
+    `${leftOut.length} ${what}${leftOut.length === 1 ? "" : "s"} ${leftOut.length === 1 ? "was" : "were"} left out: Cyclr sent ${leftOut.length === 1 ? "it" : "them"} in a shape this server cannot read` +
+    `${ids.length ? ` (id${ids.length === 1 ? "" : "s"} ${shown}${ids.length > 10 ? ", ..." : ""})` : ""}. The others are shown; the server's log says which fields, and cyclr-mcp doctor --deep reports them.`
+  );
 }

@@ -31,10 +31,9 @@ export const createOAuthLink = defineTool({
       .max(2000)
       .optional()
       .describe(
-        "Where the browser goes when the person is done: a URL to redirect to, or, with callbackMessage, the origin of the window that opened the link. " +
-          "Its origin must be one the operator allowed (the service domain, CYCLR_OAUTH_TARGET_ORIGINS, or this server's public origin when hosted); never \"*\". " +
-          "Leave out to send them to a page of this server that says the connector is connected and they can return to the conversation " +
-          "(the service domain when this server serves no pages, or with callbackMessage); an app embedding the flow passes its own page.",
+        "Where the browser goes when the person is done: a URL to redirect to, or, with callbackMessage, the opener window's origin. " +
+          "Only origins the operator allowed (CYCLR_OAUTH_TARGET_ORIGINS, the service domain, this server's own). " +
+          "Leave out for this server's \"connected, return to the conversation\" page.",
       ),
     callbackMessage: z
       .string()

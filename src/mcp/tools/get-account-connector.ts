@@ -22,8 +22,8 @@ export const getAccountConnector = defineTool({
       .max(300)
       .optional()
       .describe(
-        `After giving the person a link (OAuth sign-in or credential page): wait up to this many seconds (1-300) for them to finish, checking with backoff. ` +
-          `${WAIT_SECONDS} fits every client's request time limit; if the wait ends first, call again (setup.nextStep says so). Sends progress when asked for; stops when cancelled.`,
+        `After giving the person a link: wait up to this many seconds for them to finish (${WAIT_SECONDS} fits every client's time limit; ` +
+          "if it ends first, setup.nextStep says to wait again). Sends progress when asked for.",
       ),
   },
   outputSchema: {

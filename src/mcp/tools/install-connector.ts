@@ -175,15 +175,11 @@ export const installConnector = defineTool({
   name: "install_connector",
   title: "Install a connector into the account",
   description:
-    "Install a connector from the catalog into the Cyclr account (step 2 of setup), creating an account connector. " +
-    "Credentials may be given now (authValue for an API key; username and password for HTTP Basic) or afterwards as setup.nextStep says; " +
-    "OAuth connectors are authenticated afterwards with create_oauth_link. Required properties may be given now or later with set_connector_properties; " +
-    "where the client supports forms, the person is asked for missing non-secret ones directly. " +
-    "Returns the accountConnectorId and the setup state with the next step. " +
-    "If the connector is already installed in the account, that install is returned with its setup state (existing: true) and nothing is installed: " +
-    "pass allowDuplicate: true only when the person wants a second one, which then gets a free name (\"HubSpot 2\"); account connector names are unique in an account. " +
-    "The install is sent once: if its answer is lost, the server watches the account for it and says that it was installed (with a note), that it was not and is safe to retry, " +
-    "or that it may still be running at Cyclr; then a later install_connector of the same connector and name returns the late install instead of installing again.",
+    "Install a connector from the catalog into the Cyclr account (step 2 of setup), creating an account connector; returns its accountConnectorId " +
+    "and the setup state with the next step. Properties may be given now or later; secrets come later, as setup.nextStep says (a credential link). " +
+    "If the connector is already installed in the account, that install is returned (existing: true): pass allowDuplicate only when the person " +
+    "wants a second one. Sent once: if its answer is lost, the result says whether it was installed, was not, or may still be running at Cyclr " +
+    "(a later install_connector of the same connector then returns it instead of installing again).",
   inputSchema: {
     connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
     name: z.string().trim().min(1).max(200).optional().describe("A name for the installed connector; defaults to the connector's name."),

@@ -11,13 +11,13 @@ export const accountIdArg = z
   .min(1)
   .max(200)
   .optional()
-  .describe("Cyclr account API ID to act on. Leave out to use the server's default account (CYCLR_ACCOUNT_ID).");
+  .describe("The Cyclr account's API ID; default the server's account.");
 
 export const accountConnectorIdArg = z
   .number()
   .int()
   .positive()
-  .describe("The account connector id: the accountConnectorId returned by install_connector.");
+  .describe("The accountConnectorId from install_connector.");
 
 export const propertiesArg = z
   .array(

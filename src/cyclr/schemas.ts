@@ -79,6 +79,9 @@ export type Connector = z.infer<typeof ConnectorSchema>;
 
 export const ConnectorListSchema = z.array(ConnectorSchema);
 
+/** A connector's icon alone, read when a card shows it: the catalog, held in memory, keeps none. */
+export const ConnectorIconSchema = z.object({ Icon: text });
+
 /** A property value may be a secret: only whether it is set is kept. */
 export const AccountConnectorPropertySchema = z
   .object({

@@ -42,6 +42,7 @@ export const setConnectorProperties = defineTool({
   // Destructive: a value already set is overwritten.
   cyclrCalls: "`GET /v1.0/account/connectors/{id}`, one `POST /v1.0/account/connectors/{id}/properties` `{Name, Value}` per property",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   secrets: (args) => (args.properties ?? []).filter((p) => looksSensitive(p.name)).map((p) => p.value),
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);

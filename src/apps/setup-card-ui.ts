@@ -28,6 +28,8 @@ export class SetupCard {
   private generation = 0;
   private toldReady = new Set<number>();
   private waiting = false;
+  /** What the person has typed in the card's fields (never a secret: those are typed on the credential page), kept across redraws. */
+  private typed: Record<string, string> = {};
 
   constructor(
     private readonly host: CardHost,
@@ -45,7 +47,10 @@ export class SetupCard {
     if (!found) return false;
     const fresh = this.current?.accountConnectorId !== found.accountConnectorId;
     this.current = mergeViews(this.current, found);
-    if (fresh) this.generation++;
+    if (fresh) {
+      this.generation++;
+      this.typed = {};
+    }
     this.error = undefined;
     this.render();
     // A result without the connector's name or icon (set_connector_properties, the link tools), or one the model got: fill it in.
@@ -134,6 +139,7 @@ export class SetupCard {
       const results = (answer.structured as { results?: { name: string; outcome: string; error?: string }[] }).results ?? [];
       const failed = results.filter((r) => r.outcome !== "set");
       if (failed.length) this.error = failed.map((r) => `${r.name}: ${r.error ?? r.outcome}`).join("; ");
+      for (const r of results) if (r.outcome === "set") delete this.typed[r.name];
       this.current = mergeViews(this.current, seen);
       this.afterChange("card");
     });
@@ -187,22 +193,29 @@ export class SetupCard {
     const ac = this.current;
     if (!ac) return;
     const view = setupCardView(ac);
-    const form = h("form", { class: "fields", attrs: { novalidate: "" } });
+    // Not a <form> submit: hosts sandbox the card without allow-forms, where a submit never fires.
+    const form = h("div", { class: "fields" });
+    const action = view.primary;
+    const act = () => {
+      if (action.kind === "save") void this.save({ ...this.typed });
+      else if (action.kind === "credential_link" || action.kind === "oauth_link") void this.openStep(action.tool);
+    };
     for (const property of view.editable) {
       const id = `field-${property.name}`;
       const input = property.allowedValues?.length
         ? h("select", { attrs: { id, name: property.name } }, h("option", { text: "Choose…", attrs: { value: "" } }), ...property.allowedValues.map((v) => h("option", { text: v, attrs: { value: v } })))
         : h("input", { attrs: { id, name: property.name, type: "text", autocomplete: "off", spellcheck: "false" } });
+      input.value = this.typed[property.name] ?? "";
+      input.addEventListener("input", () => (this.typed[property.name] = input.value));
+      input.addEventListener("change", () => (this.typed[property.name] = input.value));
+      input.addEventListener("keydown", (event) => {
+        if (event instanceof KeyboardEvent && event.key === "Enter") act();
+      });
       form.append(h("label", { attrs: { for: id } }, h("span", { text: property.label ?? property.name }), property.description ? h("small", { text: property.description }) : undefined, input));
     }
-    const primary = h("button", { class: `primary ${view.primary.kind}`, text: this.busy ? "Working…" : view.primary.label, attrs: { type: "submit", "data-action": view.primary.kind } });
+    const primary = h("button", { class: `primary ${view.primary.kind}`, text: this.busy ? "Working…" : view.primary.label, attrs: { type: "button", "data-action": view.primary.kind } });
     primary.disabled = this.busy || view.primary.kind === "wait" || view.primary.kind === "none";
-    const action = view.primary;
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      if (action.kind === "save") void this.save(Object.fromEntries([...new FormData(form).entries()].map(([k, v]) => [k, String(v)])));
-      else if (action.kind === "credential_link" || action.kind === "oauth_link") void this.openStep(action.tool);
-    });
+    primary.addEventListener("click", act);
     if (view.onSecurePage.length && view.primary.kind === "save") {
       form.append(h("p", { class: "secure", text: `${view.onSecurePage.join(", ")}: typed on a secure page next, never here.` }));
     }

@@ -227,7 +227,8 @@ export class SetupCard {
         h("header", {}, iconOf(view.title, ac.icon), h("span", { class: "grow" }, h("h1", { text: view.title }), h("small", { text: `Account connector ${ac.accountConnectorId}` }))),
         h("ol", { class: "steps" }, ...view.steps.map((step) => h("li", { class: step.status, text: step.label, attrs: { "data-step": step.key, "aria-current": step.status === "current" ? "step" : "false" } }))),
         h("p", { class: "status", text: view.status }),
-        this.notice ? h("p", { class: "notice", text: this.notice }) : undefined,
+        // "The page is open" matters only while the card waits for the person there.
+        this.notice && view.primary.kind === "wait" ? h("p", { class: "notice", text: this.notice }) : undefined,
         this.error ? h("p", { class: "error", text: this.error, attrs: { role: "alert" } }) : undefined,
         view.primary.kind === "none" && ac.setup.state === "ready" ? h("p", { class: "done", text: `✓ ${view.primary.label}` }) : form,
       ),

@@ -59,6 +59,12 @@ describe("a client that advertises io.modelcontextprotocol/ui", () => {
     for (const name of CARD_TOOLS) expect(uiOf(name), name).toEqual({ resourceUri: "ui://cyclr/setup-card.html", visibility: ["app"] });
   });
 
+  it.each(CARD_TOOLS)("the card helper %s is a reviewed artifact too, read-only", async (name) => {
+    const tool = (await server.client.listTools()).tools.find((t) => t.name === name);
+    expect(tool?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+    await expect(JSON.stringify(tool, null, 2)).toMatchFileSnapshot(`../__toolsnaps__/card-helpers/${name}.snap`);
+  });
+
   it("serves each card as one HTML file whose CSP allows nothing beyond itself", async () => {
     const { resources } = await server.client.listResources();
     const cards = resources.filter((r) => r.uri.startsWith("ui://"));

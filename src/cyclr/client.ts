@@ -10,6 +10,7 @@ import {
   AccountConnectorPropertySchema,
   AccountConnectorSchema,
   ConnectorListSchema,
+  ConnectorIconSchema,
   ConnectorSchema,
   SignInTokenSchema,
   splitEntries,
@@ -59,6 +60,8 @@ export interface CyclrOperations {
    */
   listCatalog(accountId: string): Promise<Catalog>;
   getConnector(accountId: string, connectorId: number, options?: CallOptions): Promise<Connector>;
+  /** The connector's icon as Cyclr gives it (a data URI), if it has one. */
+  getConnectorIcon(accountId: string, connectorId: number, options?: CallOptions): Promise<string | undefined>;
   installConnector(accountId: string, connectorId: number, install: InstallConnectorRequest, options?: CallOptions): Promise<AccountConnector>;
   getAccountConnector(accountId: string, accountConnectorId: number, options?: CallOptions): Promise<AccountConnector>;
   /** Every account connector installed in the account (all pages); items that do not parse are left out and counted. */
@@ -219,6 +222,17 @@ export class CyclrClient implements CyclrOperations {
       target: { kind: "connector", id: String(connectorId) },
       ...options,
     });
+  }
+
+  async getConnectorIcon(accountId: string, connectorId: number, options: CallOptions = {}): Promise<string | undefined> {
+    const { Icon } = await this.http.json(ConnectorIconSchema, {
+      method: "GET",
+      path: `/v1.0/connectors/${segment(connectorId)}`,
+      accountId,
+      target: { kind: "connector", id: String(connectorId) },
+      ...options,
+    });
+    return Icon;
   }
 
   installConnector(accountId: string, connectorId: number, install: InstallConnectorRequest, options: CallOptions = {}): Promise<AccountConnector> {

@@ -123,6 +123,9 @@ export function splitEntries<T>(entries: readonly ListEntry<T>[]): { items: T[];
 
 export const ConnectorListSchema = lenientList(ConnectorSchema);
 
+/** A connector's icon alone, read when a card shows it: the catalog, held in memory, keeps none. */
+export const ConnectorIconSchema = z.object({ Icon: text });
+
 /** A property value may be a secret: only whether it is set is kept. */
 export const AccountConnectorPropertySchema = z
   .object({

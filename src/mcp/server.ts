@@ -3,13 +3,14 @@
  * mapping and one redactor. Transports live in hosting/.
  */
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer, ResourceTemplate, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, ReadResourceRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { CyclrHttpError, CyclrNetworkError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
+import { CARD_TOOLS, offerCards } from "./apps/index.js";
 import { BackgroundTasks, createToolContext } from "./context.js";
 import { describeError } from "./errors.js";
 import { INSTRUCTIONS, READ_ONLY_INSTRUCTIONS } from "./instructions.js";
@@ -60,14 +61,24 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   const server = new McpServer(
     { name: "cyclr-mcp", title: "Cyclr connector setup", version: VERSION },
     // logging: the client may set a level (logging/setLevel); tool failures are sent as log messages too.
-    { instructions: selection.readOnly ? `${INSTRUCTIONS}\n${READ_ONLY_INSTRUCTIONS}` : INSTRUCTIONS, capabilities: { logging: {} } },
+    {
+      instructions: selection.readOnly ? `${INSTRUCTIONS}\n${READ_ONLY_INSTRUCTIONS}` : INSTRUCTIONS,
+      capabilities: { logging: {} },
+      // Showing the cards to a client that renders them changes several tools at once: one notice.
+      debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/resources/list_changed"],
+    },
   );
   // Malformed input from the client (a line that is not JSON-RPC, say) is reported, not fatal.
   server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
   const background = new BackgroundTasks(logger, redactor);
-  for (const tool of selectTools(selection)) registerTool(server, tool, deps, redactor, logger, background, shutdown);
+  const selected = selectTools(selection);
+  // The cards' helpers come with the tools whose cards call them (read-only, so kept by --read-only too).
+  const helpers = selected.some((tool) => tool.ui) ? (CARD_TOOLS as readonly unknown[] as ToolDefinition[]) : [];
+  const registered = [...selected, ...helpers].map((tool) => ({ tool, registered: registerTool(server, tool, deps, redactor, logger, background, shutdown) }));
+  // Shown only to a client that advertises the MCP Apps extension (apps/index.ts).
+  const cards = offerCards(server, registered);
   // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
-  answerResourceReads(server, RESOURCES.map((resource) => registerResource(server, resource, deps, redactor, logger)));
+  answerResourceReads(server, [...RESOURCES.map((resource) => registerResource(server, resource, deps, redactor, logger)), ...cards]);
   if (!selection.readOnly) for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
   return {
     server,
@@ -86,10 +97,10 @@ function registerTool(
   logger: Logger,
   background: BackgroundTasks,
   shutdown: ShutdownSignals,
-): void {
+): RegisteredTool {
   const handle = tool.handler(deps);
   const output = z.object(tool.outputSchema);
-  server.registerTool(
+  return server.registerTool(
     tool.name,
     {
       title: tool.title,
@@ -184,7 +195,7 @@ const RESOURCE_NOT_FOUND = -32002;
 /** How one resource answers resources/read: whether a URI is its, and its contents. */
 interface ResourceReader {
   match(uri: string): Record<string, string> | undefined;
-  read(uri: URL, variables: Record<string, string>, signal: AbortSignal): Promise<{ contents: { uri: string; mimeType: string; text: string }[] }>;
+  read(uri: URL, variables: Record<string, string>, signal: AbortSignal): Promise<{ contents: { uri: string; mimeType: string; text: string; _meta?: Record<string, unknown> }[] }>;
 }
 
 function registerResource(server: McpServer, resource: ResourceDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): ResourceReader {

@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { CredentialRequest } from "../setup/credential-request.js";
+import type { CardName } from "./apps/cards.js";
 import type { AccountConnectorPolls, BrowserSteps } from "./authentication-wait.js";
 import type { UncertainInstalls } from "./uncertain-installs.js";
 
@@ -117,6 +118,12 @@ export interface ToolResult<Output> {
   reveal?: string[];
 }
 
+export interface ToolUi {
+  card: CardName;
+  /** Who may call it: the model, the card, or both (the extension's default). */
+  visibility?: ("model" | "app")[];
+}
+
 type Infer<Shape extends z.ZodRawShape> = z.output<z.ZodObject<Shape>>;
 
 export interface ToolDefinition<Input extends z.ZodRawShape = z.ZodRawShape, Output extends z.ZodRawShape = z.ZodRawShape> {
@@ -128,6 +135,11 @@ export interface ToolDefinition<Input extends z.ZodRawShape = z.ZodRawShape, Out
   annotations: ToolAnnotations;
   /** The Cyclr API calls it makes, for the README's reference (generated from this). */
   cyclrCalls: string;
+  /**
+   * The card a host that renders MCP Apps (io.modelcontextprotocol/ui) shows beside the result.
+   * Only clients that advertise the extension see it; `visibility: ["app"]` makes a helper only the card calls.
+   */
+  ui?: ToolUi;
   /** Argument values that are secrets: kept out of any error text. */
   secrets?: (args: Infer<Input>) => (string | undefined)[];
   handler: (deps: ServerDeps) => (args: Infer<Input>, context: ToolContext) => Promise<ToolResult<Infer<Output>>>;

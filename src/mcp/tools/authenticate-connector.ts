@@ -31,6 +31,7 @@ export const authenticateConnector = defineTool({
   // Idempotent: storing the same credential twice leaves the same state; destructive: it replaces the one stored.
   cyclrCalls: "`GET /v1.0/account/connectors/{id}`, `PUT /v1.0/account/connectors/{id}` `{AuthValue}`",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   secrets: (args) => [
     args.apiKey,
     args.password,

@@ -37,6 +37,7 @@ export const createCredentialLink = defineTool({
   },
   cyclrCalls: "`GET /v1.0/account/connectors/{id}`; when the person submits the page, `PUT .../properties/{propertyId}` (one it has) or `POST .../properties` (a new one) per secret property, then `PUT /v1.0/account/connectors/{id}` `{AuthValue}`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  ui: { card: "setup-card" },
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);
     if (!deps.credentialLinks) {

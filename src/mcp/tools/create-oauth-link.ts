@@ -64,6 +64,7 @@ export const createOAuthLink = defineTool({
   },
   cyclrCalls: "`POST /v1.0/accounts/{accountId}/signintoken` `{Username}`; the link is `https://{service domain}/connectorauth/updateaccountconnectoroauth?id=&token=&targetOrigin=`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  ui: { card: "setup-card" },
   handler: (deps) => async (args, context) => {
     const { signal } = context;
     const accountId = resolveAccountId(args.accountId, deps);

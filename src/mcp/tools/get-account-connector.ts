@@ -40,6 +40,7 @@ export const getAccountConnector = defineTool({
   },
   cyclrCalls: "`GET /v1.0/account/connectors/{id}` (and `GET /v1.0/connectors/{id}` if Cyclr leaves the parameters out)",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);
     const ids = { accountId, accountConnectorId: args.accountConnectorId };

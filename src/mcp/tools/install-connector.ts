@@ -223,6 +223,7 @@ export const installConnector = defineTool({
   },
   cyclrCalls: "`GET /v1.0/connectors/{id}`, `GET /v1.0/account/connectors` (an install already there, the names in use, and to compare with should the answer be lost), `POST /v1.0/connectors/{id}/install`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  ui: { card: "setup-card" },
   secrets: (args) => [
     args.authValue,
     args.password,

@@ -34,6 +34,7 @@ export const listAccountConnectors = defineTool({
   },
   cyclrCalls: "`GET /v1.0/account/connectors?page=&pageSize=`",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   handler: (deps) => async (args, { signal }) => {
     const accountId = resolveAccountId(args.accountId, deps);
     const { items: installed, leftOut } = await deps.cyclr.listAccountConnectorsPage(accountId, { page: args.page, pageSize: args.pageSize }, { signal });

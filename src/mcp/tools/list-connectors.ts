@@ -52,6 +52,7 @@ export const listConnectors = defineTool({
   },
   cyclrCalls: "`GET /v1.0/connectors?page=&pageSize=` (the catalog, cached)",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: { card: "catalog-picker" },
   handler: (deps) => async (args) => {
     const accountId = resolveAccountId(args.accountId, deps);
     const catalog = await deps.cyclr.listCatalog(accountId);

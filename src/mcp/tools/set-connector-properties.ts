@@ -43,6 +43,7 @@ export const setConnectorProperties = defineTool({
   cyclrCalls:
     "`GET /v1.0/account/connectors/{id}`, then per property: `PUT /v1.0/account/connectors/{id}/properties/{propertyId}` `{Name, Value, Id}` for one it already has, `POST /v1.0/account/connectors/{id}/properties` `{Name, Value}` for a new one",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   secrets: (args) => (args.properties ?? []).filter((p) => looksSensitive(p.name)).map((p) => p.value),
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);

@@ -1,0 +1,73 @@
+/**
+ * The browser half of the test host (test/app-host/index.ts is the Node half): ext-apps's AppBridge
+ * renders a card in a sandboxed iframe (scripts only, an opaque origin) and speaks the MCP Apps
+ * protocol with it over postMessage. What the card asks for (tools/call, ui/open-link, model
+ * context, messages) is handed to functions the Node half exposes; every message either way is
+ * recorded there too. Bundled by esbuild when the tests start; runs in the test's Chromium only.
+ */
+import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+
+interface HostFunctions {
+  hostCallTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  hostOpenLink(url: string): Promise<boolean>;
+  hostModelContext(text: string): Promise<void>;
+  hostMessage(text: string): Promise<void>;
+  hostRecord(direction: "to-card" | "from-card", message: string): Promise<void>;
+}
+
+declare global {
+  interface Window extends HostFunctions {
+    showCard(html: string, toolArguments: Record<string, unknown>, result: CallToolResult): Promise<void>;
+  }
+}
+
+const textOf = (content: readonly { type: string; text?: string }[] | undefined) => (content ?? []).map((c) => c.text ?? "").join("\n");
+
+window.showCard = async (html, toolArguments, result) => {
+  document.getElementById("card")?.remove();
+  const iframe = document.createElement("iframe");
+  iframe.id = "card";
+  iframe.setAttribute("sandbox", "allow-scripts");
+  iframe.style.cssText = "width: 560px; height: 640px; border: 1px solid #d9dce1; border-radius: 12px;";
+  document.body.append(iframe);
+  const frame = iframe.contentWindow;
+  if (!frame) throw new Error("no frame");
+
+  const bridge = new AppBridge(
+    null,
+    { name: "cyclr-mcp test host", version: "0.0.0" },
+    { openLinks: {}, serverTools: {}, updateModelContext: { text: {} }, message: { text: {} }, logging: {} },
+    { hostContext: { theme: "light", displayMode: "inline", platform: "web", locale: "en" } },
+  );
+  bridge.oncalltool = (params) => window.hostCallTool(params.name, params.arguments ?? {});
+  bridge.onopenlink = async ({ url }) => ((await window.hostOpenLink(url)) ? {} : { isError: true });
+  bridge.onupdatemodelcontext = async ({ content }) => {
+    await window.hostModelContext(textOf(content as { type: string; text?: string }[]));
+    return {};
+  };
+  bridge.onmessage = async ({ content }) => {
+    await window.hostMessage(textOf(content as { type: string; text?: string }[]));
+    return {};
+  };
+  // As hosts do: the frame takes the height the card asks for (ext-apps's autoResize).
+  bridge.onsizechange = ({ height }) => {
+    if (height !== undefined) iframe.style.height = `${Math.min(Math.max(height, 120), 900)}px`;
+  };
+  const initialized = new Promise<void>((resolve) => (bridge.oninitialized = () => resolve()));
+
+  const transport = new PostMessageTransport(frame, frame);
+  const send = transport.send.bind(transport);
+  transport.send = async (message, options) => {
+    await window.hostRecord("to-card", JSON.stringify(message));
+    return send(message, options);
+  };
+  window.addEventListener("message", (event) => {
+    if (event.source === frame) void window.hostRecord("from-card", JSON.stringify(event.data));
+  });
+  await bridge.connect(transport);
+  iframe.srcdoc = html;
+  await initialized;
+  await bridge.sendToolInput({ arguments: toolArguments });
+  await bridge.sendToolResult(result);
+};

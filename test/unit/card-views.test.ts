@@ -27,7 +27,8 @@ function installed(definition: typeof pipedrive, overrides: Record<string, unkno
 
 describe("the setup card's view", () => {
   it("needs properties: the plain ones are typed in the card, the secret ones only on the secure page", () => {
-    const view = setupCardView(readAccountConnector(installed(marketo))!);
+    // ClientId set already: a client-credentials connector asks for its app's ClientId and ClientSecret too.
+    const view = setupCardView(readAccountConnector(installed(marketo, { Properties: [{ Name: "ClientId", Value: "app-1" }] }))!);
     expect(view.steps.map((s) => s.status)).toEqual(["current", "todo", "todo"]);
     expect(view.editable.map((p) => p.name)).toEqual(["MunchkinId"]);
     expect(view.onSecurePage).toEqual(["Client Secret"]);
@@ -35,7 +36,7 @@ describe("the setup card's view", () => {
   });
 
   it("only secrets left: the button opens the credential page, nothing is typed in the card", () => {
-    const view = setupCardView(readAccountConnector(installed(marketo, { Properties: [{ Name: "MunchkinId", Value: "123" }] }))!);
+    const view = setupCardView(readAccountConnector(installed(marketo, { Properties: [{ Name: "MunchkinId", Value: "123" }, { Name: "ClientId", Value: "app-1" }] }))!);
     expect(view.editable).toEqual([]);
     expect(view.primary).toMatchObject({ kind: "credential_link", label: "Enter Client Secret" });
   });

@@ -15,7 +15,7 @@ export const listAccountConnectors = defineTool({
     accountId: accountIdArg,
     attention: z.boolean().optional().describe("true: only those not ready, why, most urgent first, and a summary."),
     page: z.number().int().min(1).max(10_000).default(1).describe("Page number, from 1."),
-    pageSize: z.number().int().min(1).max(100).default(20).describe("Account connectors per page (1-100)."),
+    pageSize: z.number().int().min(1).max(100).default(20).describe("1-100, default 20."),
   },
   outputSchema: {
     accountId: z.string(),

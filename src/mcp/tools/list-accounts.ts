@@ -11,7 +11,7 @@ export const listAccounts = defineTool({
   inputSchema: {
     query: z.string().trim().max(200).optional().describe("What the person calls the customer, or the account id."),
     page: z.number().int().min(1).max(10_000).default(1).describe("Page number, from 1."),
-    pageSize: z.number().int().min(1).max(100).default(20).describe("Accounts per page (1-100)."),
+    pageSize: z.number().int().min(1).max(100).default(20).describe("1-100, default 20."),
   },
   outputSchema: {
     page: z.number(),

@@ -11,15 +11,15 @@ export const accountIdArg = z
   .min(1)
   .max(200)
   .optional()
-  .describe("The Cyclr account's API ID; default the server's account.");
+  .describe("The account's API ID; default the server's.");
 
 export const accountConnectorIdArg = z
   .number()
   .int()
   .positive()
-  .describe("The accountConnectorId from install_connector.");
+  .describe("From install_connector or list_account_connectors.");
 
-export const confirmArg = z.boolean().optional().describe("true once the person agreed (clients with forms ask them instead).");
+export const confirmArg = z.boolean().optional().describe("true once the person agreed (a form asks them where the client can).");
 
 export const propertiesArg = z
   .array(

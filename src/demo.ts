@@ -1,6 +1,6 @@
 /**
- * `npm run demo`: two onboardings, driven through a real MCP client over stdio against the embedded
- * sandbox, printed step by step. It plays the assistant, which only ever does what the previous
+ * `npm run demo`: two onboardings, then a support call, driven through a real MCP client over stdio
+ * against the embedded sandbox, printed step by step. It plays the assistant, which only ever does what the previous
  * result's nextStep says, and the person, who types names with typos, answers questions, fills in
  * the credential page and approves the OAuth consent page.
  */
@@ -41,7 +41,12 @@ export async function runDemo(): Promise<number> {
     const text = result.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
     console.log(text.replace(/^/gm, "   "));
     if (result.isError) throw new Error(`${name} failed`);
-    return result.structuredContent as { setup?: { state: string; nextStep: NextStep }; nextStep?: NextStep; url?: string };
+    return result.structuredContent as {
+      setup?: { state: string; nextStep: NextStep };
+      nextStep?: NextStep;
+      url?: string;
+      ready?: { accountConnectorId: number; connector: { name: string } }[];
+    };
   };
 
   /** From what the person typed to a ready connector, one nextStep at a time. */
@@ -67,12 +72,39 @@ export async function runDemo(): Promise<number> {
     return false;
   };
 
+  /** Support: the person names the customer (with a typo) and the connector that stopped; the rest is nextStep. */
+  const support = async (customer: string, typed: string, stopped: string) => {
+    say(`The person says "${customer}'s ${stopped} sync stopped" and spells the customer "${typed}": find their account`);
+    let result = await call("list_accounts", { query: typed });
+    for (let guard = 0; guard < 10; guard++) {
+      const next = result.setup?.nextStep ?? result.nextStep;
+      if (!next?.tool) return result.setup?.state === "ready";
+      const args = { ...next.arguments };
+      if (typeof args.accountConnectorId === "string") {
+        // A placeholder: Cyclr calls every connector set up, so the person's word says which one stopped.
+        args.accountConnectorId = result.ready?.find((r) => r.connector.name === stopped)?.accountConnectorId;
+      }
+      if (next.tool === "reconnect_connector") say(`The person confirms: sign ${stopped} out and connect it again`);
+      if (typeof args.confirm === "string") args.confirm = true;
+      say(`As nextStep says: ${next.tool}`);
+      result = await call(next.tool, args);
+      if (next.tool === "create_oauth_link" && result.url) {
+        say("The person opens the link and clicks Approve on the consent page");
+        const consent = await approveOAuthLink(result.url, "approve");
+        console.log(`   browser: ${consent.status} → ${consent.location ?? "(no redirect)"}`);
+      }
+    }
+    return false;
+  };
+
   console.log("cyclr-mcp demo: onboarding two connectors in the embedded sandbox, through a real MCP client over stdio.");
   const pipedrive = await onboard("pipdrive", { CompanyDomain: "acme", apiKey: "demo-pipedrive-api-key-1234" });
   const salesforce = await onboard("sales force", { isSandbox: "false" });
+  console.log("\nAnd a support call: another customer's connector stopped working.");
+  const reconnected = await support("Acme", "acme corportion", "Salesforce");
   await client.close();
-  const ready = pipedrive && salesforce;
-  console.log(ready ? "\nDone: both connectors are installed and authenticated." : "\nNot every connector is ready: see above.");
+  const ready = pipedrive && salesforce && reconnected;
+  console.log(ready ? "\nDone: both connectors are installed and authenticated, and Acme's Salesforce is connected again." : "\nNot every connector is ready: see above.");
   return ready ? 0 : 1;
 }
 

@@ -6,14 +6,18 @@ import type { Logger } from "../log.js";
 import type { CyclrHttp, CyclrRequest } from "./http.js";
 import { collectPages, type Page } from "./paging.js";
 import {
+  AccountListSchema,
+  AccountSchema,
   AccountConnectorListSchema,
   AccountConnectorPropertySchema,
   AccountConnectorSchema,
   ConnectorListSchema,
   ConnectorIconSchema,
   ConnectorSchema,
+  MessageSchema,
   SignInTokenSchema,
   splitEntries,
+  type Account,
   type AccountConnector,
   type AccountConnectorProperty,
   type Connector,
@@ -34,6 +38,14 @@ export interface InstallConnectorRequest {
   AuthenticationId?: string;
   AuthValue?: string;
   Properties?: { Name: string; Value: string }[];
+}
+
+/** POST /v1.0/accounts: Id is optional ("the External Account ID you would like for this account"). */
+export interface CreateAccountRequest {
+  Name: string;
+  Id?: string;
+  Description?: string;
+  Timezone?: string;
 }
 
 export interface CallOptions {
@@ -81,6 +93,15 @@ export interface CyclrOperations {
     options?: CallOptions,
   ): Promise<AccountConnectorProperty>;
   createSignInToken(accountId: string, username: string, options?: CallOptions): Promise<SignInToken>;
+  /** One page of the partner's accounts (partner level: no X-Cyclr-Account). */
+  listAccountsPage(page: { page: number; pageSize: number }, options?: CallOptions): Promise<Listed<Account>>;
+  /** Every account of the partner (all pages): what a search by name looks through. */
+  listAccounts(options?: CallOptions): Promise<Listed<Account>>;
+  getAccount(accountId: string, options?: CallOptions): Promise<Account>;
+  createAccount(account: CreateAccountRequest, options?: CallOptions): Promise<Account>;
+  /** Clears the stored credentials: Cyclr answers {"Message": "Connector '…' successfully de-authenticated."}. */
+  deauthenticateAccountConnector(accountId: string, accountConnectorId: number, options?: CallOptions): Promise<{ Message?: string | undefined }>;
+  deleteAccountConnector(accountId: string, accountConnectorId: number, options?: CallOptions): Promise<{ Message?: string | undefined }>;
 }
 
 export interface CyclrClientOptions {
@@ -324,6 +345,60 @@ export class CyclrClient implements CyclrOperations {
       ...options,
     });
   }
+
+  async listAccountsPage(page: { page: number; pageSize: number }, options: CallOptions = {}): Promise<Listed<Account>> {
+    const { data } = await this.http.response(AccountListSchema, accountsPage(page, options));
+    return splitEntries(onPage(data, page.page));
+  }
+
+  async listAccounts(options: CallOptions = {}): Promise<Listed<Account>> {
+    const entries = await collectPages(
+      async (page, pageSize): Promise<Page<ListEntry<Account>>> => {
+        const { data, headers } = await this.http.response(AccountListSchema, accountsPage({ page, pageSize }, options));
+        return { items: onPage(data, page), ...totalPages(headers) };
+      },
+      { pageSize: 100, key: entryKey((account) => account.Id) },
+    );
+    return splitEntries(entries);
+  }
+
+  getAccount(accountId: string, options: CallOptions = {}): Promise<Account> {
+    return this.http.json(AccountSchema, { method: "GET", path: `/v1.0/accounts/${segment(accountId)}`, target: { kind: "account", id: accountId }, ...options });
+  }
+
+  createAccount(account: CreateAccountRequest, options: CallOptions = {}): Promise<Account> {
+    return this.http.json(AccountSchema, {
+      method: "POST",
+      path: "/v1.0/accounts",
+      json: account,
+      target: { kind: "new account", ...(account.Id !== undefined && { id: account.Id }) },
+      ...options,
+    });
+  }
+
+  deauthenticateAccountConnector(accountId: string, accountConnectorId: number, options: CallOptions = {}): Promise<{ Message?: string | undefined }> {
+    return this.http.json(MessageSchema, {
+      method: "PUT",
+      // Cyclr's tests send an empty object (api-notes §4).
+      path: `/v1.0/account/connectors/${segment(accountConnectorId)}/deauthenticate`,
+      json: {},
+      accountId,
+      target: { kind: "account connector", id: String(accountConnectorId) },
+      emptyBodyOk: true,
+      ...options,
+    });
+  }
+
+  deleteAccountConnector(accountId: string, accountConnectorId: number, options: CallOptions = {}): Promise<{ Message?: string | undefined }> {
+    return this.http.json(MessageSchema, {
+      method: "DELETE",
+      path: `/v1.0/account/connectors/${segment(accountConnectorId)}`,
+      accountId,
+      target: { kind: "account connector", id: String(accountConnectorId) },
+      emptyBodyOk: true,
+      ...options,
+    });
+  }
 }
 
 /** A Total-Pages header (an inferred name: api-notes §9, S8), when present and sensible. */
@@ -338,11 +413,16 @@ function onPage<T>(entries: ListEntry<T>[], page: number): ListEntry<T>[] {
 }
 
 /** The identity of a list entry for the page walk: the item's id, or the left-out item's id or place. */
-function entryKey<T>(id: (item: T) => number): (entry: ListEntry<T>) => unknown {
+function entryKey<T>(id: (item: T) => number | string): (entry: ListEntry<T>) => unknown {
   return (entry) => (entry.ok ? id(entry.item) : `left out ${entry.leftOut.id ?? `page ${entry.leftOut.page} #${entry.leftOut.index}`}`);
 }
 
 /** One page of GET /v1.0/account/connectors. */
 function accountConnectorsPage(accountId: string, { page, pageSize }: { page: number; pageSize: number }, options: CallOptions): CyclrRequest {
   return { method: "GET", path: "/v1.0/account/connectors", query: { page, pageSize }, accountId, target: { kind: "account", id: accountId }, ...options };
+}
+
+/** One page of GET /v1.0/accounts (partner level). */
+function accountsPage({ page, pageSize }: { page: number; pageSize: number }, options: CallOptions): CyclrRequest {
+  return { method: "GET", path: "/v1.0/accounts", query: { page, pageSize }, target: { kind: "accounts" }, ...options };
 }

@@ -5,7 +5,8 @@
 
 /** What a request was about, so an error can name the unknown id and where to look for the right one. */
 export interface CyclrTarget {
-  kind: "connector" | "account connector" | "account" | "catalog" | "access token";
+  /** "new account": an account being created, with the id asked for (if any). */
+  kind: "connector" | "account connector" | "account" | "new account" | "accounts" | "catalog" | "access token";
   id?: string;
 }
 

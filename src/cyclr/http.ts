@@ -43,6 +43,8 @@ export interface CyclrRequest {
    * other write (install, properties, sign-in token) is sent once, whatever happens.
    */
   retrySafe?: boolean;
+  /** An empty body is a success with nothing to say (parsed as undefined): deauthenticate and delete answers. */
+  emptyBodyOk?: boolean;
 }
 
 export interface RawResponse {
@@ -341,6 +343,7 @@ export class CyclrHttp {
       throw new CyclrAuthError(`Cyclr refused the request ${req.method} ${req.path} (401)${reason ? `: ${reason}` : ""}`, info, 401, afterFresh);
     }
     if (response.status < 200 || response.status > 299) throw httpError(response, info, redactor);
+    if (req.emptyBodyOk && response.text.trim() === "") return { data: schema.parse(undefined) as z.output<S>, headers: response.headers };
     return { data: parseBody(schema, response, info, redactor), headers: response.headers };
   }
 

@@ -162,6 +162,23 @@ export const AccountConnectorSchema = z
 export type AccountConnector = z.infer<typeof AccountConnectorSchema>;
 export const AccountConnectorListSchema = lenientList(AccountConnectorSchema);
 
+/** A Cyclr account (partner level): Cyclr's tests show Id, Name, Description, Timezone, CreatedDate (api-notes addendum). */
+export const AccountSchema = z.object({
+  Id: z.union([z.string().min(1), z.number()]).transform(String),
+  Name: text,
+  Description: text,
+  Timezone: text,
+  CreatedDate: text,
+});
+export type Account = z.infer<typeof AccountSchema>;
+export const AccountListSchema = lenientList(AccountSchema);
+
+/** A success answer that only says what was done ({"Message"}: deauthenticate, delete); its body may also be empty. */
+export const MessageSchema = z
+  .object({ Message: z.string().optional() })
+  .nullish()
+  .transform((body) => ({ Message: body?.Message }));
+
 export const SignInTokenSchema = z.object({
   Token: z.string().min(1),
   ExpiresAtUtc: z.string().min(1),

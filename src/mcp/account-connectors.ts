@@ -78,3 +78,26 @@ export async function loadAccountConnectorView(
   const definition = await connectorDefinition(cyclr, accountId, accountConnector, signal);
   return accountConnectorView(accountId, accountConnector, definition);
 }
+
+/** Each account connector with its setup state, compact: the account is the list's, and property names are for get_account_connector. */
+export async function compactAccountConnectorViews(cyclr: CyclrOperations, accountId: string, installed: readonly AccountConnector[], signal?: AbortSignal) {
+  // Definitions: the list usually carries each connector whole; otherwise the cached catalog, then one GET each.
+  let catalog: Map<number, Connector> | undefined;
+  const definitionOf = async (connector: Connector): Promise<Connector> => {
+    if (connector.Parameters) return connector;
+    catalog ??= new Map((await cyclr.listCatalog(accountId)).connectors.map((c) => [c.Id, c]));
+    return catalog.get(connector.Id)?.Parameters ? catalog.get(connector.Id)! : cyclr.getConnector(accountId, connector.Id, signal ? { signal } : {});
+  };
+  const views = [];
+  for (const accountConnector of installed) {
+    const view = accountConnectorView(accountId, accountConnector, await definitionOf(accountConnector.Connector));
+    views.push({
+      accountConnectorId: view.accountConnectorId,
+      ...(view.name !== undefined && { name: view.name }),
+      connector: view.connector,
+      authenticated: view.authenticated,
+      setup: view.setup,
+    });
+  }
+  return views;
+}

@@ -3,6 +3,7 @@
  * names and ids from the cached catalog, account connector ids from the account.
  */
 import { searchCatalog } from "../setup/search.js";
+import { findAccounts } from "./accounts.js";
 import type { ServerDeps } from "./tool.js";
 import { resolveAccountId } from "./tools/shared.js";
 
@@ -43,6 +44,15 @@ export const completeAccountId = (deps: ServerDeps): Completer => async (value) 
   const pinned = deps.accounts?.pinnedAccountId;
   const known = pinned !== undefined ? [pinned] : [...new Set([...(deps.defaultAccountId ? [deps.defaultAccountId] : []), ...(deps.accounts?.allowlist ?? [])])];
   return known.filter((id) => id.startsWith(value) && (!deps.accounts?.allowlist || deps.accounts.allowlist.includes(id)));
+};
+
+/** Account ids from list_accounts, as this session may see them: by id prefix, else by the customer's name (typos are fine). */
+export const completeListedAccountId = (deps: ServerDeps): Completer => async (value) => {
+  const all = await findAccounts(deps, { page: 1, pageSize: 100 });
+  const byId = all.accounts.filter((a) => a.accountId.startsWith(value));
+  if (byId.length || !value) return byId.slice(0, MAX_SUGGESTIONS).map((a) => a.accountId);
+  const byName = await findAccounts(deps, { query: value, page: 1, pageSize: MAX_SUGGESTIONS });
+  return byName.accounts.map((a) => a.accountId);
 };
 
 /** Installed connectors of the account (its first 100), by id prefix or by name. */

@@ -137,13 +137,28 @@ function describeCyclrError(error: CyclrError): string {
           return `Connector ${target.id} was not found${account}.${says} Call list_connectors to find the connector's id.`;
         }
         if (target?.kind === "account connector") {
-          return `Account connector ${target.id} was not found${account}.${says} Use the accountConnectorId that install_connector returned, and the account it was installed in.`;
+          return (
+            `Account connector ${target.id} was not found${account}.${says} Use the accountConnectorId that install_connector returned, and the account it was installed in ` +
+            "(list_account_connectors lists that account's)."
+          );
         }
         if (target?.kind === "account") {
-          return `Account ${target.id} was not found.${says} Check accountId or CYCLR_ACCOUNT_ID: it is the account's API ID, shown in the Cyclr Console under Accounts > Account Management > Settings.`;
+          return (
+            `Account ${target.id} was not found.${says} Check accountId or CYCLR_ACCOUNT_ID: it is the account's API ID, not its name; ` +
+            "list_accounts finds it by the customer's name (the Cyclr Console shows it under Accounts > Account Management > Settings)."
+          );
         }
         return `Cyclr found nothing at ${request.method} ${request.path}${account}.${says}`;
       case 400: {
+        if (target?.kind === "new account") {
+          if (target.id !== undefined && /already in use/i.test(error.upstreamMessage ?? "")) {
+            return (
+              `An account with the id "${target.id}" already exists, and account ids are unique.${says} Call list_accounts with query "${target.id}" to find it ` +
+              "and carry on with it; or, if this is another customer, call create_account with another id, or none so Cyclr picks one."
+            );
+          }
+          return `Cyclr refused to create the account${target.id !== undefined ? ` "${target.id}"` : ""} (400).${says} Correct the arguments (name is required) and try again.`;
+        }
         const taken = nameInUse(error.upstreamMessage);
         if (taken !== undefined) {
           return (

@@ -3,10 +3,10 @@
  * X-Cyclr-Account, bare arrays paged with page/pageSize, {"Message"} errors, 200 on create.
  * Behaviour the notes leave unknown is marked "inferred".
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { ConnectorFixture } from "./fixtures.js";
 import { callbackPage, consentPage, forbiddenPage } from "./pages.js";
-import type { AccountConnectorRecord, SandboxState } from "./state.js";
+import type { AccountConnectorRecord, AccountRecord, SandboxState } from "./state.js";
 
 export interface SandboxRequest {
   method: string;
@@ -118,7 +118,12 @@ function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): Sand
   // Partner level: no X-Cyclr-Account needed.
   if (segments[0] === "accounts") {
     const [, accountId, action] = segments;
-    if (accountId === undefined) return req.method === "GET" ? paged([...state.accounts.values()], req.query, options, renderAccount) : notFound(req);
+    if (accountId === undefined) {
+      // Inferred: a token restricted to one account sees that account only, and cannot create others.
+      if (req.method === "GET") return paged([...state.accounts.values()].filter((a) => access.accountId === undefined || a.id === access.accountId), req.query, options, renderAccount);
+      if (req.method === "POST") return access.accountId === undefined ? createAccount(state, req) : message(401, DENIED);
+      return notFound(req);
+    }
     const account = state.accounts.get(accountId);
     if (access.accountId !== undefined && access.accountId !== accountId) return message(401, DENIED);
     if (!account) return message(404, `Account '${accountId}' not found.`);
@@ -144,8 +149,21 @@ function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): Sand
   return notFound(req);
 }
 
-function renderAccount(account: { id: string; name: string }) {
-  return { Id: account.id, Name: account.name, Description: null };
+/** The account JSON of Cyclr's tests (api-notes addendum). */
+function renderAccount(account: AccountRecord) {
+  return { Id: account.id, Name: account.name, Description: account.description, Timezone: account.timezone, CreatedDate: account.createdDate, NextBillDateUtc: null };
+}
+
+/** POST /v1.0/accounts as Cyclr's tests show it: Name required, Id optional and unique ("ID already in use"), 200 with the account. */
+function createAccount(state: SandboxState, req: SandboxRequest): SandboxResponse {
+  const body = parseJson(req);
+  if (!isObject(body)) return message(400, "The request is invalid.");
+  const name = typeof body.Name === "string" ? body.Name.trim() : "";
+  if (!name) return message(400, "Name is required.");
+  const id = typeof body.Id === "string" && body.Id.trim() ? body.Id.trim() : randomUUID();
+  if (state.accounts.has(id)) return message(400, "ID already in use");
+  const text = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim() : null);
+  return json(200, renderAccount(state.addAccount({ id, name, description: text(body.Description), timezone: text(body.Timezone) })));
 }
 
 function connectors(state: SandboxState, options: ApiOptions, req: SandboxRequest, accountId: string, rest: string[]): SandboxResponse {

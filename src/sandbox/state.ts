@@ -39,6 +39,9 @@ export interface Consent {
   callbackMessage?: string;
 }
 
+/** Names of the accounts every sandbox has. */
+const ACCOUNT_NAMES: Record<string, string> = { "acme-sandbox": "Acme Sandbox", "globex-eu-7731": "Globex Europe" };
+
 export const SIGN_IN_TOKEN_MS = 5 * 60_000;
 
 /** Base64 that always contains + and / and ends with =, as real sign-in tokens can. */
@@ -49,8 +52,17 @@ export function base64Token(): string {
   }
 }
 
+export interface AccountRecord {
+  id: string;
+  name: string;
+  description: string | null;
+  timezone: string | null;
+  createdDate: string;
+  users: Set<string>;
+}
+
 export class SandboxState {
-  readonly accounts = new Map<string, { id: string; name: string; users: Set<string> }>();
+  readonly accounts = new Map<string, AccountRecord>();
   readonly connectors: ConnectorFixture[];
   readonly connectorsById: Map<number, ConnectorFixture>;
   readonly accountConnectors = new Map<number, AccountConnectorRecord>();
@@ -67,7 +79,8 @@ export class SandboxState {
   constructor(synthetic: number, accountIds: string[], extra: readonly ConnectorSpec[] = [], oddItems = false) {
     this.connectors = seedConnectors(synthetic, extra);
     this.connectorsById = new Map(this.connectors.map((c) => [c.Id, c]));
-    for (const id of accountIds) this.accounts.set(id, { id, name: id, users: new Set() });
+    for (const id of accountIds) this.addAccount({ id, name: ACCOUNT_NAMES[id] ?? id });
+    this.seedSupportAccounts();
     this.oddCatalogItems = oddItems ? oddCatalogItems() : [];
     this.oddAccountConnectors = oddItems
       ? [
@@ -76,6 +89,50 @@ export class SandboxState {
           { Id: 900_002, Name: "Nameless Property", Description: null, AuthValue: null, Authenticated: true, Connector: { Id: 1014, Name: "Data Tools", AuthType: "None", Parameters: [] }, Properties: [{ Id: 5, Name: null, Value: "x" }] },
         ]
       : [];
+  }
+
+  addAccount(fields: { id: string; name: string; description?: string | null; timezone?: string | null }): AccountRecord {
+    const record: AccountRecord = {
+      id: fields.id,
+      name: fields.name,
+      description: fields.description ?? null,
+      timezone: fields.timezone ?? null,
+      createdDate: new Date().toISOString(),
+      users: new Set(),
+    };
+    this.accounts.set(record.id, record);
+    return record;
+  }
+
+  /**
+   * A partner's other customers, with names to search, and two with history for the support
+   * walks: Acme Corporation, whose Salesforce Cyclr still calls authenticated although its token
+   * was revoked at Salesforce (the case reconnect_connector is for), and Initech, whose connectors
+   * need attention. Their account connectors are numbered from 700001, apart from the others.
+   */
+  private seedSupportAccounts(): void {
+    const accounts = [
+      { id: "acme-corp-4821", name: "Acme Corporation", description: "Acme's production integrations", timezone: "America/New_York" },
+      { id: "acme-widgets-17", name: "Acme Widgets Ltd", timezone: "Europe/London" },
+      { id: "initech-0042", name: "Initech", timezone: "America/Chicago" },
+      { id: "umbrella-9001", name: "Umbrella Health" },
+      { id: "sg-paris-33", name: "Société Générale Paris", timezone: "Europe/Paris" },
+    ];
+    for (const account of accounts) this.addAccount(account);
+    let id = 700_001;
+    const seed = (accountId: string, connectorName: string, authValue: string | null, properties: { Name: string; Value: string }[] = []) => {
+      const connector = this.connectors.find((c) => c.Name === connectorName);
+      if (!connector) return;
+      const record: AccountConnectorRecord = { Id: id++, AccountId: accountId, ConnectorId: connector.Id, Name: connector.Name, Description: null, AuthValue: authValue, AuthenticationId: null, Properties: [] };
+      for (const property of properties) this.upsertProperty(record, property);
+      this.accountConnectors.set(record.Id, record);
+    };
+    const oauth = JSON.stringify({ AccessToken: "revoked-upstream", RefreshToken: "revoked-upstream", Expires: "2026-01-01T00:00:00Z" });
+    seed("acme-corp-4821", "Salesforce", oauth, [{ Name: "isSandbox", Value: "false" }]);
+    seed("acme-corp-4821", "Slack", oauth);
+    seed("initech-0042", "Pipedrive", null);
+    seed("initech-0042", "Xero", null);
+    seed("initech-0042", "Slack", oauth);
   }
 
   /** Whether an account connector of the account, odd ones included, has this name (compared ignoring case and edge spaces). */

@@ -1,9 +1,9 @@
 /**
- * Finding the connector a person means from what they typed: case- and accent-insensitive, tolerant
- * of typos and spacing, ranked exact > prefix > word > fuzzy. Pure; the index is built once per
- * loaded catalog and reused by every search until the catalog is reloaded.
+ * Finding the connector (or the account) a person means from what they typed: case- and
+ * accent-insensitive, tolerant of typos and spacing, ranked exact > prefix > word > fuzzy. Pure;
+ * the index is built once per loaded catalog and reused by every search until it is reloaded.
  */
-import type { Connector } from "../cyclr/schemas.js";
+import type { Account, Connector } from "../cyclr/schemas.js";
 import { authenticationOptions, normalizeText } from "./catalog.js";
 
 /** How a connector matched, best first. */
@@ -20,8 +20,16 @@ export interface CatalogFilter {
   authType?: string;
 }
 
-interface IndexedConnector {
-  connector: Connector;
+/** What a search looks at in an item: its name, the rest of its text, and what the filters test. */
+interface Described {
+  name: string;
+  text: string;
+  categories?: readonly string[];
+  authTypes?: readonly string[];
+}
+
+interface IndexedConnector<T = Connector> {
+  connector: T;
   /** Normalised name, e.g. "Société Générale" becomes "societe generale". */
   name: string;
   /** The name with no spaces: "salesforce". */
@@ -34,32 +42,41 @@ interface IndexedConnector {
   authTypes: string[];
 }
 
-interface CatalogIndex {
-  entries: IndexedConnector[];
+interface CatalogIndex<T = Connector> {
+  entries: IndexedConnector<T>[];
   /** Every word of the catalog and the entries that have it: typos are looked up once per word, not per connector. */
   vocabulary: Map<string, number[]>;
   /** The words without digits, by length: the only ones a typo can reach (see typoBudget). */
   wordsByLength: Map<number, string[]>;
 }
 
-const indexes = new WeakMap<readonly Connector[], CatalogIndex>();
+const indexes = new WeakMap<readonly object[], CatalogIndex<never>>();
 
-function indexOf(catalog: readonly Connector[]): CatalogIndex {
-  let index = indexes.get(catalog);
+function describeConnector(connector: Connector): Described {
+  return {
+    name: connector.Name,
+    text: [connector.Name, connector.Description ?? "", ...connector.Categories].join(" "),
+    categories: connector.Categories,
+    authTypes: authenticationOptions(connector).flatMap((o) => (o.authType ? [o.authType] : [])),
+  };
+}
+
+function indexOf<T extends object>(items: readonly T[], describe: (item: T) => Described): CatalogIndex<T> {
+  let index = indexes.get(items) as CatalogIndex<T> | undefined;
   if (!index) {
-    const entries = catalog.map((connector) => {
-      const name = normalizeText(connector.Name);
-      const categories = connector.Categories.map(normalizeText);
-      const text = normalizeText([connector.Name, connector.Description ?? "", ...connector.Categories].join(" "));
+    const entries = items.map((item) => {
+      const described = describe(item);
+      const name = normalizeText(described.name);
+      const text = normalizeText(described.text);
       return {
-        connector,
+        connector: item,
         name,
         compactName: name.replace(/ /g, ""),
         nameWords: name.split(" ").filter(Boolean),
         text,
         compactText: text.replace(/ /g, ""),
-        categories,
-        authTypes: authenticationOptions(connector).flatMap((o) => (o.authType ? [o.authType.toLowerCase()] : [])),
+        categories: (described.categories ?? []).map(normalizeText),
+        authTypes: (described.authTypes ?? []).map((type) => type.toLowerCase()),
       };
     });
     // In name order once, so that results come out in name order within each rank without sorting.
@@ -80,7 +97,7 @@ function indexOf(catalog: readonly Connector[]): CatalogIndex {
       else wordsByLength.set(word.length, [word]);
     }
     index = { entries, vocabulary, wordsByLength };
-    indexes.set(catalog, index);
+    indexes.set(items, index as CatalogIndex<never>);
   }
   return index;
 }
@@ -101,7 +118,7 @@ interface PreparedQuery {
   distance: BoundedDistance;
 }
 
-function prepare(index: CatalogIndex, query: string): PreparedQuery {
+function prepare<T>(index: CatalogIndex<T>, query: string): PreparedQuery {
   const words = query.split(" ");
   const distance = new BoundedDistance();
   const exactWords = words.map((word) => new Set(index.vocabulary.get(word) ?? []));
@@ -123,14 +140,37 @@ function prepare(index: CatalogIndex, query: string): PreparedQuery {
 
 /** Connectors that pass the filters and match the query, best match first (then by name). */
 export function searchCatalog(catalog: readonly Connector[], filter: CatalogFilter): SearchHit[] {
-  const index = indexOf(catalog);
+  return rankedSearch(indexOf(catalog, describeConnector), filter);
+}
+
+export interface AccountHit {
+  account: Account;
+  match?: MatchKind;
+}
+
+/**
+ * Accounts whose name (or description, or id) matches what the person typed, best first: the
+ * catalog's search, so "acme corp", "ACME Corportion" and "Société" find what they mean. An id
+ * typed whole comes first.
+ */
+export function searchAccounts(accounts: readonly Account[], query: string): AccountHit[] {
+  const typed = query.trim().toLowerCase();
+  const byId = accounts.filter((account) => account.Id.toLowerCase() === typed);
+  const others = rankedSearch(
+    indexOf(accounts, (account) => ({ name: account.Name ?? account.Id, text: [account.Name ?? "", account.Description ?? "", account.Id.replace(/[-_]/g, " ")].join(" ") })),
+    { query },
+  ).filter((hit) => !byId.includes(hit.connector));
+  return [...byId.map((account) => ({ account, match: "exact" as const })), ...others.map((hit) => ({ account: hit.connector, ...(hit.match && { match: hit.match }) }))];
+}
+
+function rankedSearch<T>(index: CatalogIndex<T>, filter: CatalogFilter): { connector: T; match?: MatchKind }[] {
   const query = filter.query ? normalizeText(filter.query) : "";
   const prepared = query ? prepare(index, query) : undefined;
   const category = filter.category ? normalizeText(filter.category) : "";
   const authType = filter.authType?.trim().toLowerCase();
   // One list per rank, each filled in name order.
-  const byRank = new Map<number, SearchHit[]>();
-  const add = (rank: number, hit: SearchHit) => {
+  const byRank = new Map<number, { connector: T; match?: MatchKind }[]>();
+  const add = (rank: number, hit: { connector: T; match?: MatchKind }) => {
     const list = byRank.get(rank);
     if (list) list.push(hit);
     else byRank.set(rank, [hit]);
@@ -146,7 +186,7 @@ export function searchCatalog(catalog: readonly Connector[], filter: CatalogFilt
 }
 
 /** The best way the entry matches the query, with a rank (lower is better) that orders within a kind. */
-function bestMatch(entry: IndexedConnector, position: number, query: PreparedQuery): { kind: MatchKind; rank: number } | undefined {
+function bestMatch<T>(entry: IndexedConnector<T>, position: number, query: PreparedQuery): { kind: MatchKind; rank: number } | undefined {
   // Every match but a typo needs each query word somewhere in the text: one test, with the rarest, rules most connectors out.
   if (!entry.compactText.includes(query.rarest)) return isFuzzyMatch(entry, position, query) ? { kind: "fuzzy", rank: 3 } : undefined;
   // "sales force" and "Salesforce" are the same name.
@@ -161,7 +201,7 @@ function bestMatch(entry: IndexedConnector, position: number, query: PreparedQue
 }
 
 /** Every query word within a few typos of a word of the connector; or the whole name (or its start) a typo or two away. */
-function isFuzzyMatch(entry: IndexedConnector, position: number, query: PreparedQuery): boolean {
+function isFuzzyMatch<T>(entry: IndexedConnector<T>, position: number, query: PreparedQuery): boolean {
   if (query.nearWords.every((near) => near.has(position))) return true;
   const budget = query.compactBudget;
   // Names are compared whole only when they start alike: a first-letter typo is rare, and this keeps a search fast.

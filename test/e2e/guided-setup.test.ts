@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveOAuthLink } from "../../src/sandbox/consent-driver.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { fillCredentialPage, sandboxEnv, spawnServer, structured, type ServerUnderTest } from "../helpers.js";
+import { answer, walk, type Person } from "../walk.js";
 
 let sandbox: Sandbox;
 let server: ServerUnderTest;
@@ -19,37 +20,6 @@ afterAll(async () => {
   await server?.close();
   await sandbox?.close();
 });
-
-/** What the person says when asked: by argument name, and by property name. */
-interface Person {
-  apiKey?: string;
-  username?: string;
-  password?: string;
-  properties?: Record<string, string>;
-}
-
-const isPlaceholder = (value: unknown): value is string => typeof value === "string" && /^<.*>$/.test(value);
-
-/** Fills the placeholders of nextStep.arguments with the person's answers; fails on a question the person cannot answer. */
-function answer(args: Record<string, unknown>, person: Person): Record<string, unknown> {
-  const filled: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(args)) {
-    if (key === "properties" && Array.isArray(value)) {
-      filled.properties = value.map((p: { name: string; value: unknown }) => {
-        const given = person.properties?.[p.name];
-        if (isPlaceholder(p.value) && given === undefined) throw new Error(`the person was asked for property ${p.name}, which the test did not expect`);
-        return { name: p.name, value: isPlaceholder(p.value) ? given : p.value };
-      });
-    } else if (isPlaceholder(value)) {
-      const given = person[key as keyof Omit<Person, "properties">];
-      if (given === undefined) throw new Error(`the person was asked for ${key} (${value}), which the test did not expect`);
-      filled[key] = given;
-    } else {
-      filled[key] = value;
-    }
-  }
-  return filled;
-}
 
 /** Runs the setup the way the server steers it; returns the calls made and the last result. */
 async function followTheServer(typed: string, person: Person) {
@@ -185,3 +155,33 @@ interface StoredRecord {
   Authenticated: boolean;
   Properties: { Name: string; Value: string }[];
 }
+
+const SUPPORT_WALK = ["list_accounts", "list_account_connectors", "reconnect_connector", "create_oauth_link", "get_account_connector"];
+const ONBOARDING_WALK = ["create_account", "list_connectors", "install_connector", "set_connector_properties", "create_credential_link", "get_account_connector"];
+
+describe("support and onboarding, following nextStep", () => {
+  it('support: "Acme\'s Salesforce stopped" finds the account with a typo, sees nothing flagged, reconnects Salesforce, and it is ready again', async () => {
+    const { calls, last } = await walk(
+      (tool, args) => server.call(tool, args).then(structured),
+      { tool: "list_accounts", arguments: { query: "acme corportion" } },
+      { connectorThatStopped: "Salesforce", confirm: true },
+    );
+    expect(calls).toEqual(SUPPORT_WALK);
+    expect(last).toMatchObject({ accountId: "acme-corp-4821", name: "Salesforce", setup: { state: "ready" } });
+    const record = sandbox.accountConnector("acme-corp-4821", last.accountConnectorId) as StoredRecord & { AuthValue: string };
+    expect(record.Authenticated).toBe(true);
+    expect(record.AuthValue).not.toContain("revoked-upstream");
+  });
+
+  it("onboarding: a new customer's account, then one connector set up in it", async () => {
+    const { calls, last } = await walk(
+      (tool, args) => server.call(tool, args).then(structured),
+      { tool: "create_account", arguments: { name: "Hooli", id: "hooli-stdio" } },
+      { query: "pipedrvie", apiKey: "pd-key-hooli", properties: { CompanyDomain: "hooli" } },
+    );
+    expect(calls).toEqual(ONBOARDING_WALK);
+    expect(last).toMatchObject({ accountId: "hooli-stdio", setup: { state: "ready" } });
+    expect((sandbox.accountConnector("hooli-stdio", last.accountConnectorId) as StoredRecord).AuthValue).toBe("pd-key-hooli");
+    expect(sandbox.accountConnector(sandbox.accountId, last.accountConnectorId)).toBeUndefined();
+  });
+});

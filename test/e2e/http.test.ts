@@ -8,6 +8,7 @@ import { approveOAuthLink, fillCredentialPage } from "../../src/sandbox/consent-
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { CLI, rawRequest, sandboxEnv, spawnHttpServer, spawnServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
 import { spawnSync } from "node:child_process";
+import { walk } from "../walk.js";
 
 const TOKEN = "copilot-token-0123456789abcdef";
 const ACME_TOKEN = "acme-only-token-0123456789abcdef";
@@ -135,6 +136,29 @@ describe("tenant pinning", () => {
   });
 });
 
+describe("tenant pinning: the support and onboarding tools", () => {
+  it("a pinned session lists only its account, creates none, and cannot look at, reconnect or remove in another", async () => {
+    const client = await server.connect(bearer(ACME_TOKEN));
+    const listed = structured(await call(client, "list_accounts", { query: "acme corporation" }));
+    expect(listed.accounts.map((a: { accountId: string }) => a.accountId)).toEqual([sandbox.accountId]);
+    expect(listed.note).toContain(`pinned to account ${sandbox.accountId}`);
+    const created = await call(client, "create_account", { name: "Hooli", id: "hooli-pinned" });
+    expect([created.isError, text(created)]).toEqual([true, expect.stringContaining("pinned to account acme-sandbox; it cannot create accounts")]);
+    for (const [tool, args] of [
+      ["list_account_connectors", { accountId: "acme-corp-4821", attention: true }],
+      ["reconnect_connector", { accountId: "acme-corp-4821", accountConnectorId: 700_001, confirm: true }],
+      ["remove_account_connector", { accountId: "acme-corp-4821", accountConnectorId: 700_001, confirm: true }],
+    ] as const) {
+      const refused = await call(client, tool, args);
+      expect(text(refused), tool).toMatch(/pinned to account acme-sandbox; it cannot act on account "acme-corp-4821"/);
+    }
+    // Leaving accountId out acts on the pinned account, where that connector is not.
+    expect(text(await call(client, "remove_account_connector", { accountConnectorId: 700_001, confirm: true }))).toMatch(/Account connector 700001 was not found in account acme-sandbox/);
+    expect(sandbox.accountConnector("acme-corp-4821", 700_001)).toBeTruthy();
+    await expect(client.readResource({ uri: "cyclr://accounts/acme-corp-4821" })).rejects.toThrow(/pinned/);
+  });
+});
+
 describe("the account allow-list", () => {
   it("limits every call in hosted mode", async () => {
     const limited = await spawnHttpServer({ env: sandboxEnv(sandbox, { CYCLR_ACCOUNT_ALLOWLIST: sandbox.accountId }) });
@@ -237,6 +261,28 @@ describe("the whole setup over HTTP", () => {
     expect(new URL(link.url).origin).toBe(server.origin);
     expect((await fillCredentialPage(link.url, { apiKey: "hosted-key-0001" })).status).toBe(200);
     expect(structured(await call(client, "get_account_connector", { accountConnectorId: pipedrive.accountConnectorId })).setup.state).toBe("ready");
+  });
+
+  it("support: finds Acme with a typo, sees what needs attention, reconnects Salesforce, signs in again", async () => {
+    const client = await server.connect(bearer(TOKEN));
+    const { calls, last } = await walk(
+      async (tool, args) => structured(await call(client, tool, args)),
+      { tool: "list_accounts", arguments: { query: "ACME corporaton" } },
+      { connectorThatStopped: "Salesforce", confirm: true },
+    );
+    expect(calls).toEqual(["list_accounts", "list_account_connectors", "reconnect_connector", "create_oauth_link", "get_account_connector"]);
+    expect(last).toMatchObject({ accountId: "acme-corp-4821", name: "Salesforce", setup: { state: "ready" } });
+  });
+
+  it("onboarding: creates the new customer's account, then sets a connector up in it", async () => {
+    const client = await server.connect(bearer(TOKEN));
+    const { calls, last } = await walk(
+      async (tool, args) => structured(await call(client, tool, args)),
+      { tool: "create_account", arguments: { name: "Hooli", id: "hooli-http" } },
+      { query: "sales force", properties: { isSandbox: "false" } },
+    );
+    expect(calls).toEqual(["create_account", "list_connectors", "install_connector", "set_connector_properties", "create_oauth_link", "get_account_connector"]);
+    expect(last).toMatchObject({ accountId: "hooli-http", setup: { state: "ready" } });
   });
 
   it("works stateless too, for replicas behind a load balancer", async () => {

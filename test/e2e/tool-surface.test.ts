@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnServer, type ServerUnderTest } from "../helpers.js";
 
 const TOOL_NAMES = [
+  "list_accounts",
+  "create_account",
   "list_connectors",
   "list_account_connectors",
   "install_connector",
@@ -14,6 +16,8 @@ const TOOL_NAMES = [
   "authenticate_connector",
   "create_oauth_link",
   "get_account_connector",
+  "reconnect_connector",
+  "remove_account_connector",
 ];
 
 let server: ServerUnderTest;

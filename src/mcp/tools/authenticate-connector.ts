@@ -10,15 +10,12 @@ export const authenticateConnector = defineTool({
   name: "authenticate_connector",
   title: "Authenticate with a key or password typed in the chat",
   description:
-    "Store an API key (ApiKey connectors) or a username and password (HTTP Basic connectors) that the person has ALREADY typed " +
-    "in the chat. Anything typed in the chat goes to the model provider, transcripts and logs: create_credential_link is the " +
-    "safer way, so do not ask for a secret in the chat to use this tool. Never repeat the secret back. The result says whether " +
-    "the connector is now authenticated; the secret is never returned.",
+    "Store an API key, or a Basic username and password, that the person ALREADY typed in the chat. The chat reaches the model provider, transcripts and logs: create_credential_link is safer, so never ask for a secret in order to use this. Never repeat it back; it is never returned.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
-    apiKey: z.string().min(1).max(10_000).optional().describe("The API key, as plain text (ApiKey connectors). Secret."),
-    username: z.string().min(1).max(500).optional().describe("The username (HTTP Basic connectors); goes with password."),
-    password: z.string().min(1).max(2000).optional().describe("The password (HTTP Basic connectors). Secret."),
+    apiKey: z.string().min(1).max(10_000).optional().describe("ApiKey connectors. Secret."),
+    username: z.string().min(1).max(500).optional().describe("Basic connectors; with password."),
+    password: z.string().min(1).max(2000).optional().describe("Basic connectors. Secret."),
     accountId: accountIdArg,
   },
   outputSchema: {

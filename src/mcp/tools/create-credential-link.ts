@@ -12,11 +12,7 @@ export const createCredentialLink = defineTool({
   name: "create_credential_link",
   title: "Create a credential link",
   description:
-    "Create a link to a page, served by this server, where the person types what an installed connector needs that is secret: " +
-    "its API key, its username and password, or its sensitive properties. What they type goes from their browser to Cyclr and " +
-    "never through the chat; you only learn that it was set. The safe way to collect a secret: prefer it to asking in the chat. " +
-    "The link works once, for 10 minutes. Where the client supports URL elicitation it is opened for the person. " +
-    "Then call get_account_connector with waitForAuthentication.",
+    "Create a one-time link (10 minutes) to a page of this server where the person types the connector's secrets (API key, username and password, secret properties): they go from the browser to Cyclr, never through the chat, so prefer it to asking. Clients with URL elicitation open it. Then get_account_connector with waitForAuthentication.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,

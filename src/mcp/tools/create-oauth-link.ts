@@ -18,10 +18,7 @@ export const createOAuthLink = defineTool({
   name: "create_oauth_link",
   title: "Create an OAuth sign-in link",
   description:
-    "Create the link a person opens in their browser to authenticate an OAuth connector (step 4 of setup, after required " +
-    "properties are set). Give the url to the person; it works once and expires after 5 minutes, so create it just before " +
-    "they use it. Where the client supports URL elicitation, the server asks the client to open it for the person and tells the " +
-    "client when the sign-in has completed. Then call get_account_connector with waitForAuthentication to verify. Refuses connectors that do not use OAuth.",
+    "Create the single-use sign-in link (5 minutes) for an OAuth connector (step 4, after required properties): give it to the person just before they use it; clients with URL elicitation open it and are told when it completes. Then get_account_connector with waitForAuthentication. Refuses connectors without OAuth.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     targetOrigin: z
@@ -31,22 +28,21 @@ export const createOAuthLink = defineTool({
       .max(2000)
       .optional()
       .describe(
-        "Where the browser goes when the person is done: a URL to redirect to, or, with callbackMessage, the opener window's origin. " +
-          "Only origins the operator allowed (CYCLR_OAUTH_TARGET_ORIGINS, the service domain, this server's own). " +
-          "Leave out for this server's \"connected, return to the conversation\" page.",
+        "Where the browser ends: a URL, or with callbackMessage the opener's origin; allowed origins only (CYCLR_OAUTH_TARGET_ORIGINS, the service domain, this server). " +
+          "Default: this server's \"connected\" page.",
       ),
     callbackMessage: z
       .string()
       .max(500)
       .optional()
-      .describe("A message posted to the opener window when done (for embedded popups). Leave out to redirect to targetOrigin."),
+      .describe("Posted to the opener window when done (embedded popups) instead of a redirect."),
     username: z
       .string()
       .trim()
       .min(1)
       .max(200)
       .optional()
-      .describe(`The Cyclr account user the sign-in is made as; created if missing. Default "${DEFAULT_USERNAME}".`),
+      .describe(`The account user signing in (created if missing); default "${DEFAULT_USERNAME}".`),
     accountId: accountIdArg,
   },
   outputSchema: {

@@ -9,9 +9,7 @@ export const getAccountConnector = defineTool({
   name: "get_account_connector",
   title: "Get an account connector's setup state",
   description:
-    "Check an installed connector (an account connector): whether it is authenticated, its auth type, the required properties " +
-    "still unset (with descriptions and allowed values) and the next step. Call it to verify setup after each step. " +
-    "After giving the person a link, pass waitForAuthentication (seconds) to wait until they have finished.",
+    "Check an installed connector: authenticated or not, its auth type, required properties still unset, and the next step. Verify each step with it; after giving the person a link, pass waitForAuthentication to wait for them.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,
@@ -22,8 +20,7 @@ export const getAccountConnector = defineTool({
       .max(300)
       .optional()
       .describe(
-        `After giving the person a link: wait up to this many seconds for them to finish (${WAIT_SECONDS} fits every client's time limit; ` +
-          "if it ends first, setup.nextStep says to wait again). Sends progress when asked for.",
+        `Seconds to wait for the person to finish at their link (${WAIT_SECONDS} fits every client's time limit; if it ends first, nextStep waits again).`,
       ),
   },
   outputSchema: {

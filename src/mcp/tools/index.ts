@@ -1,14 +1,20 @@
+import { createAccount } from "./create-account.js";
 import { authenticateConnector } from "./authenticate-connector.js";
 import { createCredentialLink } from "./create-credential-link.js";
 import { createOAuthLink } from "./create-oauth-link.js";
 import { getAccountConnector } from "./get-account-connector.js";
 import { installConnector } from "./install-connector.js";
+import { listAccounts } from "./list-accounts.js";
+import { reconnectConnector } from "./reconnect-connector.js";
+import { removeAccountConnector } from "./remove-account-connector.js";
 import { listAccountConnectors } from "./list-account-connectors.js";
 import { listConnectors } from "./list-connectors.js";
 import { setConnectorProperties } from "./set-connector-properties.js";
 
-/** Every tool, in the order of a setup. */
+/** Every tool: the account first (find or create it), then the order of a setup, then support's. */
 export const TOOLS = [
+  listAccounts,
+  createAccount,
   listConnectors,
   listAccountConnectors,
   installConnector,
@@ -17,4 +23,6 @@ export const TOOLS = [
   authenticateConnector,
   createOAuthLink,
   getAccountConnector,
+  reconnectConnector,
+  removeAccountConnector,
 ] as const;

@@ -175,30 +175,26 @@ export const installConnector = defineTool({
   name: "install_connector",
   title: "Install a connector into the account",
   description:
-    "Install a connector from the catalog into the Cyclr account (step 2 of setup), creating an account connector; returns its accountConnectorId " +
-    "and the setup state with the next step. Properties may be given now or later; secrets come later, as setup.nextStep says (a credential link). " +
-    "If the connector is already installed in the account, that install is returned (existing: true): pass allowDuplicate only when the person " +
-    "wants a second one. Sent once: if its answer is lost, the result says whether it was installed, was not, or may still be running at Cyclr " +
-    "(a later install_connector of the same connector then returns it instead of installing again).",
+    "Install a connector into the account (step 2), creating an account connector; returns its accountConnectorId and setup. Properties may be given now or later; secrets come through the credential link setup.nextStep names. An existing install of the connector is returned (existing: true) unless allowDuplicate. Sent once: a lost answer is reported as installed, not installed or maybe still running (a later identical install then returns it).",
   inputSchema: {
     connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
-    name: z.string().trim().min(1).max(200).optional().describe("A name for the installed connector; defaults to the connector's name."),
-    description: z.string().max(1000).optional().describe("An optional description for the installed connector."),
+    name: z.string().trim().min(1).max(200).optional().describe("Default: the connector's name."),
+    description: z.string().max(1000).optional().describe("Optional."),
     authenticationId: z
       .string()
       .trim()
       .min(1)
       .max(100)
       .optional()
-      .describe("Which of the connector's authentication methods to use (an id from cyclr://connectors/{connectorId}); needed only when it offers several."),
-    authValue: z.string().min(1).max(10_000).optional().describe("The API key (ApiKey connectors), as plain text. Secret: never echoed back."),
-    username: z.string().min(1).max(500).optional().describe("HTTP Basic username (Basic connectors); goes with password."),
-    password: z.string().min(1).max(2000).optional().describe("HTTP Basic password (Basic connectors). Secret: never echoed back."),
-    properties: propertiesArg.optional().describe("Account connector properties to set at install, e.g. [{name: \"CompanyDomain\", value: \"acme\"}]."),
+      .describe("The method to use, when the connector offers several (ids in cyclr://connectors/{connectorId})."),
+    authValue: z.string().min(1).max(10_000).optional().describe("API key (ApiKey connectors). Secret."),
+    username: z.string().min(1).max(500).optional().describe("Basic connectors; with password."),
+    password: z.string().min(1).max(2000).optional().describe("Basic connectors. Secret."),
+    properties: propertiesArg.optional().describe("Properties to set now, e.g. [{name: \"CompanyDomain\", value: \"acme\"}]."),
     allowDuplicate: z
       .boolean()
       .optional()
-      .describe("Install a second account connector of a connector already installed in the account (default false: the existing one is returned)."),
+      .describe("Install a second one of a connector already installed (default: the existing one is returned)."),
     accountId: accountIdArg,
   },
   outputSchema: {

@@ -21,21 +21,18 @@ export const listConnectors = defineTool({
   name: "list_connectors",
   title: "List connectors in the catalog",
   description:
-    "Search the catalog of connectors the Cyclr account can install (step 1 of setup). " +
-    "Returns compact entries: id (pass it to install_connector), name, short description, auth types, version, categories. " +
-    "query finds what people type: case, accents, spacing and small typos do not matter (\"hubspt\" finds HubSpot), best match first. " +
-    "Filter with category and authType. Results are paged: check hasMore. nextStep says what to call next.",
+    "Search the connector catalog (step 1): compact entries, with the id for install_connector. query forgives case, accents, spacing and typos (\"hubspt\" finds HubSpot), best match first. Filter by category and authType. Paged: check hasMore; nextStep says what next.",
   inputSchema: {
-    query: z.string().trim().max(200).optional().describe('Words to look for, e.g. "pipedrive" or "crm". Case and accents do not matter.'),
+    query: z.string().trim().max(200).optional().describe('e.g. "pipedrive" or "crm".'),
     category: z.string().trim().max(200).optional().describe('Only connectors in this category, e.g. "CRMs".'),
     authType: z
       .string()
       .trim()
       .max(50)
       .optional()
-      .describe("Only connectors offering this auth type: ApiKey, Basic, OAuth1, OAuth2, None or AuthFields."),
+      .describe("ApiKey, Basic, OAuth1, OAuth2, None or AuthFields."),
     page: z.number().int().min(1).max(10_000).default(1).describe("Page number, from 1."),
-    pageSize: z.number().int().min(1).max(100).default(20).describe("Connectors per page (1-100, default 20)."),
+    pageSize: z.number().int().min(1).max(100).default(20).describe("1-100, default 20."),
     accountId: accountIdArg,
   },
   outputSchema: {

@@ -11,17 +11,13 @@ export const setConnectorProperties = defineTool({
   name: "set_connector_properties",
   title: "Set account connector properties",
   description:
-    "Set required (or optional) properties on an installed connector (step 3 of setup; do it before authenticating). " +
-    "Names come from missingProperties in get_account_connector or install_connector. Each property is set separately " +
-    "and reported on its own: one failure does not stop the others; a property whose answer was lost (timeout, closed connection, " +
-    "server error) is reported as unknown, and is not sent again. Values are never echoed back. " +
-    "Leave properties out to have the person fill in the missing non-secret ones in a form, where their client supports it.",
+    "Set properties on an installed connector (step 3, before authenticating); names from setup.missingProperties. Each is set and reported on its own; one whose answer was lost is reported unknown and not sent again. Values are never echoed. Leave properties out to ask the person in a form, where their client can.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     properties: propertiesArg
       .min(1)
       .optional()
-      .describe('The properties to set, e.g. [{name: "isSandbox", value: "false"}]. Leave out to ask the person in a form (clients with elicitation).'),
+      .describe('e.g. [{name: "isSandbox", value: "false"}]; leave out for a form.'),
     accountId: accountIdArg,
   },
   outputSchema: {

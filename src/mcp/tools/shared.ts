@@ -11,13 +11,15 @@ export const accountIdArg = z
   .min(1)
   .max(200)
   .optional()
-  .describe("The Cyclr account's API ID; default the server's account.");
+  .describe("The account's API ID; default the server's.");
 
 export const accountConnectorIdArg = z
   .number()
   .int()
   .positive()
-  .describe("The accountConnectorId from install_connector.");
+  .describe("From install_connector or list_account_connectors.");
+
+export const confirmArg = z.boolean().optional().describe("true once the person agreed (a form asks them where the client can).");
 
 export const propertiesArg = z
   .array(
@@ -51,6 +53,41 @@ export function resolveAccountId(accountId: string | undefined, deps: ServerDeps
   }
   return resolved;
 }
+
+/** Whether this session may see an account in a list: the pinned one only, and only allow-listed ones. Enforced with resolveAccountId, here. */
+export function maySeeAccount(accountId: string, deps: ServerDeps): boolean {
+  const pinned = deps.accounts?.pinnedAccountId;
+  if (pinned !== undefined && accountId !== pinned) return false;
+  const allowlist = deps.accounts?.allowlist;
+  return !allowlist || allowlist.includes(accountId);
+}
+
+/**
+ * Creating an account: never from a session pinned to one (it acts on that account only), and with
+ * an allow-list only under an id it includes, so the new account is one this server may then use.
+ */
+export function assertMayCreateAccount(id: string | undefined, deps: ServerDeps): void {
+  const pinned = deps.accounts?.pinnedAccountId;
+  if (pinned !== undefined) {
+    throw new ToolInputError(`This session is pinned to account ${pinned}; it cannot create accounts. Ask the person who runs this server for a session that is not pinned.`);
+  }
+  const allowlist = deps.accounts?.allowlist;
+  if (allowlist && (id === undefined || !allowlist.includes(id))) {
+    throw new ToolInputError(
+      `${id === undefined ? "An account without an id" : `Account "${id}"`} would not be one this server may act on (CYCLR_ACCOUNT_ALLOWLIST): ` +
+        "pass an id the allow-list includes, or ask the person who runs this server to add the new id.",
+    );
+  }
+}
+
+/** An account as the lists show it: compact. */
+export const accountSchema = z.object({
+  accountId: z.string(),
+  name: z.string().optional(),
+  description: z.string().optional(),
+  timezone: z.string().optional(),
+  createdDate: z.string().optional(),
+});
 
 const connectorPropertySchema = z.object({
   name: z.string(),
@@ -110,7 +147,7 @@ export function setupSummary(setup: SetupState): string {
 }
 
 /** Says how many list items Cyclr sent that could not be read, and which (ids only): the rest of the list is still good. */
-export function leftOutNote(leftOut: readonly LeftOutItem[], what: "connector" | "account connector"): string {
+export function leftOutNote(leftOut: readonly LeftOutItem[], what: "connector" | "account connector" | "account"): string {
   const ids = leftOut.flatMap((item) => (item.id !== undefined ? [item.id] : []));
   const shown = ids.slice(0, 10).join(", ");
   return (

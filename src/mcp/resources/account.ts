@@ -1,0 +1,31 @@
+import { attentionSummary, needingAttention } from "../../setup/attention.js";
+import { compactAccountConnectorViews } from "../account-connectors.js";
+import { accountView } from "../accounts.js";
+import { completeListedAccountId } from "../completions.js";
+import { resolveAccountId } from "../tools/shared.js";
+import type { ResourceDefinition } from "./resource.js";
+
+export const accountResource: ResourceDefinition = {
+  name: "account",
+  title: "Account and its connectors' setup states",
+  description:
+    "One Cyclr account: its details, every connector installed in it with its setup state, and what needs attention (the same as list_account_connectors with attention).",
+  mimeType: "application/json",
+  uriTemplate: "cyclr://accounts/{accountId}",
+  complete: { accountId: completeListedAccountId },
+  read: (deps) => async (variables, { signal }) => {
+    // Pinning and the allow-list apply to reading as to every call.
+    const accountId = resolveAccountId(variables.accountId || undefined, deps);
+    const account = accountView(await deps.cyclr.getAccount(accountId, { signal }));
+    const installed = await deps.cyclr.listAccountConnectors(accountId, { signal });
+    const accountConnectors = await compactAccountConnectorViews(deps.cyclr, accountId, installed.items, signal);
+    const needing = needingAttention(accountConnectors.map((v) => ({ ...v, name: v.name ?? v.connector.name })));
+    return JSON.stringify({
+      account,
+      summary: attentionSummary(accountConnectors.length, needing),
+      attention: needing.map((c) => ({ accountConnectorId: c.accountConnectorId, name: c.name, why: c.why, nextStep: c.setup.nextStep })),
+      accountConnectors,
+      ...(installed.leftOut.length && { leftOut: installed.leftOut.length }),
+    });
+  },
+};

@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { computeSetupState, possibleMethods } from "../../setup/setup-state.js";
+import { connectorDefinition } from "../account-connectors.js";
+import { confirmWithPerson } from "../confirmation.js";
+import { ToolInputError } from "../errors.js";
+import { defineTool } from "../tool.js";
+import { accountConnectorIdArg, accountIdArg, confirmArg, connectorRefSchema, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
+
+export const reconnectConnector = defineTool({
+  name: "reconnect_connector",
+  title: "Reconnect an account connector",
+  description:
+    "For a connector that stopped working (credentials expired or revoked upstream, even if Cyclr says authenticated): signs it out, then setup.nextStep leads to a new sign-in.",
+  inputSchema: {
+    accountConnectorId: accountConnectorIdArg,
+    accountId: accountIdArg,
+    confirm: confirmArg,
+  },
+  outputSchema: {
+    accountId: z.string(),
+    accountConnectorId: z.number(),
+    name: z.string().optional(),
+    connector: connectorRefSchema,
+    outcome: z.enum(["deauthenticated", "cancelled"]).describe("cancelled: the person did not confirm; nothing changed."),
+    setup: setupStateSchema,
+  },
+  cyclrCalls: "`GET /v1.0/account/connectors/{id}`, `PUT /v1.0/account/connectors/{id}/deauthenticate` `{}`, `GET /v1.0/account/connectors/{id}`",
+  // Destructive: the old credentials stop working. Repeating it changes nothing more.
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  handler: (deps) => async (args, context) => {
+    const { signal } = context;
+    const accountId = resolveAccountId(args.accountId, deps);
+    const before = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
+    const definition = await connectorDefinition(deps.cyclr, accountId, before, signal);
+    const name = before.Name ?? definition.Name;
+    const methods = possibleMethods(before, definition);
+    // Only a credential the person gives again can be renewed this way; the others say where theirs live.
+    if (!methods.some((m) => m === "oauthLink" || m === "apiKey" || m === "basic")) {
+      const { nextStep } = computeSetupState(before, definition, accountId);
+      const why =
+        methods.includes("none")
+          ? "needs no authentication, so there is nothing to reconnect; if it stopped, check its properties with get_account_connector."
+          : methods.includes("clientCredentials") || methods.includes("authFields")
+            ? "keeps its credentials in properties: set new values with set_connector_properties (secret ones through create_credential_link)."
+            : `is not authenticated through this server. ${nextStep.instruction}`;
+      throw new ToolInputError(`${name} (account connector ${before.Id}) ${why}`);
+    }
+    const ids = { accountId, accountConnectorId: before.Id, ...(name && { name }), connector: { id: before.Connector.Id, name: before.Connector.Name } };
+    const decision = await confirmWithPerson(context.person, args.confirm, {
+      question: `Reconnect ${name} in account ${accountId}? It is signed out at once: its current credentials stop working until the person signs in again.`,
+      action: "Reconnect (sign out now)",
+      tool: "reconnect_connector",
+    });
+    if (decision === "declined") {
+      const setup = computeSetupState(before, definition, accountId);
+      const cancelled = { ...setup, nextStep: { arguments: {}, instruction: `The person did not confirm: ${name} was not signed out. Ask what they want to do.` } };
+      return { structuredContent: { ...ids, outcome: "cancelled" as const, setup: cancelled }, text: `Not reconnected: the person did not confirm. Nothing changed.` };
+    }
+    const said = await deps.cyclr.deauthenticateAccountConnector(accountId, before.Id, { signal });
+    const after = await deps.cyclr.getAccountConnector(accountId, before.Id, { signal });
+    // Cyclr answered that it de-authenticated it: a stale Authenticated in the read that follows must not make it look ready.
+    const setup = computeSetupState({ ...after, Authenticated: false }, definition, accountId);
+    return {
+      structuredContent: { ...ids, outcome: "deauthenticated" as const, setup },
+      text: `${said.Message ?? `${name} was de-authenticated.`} ${setupSummary(setup)}`,
+    };
+  },
+});

@@ -26,8 +26,22 @@ export const DEFAULT_MAX_SESSIONS = 1000;
 export const DEFAULT_MAX_SESSIONS_PER_TOKEN = 100;
 export const DEFAULT_MAX_CALLS_PER_SESSION = 10;
 export const DEFAULT_MAX_CALLS_PER_TOKEN = 50;
+export const DEFAULT_OAUTH_ACCOUNT_CLAIM = "cyclr_account";
 export const LOG_FORMATS = ["text", "json"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * Hosted mode as an OAuth 2.1 protected resource (MCP authorization): callers present JWT access
+ * tokens from this authorization server, issued for this server (RFC 8707 audience).
+ */
+export interface OAuthConfig {
+  /** The authorization server's issuer identifier, exactly as its tokens' iss claim says it. */
+  issuer: string;
+  /** Where its signing keys are; default the jwks_uri of its metadata. */
+  jwksUrl?: string;
+  /** The claim naming the one Cyclr account a token may act on. */
+  accountClaim: string;
+}
 
 /** A bearer token a copilot's backend presents, optionally bound to one account. */
 export interface HttpToken {
@@ -41,6 +55,8 @@ export interface HttpConfig {
   /** No sessions: every request stands alone (replicas behind a load balancer). */
   stateless: boolean;
   tokens: HttpToken[];
+  /** Callers may also present JWT access tokens from an authorization server. */
+  oauth?: OAuthConfig;
   /** Host header values accepted (DNS-rebinding protection); default the loopback names. */
   allowedHosts?: string[];
   /** Origin header values accepted; default the loopback origins. */
@@ -203,6 +219,27 @@ export const SETTINGS = {
     help: "Comma-separated bearer tokens (16+ characters) callers must present; token=accountId binds a token to one account.",
     secret: true,
   },
+  oauthIssuer: {
+    env: "MCP_OAUTH_ISSUER",
+    flag: "oauth-issuer",
+    type: "string",
+    help:
+      "Hosted mode: accept JWT access tokens from this OAuth authorization server (its issuer, e.g. https://auth.example.com), " +
+      "issued for this server (audience CYCLR_MCP_PUBLIC_URL/mcp) with scope cyclr:read or cyclr:write; /mcp then advertises it " +
+      "(/.well-known/oauth-protected-resource). http only for loopback hosts.",
+  },
+  oauthJwksUrl: {
+    env: "MCP_OAUTH_JWKS_URL",
+    flag: "oauth-jwks-url",
+    type: "string",
+    help: "With MCP_OAUTH_ISSUER: where its signing keys are (default the jwks_uri of its metadata). http only for loopback hosts.",
+  },
+  oauthAccountClaim: {
+    env: "MCP_OAUTH_ACCOUNT_CLAIM",
+    flag: "oauth-account-claim",
+    type: "string",
+    help: `With MCP_OAUTH_ISSUER: the access-token claim naming the one Cyclr account its holder may act on (default ${DEFAULT_OAUTH_ACCOUNT_CLAIM}); a token without it is refused.`,
+  },
   allowedHosts: {
     env: "MCP_HTTP_ALLOWED_HOSTS",
     flag: "allowed-hosts",
@@ -231,7 +268,7 @@ export const SETTINGS = {
     env: "MCP_HTTP_MAX_SESSIONS_PER_TOKEN",
     flag: "max-sessions-per-token",
     type: "string",
-    help: `Sessions open at once per bearer token (default ${DEFAULT_MAX_SESSIONS_PER_TOKEN}); past it that token's least recently used idle session is closed, or 429.`,
+    help: `Sessions open at once per bearer token, or per person (the subject) for OAuth callers, whichever client they use (default ${DEFAULT_MAX_SESSIONS_PER_TOKEN}); past it their least recently used idle session is closed, or 429.`,
   },
   maxCallsPerSession: {
     env: "MCP_HTTP_MAX_CALLS_PER_SESSION",
@@ -243,7 +280,7 @@ export const SETTINGS = {
     env: "MCP_HTTP_MAX_CALLS_PER_TOKEN",
     flag: "max-calls-per-token",
     type: "string",
-    help: `Requests in flight at once per bearer token, over all its sessions (default ${DEFAULT_MAX_CALLS_PER_TOKEN}); more get 429.`,
+    help: `Requests in flight at once per bearer token, or per person for OAuth callers, over all their sessions (default ${DEFAULT_MAX_CALLS_PER_TOKEN}); more get 429.`,
   },
   trustProxy: {
     env: "MCP_HTTP_TRUST_PROXY",
@@ -281,6 +318,29 @@ function originSchema(what: string, example: string) {
       return z.NEVER;
     }
     return url.origin;
+  });
+}
+
+/** An http(s) URL (a path is allowed); plain http only for loopback. */
+function urlSchema(what: string, example: string) {
+  return z.string().transform((raw, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `is not a valid ${what}; expected something like ${example}` });
+      return z.NEVER;
+    }
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+      ctx.addIssue({ code: "custom", message: `must use https (plain http is accepted only for loopback hosts); got ${url.protocol}//${url.host}` });
+      return z.NEVER;
+    }
+    if (url.hash || url.username || url.password) {
+      ctx.addIssue({ code: "custom", message: `must not carry credentials or a fragment; expected something like ${example}` });
+      return z.NEVER;
+    }
+    // Kept as written: an issuer is compared with the tokens' iss claim character for character.
+    return raw;
   });
 }
 
@@ -366,6 +426,9 @@ const rawSchema = z.object({
       }),
     )
     .optional(),
+  oauthIssuer: urlSchema("issuer", "https://auth.example.com").optional(),
+  oauthJwksUrl: urlSchema("JWKS URL", "https://auth.example.com/.well-known/jwks.json").optional(),
+  oauthAccountClaim: nonEmpty.default(DEFAULT_OAUTH_ACCOUNT_CLAIM),
   allowedHosts: list.optional(),
   allowedOrigins: list.optional(),
   sessionIdleSeconds: z.coerce
@@ -494,10 +557,21 @@ function httpConfig(settings: z.output<typeof rawSchema>): HttpConfig {
   if (settings.allowedHosts) http.allowedHosts = settings.allowedHosts;
   if (settings.allowedOrigins) http.allowedOrigins = settings.allowedOrigins;
   if (settings.publicUrl) http.publicUrl = settings.publicUrl;
+  if (settings.oauthIssuer) {
+    http.oauth = { issuer: settings.oauthIssuer, accountClaim: settings.oauthAccountClaim, ...(settings.oauthJwksUrl && { jwksUrl: settings.oauthJwksUrl }) };
+  } else if (settings.oauthJwksUrl) {
+    throw new ConfigError("MCP_OAUTH_JWKS_URL (--oauth-jwks-url) needs MCP_OAUTH_ISSUER (--oauth-issuer): the authorization server whose keys they are.");
+  }
   if (!isLoopbackHost(http.host)) {
     // Reachable from other machines: only with callers proven, and only under the names a proxy uses.
-    if (http.tokens.length === 0) {
-      throw new ConfigError(`MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_TOKENS (--http-tokens) so that only callers with a token get in.`);
+    if (http.tokens.length === 0 && !http.oauth) {
+      throw new ConfigError(
+        `MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_TOKENS (--http-tokens) or MCP_OAUTH_ISSUER (--oauth-issuer) so that only callers with a token get in.`,
+      );
+    }
+    // Tokens are issued for the public URL (their audience): the listener's address is not it.
+    if (http.oauth && !http.publicUrl) {
+      throw new ConfigError(`MCP_OAUTH_ISSUER (--oauth-issuer) on a non-loopback host needs CYCLR_MCP_PUBLIC_URL (--public-url): access tokens are issued for <public URL>/mcp.`);
     }
     if (!http.allowedHosts) {
       throw new ConfigError(`MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_ALLOWED_HOSTS (--allowed-hosts) to the names clients use, e.g. mcp.example.com.`);

@@ -3,7 +3,7 @@
  * mapping and one redactor. Transports live in hosting/.
  */
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer, ResourceTemplate, type RegisteredPrompt, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { CyclrNetworkError } from "../cyclr/errors.js";
@@ -27,6 +27,11 @@ export interface ServerOptions {
   redactor: Redactor;
   logger: Logger;
   selection?: ToolSelection;
+  /**
+   * The tools this session's caller is offered now, within `selection` (hosted mode: read-only for
+   * a caller without the write scope). offer() changes it later, when the caller's token does.
+   */
+  offered?: ToolSelection;
   shutdown?: ShutdownSignals;
 }
 
@@ -54,23 +59,43 @@ export function selectTools(selection: ToolSelection = {}): ToolDefinition[] {
   );
 }
 
-export function createServer({ deps, redactor: processRedactor, logger, selection = {}, shutdown = NEVER }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
+export interface ServerHandle {
+  server: McpServer;
+  /**
+   * Offers the tools of this selection (and the prompts, unless it is read-only), of those the
+   * server was made with; the client is told when the list changes.
+   */
+  offer: (selection: ToolSelection) => void;
+  close: () => Promise<void>;
+}
+
+export function createServer({ deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER }: ServerOptions): ServerHandle {
   // What this session's calls use or are given is hidden from this session's output, and no other's.
   const redactor = processRedactor.scope();
   const server = new McpServer(
     { name: "cyclr-mcp", title: "Cyclr connector setup", version: VERSION },
     // logging: the client may set a level (logging/setLevel); tool failures are sent as log messages too.
-    { instructions: selection.readOnly ? `${INSTRUCTIONS}\n${READ_ONLY_INSTRUCTIONS}` : INSTRUCTIONS, capabilities: { logging: {} } },
+    { instructions: selection.readOnly || offered?.readOnly ? `${INSTRUCTIONS}\n${READ_ONLY_INSTRUCTIONS}` : INSTRUCTIONS, capabilities: { logging: {} } },
   );
   // Malformed input from the client (a line that is not JSON-RPC, say) is reported, not fatal.
   server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
   const background = new BackgroundTasks(logger, redactor);
-  for (const tool of selectTools(selection)) registerTool(server, tool, deps, redactor, logger, background, shutdown);
+  const tools = new Map<string, RegisteredTool>();
+  for (const tool of selectTools(selection)) tools.set(tool.name, registerTool(server, tool, deps, redactor, logger, background, shutdown));
   // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
   for (const resource of RESOURCES) registerResource(server, resource, deps, redactor, logger);
-  if (!selection.readOnly) for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
+  const prompts: RegisteredPrompt[] = [];
+  if (!selection.readOnly) for (const prompt of PROMPTS) prompts.push(registerPrompt(server, prompt, deps, redactor, logger));
+  // The same filter as at registration: a tool is offered when selectTools keeps it.
+  const offer = (narrower: ToolSelection) => {
+    const kept = new Set(selectTools(narrower).map((tool) => tool.name));
+    for (const [name, tool] of tools) if (tool.enabled !== kept.has(name)) (kept.has(name) ? tool.enable() : tool.disable());
+    for (const prompt of prompts) if (prompt.enabled === Boolean(narrower.readOnly)) (narrower.readOnly ? prompt.disable() : prompt.enable());
+  };
+  if (offered) offer(offered);
   return {
     server,
+    offer,
     close: async () => {
       await background.close();
       await server.close();
@@ -86,10 +111,10 @@ function registerTool(
   logger: Logger,
   background: BackgroundTasks,
   shutdown: ShutdownSignals,
-): void {
+): RegisteredTool {
   const handle = tool.handler(deps);
   const output = z.object(tool.outputSchema);
-  server.registerTool(
+  return server.registerTool(
     tool.name,
     {
       title: tool.title,
@@ -204,7 +229,7 @@ function registerResource(server: McpServer, resource: ResourceDefinition, deps:
   }
 }
 
-function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): void {
+function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): RegisteredPrompt {
   const get = prompt.get(deps);
   const argsSchema = Object.fromEntries(
     Object.entries(prompt.argsSchema).map(([name, schema]) => {
@@ -215,7 +240,7 @@ function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: Serve
       return [name, completable(schema.clone(), (value, context) => complete(value ?? "", context))];
     }),
   );
-  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema }, async (args: Record<string, string | undefined>, extra) => {
+  return server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema }, async (args: Record<string, string | undefined>, extra) => {
     try {
       return await get(args, { signal: extra.signal });
     } catch (error) {

@@ -7,7 +7,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
-import Provider from "oidc-provider";
+import Provider, { type KoaContextWithOIDC } from "oidc-provider";
 
 export const SCOPES = ["cyclr:read", "cyclr:write"] as const;
 
@@ -21,9 +21,14 @@ export interface AuthorizationServer {
 export interface AuthorizationServerOptions {
   /** The Cyclr account each person's tokens are bound to (claim cyclr_account); none if absent. */
   accounts?: Record<string, string>;
-  /** The scopes a resource server accepts; default both. */
-  scopes?: readonly string[];
+  /** People who may only read: they are granted cyclr:read whatever the client asks (the test may change it). */
+  readOnly?: Set<string>;
   accessTokenTtlSeconds?: number;
+}
+
+/** Who signed in: the account of the code being exchanged, or of the session at the authorization endpoint. */
+function personOf(ctx: KoaContextWithOIDC): string | undefined {
+  return ctx.oidc.account?.accountId ?? ctx.oidc.session?.accountId;
 }
 
 export async function startAuthorizationServer(options: AuthorizationServerOptions = {}): Promise<AuthorizationServer> {
@@ -34,6 +39,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const signing = { ...(await exportJWK(privateKey)), alg: "ES256", use: "sig", kid: "test-key" };
   const provider = new Provider(issuer, {
     jwks: { keys: [signing] },
+    // Clients register with the scopes they will ask for (the SDK sends the resource's scopes_supported).
+    scopes: ["openid", "offline_access", ...SCOPES],
     features: {
       devInteractions: { enabled: true },
       registration: { enabled: true },
@@ -43,8 +50,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         // A client that names no resource gets none (an opaque token our server cannot read).
         defaultResource: () => undefined,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator) => ({
-          scope: (options.scopes ?? SCOPES).join(" "),
+        getResourceServerInfo: (ctx, resourceIndicator) => ({
+          scope: options.readOnly?.has(personOf(ctx) ?? "") ? "cyclr:read" : SCOPES.join(" "),
           audience: resourceIndicator,
           accessTokenTTL: options.accessTokenTtlSeconds ?? 600,
           accessTokenFormat: "jwt",
@@ -56,6 +63,8 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       const accountId = "accountId" in token && typeof token.accountId === "string" ? options.accounts?.[token.accountId] : undefined;
       return accountId !== undefined ? { cyclr_account: accountId } : undefined;
     },
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+    ttl: { Interaction: 600, Session: 600, Grant: 600, AuthorizationCode: 60, AccessToken: options.accessTokenTtlSeconds ?? 600 },
     pkce: { required: () => true },
     // Loopback over plain http, as the tests run: oidc-provider allows it outside production.
     clientDefaults: { grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], token_endpoint_auth_method: "none", id_token_signed_response_alg: "ES256" },

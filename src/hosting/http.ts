@@ -61,8 +61,6 @@ interface Session extends TrackedSession {
 export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> {
   const { config, logger } = options;
   const sessions = new SessionTable<Session>(config);
-  // Made once the listener's address (so, without CYCLR_MCP_PUBLIC_URL, the resource URL) is known.
-  let callers: CallerAuthentication | undefined;
   // POSTs whose responses have not ended: a shutdown waits for them.
   let inFlight = 0;
   let closing = false;
@@ -70,7 +68,9 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   const cut = new AbortController();
   const shutdown = { stopping: stopping.signal, cut: cut.signal };
 
-  const server = createHttpServer((req, res) => {
+  // Requests are taken once the listener's address (without CYCLR_MCP_PUBLIC_URL, the resource URL) is known.
+  const server = createHttpServer();
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = (typeof req.headers["x-request-id"] === "string" && /^[\w.-]{1,64}$/.test(req.headers["x-request-id"]) ? req.headers["x-request-id"] : randomUUID());
     res.setHeader("x-request-id", requestId);
     const started = performance.now();
@@ -84,7 +84,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
         else res.end();
       });
     });
-  });
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -96,7 +96,6 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     }
 
     if (!hostAllowed(req.headers.host)) return json(res, 403, { error: "Host not allowed" });
-    if (!callers) return json(res, 503, { error: "starting" }, { "retry-after": "1" });
     // Where to get a token: public, needed before any token, and read by browser-based clients too.
     const metadata = callers.resourceMetadata();
     if (metadata && req.method === "GET" && callers.resourceMetadataPaths.includes(path)) return json(res, 200, metadata, { "access-control-allow-origin": "*" });
@@ -163,7 +162,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     const body = await readJson(req, res);
     if (body === INVALID) return;
     const id = requestId(body);
-    const beyondScope = callers?.checkCall(caller, body, options.selection ?? {});
+    const beyondScope = callers.checkCall(caller, body, options.selection ?? {});
     if (beyondScope) return jsonRpcError(res, beyondScope.status, beyondScope.code, beyondScope.message, beyondScope.headers, id);
     // Limits apply where requests enter: a caller past them is told so at once, with no work done.
     const call = id !== undefined ? sessions.startCall(caller.quota, session) : { done: () => undefined };
@@ -266,7 +265,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   const loopbackNames = ["127.0.0.1", "localhost", "[::1]"];
   const allowedHosts = (config.allowedHosts ?? [...loopbackNames, bracketed].map((name) => `${name}:${port}`)).map((h) => h.toLowerCase());
   const allowedOrigins = config.allowedOrigins ?? [...loopbackNames, bracketed].map((name) => `http://${name}:${port}`);
-  callers = new CallerAuthentication({
+  const callers = new CallerAuthentication({
     tokens: config.tokens,
     ...(config.oauth && { oauth: config.oauth }),
     ...(options.accountAllowlist && { accountAllowlist: options.accountAllowlist }),
@@ -274,6 +273,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     redactor: options.redactor,
     logger,
   });
+  server.on("request", handle);
 
   function hostAllowed(host: string | undefined): boolean {
     if (!host) return false;

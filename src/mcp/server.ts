@@ -89,8 +89,14 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   // The same filter as at registration: a tool is offered when selectTools keeps it.
   const offer = (narrower: ToolSelection) => {
     const kept = new Set(selectTools(narrower).map((tool) => tool.name));
-    for (const [name, tool] of tools) if (tool.enabled !== kept.has(name)) (kept.has(name) ? tool.enable() : tool.disable());
-    for (const prompt of prompts) if (prompt.enabled === Boolean(narrower.readOnly)) (narrower.readOnly ? prompt.disable() : prompt.enable());
+    for (const [name, tool] of tools) {
+      if (kept.has(name) && !tool.enabled) tool.enable();
+      else if (!kept.has(name) && tool.enabled) tool.disable();
+    }
+    for (const prompt of prompts) {
+      if (narrower.readOnly && prompt.enabled) prompt.disable();
+      else if (!narrower.readOnly && !prompt.enabled) prompt.enable();
+    }
   };
   if (offered) offer(offered);
   return {

@@ -209,7 +209,7 @@ export const SETTINGS = {
     env: "MCP_HTTP_HOST",
     flag: "host",
     type: "string",
-    help: `HTTP listen address (default ${DEFAULT_HTTP_HOST}). Any other than loopback needs MCP_HTTP_TOKENS and MCP_HTTP_ALLOWED_HOSTS.`,
+    help: `HTTP listen address (default ${DEFAULT_HTTP_HOST}). Any other than loopback needs MCP_HTTP_TOKENS or MCP_OAUTH_ISSUER, and MCP_HTTP_ALLOWED_HOSTS.`,
   },
   stateless: { env: "MCP_HTTP_STATELESS", flag: "stateless", type: "boolean", help: "No sessions: each request stands alone, for replicas behind a load balancer." },
   httpTokens: {
@@ -292,7 +292,7 @@ export const SETTINGS = {
     env: "CYCLR_MCP_PUBLIC_URL",
     flag: "public-url",
     type: "string",
-    help: "Hosted mode: the public origin credential links point to, e.g. https://mcp.example.com (default the listener's address).",
+    help: "Hosted mode: the public origin credential links point to, e.g. https://mcp.example.com (default the listener's address); with MCP_OAUTH_ISSUER, <it>/mcp is the resource access tokens must be issued for.",
   },
 } as const satisfies Record<string, Setting>;
 

@@ -79,12 +79,12 @@ class PersonAtTheKeyboard implements OAuthClientProvider {
 }
 
 /** Connects as the person: the first attempt is sent to sign in, the code is exchanged, the second connects. */
-async function connectAs(person: string): Promise<{ client: Client; provider: PersonAtTheKeyboard; transport: StreamableHTTPClientTransport }> {
+async function connectAs(person: string, url = server.url): Promise<{ client: Client; provider: PersonAtTheKeyboard; transport: StreamableHTTPClientTransport }> {
   const provider = new PersonAtTheKeyboard(person);
-  const first = new StreamableHTTPClientTransport(new URL(server.url), { authProvider: provider });
+  const first = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
   await expect(new Client({ name: "oauth-tests", version: "0" }).connect(first)).rejects.toThrow(UnauthorizedError);
   await first.finishAuth(await provider.signedIn!);
-  const transport = new StreamableHTTPClientTransport(new URL(server.url), { authProvider: provider });
+  const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
   const client = new Client({ name: "oauth-tests", version: "0" });
   await client.connect(transport);
   return { client, provider, transport };
@@ -193,5 +193,25 @@ describe("tokens it refuses", () => {
     expect(wrong.status).toBe(401);
     expect(wrong.headers["www-authenticate"]).toMatch(/error="invalid_token", error_description="The access token is not a valid JWT"/);
     expect(server.stderr()).not.toContain("not.a.jwt");
+  });
+});
+
+describe("stateless replicas", () => {
+  it("check every request's token alone: the read-only person is offered and allowed the read-only tools only", async () => {
+    const replica = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_OAUTH_ISSUER: as.issuer }), args: ["--stateless"] });
+    try {
+      const { client, provider } = await connectAs("bob", replica.url);
+      expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("install_connector");
+      const beyond = await rawRequest(replica.url, {
+        method: "POST",
+        headers: { ...mcpHeaders, authorization: `Bearer ${provider.accessToken()}`, "mcp-protocol-version": "2025-11-25" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "set_connector_properties", arguments: {} } }),
+      });
+      expect(beyond.status).toBe(403);
+      expect(beyond.headers["www-authenticate"]).toMatch(/error="insufficient_scope"/);
+      await client.close();
+    } finally {
+      await replica.stop();
+    }
   });
 });

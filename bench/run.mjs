@@ -189,9 +189,14 @@ async function catalogScale() {
 
 async function tokenEconomy(sandbox) {
   const { client } = await connectStdio([CLI], envFor(sandbox));
+  // tools/list: all of it, and what a model reads of it (names, descriptions, input schemas).
+  const { tools } = await client.listTools();
+  const listed = Buffer.byteLength(JSON.stringify({ tools }));
+  const read = Buffer.byteLength(JSON.stringify(tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }))));
+  row("Tokens: tools/list, what a model reads (names, descriptions, input schemas)", `${read} B ≈ ${Math.round(read / 4)} tokens`, `all of tools/list ${listed} B`, "≤ 12 KB", read <= 12 * 1024);
   const token = sandbox.issueAccessToken();
   const headers = { authorization: `Bearer ${token}`, "x-cyclr-account": sandbox.accountId };
-  const listed = await client.callTool({ name: "list_connectors", arguments: { pageSize: 20 } });
+  const catalogPage = await client.callTool({ name: "list_connectors", arguments: { pageSize: 20 } });
   const rawList = await (await fetch(`${sandbox.url}/v1.0/connectors?page=1&pageSize=20`, { headers })).text();
   const installed = await client.callTool({ name: "install_connector", arguments: { connectorId: 1003 } });
   const id = installed.structuredContent.accountConnectorId;
@@ -199,7 +204,7 @@ async function tokenEconomy(sandbox) {
   const rawGet = await (await fetch(`${sandbox.url}/v1.0/account/connectors/${id}`, { headers })).text();
   // What the model reads: the text and the structured content.
   const size = (result) => Buffer.byteLength(JSON.stringify(result.content)) + Buffer.byteLength(JSON.stringify(result.structuredContent));
-  for (const [name, result, raw] of [["list_connectors (20 connectors)", listed, rawList], ["get_account_connector", got, rawGet]]) {
+  for (const [name, result, raw] of [["list_connectors (20 connectors)", catalogPage, rawList], ["get_account_connector", got, rawGet]]) {
     const ours = size(result);
     const theirs = Buffer.byteLength(raw);
     const share = ours / theirs;

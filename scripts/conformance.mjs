@@ -13,17 +13,21 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const tools = `${root}.tools/conformance`;
 const SUITE_VERSION = "0.1.16";
 const NODE_RANGE = "22";
-/** The scenarios that apply to any server (the rest probe the SDK's "everything" test server's own tools). */
-const SCENARIOS = [
-  "server-initialize",
-  "ping",
-  "tools-list",
-  "resources-list",
-  "prompts-list",
-  "logging-set-level",
-  "completion-complete",
-  "dns-rebinding-protection",
-];
+/**
+ * Every server scenario of the suite. Those that probe the tools, resources and prompts of the SDK's
+ * "everything" test server (test_image_content, test://static-text, test_simple_prompt...) cannot
+ * pass against a server without them: conformance-baseline.yml lists each, with why. Two of those
+ * (tools-call-simple-text, tools-call-error) pass here only because their checks accept the error
+ * result an unknown tool gets.
+ */
+
+function listScenarios() {
+  const listed = spawnSync(`${tools}/node_modules/.bin/node`, [`${tools}/node_modules/@modelcontextprotocol/conformance/dist/index.js`, "list"], { encoding: "utf8" });
+  const server = (listed.stdout ?? "").split(/Client scenarios/)[0] ?? "";
+  const names = [...server.matchAll(/^\s+- ([\w-]+) \[/gm)].map((m) => m[1]);
+  if (names.length === 0) throw new Error(`the conformance suite listed no server scenarios:\n${listed.stdout}\n${listed.stderr}`);
+  return names;
+}
 
 function installTools() {
   const manifest = { name: "cyclr-mcp-conformance-tools", private: true, dependencies: { node: NODE_RANGE, "@modelcontextprotocol/conformance": SUITE_VERSION } };
@@ -52,6 +56,7 @@ function startServer() {
 }
 
 installTools();
+const SCENARIOS = listScenarios();
 if (!existsSync(`${root}dist/cli.js`)) throw new Error("dist/cli.js is missing: run npm run build first");
 const node22 = `${tools}/node_modules/.bin/node`;
 console.log(`conformance suite ${SUITE_VERSION} under Node ${spawnSync(node22, ["--version"], { encoding: "utf8" }).stdout.trim()}`);

@@ -91,7 +91,16 @@ async function main(): Promise<number> {
       ...(accountId !== undefined && { accountId }),
       ...(serviceDomain !== undefined && { serviceDomain }),
     });
-    process.stdout.write(`${formatChecks(checks)}\n`);
+    const tokenFailed = checks.some((check) => check.name === "Cyclr token endpoint" && check.outcome === "fail");
+    if (command.deep && accountId !== undefined && !tokenFailed) {
+      const { runDeepChecks } = await import("./doctor.js");
+      const deep = await runDeepChecks({ config, apiUrl, credentials, cyclr, redactor, accountId, ...(serviceDomain !== undefined && { serviceDomain }) });
+      checks.push(...deep.checks);
+      process.stdout.write(`${formatChecks(checks)}\n\nA report to paste into an issue (counts, ids and field paths; no values):\n\n${deep.report}\n`);
+    } else {
+      if (command.deep) checks.push({ name: "deep checks", outcome: "warn", detail: accountId === undefined ? "Not run: they need an account (CYCLR_ACCOUNT_ID)." : "Not run: no token." });
+      process.stdout.write(`${formatChecks(checks)}\n`);
+    }
     await Promise.allSettled([cyclr.close(), stopSandbox?.()]);
     return checks.some((check) => check.outcome === "fail") ? 1 : 0;
   }
@@ -116,10 +125,19 @@ async function main(): Promise<number> {
   const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };
   // Computed once; hosted without CYCLR_MCP_PUBLIC_URL, the listener's own origin is added once it is known.
   const oauthTargetOrigins = [...new Set([serviceDomain, ...(config.oauthTargetOrigins ?? []), http?.publicUrl].filter((o) => o !== undefined))];
+  // The OAuth landing page is served where the credential pages are; in stdio mode the loopback
+  // listener's origin is known once it listens, and a page this server serves is always allowed.
+  const oauthLanding = async (connectorName: string): Promise<string | undefined> => {
+    const url = await (await pages()).landingUrl(connectorName);
+    const origin = new URL(url).origin;
+    if (!http && !oauthTargetOrigins.includes(origin)) oauthTargetOrigins.push(origin);
+    return url;
+  };
   const deps: ServerDeps = {
     cyclr: cyclr.client,
     credentialLinks,
     oauthTargetOrigins,
+    oauthLanding,
     browserSteps: new BrowserSteps(),
     accountConnectorPolls: new AccountConnectorPolls(cyclr.client),
     uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs)),

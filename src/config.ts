@@ -110,7 +110,8 @@ export interface Config {
 
 export type CliCommand =
   | { kind: "run"; config: Config }
-  | { kind: "doctor"; config: Config }
+  /** deep: `doctor --deep`, the read-only checks of the open questions about the API on this tenant. */
+  | { kind: "doctor"; config: Config; deep: boolean }
   | { kind: "demo" }
   | { kind: "help" }
   | { kind: "version" };
@@ -452,7 +453,8 @@ function describeSetting(key: string): string {
 
 /** Parse argv (without node and script) and env into a command. Throws ConfigError with a one-line fix. */
 export function loadConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliCommand {
-  const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" }, version: { type: "boolean" } };
+  // --deep belongs to the doctor command, not to the server's settings: a flag of its own, not a SETTINGS entry (no env variable, not in the README's table).
+  const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" }, version: { type: "boolean" }, deep: { type: "boolean" } };
   for (const setting of Object.values(SETTINGS)) options[setting.flag] = { type: setting.type };
 
   let values: Record<string, string | boolean | undefined>;
@@ -469,16 +471,23 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     throw new ConfigError(`Unknown command "${command}": the commands are ${COMMANDS.join(" and ")}. Run cyclr-mcp --help for the options.`);
   }
   if (extra.length > 0) throw new ConfigError(`Unexpected "${extra.join(" ")}" after ${command}. Run cyclr-mcp --help for the options.`);
+  if (values.deep && command !== "doctor") throw new ConfigError("--deep goes with doctor: cyclr-mcp doctor --deep.");
+  const deep = values.deep === true;
   if (command === "demo") return { kind: "demo" };
   try {
-    return settingsFor(values, env, command);
+    return settingsFor(values, env, command, deep);
   } catch (error) {
     if (error instanceof ConfigError && command !== undefined) error.command = command;
     throw error;
   }
 }
 
-function settingsFor(values: Record<string, string | boolean | undefined>, env: Readonly<Record<string, string | undefined>>, command: string | undefined): CliCommand {
+function settingsFor(
+  values: Record<string, string | boolean | undefined>,
+  env: Readonly<Record<string, string | undefined>>,
+  command: string | undefined,
+  deep: boolean,
+): CliCommand {
 
   const raw: Partial<Record<SettingKey, string | boolean>> = {};
   for (const [key, setting] of Object.entries(SETTINGS) as [SettingKey, Setting][]) {
@@ -516,7 +525,7 @@ function settingsFor(values: Record<string, string | boolean | undefined>, env: 
   if (settings.serviceDomain !== undefined) config.serviceDomain = settings.serviceDomain;
   if (settings.oauthTargetOrigins !== undefined) config.oauthTargetOrigins = settings.oauthTargetOrigins;
 
-  const done = (): CliCommand => (command === "doctor" ? { kind: "doctor", config } : { kind: "run", config });
+  const done = (): CliCommand => (command === "doctor" ? { kind: "doctor", config, deep } : { kind: "run", config });
   if (settings.sandbox) return done();
 
   const hasClient = settings.clientId !== undefined || settings.clientSecret !== undefined;
@@ -597,6 +606,8 @@ export function helpText(version: string): string {
     "Usage: cyclr-mcp [options]          serve MCP over stdio",
     "       cyclr-mcp --http [options]   serve MCP over Streamable HTTP at /mcp (hosted mode)",
     "       cyclr-mcp doctor [options]   check the configuration, Cyclr, the account and the service domain",
+    "       cyclr-mcp doctor --deep      also check the open questions about the API on this tenant (read-only): catalog items that",
+    "                                    do not parse, the page-size cap, custom connectors, the account's connectors; a report to paste",
     "       cyclr-mcp demo               a guided onboarding against the embedded sandbox",
     "",
     "Options (each mirrors an environment variable; the flag wins):",

@@ -1,12 +1,16 @@
 /**
  * `cyclr-mcp doctor`: checks the configuration, Cyclr's token endpoint, the account and the service
  * domain, and says in plain words what is wrong and how to fix it. Exit code 0 when nothing failed.
- * Secrets never print: every line passes the redactor.
+ * Secrets never print: every line passes the redactor. `--deep` adds read-only checks of what the
+ * public evidence about the API leaves open, and a report to paste into an issue.
  */
 import type { Config, CyclrCredentials } from "./config.js";
 import { CyclrAuthError, CyclrError, CyclrHttpError, CyclrTimeoutError } from "./cyclr/errors.js";
 import type { CyclrConnection } from "./cyclr/index.js";
+import { splitEntries, type Connector, type ListEntry } from "./cyclr/schemas.js";
+import { connectorDefinition } from "./mcp/account-connectors.js";
 import type { Redactor } from "./redact.js";
+import { computeSetupState } from "./setup/setup-state.js";
 
 export type CheckOutcome = "ok" | "warn" | "fail";
 
@@ -60,7 +64,7 @@ export async function runChecks(target: DoctorTarget): Promise<Check[]> {
   } else {
     try {
       const installed = await target.cyclr.client.listAccountConnectorsPage(target.accountId, { page: 1, pageSize: 1 }, { signal: signal() });
-      checks.push({ name: "account", outcome: "ok", detail: `Cyclr answers for account ${target.accountId} (${installed.length ? "it has connectors installed" : "no connectors installed yet"}).` });
+      checks.push({ name: "account", outcome: "ok", detail: `Cyclr answers for account ${target.accountId} (${installed.items.length + installed.leftOut.length ? "it has connectors installed" : "no connectors installed yet"}).` });
     } catch (error) {
       checks.push({ name: "account", outcome: "fail", detail: accountProblem(error, target.accountId) });
     }
@@ -117,4 +121,120 @@ export function formatChecks(checks: readonly Check[]): string {
     "",
     failed ? `${failed} check(s) failed: fix the FAIL lines above, then run cyclr-mcp doctor again.` : `All set${warned ? ` (${warned} warning(s))` : ""}: the server can reach Cyclr.`,
   ].join("\n");
+}
+
+/** What `doctor --deep` found: checks like the others, and a short report a person can paste into an issue. */
+export interface DeepFindings {
+  checks: Check[];
+  report: string;
+}
+
+/** Page size asked for when walking the catalog; and a large one, to find Cyclr's cap. */
+const DEEP_PAGE_SIZE = 100;
+const CAP_PROBE_PAGE_SIZE = 500;
+
+/**
+ * `doctor --deep`: read-only (only GETs): checks on this tenant the questions the public evidence
+ * leaves open (docs/architecture.md, "Closer to the real Cyclr API"). The report carries counts,
+ * ids and field paths, never values.
+ */
+export async function runDeepChecks(target: DoctorTarget & { accountId: string }): Promise<DeepFindings> {
+  const { client } = target.cyclr;
+  const { accountId } = target;
+  const signal = () => AbortSignal.timeout(Math.max(target.config.timeoutMs * 10, 60_000));
+  const checks: Check[] = [];
+  const report: string[] = ["### cyclr-mcp doctor --deep", "", `- API: ${target.apiUrl}${target.config.sandbox ? " (embedded sandbox)" : ""}; account: ${accountId}`];
+  const failed = (name: string, error: unknown) => {
+    const detail = error instanceof CyclrError ? error.message : error instanceof Error ? `Unexpected: ${error.message}` : String(error);
+    checks.push({ name, outcome: "fail", detail });
+    report.push(`- ${name}: failed (${detail})`);
+  };
+
+  // 1. The whole catalog, item by item (as the server loads it, custom connectors included).
+  let withCustom: ListEntry<Connector>[] | undefined;
+  try {
+    withCustom = await client.catalogPages(accountId, { pageSize: DEEP_PAGE_SIZE, includeCustomConnectors: true, signal: signal() });
+    const { items, leftOut } = splitEntries(withCustom);
+    const why = leftOut.slice(0, 20).map((item) => `${item.id ?? `(no Id, page ${item.page} #${item.index})`}: ${item.paths.join(", ")}`);
+    checks.push({
+      name: "catalog items",
+      outcome: leftOut.length ? "warn" : "ok",
+      detail: `${items.length + leftOut.length} connectors, ${leftOut.length} did not parse${leftOut.length ? ` and are left out of list_connectors (${why.join("; ")}${leftOut.length > 20 ? "; ..." : ""})` : ""}.`,
+    });
+    report.push(`- Catalog: ${items.length + leftOut.length} connectors; ${leftOut.length} did not parse`);
+    for (const line of why) report.push(`  - ${line}`);
+    const multi = items.filter((c) => c.Authentication.length > 1).length;
+    report.push(`- Connectors with several authentication methods: ${multi}`);
+  } catch (error) {
+    failed("catalog items", error);
+  }
+
+  // 2. The page-size cap: ask for a large page and see how many come back.
+  try {
+    const probe = await client.catalogPage(accountId, { page: 1, pageSize: CAP_PROBE_PAGE_SIZE, includeCustomConnectors: true, signal: signal() });
+    const got = probe.items.length;
+    const total = withCustom?.length;
+    const capped = got < CAP_PROBE_PAGE_SIZE && (total === undefined || got < total);
+    const detail = capped
+      ? `Asked for ${CAP_PROBE_PAGE_SIZE} per page, got ${got}: Cyclr caps pageSize at ${got} (the server pages on regardless).`
+      : `Asked for ${CAP_PROBE_PAGE_SIZE} per page, got ${got}${total !== undefined && got >= total ? " (the whole catalog): no cap below that" : ""}.`;
+    checks.push({ name: "page-size cap", outcome: "ok", detail });
+    report.push(`- Page size: asked ${CAP_PROBE_PAGE_SIZE}, got ${got}${capped ? ` (cap ${got})` : ""}; Total-Pages header: ${probe.totalPages !== undefined ? probe.totalPages : "none"}`);
+  } catch (error) {
+    failed("page-size cap", error);
+  }
+
+  // 3. includeCustomConnectors: true, false and left out (Cyclr's default is undocumented).
+  try {
+    const ids = (entries: readonly ListEntry<Connector>[]) => new Set(entries.flatMap((e) => (e.ok ? [String(e.item.Id)] : e.leftOut.id !== undefined ? [e.leftOut.id] : [])));
+    const [off, unset] = await Promise.all([
+      client.catalogPages(accountId, { pageSize: DEEP_PAGE_SIZE, includeCustomConnectors: false, signal: signal() }),
+      client.catalogPages(accountId, { pageSize: DEEP_PAGE_SIZE, signal: signal() }),
+    ]);
+    const on = ids(withCustom ?? []);
+    const onlyWith = [...on].filter((id) => !ids(off).has(id));
+    const defaultIncludes = unset.length === (withCustom?.length ?? -1) ? "includes them" : unset.length === off.length ? "leaves them out" : "differs from both";
+    checks.push({
+      name: "custom connectors",
+      outcome: "ok",
+      detail:
+        `includeCustomConnectors=true lists ${withCustom?.length ?? "?"}, false lists ${off.length}, left out lists ${unset.length}: ` +
+        `${onlyWith.length} connector(s) only with true${onlyWith.length ? ` (ids ${onlyWith.slice(0, 20).join(", ")})` : ""}; Cyclr's default ${defaultIncludes}. The server always sends true.`,
+    });
+    report.push(`- includeCustomConnectors: true ${withCustom?.length ?? "?"}, false ${off.length}, omitted ${unset.length} (default ${defaultIncludes})`);
+  } catch (error) {
+    failed("custom connectors", error);
+  }
+
+  // 4. The account's connectors and their setup states; whether Cyclr reports the method chosen at install.
+  try {
+    const { items, leftOut } = await client.listAccountConnectors(accountId, { signal: signal() });
+    const lines: string[] = [];
+    let reportsAuthenticationId = 0;
+    for (const accountConnector of items) {
+      if (accountConnector.AuthenticationId !== undefined) reportsAuthenticationId++;
+      const definition = await connectorDefinition(client, accountId, accountConnector, signal()).catch(() => accountConnector.Connector);
+      const setup = computeSetupState(accountConnector, definition, accountId);
+      const auth = setup.authentication;
+      lines.push(
+        `${accountConnector.Id} ${accountConnector.Connector.Name} (connector ${accountConnector.Connector.Id}): ${setup.state}; ` +
+          `${auth.authType ?? auth.method}${auth.alternatives ? ` (or ${auth.alternatives.map((a) => a.authType ?? a.method).join("/")}: Cyclr does not say which)` : ""}` +
+          `${setup.missingProperties.length ? `; missing ${setup.missingProperties.map((p) => p.name).join(", ")}` : ""}`,
+      );
+    }
+    checks.push({
+      name: "account connectors",
+      outcome: leftOut.length ? "warn" : "ok",
+      detail:
+        `${items.length + leftOut.length} installed in account ${accountId}${leftOut.length ? `, ${leftOut.length} did not parse (${leftOut.map((l) => `${l.id ?? "(no Id)"}: ${l.paths.join(", ")}`).join("; ")})` : ""}; ` +
+        `${reportsAuthenticationId} report an AuthenticationId.${lines.length ? `\n      ${lines.join("\n      ")}` : ""}`,
+    });
+    report.push(`- Account connectors: ${items.length + leftOut.length}; ${leftOut.length} did not parse; ${reportsAuthenticationId} report an AuthenticationId`);
+    for (const line of lines.slice(0, 30)) report.push(`  - ${line}`);
+  } catch (error) {
+    failed("account connectors", error);
+  }
+
+  const redact = (text: string) => target.redactor.text(text);
+  return { checks: checks.map((check) => ({ ...check, detail: redact(check.detail) })), report: redact(report.join("\n")) };
 }

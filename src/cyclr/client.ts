@@ -2,6 +2,7 @@
  * The Cyclr operations the server needs, as a narrow interface (tools never see HTTP, headers or
  * tokens), and the client that implements it over CyclrHttp.
  */
+import type { Logger } from "../log.js";
 import type { CyclrHttp, CyclrRequest } from "./http.js";
 import { collectPages, type Page } from "./paging.js";
 import {
@@ -11,11 +12,20 @@ import {
   ConnectorListSchema,
   ConnectorSchema,
   SignInTokenSchema,
+  splitEntries,
   type AccountConnector,
   type AccountConnectorProperty,
   type Connector,
+  type LeftOutItem,
+  type ListEntry,
   type SignInToken,
 } from "./schemas.js";
+
+/** A list parsed item by item: what parsed, and what was left out (ids and field paths only). */
+export interface Listed<T> {
+  items: T[];
+  leftOut: LeftOutItem[];
+}
 
 export interface InstallConnectorRequest {
   Name: string;
@@ -32,6 +42,8 @@ export interface CallOptions {
 /** The account's catalog as cached: possibly stale while a refresh runs, or after one failed. */
 export interface Catalog {
   connectors: Connector[];
+  /** Catalog items that did not parse, left out of `connectors` (logged once per load). */
+  leftOut: LeftOutItem[];
   /** When this copy was loaded (ms since the epoch). */
   loadedAt: number;
   /** Older than the cache TTL: a refresh is under way, or the last one failed (refreshError). */
@@ -49,16 +61,20 @@ export interface CyclrOperations {
   getConnector(accountId: string, connectorId: number, options?: CallOptions): Promise<Connector>;
   installConnector(accountId: string, connectorId: number, install: InstallConnectorRequest, options?: CallOptions): Promise<AccountConnector>;
   getAccountConnector(accountId: string, accountConnectorId: number, options?: CallOptions): Promise<AccountConnector>;
-  /** Every account connector installed in the account (all pages). */
-  listAccountConnectors(accountId: string, options?: CallOptions): Promise<AccountConnector[]>;
+  /** Every account connector installed in the account (all pages); items that do not parse are left out and counted. */
+  listAccountConnectors(accountId: string, options?: CallOptions): Promise<Listed<AccountConnector>>;
   /** One page of the connectors installed in the account, as Cyclr pages them. */
-  listAccountConnectorsPage(accountId: string, page: { page: number; pageSize: number }, options?: CallOptions): Promise<AccountConnector[]>;
+  listAccountConnectorsPage(accountId: string, page: { page: number; pageSize: number }, options?: CallOptions): Promise<Listed<AccountConnector>>;
   /** Stores a credential (an API key, or base64 of "username:password") on an installed connector. */
   setAccountConnectorAuthValue(accountId: string, accountConnectorId: number, authValue: string, options?: CallOptions): Promise<AccountConnector>;
+  /**
+   * Sets one property: a PUT of the property the account connector already has (`id`, from its
+   * Properties[]), else a POST that creates it (api-notes addendum: Cyclr's tests do exactly this).
+   */
   setAccountConnectorProperty(
     accountId: string,
     accountConnectorId: number,
-    property: { name: string; value: string; sensitive: boolean },
+    property: { name: string; value: string; sensitive: boolean; id?: string },
     options?: CallOptions,
   ): Promise<AccountConnectorProperty>;
   createSignInToken(accountId: string, username: string, options?: CallOptions): Promise<SignInToken>;
@@ -71,6 +87,8 @@ export interface CyclrClientOptions {
   catalogPageSize?: number;
   /** Pages of the catalog in flight at once after the first. */
   catalogPageConcurrency?: number;
+  /** Where catalog items that do not parse are reported, once per load. */
+  logger?: Logger;
   now?: () => number;
 }
 
@@ -82,8 +100,8 @@ const segment = (value: string | number) => encodeURIComponent(String(value));
 
 /** One account's cached catalog and its load in progress. */
 interface CatalogEntry {
-  loaded?: { connectors: Connector[]; loadedAt: number };
-  loading?: Promise<Connector[]>;
+  loaded?: { connectors: Connector[]; leftOut: LeftOutItem[]; loadedAt: number };
+  loading?: Promise<Listed<Connector>>;
   refreshError?: unknown;
   refreshFailedAt?: number;
 }
@@ -93,6 +111,7 @@ export class CyclrClient implements CyclrOperations {
   private readonly catalogTtlMs: number;
   private readonly catalogPageSize: number;
   private readonly catalogPageConcurrency: number;
+  private readonly logger: Logger | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -102,6 +121,7 @@ export class CyclrClient implements CyclrOperations {
     this.catalogTtlMs = options.catalogTtlMs ?? DEFAULT_CATALOG_TTL_MS;
     this.catalogPageSize = options.catalogPageSize ?? 100;
     this.catalogPageConcurrency = options.catalogPageConcurrency ?? 4;
+    this.logger = options.logger;
     this.now = options.now ?? Date.now;
   }
 
@@ -122,22 +142,26 @@ export class CyclrClient implements CyclrOperations {
       return { ...loaded, stale: true, ...(entry.refreshError !== undefined && { refreshError: entry.refreshError }) };
     }
     // Nothing cached (or no caching): wait for the one load in progress, shared by every caller.
-    const connectors = await this.startLoad(accountId, entry);
-    return { connectors, loadedAt: entry.loaded?.loadedAt ?? this.now(), stale: false };
+    const { items, leftOut } = await this.startLoad(accountId, entry);
+    return { connectors: items, leftOut, loadedAt: entry.loaded?.loadedAt ?? this.now(), stale: false };
   }
 
   /**
    * One load per account at a time, shared by every caller: so no caller's cancellation aborts it
    * (the request timeout still bounds it). A failure keeps whatever was loaded before.
    */
-  private startLoad(accountId: string, entry: CatalogEntry): Promise<Connector[]> {
+  private startLoad(accountId: string, entry: CatalogEntry): Promise<Listed<Connector>> {
     entry.loading ??= this.loadCatalog(accountId)
       .then(
-        (connectors) => {
-          entry.loaded = { connectors, loadedAt: this.now() };
+        (listed) => {
+          entry.loaded = { connectors: listed.items, leftOut: listed.leftOut, loadedAt: this.now() };
           delete entry.refreshError;
           delete entry.refreshFailedAt;
-          return connectors;
+          // Once per load, not per call that reads the cached copy: ids and field paths only.
+          for (const item of listed.leftOut) {
+            this.logger?.warn("catalog item left out: it does not parse", { accountId, connectorId: item.id ?? "(no Id)", page: item.page, index: item.index, paths: item.paths.join(", ") });
+          }
+          return listed;
         },
         (error: unknown) => {
           if (entry.loaded) {
@@ -155,20 +179,36 @@ export class CyclrClient implements CyclrOperations {
     return entry.loading;
   }
 
-  private loadCatalog(accountId: string): Promise<Connector[]> {
+  private async loadCatalog(accountId: string): Promise<Listed<Connector>> {
+    return splitEntries(await this.catalogPages(accountId, { pageSize: this.catalogPageSize, includeCustomConnectors: true }));
+  }
+
+  /**
+   * The catalog's pages, item by item. includeCustomConnectors=true is sent because its default is
+   * unknown (api-notes addendum) and a partner's own connectors must be findable; doctor --deep
+   * compares with false.
+   */
+  async catalogPages(accountId: string, options: { pageSize: number; includeCustomConnectors?: boolean; signal?: AbortSignal }): Promise<ListEntry<Connector>[]> {
     return collectPages(
-      async (page, pageSize): Promise<Page<Connector>> => {
-        const { data, headers } = await this.http.response(ConnectorListSchema, {
-          method: "GET",
-          path: "/v1.0/connectors",
-          query: { page, pageSize },
-          accountId,
-          target: { kind: "catalog" },
-        });
-        return { items: data, ...totalPages(headers) };
-      },
-      { pageSize: this.catalogPageSize, key: (connector) => connector.Id, concurrency: this.catalogPageConcurrency },
+      (page, pageSize) => this.catalogPage(accountId, { ...options, page, pageSize }),
+      { pageSize: options.pageSize, key: entryKey((connector) => connector.Id), concurrency: this.catalogPageConcurrency },
     );
+  }
+
+  /** One page of the catalog as Cyclr answers it, item by item (includeCustomConnectors left out when undefined: Cyclr's default). */
+  async catalogPage(
+    accountId: string,
+    options: { page: number; pageSize: number; includeCustomConnectors?: boolean; signal?: AbortSignal },
+  ): Promise<Page<ListEntry<Connector>>> {
+    const { data, headers } = await this.http.response(ConnectorListSchema, {
+      method: "GET",
+      path: "/v1.0/connectors",
+      query: { page: options.page, pageSize: options.pageSize, includeCustomConnectors: options.includeCustomConnectors },
+      accountId,
+      target: { kind: "catalog" },
+      ...(options.signal && { signal: options.signal }),
+    });
+    return { items: onPage(data, options.page), ...totalPages(headers) };
   }
 
   getConnector(accountId: string, connectorId: number, options: CallOptions = {}): Promise<Connector> {
@@ -203,18 +243,27 @@ export class CyclrClient implements CyclrOperations {
     });
   }
 
-  listAccountConnectors(accountId: string, options: CallOptions = {}): Promise<AccountConnector[]> {
-    return collectPages(
-      async (page, pageSize): Promise<Page<AccountConnector>> => {
+  async listAccountConnectors(accountId: string, options: CallOptions = {}): Promise<Listed<AccountConnector>> {
+    const entries = await collectPages(
+      async (page, pageSize): Promise<Page<ListEntry<AccountConnector>>> => {
         const { data, headers } = await this.http.response(AccountConnectorListSchema, accountConnectorsPage(accountId, { page, pageSize }, options));
-        return { items: data, ...totalPages(headers) };
+        return { items: onPage(data, page), ...totalPages(headers) };
       },
-      { pageSize: 100, key: (accountConnector) => accountConnector.Id },
+      { pageSize: 100, key: entryKey((accountConnector) => accountConnector.Id) },
     );
+    return this.reportLeftOut(accountId, splitEntries(entries));
   }
 
-  listAccountConnectorsPage(accountId: string, page: { page: number; pageSize: number }, options: CallOptions = {}): Promise<AccountConnector[]> {
-    return this.http.json(AccountConnectorListSchema, accountConnectorsPage(accountId, page, options));
+  async listAccountConnectorsPage(accountId: string, page: { page: number; pageSize: number }, options: CallOptions = {}): Promise<Listed<AccountConnector>> {
+    const entries = await this.http.json(AccountConnectorListSchema, accountConnectorsPage(accountId, page, options));
+    return this.reportLeftOut(accountId, splitEntries(onPage(entries, page.page)));
+  }
+
+  private reportLeftOut<T>(accountId: string, listed: Listed<T>): Listed<T> {
+    for (const item of listed.leftOut) {
+      this.logger?.warn("account connector left out: it does not parse", { accountId, accountConnectorId: item.id ?? "(no Id)", page: item.page, index: item.index, paths: item.paths.join(", ") });
+    }
+    return listed;
   }
 
   setAccountConnectorAuthValue(accountId: string, accountConnectorId: number, authValue: string, options: CallOptions = {}): Promise<AccountConnector> {
@@ -233,15 +282,18 @@ export class CyclrClient implements CyclrOperations {
   setAccountConnectorProperty(
     accountId: string,
     accountConnectorId: number,
-    property: { name: string; value: string; sensitive: boolean },
+    property: { name: string; value: string; sensitive: boolean; id?: string },
     options: CallOptions = {},
   ): Promise<AccountConnectorProperty> {
+    const base = `/v1.0/account/connectors/${segment(accountConnectorId)}/properties`;
+    // Cyclr's ids are integers; one that is not is sent back as it came.
+    const id = property.id !== undefined && /^\d+$/.test(property.id) ? Number(property.id) : property.id;
     return this.http.json(AccountConnectorPropertySchema, {
-      method: "POST",
-      path: `/v1.0/account/connectors/${segment(accountConnectorId)}/properties`,
+      ...(property.id !== undefined
+        ? { method: "PUT" as const, path: `${base}/${segment(property.id)}`, json: { Name: property.name, Value: property.value, Id: id } }
+        : // One call per property, a single object (api-notes §5).
+          { method: "POST" as const, path: base, json: { Name: property.name, Value: property.value } }),
       accountId,
-      // One call per property, a single object (api-notes §5).
-      json: { Name: property.name, Value: property.value },
       target: { kind: "account connector", id: String(accountConnectorId) },
       secrets: property.sensitive ? [property.value] : [],
       ...options,
@@ -264,6 +316,16 @@ export class CyclrClient implements CyclrOperations {
 function totalPages(headers: Record<string, string>): { totalPages?: number } {
   const value = Number(headers["total-pages"]);
   return Number.isInteger(value) && value >= 1 ? { totalPages: value } : {};
+}
+
+/** Marks left-out items with their page, so that two without an Id on different pages stay two. */
+function onPage<T>(entries: ListEntry<T>[], page: number): ListEntry<T>[] {
+  return entries.map((entry) => (entry.ok ? entry : { ok: false, leftOut: { ...entry.leftOut, page } }));
+}
+
+/** The identity of a list entry for the page walk: the item's id, or the left-out item's id or place. */
+function entryKey<T>(id: (item: T) => number): (entry: ListEntry<T>) => unknown {
+  return (entry) => (entry.ok ? id(entry.item) : `left out ${entry.leftOut.id ?? `page ${entry.leftOut.page} #${entry.leftOut.index}`}`);
 }
 
 /** One page of GET /v1.0/account/connectors. */

@@ -68,6 +68,8 @@ export class CyclrAuthError extends CyclrError {
     message: string,
     request: CyclrRequestInfo,
     readonly status?: number,
+    /** Refused with a token Cyclr had just issued: the credentials work, so the account or the token's rights are wrong. */
+    readonly afterFreshToken = false,
   ) {
     super(message, request);
   }

@@ -294,8 +294,19 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Authenticated JSON calls: bearer from the token source, one refresh on 401, zod-checked bodies. */
+/** How long a token refused right after it was issued is not replaced on a 401 for the same account. */
+const REFUSED_FRESH_MS = 5 * 60_000;
+const MAX_REFUSED_FRESH = 100;
+
+/**
+ * Authenticated JSON calls: bearer from the token source, one refresh on 401, zod-checked bodies.
+ * A 401 with a token fetched for this very call means the token is not the problem (the account,
+ * or the token's rights, are): that token and account are remembered for a while, and later 401s
+ * for them fail at once instead of each fetching yet another 14-day token.
+ */
 export class CyclrHttp {
+  private readonly refusedFresh = new Map<string, number>();
+
   constructor(
     private readonly transport: HttpTransport,
     private readonly tokens: AccessTokenSource,
@@ -310,10 +321,13 @@ export class CyclrHttp {
   async response<S extends z.ZodType>(schema: S, req: CyclrRequest): Promise<{ data: z.output<S>; headers: Record<string, string> }> {
     const token = await this.tokens.get(req.signal);
     let response = await this.transport.send(req, token);
-    if (response.status === 401 && this.tokens.canRefresh) {
+    let used = token;
+    let refreshed = false;
+    if (response.status === 401 && this.tokens.canRefresh && !this.wasRefusedFresh(used, req.accountId)) {
       // Concurrent calls that all met the same expired token share one token request (access-token.ts).
-      const fresh = await this.tokens.refresh(token, req.signal);
-      response = await this.transport.send(req, fresh);
+      used = await this.tokens.refresh(token, req.signal);
+      refreshed = true;
+      response = await this.transport.send(req, used);
     }
     // The request's own secrets (an AuthValue) are hidden from its error, without joining the
     // process's redactor: what one caller sends must not change what others see.
@@ -322,10 +336,28 @@ export class CyclrHttp {
     const info = this.transport.info(req);
     if (response.status === 401) {
       const reason = upstreamMessage(response.text, redactor);
-      throw new CyclrAuthError(`Cyclr refused the request ${req.method} ${req.path} (401)${reason ? `: ${reason}` : ""}`, info, 401);
+      const afterFresh = refreshed || this.wasRefusedFresh(used, req.accountId);
+      if (afterFresh) this.rememberRefusedFresh(used, req.accountId);
+      throw new CyclrAuthError(`Cyclr refused the request ${req.method} ${req.path} (401)${reason ? `: ${reason}` : ""}`, info, 401, afterFresh);
     }
     if (response.status < 200 || response.status > 299) throw httpError(response, info, redactor);
     return { data: parseBody(schema, response, info, redactor), headers: response.headers };
+  }
+
+  private wasRefusedFresh(token: string, accountId: string | undefined): boolean {
+    const key = `${accountId ?? ""}\n${token}`;
+    const until = this.refusedFresh.get(key);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.refusedFresh.delete(key);
+    return false;
+  }
+
+  private rememberRefusedFresh(token: string, accountId: string | undefined): void {
+    const key = `${accountId ?? ""}\n${token}`;
+    this.refusedFresh.delete(key);
+    this.refusedFresh.set(key, Date.now() + REFUSED_FRESH_MS);
+    if (this.refusedFresh.size > MAX_REFUSED_FRESH) this.refusedFresh.delete(this.refusedFresh.keys().next().value as string);
   }
 }
 

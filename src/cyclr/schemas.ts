@@ -32,10 +32,14 @@ export const ParameterSchema = z.object({
   IsAccountConnectorProperty: flag,
   IsOptional: flag,
   IsSensitive: flag,
+  // A null among the allowed values (seen in odd connectors) is no value: left out, not an error.
   Values: z
-    .array(z.union([z.string(), z.number(), z.boolean()]).transform(String))
+    .array(z.union([z.string(), z.number(), z.boolean()]).transform(String).nullable())
     .nullish()
-    .transform((values) => (values && values.length > 0 ? values : undefined)),
+    .transform((values) => {
+      const kept = (values ?? []).filter((value): value is string => value !== null);
+      return kept.length > 0 ? kept : undefined;
+    }),
 });
 export type Parameter = z.infer<typeof ParameterSchema>;
 
@@ -58,10 +62,11 @@ export const ConnectorSchema = z.object({
   Version: text,
   AuthType: text,
   OAuth2Type: text,
+  // Strings in every example (api-notes §3); a {Name} object is taken for its name, a null skipped.
   Categories: z
-    .array(z.string())
+    .array(z.union([z.string(), z.object({ Name: z.string() }).transform((category) => category.Name), z.null()]))
     .nullish()
-    .transform((values) => values ?? []),
+    .transform((values) => (values ?? []).filter((value): value is string => value !== null)),
   /**
    * Absent (not empty) when Cyclr leaves it out: callers then fetch the full definition. Only account
    * connector properties are kept; the connector's own settings are never shown or set.
@@ -77,7 +82,46 @@ export const ConnectorSchema = z.object({
 });
 export type Connector = z.infer<typeof ConnectorSchema>;
 
-export const ConnectorListSchema = z.array(ConnectorSchema);
+/**
+ * An item of a list that did not parse: its Id (when it has one) and where the problem is (field
+ * paths, never values, which may be secrets). One odd item never breaks a whole list.
+ */
+export interface LeftOutItem {
+  id?: string;
+  /** Its position in the page it came in, and that page (when paged). */
+  index: number;
+  page?: number;
+  paths: string[];
+}
+
+export type ListEntry<T> = { ok: true; item: T } | { ok: false; leftOut: LeftOutItem };
+
+/** A bare-array list parsed item by item: each entry is an item that parsed, or why one did not. */
+export function lenientList<S extends z.ZodType>(item: S) {
+  return z.array(z.unknown()).transform((values): ListEntry<z.output<S>>[] =>
+    values.map((value, index) => {
+      const parsed = item.safeParse(value);
+      if (parsed.success) return { ok: true, item: parsed.data };
+      const paths = [...new Set(parsed.error.issues.map((issue) => issue.path.map(String).join(".") || "(item)"))].slice(0, 5);
+      const rawId = typeof value === "object" && value !== null ? (value as { Id?: unknown }).Id : undefined;
+      const id = typeof rawId === "string" || typeof rawId === "number" ? String(rawId).slice(0, 100) : undefined;
+      return { ok: false, leftOut: { ...(id !== undefined && { id }), index, paths } };
+    }),
+  );
+}
+
+/** The items that parsed, and the ones left out. */
+export function splitEntries<T>(entries: readonly ListEntry<T>[]): { items: T[]; leftOut: LeftOutItem[] } {
+  const items: T[] = [];
+  const leftOut: LeftOutItem[] = [];
+  for (const entry of entries) {
+    if (entry.ok) items.push(entry.item);
+    else leftOut.push(entry.leftOut);
+  }
+  return { items, leftOut };
+}
+
+export const ConnectorListSchema = lenientList(ConnectorSchema);
 
 /** A property value may be a secret: only whether it is set is kept. */
 export const AccountConnectorPropertySchema = z
@@ -89,6 +133,12 @@ export const AccountConnectorPropertySchema = z
   .transform(({ Id, Name, Value }) => ({ Id, Name, HasValue: Value !== null && Value !== undefined && Value !== "" }));
 export type AccountConnectorProperty = z.infer<typeof AccountConnectorPropertySchema>;
 
+/** In an account connector's Properties[], a property without a name (null in odd data) cannot be matched to anything: skipped. */
+const PropertiesSchema = z
+  .array(AccountConnectorPropertySchema.or(z.object({ Name: z.null().optional() }).transform(() => undefined)))
+  .nullish()
+  .transform((values) => (values ?? []).filter((value): value is AccountConnectorProperty => value !== undefined));
+
 export const AccountConnectorSchema = z
   .object({
     Id: intId,
@@ -98,18 +148,16 @@ export const AccountConnectorSchema = z
     AuthValue: z.unknown().optional(),
     Authenticated: flag,
     Connector: ConnectorSchema,
-    Properties: z
-      .array(AccountConnectorPropertySchema)
-      .nullish()
-      .transform((values) => values ?? []),
+    Properties: PropertiesSchema,
+    /** The authentication method chosen at install, if Cyclr reports it (where it does is unknown: api-notes §3). */
+    AuthenticationId: anyId,
   })
   .transform(({ AuthValue, ...rest }) => ({
     ...rest,
     HasAuthValue: typeof AuthValue === "string" ? AuthValue.length > 0 : AuthValue !== null && AuthValue !== undefined,
   }));
 export type AccountConnector = z.infer<typeof AccountConnectorSchema>;
-export const AccountConnectorListSchema = z.array(AccountConnectorSchema);
-
+export const AccountConnectorListSchema = lenientList(AccountConnectorSchema);
 
 export const SignInTokenSchema = z.object({
   Token: z.string().min(1),

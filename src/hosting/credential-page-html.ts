@@ -79,6 +79,20 @@ export function successPage(nonce: string, connectorName: string): string {
   return layout(`${connectorName} connected`, nonce, `<h1 class="ok">${name} is connected</h1>\n<p>You can close this page and return to the conversation.</p>`);
 }
 
+/**
+ * Where the person lands when an OAuth sign-in ends (create_oauth_link's default targetOrigin). The
+ * name comes from the link's query, so anyone can put any text there: escaped, and only ever shown
+ * as the name of a connector (no claim this page checked anything).
+ */
+export function connectedPage(nonce: string, connectorName: string | undefined, denied: boolean): string {
+  const shown = connectorName?.trim() ? connectorName.trim().slice(0, 100) : "The application";
+  const name = escapeHtml(shown);
+  if (denied) {
+    return layout(`${shown} not connected`, nonce, `<h1>${name} was not connected</h1>\n<p>Access was not granted. You can close this tab and return to the conversation.</p>`);
+  }
+  return layout(`${shown} connected`, nonce, `<h1 class="ok">${name} is connected</h1>\n<p>You can close this tab and return to the conversation.</p>`);
+}
+
 /** One page for unknown, used and expired links alike: it tells nothing about which. */
 export function notFoundPage(nonce: string): string {
   return layout(

@@ -14,12 +14,15 @@ import type { CyclrOperations } from "../cyclr/client.js";
 import { CyclrError, CyclrHttpError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { CredentialLink, CredentialLinkBinding, CredentialLinks } from "../mcp/tool.js";
+import { existingPropertyId } from "../mcp/properties.js";
 import type { Redactor } from "../redact.js";
 import { basicAuthValue } from "../setup/auth-values.js";
 import { PROPERTY_FIELD, type CredentialField } from "../setup/credential-request.js";
-import { credentialFormPage, messagePage, notFoundPage, successPage } from "./credential-page-html.js";
+import { connectedPage, credentialFormPage, messagePage, notFoundPage, successPage } from "./credential-page-html.js";
 
 export const CREDENTIALS_PATH = "/credentials/";
+/** Where an OAuth sign-in ends by default: ?name= the connector's name; ?error= when the person denied access. */
+export const CONNECTED_PATH = "/connected";
 const LINK_LIFETIME_MS = 10 * 60_000;
 const MAX_BODY_BYTES = 16 * 1024;
 /** Bad tokens allowed per client address per minute before its guesses are turned away. */
@@ -66,9 +69,19 @@ export class CredentialPages implements CredentialLinks {
     this.now = options.now ?? Date.now;
   }
 
-  async create(binding: CredentialLinkBinding): Promise<CredentialLink> {
+  /** The origin the pages are served at: the public URL's, or the loopback listener's (started now if need be). */
+  private async origin(): Promise<string> {
     const { publicUrl } = this.options;
-    const origin = publicUrl ? new URL(typeof publicUrl === "function" ? publicUrl() : publicUrl).origin : (await this.listen()).origin;
+    return publicUrl ? new URL(typeof publicUrl === "function" ? publicUrl() : publicUrl).origin : (await this.listen()).origin;
+  }
+
+  /** This server's page for the end of an OAuth sign-in ("Salesforce is connected: you can close this tab"). */
+  async landingUrl(connectorName: string): Promise<string> {
+    return `${await this.origin()}${CONNECTED_PATH}?name=${encodeURIComponent(connectorName)}`;
+  }
+
+  async create(binding: CredentialLinkBinding): Promise<CredentialLink> {
+    const origin = await this.origin();
     // The token is as good as the secret it protects until it is spent: it is a secret of the
     // session that gives it out (CredentialLink.token), and this server never logs it.
     const token = randomBytes(32).toString("base64url");
@@ -89,9 +102,18 @@ export class CredentialPages implements CredentialLinks {
     return { url: `${origin}${CREDENTIALS_PATH}${token}`, token, expiresAt: new Date(expiresAt), used };
   }
 
-  /** Answers requests under /credentials/; returns false for any other path. */
+  /** Answers requests under /credentials/ and the OAuth landing page; returns false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === CONNECTED_PATH) {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        this.send(res, 405, (nonce) => messagePage(nonce, "Not allowed", "This page can only be viewed."), { allow: "GET" });
+        return true;
+      }
+      const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+      this.send(res, 200, (nonce) => connectedPage(nonce, query.get("name") ?? undefined, query.has("error")));
+      return true;
+    }
     if (!path.startsWith(CREDENTIALS_PATH)) return false;
     void this.respond(req, res, path.slice(CREDENTIALS_PATH.length)).catch((error: unknown) => {
       this.options.logger.error("credential page failed", { error: this.options.redactor.text(error instanceof Error ? error.message : String(error)) });
@@ -181,10 +203,20 @@ export class CredentialPages implements CredentialLinks {
   /** Sets each secret property, then the AuthValue; what Cyclr accepted is not asked again. Returns a message for the person on failure. */
   private async store(link: PendingLink, values: Map<string, string>, redactor: Redactor): Promise<string | undefined> {
     try {
+      // A property it already has is corrected with a PUT of that property, not posted again.
+      const current = link.remaining.some((f) => f.field.startsWith(PROPERTY_FIELD))
+        ? await this.options.cyclr.getAccountConnector(link.accountId, link.accountConnectorId)
+        : undefined;
       for (const field of [...link.remaining]) {
         if (!field.field.startsWith(PROPERTY_FIELD)) continue;
         const name = field.field.slice(PROPERTY_FIELD.length);
-        await this.options.cyclr.setAccountConnectorProperty(link.accountId, link.accountConnectorId, { name, value: values.get(field.field) ?? "", sensitive: true });
+        const id = current && existingPropertyId(current, name);
+        await this.options.cyclr.setAccountConnectorProperty(link.accountId, link.accountConnectorId, {
+          name,
+          value: values.get(field.field) ?? "",
+          sensitive: true,
+          ...(id !== undefined && { id }),
+        });
         link.remaining = link.remaining.filter((f) => f !== field);
       }
       if (link.request.authValue) {

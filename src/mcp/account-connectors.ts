@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { AccountConnector, Connector } from "../cyclr/schemas.js";
-import { computeSetupState, type SetupState } from "../setup/setup-state.js";
+import { computeSetupState, waitingStep, type BrowserStep, type SetupState } from "../setup/setup-state.js";
 import { connectorRefSchema, setupStateSchema } from "./tools/shared.js";
 
 /** The connector definition behind an account connector; fetched when Cyclr left its Parameters out. */
@@ -51,6 +51,20 @@ export function accountConnectorView(accountId: string, accountConnector: Accoun
   const name = accountConnector.Name ?? accountConnector.Connector.Name;
   if (name) view.name = name;
   return view;
+}
+
+/**
+ * While the person is at a link this server gave out (and it is still valid), the next step is to
+ * wait for them, not to make another link: a new sign-in link would void the one they are using.
+ */
+export function whilePersonAtLink(setup: SetupState, ids: { accountId: string; accountConnectorId: number }, pending: string | undefined): SetupState {
+  if (setup.state === "ready" || pending === undefined || setup.nextStep.tool !== pending) return setup;
+  const step = pending as BrowserStep;
+  const what =
+    step === "create_oauth_link"
+      ? "The person has the sign-in link from create_oauth_link and may be signing in now."
+      : "The person has the credential page from create_credential_link and may be filling it in now.";
+  return { ...setup, nextStep: waitingStep(ids, step, what) };
 }
 
 /** Reads an account connector and its definition, and derives its setup state. */

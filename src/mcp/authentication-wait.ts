@@ -221,14 +221,16 @@ export async function waitForAuthentication(
     for (let first = true; ; first = false) {
       const view = viewOf(look);
       const waited = performance.now() - started;
-      await options.onPoll?.(waited, view);
       const next = view.setup.nextStep.tool;
       // The step the person is on: the link given out, else the step the setup asks for if it is a browser step.
-      if (step === undefined && first && next !== null && BROWSER_STEPS.has(next)) step = next;
+      if (step === undefined && first && next !== undefined && BROWSER_STEPS.has(next)) step = next;
       if (step === undefined) return { view, outcome: view.setup.state === "ready" ? "done" : "not_waiting" };
       if (next !== step) return { view, outcome: "done" };
       const remaining = options.timeoutMs - waited;
       if (remaining <= 0) return { view, outcome: "timed_out" };
+      // Progress only while the wait goes on: a notification sent just before the result reaches the
+      // SDK's client after it and is reported as "a progress notification for an unknown token".
+      await options.onPoll?.(waited, view);
       // The poll's next look; at this waiter's deadline, a last fresh one to decide on.
       look = (await until(poll.next(look.seq), options.signal, remaining)) ?? ((await until(poll.fresh(), options.signal)) as Look);
     }

@@ -49,7 +49,7 @@ export const completeAccountId = (deps: ServerDeps): Completer => async (value) 
 export const completeAccountConnectorId = (deps: ServerDeps): Completer => async (value, context) => {
   const accountId = accountFor(deps, context);
   if (!accountId) return [];
-  const installed = await deps.cyclr.listAccountConnectorsPage(accountId, { page: 1, pageSize: 100 });
+  const installed = (await deps.cyclr.listAccountConnectorsPage(accountId, { page: 1, pageSize: 100 })).items;
   const typed = value.toLowerCase();
   return installed
     .filter((ac) => String(ac.Id).startsWith(value) || (ac.Name ?? ac.Connector.Name).toLowerCase().includes(typed))

@@ -11,6 +11,7 @@ import {
   CyclrResponseTooLargeError,
   CyclrTimeoutError,
 } from "../cyclr/errors.js";
+import { nameInUse } from "../setup/existing-installs.js";
 
 /** A problem with the arguments that the input schema cannot express; the message names the field and the fix. */
 export class ToolInputError extends Error {
@@ -88,6 +89,15 @@ function describeCyclrError(error: CyclrError): string {
     if (request.target?.kind === "access token") {
       return `${error.message}. Check CYCLR_CLIENT_ID and CYCLR_CLIENT_SECRET, and that CYCLR_API_URL is the API domain of the region they belong to.`;
     }
+    if (error.afterFreshToken) {
+      // The token was just issued for these credentials, so a new one will not help: the account is the suspect.
+      return (
+        `${error.message}, with a token Cyclr had just issued: the client credentials work, so the account ${request.accountId ?? "(none)"} ` +
+        `(sent as X-Cyclr-Account) is not one they may use, or the token's rights do not cover this call. ` +
+        "Check accountId or CYCLR_ACCOUNT_ID: it is the account's API ID (Console > Accounts > Account Management > Settings) and must belong to this partner. " +
+        "No further token is fetched for this account for a few minutes."
+      );
+    }
     return (
       `${error.message}. Check the credentials (CYCLR_CLIENT_ID/CYCLR_CLIENT_SECRET or CYCLR_ACCESS_TOKEN) and the account` +
       `${request.accountId ? ` (${request.accountId})` : ""}: Cyclr also answers 401 when the account id is missing or not one the credentials may use.`
@@ -133,8 +143,17 @@ function describeCyclrError(error: CyclrError): string {
           return `Account ${target.id} was not found.${says} Check accountId or CYCLR_ACCOUNT_ID: it is the account's API ID, shown in the Cyclr Console under Accounts > Account Management > Settings.`;
         }
         return `Cyclr found nothing at ${request.method} ${request.path}${account}.${says}`;
-      case 400:
+      case 400: {
+        const taken = nameInUse(error.upstreamMessage);
+        if (taken !== undefined) {
+          return (
+            `An account connector named "${taken}" already exists${account}, and names are unique in an account.${says} ` +
+            `Call list_account_connectors to find it and carry on with it; or, if the person wants another one, call install_connector with another name, ` +
+            "or with allowDuplicate: true and no name so the server picks a free one."
+          );
+        }
         return `Cyclr rejected ${request.method} ${request.path}${account} (400).${says} Correct the arguments and try again.`;
+      }
       case 403:
         return `Cyclr refused ${request.method} ${request.path}${account} (403).${says} The credentials may not have access to this account.`;
       case 409:

@@ -3,7 +3,7 @@ export const INSTRUCTIONS = `This server sets up Cyclr connectors in a customer'
 1. Find: list_connectors with what the person typed (typos are fine); confirm the best match with them. list_account_connectors shows what is already installed: resume a half-done setup rather than installing twice.
 2. Install: install_connector with the connectorId (and authenticationId when the connector offers several methods).
 3. Then follow setup.nextStep in each result: it names the next tool and its arguments; values in angle brackets are what to ask the person for. Properties come before authentication; secrets (API keys, passwords, secret properties) go through a credential link (create_credential_link), never the chat; OAuth connectors get a single-use link from create_oauth_link; after either link, get_account_connector with waitForAuthentication waits for the person.
-4. Done when setup.state is "ready" (nextStep.tool is null): tell the person it is connected.
+4. Done when setup.state is "ready" (nextStep has no tool): tell the person it is connected.
 The setup_connector prompt gives the whole walkthrough for one connector. Never repeat a secret (API key, password) back to the person. cyclr://reference/auth-types explains each auth type.`;
 
 /** Added in --read-only mode, where the tools that change things are not offered. */

@@ -21,7 +21,17 @@ export function isSecretProperty(definition: Connector, name: string): boolean {
   return looksSensitive(name) || connectorProperties(definition.Parameters).some((p) => p.sensitive && p.name.toLowerCase() === lower);
 }
 
-/** Sets each property; a failure is reported and the rest still go. Updates accountConnector's HasValue flags. */
+/**
+ * The Id of the property the account connector already has under this name (Cyclr's own name
+ * first, then ignoring case): a correction is a PUT of that property, not a second POST.
+ */
+export function existingPropertyId(accountConnector: Pick<AccountConnector, "Properties">, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const found = accountConnector.Properties.find((p) => p.Name === name) ?? accountConnector.Properties.find((p) => p.Name.toLowerCase() === lower);
+  return found?.Id;
+}
+
+/** Sets each property (PUT when it exists, else POST); a failure is reported and the rest still go. Updates accountConnector's properties. */
 export async function writeProperties(
   cyclr: CyclrOperations,
   accountId: string,
@@ -36,11 +46,17 @@ export async function writeProperties(
     try {
       const sensitive = isSecretProperty(definition, property.name);
       if (sensitive) keepSecret(property.value);
-      await cyclr.setAccountConnectorProperty(accountId, accountConnector.Id, { ...property, sensitive }, { signal });
+      const id = existingPropertyId(accountConnector, property.name);
+      const stored = await cyclr.setAccountConnectorProperty(accountId, accountConnector.Id, { ...property, sensitive, ...(id !== undefined && { id }) }, { signal });
       results.push({ name: property.name, outcome: "set" });
       const existing = accountConnector.Properties.find((p) => p.Name.toLowerCase() === property.name.toLowerCase());
-      if (existing) existing.HasValue = property.value !== "";
-      else accountConnector.Properties.push({ Id: undefined, Name: property.name, HasValue: property.value !== "" });
+      if (existing) {
+        existing.HasValue = property.value !== "";
+        existing.Id ??= stored.Id;
+      } else {
+        // Kept with the Id Cyclr gave it, so that a second value in the same call is a PUT.
+        accountConnector.Properties.push({ Id: stored.Id, Name: property.name, HasValue: property.value !== "" });
+      }
     } catch (error) {
       const reason = describeError(error);
       if (reason === undefined) throw error;

@@ -4,9 +4,9 @@
  */
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { McpServer, ResourceTemplate, type RegisteredPrompt, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError, ReadResourceRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { CyclrNetworkError } from "../cyclr/errors.js";
+import { CyclrHttpError, CyclrNetworkError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
@@ -83,7 +83,7 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   const tools = new Map<string, RegisteredTool>();
   for (const tool of selectTools(selection)) tools.set(tool.name, registerTool(server, tool, deps, redactor, logger, background, shutdown));
   // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
-  for (const resource of RESOURCES) registerResource(server, resource, deps, redactor, logger);
+  answerResourceReads(server, RESOURCES.map((resource) => registerResource(server, resource, deps, redactor, logger)));
   const prompts: RegisteredPrompt[] = [];
   if (!selection.readOnly) for (const prompt of PROMPTS) prompts.push(registerPrompt(server, prompt, deps, redactor, logger));
   // The same filter as at registration: a tool is offered when selectTools keeps it.
@@ -209,7 +209,16 @@ function keepShape(original: Record<string, unknown>, redacted: Record<string, u
   return redacted;
 }
 
-function registerResource(server: McpServer, resource: ResourceDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): void {
+/** JSON-RPC error code for a resource that does not exist (MCP 2025-11-25, resources/read). */
+const RESOURCE_NOT_FOUND = -32002;
+
+/** How one resource answers resources/read: whether a URI is its, and its contents. */
+interface ResourceReader {
+  match(uri: string): Record<string, string> | undefined;
+  read(uri: URL, variables: Record<string, string>, signal: AbortSignal): Promise<{ contents: { uri: string; mimeType: string; text: string }[] }>;
+}
+
+function registerResource(server: McpServer, resource: ResourceDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): ResourceReader {
   const read = resource.read(deps);
   const metadata = { title: resource.title, description: resource.description, mimeType: resource.mimeType };
   const contents = async (uri: URL, variables: Record<string, string>, signal: AbortSignal) => {
@@ -219,20 +228,43 @@ function registerResource(server: McpServer, resource: ResourceDefinition, deps:
     } catch (error) {
       const described = describeError(error);
       logger.warn("resource read failed", { uri: uri.href, error: redactor.text(error instanceof Error ? error.message : String(error)) });
+      if (error instanceof CyclrHttpError && error.status === 404) throw new McpError(RESOURCE_NOT_FOUND, redactor.text(described ?? `Resource not found: ${uri.href}`), { uri: uri.href });
       throw new McpError(ErrorCode.InternalError, redactor.text(described ?? `Reading ${uri.href} failed unexpectedly; see the server's log.`));
     }
   };
-  if (resource.uri) {
-    server.registerResource(resource.name, resource.uri, metadata, (uri, extra) => contents(uri, {}, extra.signal));
-  } else if (resource.uriTemplate) {
+  const flatten = (variables: Record<string, string | string[]>) => Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? "") : v]));
+  if (resource.uriTemplate) {
     const complete = Object.fromEntries(
       Object.entries(resource.complete ?? {}).map(([variable, completer]) => [variable, quietly(completer(deps), logger, redactor)]),
     );
     const template = new ResourceTemplate(resource.uriTemplate, { list: undefined, complete });
-    server.registerResource(resource.name, template, metadata, (uri, variables, extra) =>
-      contents(uri, Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? "") : v])), extra.signal),
-    );
+    server.registerResource(resource.name, template, metadata, (uri, variables, extra) => contents(uri, flatten(variables), extra.signal));
+    return { match: (uri) => { const found = template.uriTemplate.match(uri); return found ? flatten(found) : undefined; }, read: contents };
   }
+  const fixed = resource.uri ?? "";
+  server.registerResource(resource.name, fixed, metadata, (uri, extra) => contents(uri, {}, extra.signal));
+  return { match: (uri) => (uri === fixed ? {} : undefined), read: contents };
+}
+
+/**
+ * resources/read over our own readers, so that a URI no resource has answers -32002 with the uri
+ * in data, as the spec says (the SDK's McpServer answers -32602). Listing and completion stay the SDK's.
+ */
+function answerResourceReads(server: McpServer, readers: ResourceReader[]): void {
+  server.server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+    const { uri } = request.params;
+    let parsed: URL;
+    try {
+      parsed = new URL(uri);
+    } catch {
+      throw new McpError(ErrorCode.InvalidParams, `Not a URI: ${uri}.`);
+    }
+    for (const reader of readers) {
+      const variables = reader.match(parsed.href);
+      if (variables) return reader.read(parsed, variables, extra.signal);
+    }
+    throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}. The resources are listed by resources/list and resources/templates/list.`, { uri });
+  });
 }
 
 function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): RegisteredPrompt {

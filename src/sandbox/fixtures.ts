@@ -44,7 +44,7 @@ export interface ConnectorFixture {
   Authentication?: AuthenticationFixture[];
 }
 
-type AuthType = "ApiKey" | "Basic" | "OAuth1" | "OAuth2" | "None" | "AuthFields";
+type AuthType = "ApiKey" | "Basic" | "OAuth1" | "OAuth2" | "None" | "AuthFields" | "Kerberos" | "NetSuiteOAuth1" | "ClientCertificate";
 type OAuth2Type = "AuthorisationCode" | "ClientCredentials" | "PasswordCredentials";
 
 interface AuthSpec {
@@ -75,6 +75,10 @@ export interface ConnectorSpec {
   /** Older single-auth shape: top-level AuthType only, no Authentication[]. */
   legacy?: boolean;
   status?: string;
+  /** A partner's own connector: listed only with includeCustomConnectors=true (inferred: the default is unknown, so the strictest). */
+  custom?: boolean;
+  /** Its account connectors keep reporting the connector's default AuthType, whatever method was chosen at install. */
+  reportsDefaultAuth?: boolean;
 }
 
 const AUTH_NAMES: Record<AuthType, string> = {
@@ -84,6 +88,9 @@ const AUTH_NAMES: Record<AuthType, string> = {
   OAuth2: "OAuth 2.0",
   None: "None",
   AuthFields: "Authentication Fields",
+  Kerberos: "Kerberos",
+  NetSuiteOAuth1: "NetSuite Token-Based Authentication",
+  ClientCertificate: "Client Certificate",
 };
 
 const SPECS: ConnectorSpec[] = [
@@ -134,7 +141,37 @@ const SPECS: ConnectorSpec[] = [
   { name: "Airtable", description: "Spreadsheet-database hybrid.", categories: ["Productivity"], auth: [{ type: "OAuth2", oauth2: "AuthorisationCode" }, { type: "ApiKey", name: "Personal Access Token", scheme: "Authorization" }] },
   { name: "Acumatica", description: "Cloud ERP for growing businesses.", categories: ["ERP"], auth: [{ type: "OAuth2", oauth2: "PasswordCredentials" }], properties: [{ target: "InstanceUrl", name: "Instance URL" }, { target: "Username" }, { target: "Password", sensitive: true }, { target: "Tenant", optional: true }] },
   { name: "X (Twitter)", description: "Posts and timelines.", categories: ["Social"], auth: [{ type: "OAuth1" }] },
+  // Added for fidelity (issue "closer to the real Cyclr API"): appended, so the ids above stay.
+  { name: "Calendly", description: "Scheduling automation.", categories: ["Productivity"], auth: [{ type: "OAuth2", oauth2: "AuthorisationCode" }, { type: "ApiKey", name: "Personal Access Token", scheme: "Authorization" }], reportsDefaultAuth: true },
+  { name: "Workday", description: "HR and finance cloud.", categories: ["HR", "ERP"], auth: [{ type: "OAuth2", oauth2: "ClientCredentials" }], properties: [{ target: "Tenant", description: "Your Workday tenant name." }] },
+  { name: "Microsoft Dynamics NAV", description: "On-premises ERP.", categories: ["ERP"], auth: [{ type: "Kerberos" }], properties: [{ target: "ServerUrl", name: "Server URL", description: "Your NAV web services address." }] },
+  { name: "Acme Orders (custom)", description: "Acme's own order API, built as a custom connector.", categories: ["Ecommerce"], auth: [{ type: "ApiKey" }], custom: true },
 ];
+
+/** Names of the seeded connectors that are the partner's own custom connectors. */
+export const CUSTOM_CONNECTORS: ReadonlySet<string> = new Set(SPECS.filter((spec) => spec.custom).map((spec) => spec.name));
+/** Names of the seeded connectors whose account connectors report the default AuthType, not the method chosen. */
+export const REPORTS_DEFAULT_AUTH: ReadonlySet<string> = new Set(SPECS.filter((spec) => spec.reportsDefaultAuth).map((spec) => spec.name));
+
+/**
+ * Catalog items in shapes this server must survive (oddItems): a null among Values, an object in
+ * Categories, a Connector-less account connector, an Id that is not a number. Each is raw JSON.
+ */
+export function oddCatalogItems(): unknown[] {
+  const base = build({ name: "Odd Values", description: "A null among allowed values.", categories: ["Odd"], auth: [{ type: "ApiKey" }], properties: [{ target: "Mode", values: ["a", "b"] }] }, 300_001);
+  const odd: Record<string, unknown>[] = [
+    // Loosened: a null value is skipped, so this one is listed.
+    { ...base, Parameters: base.Parameters.map((p) => (p.Values ? { ...p, Values: [...p.Values, null] } : p)) },
+    // Loosened: a {Name} category is taken for its name.
+    { ...build({ name: "Odd Category Object", description: "Categories as objects.", categories: [], auth: [{ type: "None" }] }, 300_002), Categories: [{ Name: "Odd" }] },
+    // Not readable: a category that is a number inside an object, an Id that is not an integer, no Id.
+    { ...build({ name: "Odd Category Shape", description: "A category of no known shape.", categories: [], auth: [{ type: "None" }] }, 300_003), Categories: [{ Id: 4 }] },
+    { ...build({ name: "Odd Id", description: "An Id that is not a number.", categories: ["Odd"], auth: [{ type: "None" }] }, 300_004), Id: "not-a-number" },
+    { Name: "Odd No Id", Description: "No Id at all.", Categories: ["Odd"] },
+  ];
+  return odd;
+}
+
 
 /** The same kinds of connector-level parameters real connectors carry, which accounts may not set. */
 const INTERNAL_PARAMETER: PropertySpec = { target: "EndpointUrl", name: "Endpoint URL", internal: true };

@@ -25,6 +25,8 @@ export interface SandboxOptions {
   syntheticConnectors?: number;
   /** Connectors added to the catalog for a test, numbered from 200000. */
   extraConnectors?: ConnectorSpec[];
+  /** Add catalog items and account connectors in odd shapes (a null Connector, an object in Categories...), for the tests of item-by-item parsing. */
+  oddItems?: boolean;
   /** Send a Total-Pages header on lists (off by default, as whether Cyclr does is unknown). */
   totalPagesHeader?: boolean;
   /**
@@ -90,7 +92,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const accountId = "acme-sandbox";
   const otherAccountId = "globex-eu-7731";
-  const state = new SandboxState(options.syntheticConnectors ?? 0, [accountId, otherAccountId], options.extraConnectors);
+  const state = new SandboxState(options.syntheticConnectors ?? 0, [accountId, otherAccountId], options.extraConnectors, options.oddItems);
   const api: ApiOptions = {
     clientId: "sandbox-client",
     clientSecret: "sandbox-secret-not-for-production",

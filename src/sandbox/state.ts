@@ -1,6 +1,6 @@
 /** The sandbox's in-memory world: accounts, connectors, account connectors, tokens, consents. */
 import { randomBytes } from "node:crypto";
-import { seedConnectors, type ConnectorFixture, type ConnectorSpec } from "./fixtures.js";
+import { CUSTOM_CONNECTORS, oddCatalogItems, REPORTS_DEFAULT_AUTH, seedConnectors, type ConnectorFixture, type ConnectorSpec } from "./fixtures.js";
 
 export interface PropertyRecord {
   Name: string;
@@ -57,13 +57,40 @@ export class SandboxState {
   readonly accessTokens = new Map<string, AccessToken>();
   readonly signInTokens = new Map<string, SignInToken>();
   readonly consents = new Map<string, Consent>();
+  /** Raw catalog items in odd shapes, listed after the others (oddItems). */
+  readonly oddCatalogItems: unknown[];
+  /** Raw account connectors in odd shapes, listed after an account's own (oddItems). */
+  readonly oddAccountConnectors: unknown[];
   private nextAccountConnectorId = 1;
   private nextPropertyId = 1;
 
-  constructor(synthetic: number, accountIds: string[], extra: readonly ConnectorSpec[] = []) {
+  constructor(synthetic: number, accountIds: string[], extra: readonly ConnectorSpec[] = [], oddItems = false) {
     this.connectors = seedConnectors(synthetic, extra);
     this.connectorsById = new Map(this.connectors.map((c) => [c.Id, c]));
     for (const id of accountIds) this.accounts.set(id, { id, name: id, users: new Set() });
+    this.oddCatalogItems = oddItems ? oddCatalogItems() : [];
+    this.oddAccountConnectors = oddItems
+      ? [
+          // A null Connector: not readable. A property without a name: skipped, the rest is kept.
+          { Id: 900_001, Name: "Orphan", Description: null, AuthValue: null, Authenticated: false, Connector: null, Properties: [] },
+          { Id: 900_002, Name: "Nameless Property", Description: null, AuthValue: null, Authenticated: true, Connector: { Id: 1014, Name: "Data Tools", AuthType: "None", Parameters: [] }, Properties: [{ Id: 5, Name: null, Value: "x" }] },
+        ]
+      : [];
+  }
+
+  /** Whether an account connector of the account, odd ones included, has this name (compared ignoring case and edge spaces). */
+  nameTaken(accountId: string, name: string): boolean {
+    const fold = (value: unknown) => (typeof value === "string" ? value.trim().toLowerCase() : undefined);
+    const names = [
+      ...[...this.accountConnectors.values()].filter((r) => r.AccountId === accountId).map((r) => r.Name),
+      ...this.oddAccountConnectors.map((r) => (r as { Name?: unknown }).Name),
+    ];
+    return names.some((taken) => fold(taken) === fold(name));
+  }
+
+  /** A partner's own connector (listed only with includeCustomConnectors=true). */
+  isCustom(connector: ConnectorFixture): boolean {
+    return CUSTOM_CONNECTORS.has(connector.Name);
   }
 
   issueAccessToken(lifetimeMs: number, accountId?: string): string {
@@ -120,8 +147,12 @@ export class SandboxState {
   /** The AccountConnector JSON Cyclr returns (api-notes §4), AuthValue echoed in plain text as Cyclr does. */
   render(record: AccountConnectorRecord): Record<string, unknown> {
     const connector = this.connectorsById.get(record.ConnectorId);
-    const chosen = connector?.Authentication?.find((a) => a.Id === record.AuthenticationId);
-    const authType = chosen?.AuthType ?? connector?.AuthType;
+    const picked = connector?.Authentication?.find((a) => a.Id === record.AuthenticationId);
+    // Some connectors keep reporting their default AuthType, whatever was chosen (the ambiguous case the server must handle).
+    const chosen = connector && REPORTS_DEFAULT_AUTH.has(connector.Name) ? undefined : picked;
+    const authType = picked?.AuthType ?? connector?.AuthType;
+    // Inferred, strictest: AuthValue "{}" asks Cyclr to authenticate on first use (api-notes §7); it is not yet authenticated.
+    const stored = Boolean(record.AuthValue) && record.AuthValue !== "{}";
     return {
       Id: record.Id,
       Name: record.Name,
@@ -129,7 +160,7 @@ export class SandboxState {
       AuthValue: record.AuthValue,
       // Inferred: a stored AuthValue means authenticated; a None connector needs nothing; an AuthFields
       // connector's credential is its fields, so it is authenticated once every required one is set.
-      Authenticated: Boolean(record.AuthValue) || authType === "None" || (authType === "AuthFields" && requiredPropertiesSet(connector, record)),
+      Authenticated: stored || authType === "None" || (authType === "AuthFields" && requiredPropertiesSet(connector, record)),
       Connector: connector && {
         ...connector,
         // Inferred: the installed connector reflects the authentication method chosen at install.

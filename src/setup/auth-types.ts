@@ -3,7 +3,8 @@
  * it is completed through the API. Data first; the markdown resource is rendered from it.
  */
 
-export type AuthMethodKind = "apiKey" | "basic" | "oauthLink" | "clientCredentials" | "authFields" | "none" | "unknown";
+/** console: documented AuthTypes that are finished in the Cyclr console, not through the API. */
+export type AuthMethodKind = "apiKey" | "basic" | "oauthLink" | "clientCredentials" | "authFields" | "none" | "console" | "unknown";
 
 export interface AuthTypeInfo {
   authType: string;
@@ -18,14 +19,14 @@ export const AUTH_TYPES: readonly AuthTypeInfo[] = [
     label: "API key",
     requires: "The person's API key for the third-party application.",
     completedBy:
-      "authenticate_connector with apiKey (PUT /v1.0/account/connectors/{id} {AuthValue}: the key as plain text), or install_connector with authValue; Cyclr stores it and marks the connector authenticated.",
+      "create_credential_link: the person types the key on a page of this server, never in the chat, and it goes to Cyclr as AuthValue (PUT /v1.0/account/connectors/{id}, the key as plain text); authenticate_connector only for a key the person already typed in the chat. Cyclr stores it and marks the connector authenticated.",
   },
   {
     authType: "Basic",
     label: "HTTP Basic",
     requires: "The person's username and password for the third-party API.",
     completedBy:
-      'authenticate_connector (or install_connector) with username and password; the server sends AuthValue = base64("username:password") with no "Basic " prefix.',
+      'create_credential_link: the person types the username and password on a page of this server, never in the chat; the server sends AuthValue = base64("username:password") with no "Basic " prefix. authenticate_connector only for ones the person already typed in the chat.',
   },
   {
     authType: "OAuth2",
@@ -47,6 +48,24 @@ export const AUTH_TYPES: readonly AuthTypeInfo[] = [
     completedBy: "set_connector_properties for the fields; once they are set the connector is ready (inferred: the fields are the credential).",
   },
   {
+    authType: "Kerberos",
+    label: "Kerberos",
+    requires: "Kerberos credentials for the third-party service (documented AuthType; no API flow is documented).",
+    completedBy: "The Cyclr console: Accounts > Account Management > the account > Connectors > Edit Connector (or Generate Setup Token there for the person).",
+  },
+  {
+    authType: "NetSuiteOAuth1",
+    label: "NetSuite OAuth 1.0 (token-based)",
+    requires: "Tokens generated in NetSuite's own interface (NetSuite skips the OAuth handshake and forces HMAC-SHA256).",
+    completedBy: "The Cyclr console: Accounts > Account Management > the account > Connectors > Edit Connector (or Generate Setup Token there for the person).",
+  },
+  {
+    authType: "ClientCertificate",
+    label: "Client certificate",
+    requires: "A certificate the API accepts as authentication.",
+    completedBy: "The Cyclr console: Accounts > Account Management > the account > Connectors > Edit Connector (or Generate Setup Token there for the person).",
+  },
+  {
     authType: "None",
     label: "No authentication",
     requires: "Nothing.",
@@ -64,7 +83,7 @@ export const OAUTH2_TYPES: readonly { oauth2Type: string; meaning: string; compl
     oauth2Type: "ClientCredentials",
     meaning: "Cyclr gets the access token from the provider without a person.",
     completedBy:
-      'Set the ClientId and ClientSecret properties (set_connector_properties); install_connector sends AuthValue "{}" so Cyclr authenticates by itself on first use.',
+      'Per-account app credentials go in properties named exactly ClientId and ClientSecret (the connector\'s guide describes them, even when they are not declared as parameters): ClientId with set_connector_properties, ClientSecret through a credential link. install_connector sends AuthValue "{}" so Cyclr authenticates by itself on first use. Ready when Cyclr says Authenticated or both are set.',
   },
   {
     oauth2Type: "PasswordCredentials",
@@ -87,6 +106,11 @@ export function authMethodKind(authType: string | undefined, oauth2Type: string 
       return "none";
     case "oauth1":
       return "oauthLink";
+    // Documented AuthTypes with no API flow (community.cyclr.com custom-connector-authentication).
+    case "kerberos":
+    case "netsuiteoauth1":
+    case "clientcertificate":
+      return "console";
     case "oauth2":
       return oauth2Type?.toLowerCase() === "clientcredentials" ? "clientCredentials" : "oauthLink";
     default:
@@ -102,7 +126,8 @@ export function authTypesMarkdown(): string {
     "",
     "Each connector declares its methods in `Authentication[]` (one entry per method, each with an `Id` to pass as",
     "`authenticationId` to install_connector); older connectors carry only the top-level `AuthType`/`OAuth2Type`.",
-    "Set the required account connector properties first, then authenticate.",
+    "Set the required account connector properties first, then authenticate. Never ask the person for a secret (an API key, a",
+    "password, a sensitive property) in the chat: send them a credential link (create_credential_link), where they type it.",
     "",
     "| AuthType | Name | What the person provides | How it is completed through the API |",
     "|---|---|---|---|",

@@ -5,6 +5,7 @@
 import type { Connector } from "../cyclr/schemas.js";
 import { AUTH_TYPES, authMethodKind, type AuthMethodKind } from "./auth-types.js";
 import { authenticationOptions, connectorProperties, looksSensitive, type AuthenticationOption, type ConnectorProperty } from "./catalog.js";
+import { WAIT_SECONDS } from "./setup-state.js";
 
 export function setupWalkthrough(connector: Connector, accountId: string): string {
   const options = authenticationOptions(connector);
@@ -30,9 +31,10 @@ export function setupWalkthrough(connector: Connector, accountId: string): strin
   if (required.length > 0) {
     lines.push(
       `${step++}. Settings: ${connector.Name} needs ${required.length === 1 ? "this property" : "these properties"} before authenticating. ` +
-        "Tell the person what each is for and ask for its value (their client may show them a form instead):",
+        "Tell the person what each is for and ask for its value (their client may show them a form instead), except the secret ones:",
       ...required.map((p) => `   - ${describeProperty(p)}`),
-      "   Then call set_connector_properties { accountConnectorId, properties: [{ name, value }, ...] }.",
+      "   Then call set_connector_properties { accountConnectorId, properties: [{ name, value }, ...] }. A secret property is never asked for in the chat: " +
+        "the person types it on a credential link's page (create_credential_link { accountConnectorId }).",
     );
   }
   const methods = new Set(options.map((o) => authMethodKind(o.authType, o.oauth2Type)));
@@ -60,22 +62,31 @@ function describeProperty(property: ConnectorProperty): string {
   const parts = [property.label && property.label !== property.name ? `${property.name} ("${property.label}")` : property.name];
   if (property.description) parts.push(`: ${property.description}`);
   if (property.allowedValues) parts.push(` One of: ${property.allowedValues.join(", ")}.`);
-  if (property.sensitive || looksSensitive(property.name)) parts.push(" Secret: never repeat it back.");
+  if (property.sensitive || looksSensitive(property.name)) parts.push(" Secret: the person types it on a credential link's page, never in the chat.");
   return parts.join("");
 }
+
+const waitForThem = `Then call get_account_connector { accountConnectorId, waitForAuthentication: ${WAIT_SECONDS} } to wait for them, again while setup.nextStep says so.`;
 
 function authenticationStep(method: AuthMethodKind, option: AuthenticationOption | undefined, oneOfSeveral: boolean): string {
   const prefix = oneOfSeveral ? `If they chose ${option ? describeOption(option) : "this method"}: ` : "";
   switch (method) {
     case "apiKey":
-      return `${prefix}Authenticate: ask the person for their ${option?.name ?? "API key"} (tell them where in the application they can find it), then call authenticate_connector { accountConnectorId, apiKey }.`;
+      return (
+        `${prefix}Authenticate: call create_credential_link { accountConnectorId } and give the person the link: they type their ${option?.name ?? "API key"} ` +
+        `on that page (tell them where in the application they can find it), never in the chat. ${waitForThem} ` +
+        "Only if they already typed it in the chat, call authenticate_connector { accountConnectorId, apiKey } instead."
+      );
     case "basic":
-      return `${prefix}Authenticate: ask the person for the username and password, then call authenticate_connector { accountConnectorId, username, password }.`;
+      return (
+        `${prefix}Authenticate: call create_credential_link { accountConnectorId } and give the person the link: they type their username and password on that page, never in the chat. ` +
+        `${waitForThem} Only if they already typed them in the chat, call authenticate_connector { accountConnectorId, username, password } instead.`
+      );
     case "oauthLink":
       return (
         `${prefix}Authenticate: call create_oauth_link { accountConnectorId } just before the person is ready, and give them the link ` +
         `(it works once, for 5 minutes)${option?.oauth2Type === "PasswordCredentials" ? "; Cyclr signs in with the username and password set above, so they are sent straight back" : "; they sign in to the application and approve access"}. ` +
-        "Then call get_account_connector { accountConnectorId, waitForAuthentication: 120 } to wait for them."
+        waitForThem
       );
     case "clientCredentials":
       return `${prefix}Authenticate: nothing to do; once its properties (ClientId, ClientSecret) are set, Cyclr authenticates it by itself.`;
@@ -83,6 +94,7 @@ function authenticationStep(method: AuthMethodKind, option: AuthenticationOption
       return `${prefix}Authenticate: its authentication fields are the properties above; once they are set it is ready.`;
     case "none":
       return `${prefix}Authenticate: nothing to do; it needs no authentication.`;
+    case "console":
     case "unknown":
       return `${prefix}Authenticate: this server cannot complete its authentication method; the person authenticates it in the Cyclr console.`;
   }

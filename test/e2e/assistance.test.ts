@@ -52,7 +52,7 @@ describe("the setup_connector prompt", () => {
 
   it("marks secrets and explains a password-credentials sign-in", async () => {
     const text = promptText(await server.client.getPrompt({ name: "setup_connector", arguments: { connector: String(SUGARCRM) } }));
-    expect(text).toMatch(/Password.*Secret: never repeat it back/);
+    expect(text).toMatch(/Password.*Secret: the person types it on a credential link.s page, never in the chat/);
     expect(text).toContain("PasswordCredentials");
     expect(text).toContain("sent straight back");
   });
@@ -87,7 +87,7 @@ describe("completions", () => {
   });
 
   it("completes installed account connector ids in the account named", async () => {
-    const installed = structured(await server.call("install_connector", { connectorId: XERO, name: "Xero for completions" }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: XERO, name: "Xero for completions" }));
     const ref = { type: "ref/resource" as const, uri: "cyclr://accounts/{accountId}/connectors/{accountConnectorId}" };
     const account = await server.client.complete({ ref, argument: { name: "accountId", value: "acme" } });
     expect(account.completion.values).toEqual([sandbox.accountId]);
@@ -102,21 +102,22 @@ describe("completions", () => {
 
 describe("the installed connector resource", () => {
   it("reads an account connector with its setup state", async () => {
-    const installed = structured(await server.call("install_connector", { connectorId: SALESFORCE }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: SALESFORCE }));
     const uri = `cyclr://accounts/${sandbox.accountId}/connectors/${installed.accountConnectorId}`;
     const read = await server.client.readResource({ uri });
     const content = read.contents[0];
     const body = JSON.parse(content && "text" in content ? content.text : "");
     expect(body).toMatchObject({ accountConnectorId: installed.accountConnectorId, connector: { id: SALESFORCE }, setup: { state: "needs_properties" } });
-    await expect(server.client.readResource({ uri: `cyclr://accounts/${sandbox.accountId}/connectors/999999` })).rejects.toThrow(/Account connector 999999 was not found/);
+    const missing = `cyclr://accounts/${sandbox.accountId}/connectors/999999`;
+    await expect(server.client.readResource({ uri: missing })).rejects.toMatchObject({ code: -32002, data: { uri: missing }, message: expect.stringMatching(/Account connector 999999 was not found/) });
   });
 });
 
 describe("waiting for the person to authenticate", () => {
   async function oauthLink(): Promise<{ accountConnectorId: number; url: string }> {
-    const installed = structured(await server.call("install_connector", { connectorId: XERO }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: XERO }));
     const link = structured(await server.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
-    expect(link.nextStep).toMatchObject({ tool: "get_account_connector", arguments: { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 120 } });
+    expect(link.setup.nextStep).toMatchObject({ tool: "get_account_connector", arguments: { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 45 } });
     return { accountConnectorId: installed.accountConnectorId, url: link.url };
   }
 
@@ -142,11 +143,13 @@ describe("waiting for the person to authenticate", () => {
     const body = structured(result);
     expect(body.waited.outcome).toBe("timed_out");
     expect(body.setup.state).toBe("needs_authentication");
-    expect(text(result)).toMatch(/Still not authenticated.*new link/);
+    expect(text(result)).toMatch(/Not finished after .* follow setup.nextStep/i);
+    // The person's link is still valid: the next step is another wait, not a new link.
+    expect(body.setup.nextStep).toMatchObject({ tool: "get_account_connector", arguments: { accountConnectorId, waitForAuthentication: 45 } });
   });
 
   it("does not wait when the missing step is not authentication", async () => {
-    const installed = structured(await server.call("install_connector", { connectorId: SALESFORCE }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: SALESFORCE }));
     const body = structured(await server.call("get_account_connector", { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 60 }));
     expect(body.waited).toMatchObject({ outcome: "not_waiting" });
     expect(body.waited.seconds).toBeLessThan(5);
@@ -201,7 +204,7 @@ describe("asking the person through the client", () => {
         }),
     });
     try {
-      const salesforce = structured(await withForms.call("install_connector", { connectorId: SALESFORCE }));
+      const salesforce = structured(await withForms.call("install_connector", { allowDuplicate: true, connectorId: SALESFORCE }));
       expect(asked[0]).toMatchObject({
         mode: "form",
         requestedSchema: { properties: { isSandbox: { type: "string", enum: ["true", "false"] } }, required: ["isSandbox"] },
@@ -209,7 +212,7 @@ describe("asking the person through the client", () => {
       expect(salesforce.form).toEqual({ outcome: "filled", results: [{ name: "isSandbox", outcome: "set" }] });
       expect(salesforce.setup.nextStep.tool).toBe("create_oauth_link");
 
-      const sugar = structured(await withForms.call("install_connector", { connectorId: SUGARCRM }));
+      const sugar = structured(await withForms.call("install_connector", { allowDuplicate: true, connectorId: SUGARCRM }));
       const fields = Object.keys((asked[1] as { requestedSchema: { properties: object } }).requestedSchema.properties);
       expect(fields).toEqual(["Domain", "Username"]); // Password is sensitive: never in a form
       expect(sugar.setup).toMatchObject({ state: "needs_properties", missingProperties: [{ name: "Password", sensitive: true }] });
@@ -231,7 +234,7 @@ describe("asking the person through the client", () => {
       prepare: (client) => client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "decline" })),
     });
     try {
-      const installed = structured(await declining.call("install_connector", { connectorId: SALESFORCE }));
+      const installed = structured(await declining.call("install_connector", { allowDuplicate: true, connectorId: SALESFORCE }));
       expect(installed.form).toEqual({ outcome: "declined", results: [] });
       expect(installed.setup.state).toBe("needs_properties");
       const set = await declining.call("set_connector_properties", { accountConnectorId: installed.accountConnectorId });
@@ -243,7 +246,7 @@ describe("asking the person through the client", () => {
   });
 
   it("without elicitation, set_connector_properties asks the assistant for the values instead", async () => {
-    const installed = structured(await server.call("install_connector", { connectorId: SALESFORCE }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: SALESFORCE }));
     expect(installed).not.toHaveProperty("form");
     const result = await server.call("set_connector_properties", { accountConnectorId: installed.accountConnectorId });
     expect(result.isError).toBe(true);
@@ -270,7 +273,7 @@ describe("asking the person through the client", () => {
       },
     });
     try {
-      const installed = structured(await withUrls.call("install_connector", { connectorId: XERO }));
+      const installed = structured(await withUrls.call("install_connector", { allowDuplicate: true, connectorId: XERO }));
       const link = structured(await withUrls.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
       expect(link.openedByClient).toBe("accepted");
       expect(opened).toEqual([expect.objectContaining({ mode: "url", url: expect.stringContaining("/connectorauth/updateaccountconnectoroauth?id=") })]);
@@ -302,7 +305,7 @@ describe("asking the person through the client", () => {
       },
     });
     try {
-      const installed = structured(await withUrls.call("install_connector", { connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
+      const installed = structured(await withUrls.call("install_connector", { allowDuplicate: true, connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
       const link = structured(await withUrls.call("create_credential_link", { accountConnectorId: installed.accountConnectorId }));
       expect(link).toMatchObject({ openedByClient: "accepted", asksFor: ["API key"] });
       expect(link).not.toHaveProperty("url");

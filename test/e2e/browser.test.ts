@@ -76,7 +76,7 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])("in a real browser, 
   const shot = (name: string) => new URL(`${mode}-${name}`, ARTIFACTS).pathname;
 
   async function credentialLink(connectorId: number, properties: { name: string; value: string }[] = []) {
-    const installed = structured(await server.call("install_connector", { connectorId, properties }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId, properties }));
     expect(installed.setup.nextStep.tool).toBe("create_credential_link");
     const link = structured(await server.call("create_credential_link", { accountConnectorId: installed.accountConnectorId }));
     return { accountConnectorId: installed.accountConnectorId as number, url: link.url as string };
@@ -143,7 +143,7 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])("in a real browser, 
   });
 
   it("the sandbox's OAuth consent page, approved from a create_oauth_link URL", async () => {
-    const installed = structured(await server.call("install_connector", { connectorId: 1007 })); // Xero
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1007 })); // Xero
     const link = structured(await server.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
     const { page } = await openPage();
     await page.goto(link.url);

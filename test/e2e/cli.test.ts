@@ -191,7 +191,7 @@ describe("choosing the tools", () => {
       expect((await readOnly.client.listResources()).resources.length).toBeGreaterThan(0);
       expect(readOnly.client.getServerCapabilities()?.prompts).toBeUndefined();
       expect(readOnly.client.getInstructions()).toContain("read-only");
-      const refused = await readOnly.call("install_connector", { connectorId: 1001 });
+      const refused = await readOnly.call("install_connector", { allowDuplicate: true, connectorId: 1001 });
       expect(refused.isError).toBe(true);
     } finally {
       await readOnly.close();

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe("bad arguments", () => {
   it("names the invalid field", async () => {
-    const result = await server.call("install_connector", { connectorId: "abc" });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: "abc" });
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/connectorId/);
   });
@@ -34,7 +34,7 @@ describe("bad arguments", () => {
   });
 
   it("rejects half of a Basic credential", async () => {
-    const result = await server.call("install_connector", { connectorId: pipedriveId, username: "only-me" });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: pipedriveId, username: "only-me" });
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/username and password go together/);
   });
@@ -50,7 +50,7 @@ describe("unknown ids", () => {
   });
 
   it("an unknown connector points to list_connectors", async () => {
-    const result = await server.call("install_connector", { connectorId: 99999999 });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: 99999999 });
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/Connector 99999999 was not found/);
     expect(text(result)).toMatch(/list_connectors/);
@@ -65,7 +65,7 @@ describe("unknown ids", () => {
 
 describe("Cyclr's 400 answers", () => {
   it("passes Cyclr's message through with what to do", async () => {
-    const result = await server.call("install_connector", { connectorId: pipedriveId, properties: [{ name: "Dont exist", value: "x" }] });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: pipedriveId, properties: [{ name: "Dont exist", value: "x" }] });
     expect(result.isError).toBe(true);
     expect(text(result)).toContain("There is not a connector property that matches name 'Dont exist'.");
     expect(text(result)).toMatch(/Correct the arguments/);
@@ -73,7 +73,7 @@ describe("Cyclr's 400 answers", () => {
 
   it("hides a secret that Cyclr echoes in an error", async () => {
     sandbox.failRoute({ method: "POST", path: /\/install$/, status: 400, body: JSON.stringify({ Message: "Invalid AuthValue 'leaky-key-123456'" }) });
-    const result = await server.call("install_connector", { connectorId: pipedriveId, authValue: "leaky-key-123456" });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: pipedriveId, authValue: "leaky-key-123456" });
     expect(result.isError).toBe(true);
     expect(text(result)).toContain("Invalid AuthValue");
     expect(text(result)).not.toContain("leaky-key-123456");
@@ -83,7 +83,7 @@ describe("Cyclr's 400 answers", () => {
 
 describe("partial failures", () => {
   it("reports each property's outcome: set, failed (refused) and unknown (answer lost), each sent once", async () => {
-    const installed = structured(await server.call("install_connector", { connectorId: pipedriveId }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: pipedriveId }));
     const id = installed.accountConnectorId;
     const path = `/v1.0/account/connectors/${id}/properties`;
     sandbox.failRoute({ method: "POST", path, status: 500, body: '{"Message":"An error has occurred."}' });

@@ -71,7 +71,7 @@ async function followTheServer(typed: string, person: Person) {
       expect(submitted.status).toBe(200);
       expect(submitted.html).toContain("is connected");
     }
-    next = last.setup?.nextStep ?? last.nextStep;
+    next = last.setup.nextStep;
   }
   return { connector: found.connectors[0], calls, last };
 }
@@ -144,7 +144,7 @@ describe("from a misspelled name to a ready connector, following nextStep", () =
       expect(connector.name).toBe(c.name);
       expect(calls).toEqual(c.calls);
       expect(last.setup?.state ?? "ready").toBe("ready");
-      expect(last.setup.nextStep.tool).toBeNull();
+      expect(last.setup.nextStep.tool).toBeUndefined();
 
       // Cyclr agrees: the account connector is set up as the person asked.
       const accountConnectorId: number = last.accountConnectorId;
@@ -164,7 +164,7 @@ describe("from a misspelled name to a ready connector, following nextStep", () =
     const names = listed.accountConnectors.map((ac: { connector: { name: string } }) => ac.connector.name);
     expect(names).toEqual(expect.arrayContaining(cases.map((c) => c.name)));
     expect(listed.accountConnectors.every((ac: { setup: { state: string } }) => ac.setup.state === "ready")).toBe(true);
-    const fresh = structured(await server.call("install_connector", { connectorId: 1003 })); // Salesforce again, untouched
+    const fresh = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1003 })); // Salesforce again, untouched
     const again = structured(await server.call("list_account_connectors", { pageSize: 100 }));
     const entry = again.accountConnectors.find((ac: { accountConnectorId: number }) => ac.accountConnectorId === fresh.accountConnectorId);
     expect(entry.setup).toMatchObject({ state: "needs_properties", nextStep: { tool: "set_connector_properties" } });
@@ -172,7 +172,7 @@ describe("from a misspelled name to a ready connector, following nextStep", () =
   });
 
   it("refuses a credential that does not suit the connector, and says what it needs", async () => {
-    const installed = structured(await server.call("install_connector", { connectorId: 1007 })); // Xero: OAuth2
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1007 })); // Xero: OAuth2
     const refused = await server.call("authenticate_connector", { accountConnectorId: installed.accountConnectorId, apiKey: "not-for-xero" });
     expect(refused.isError).toBe(true);
     expect(JSON.stringify(refused)).toContain("create_oauth_link");

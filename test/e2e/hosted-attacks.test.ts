@@ -59,7 +59,7 @@ describe("one tenant cannot change another's results through the redactor", () =
     const server = await hosted();
     const attacker = await server.connect(bearer(TOKEN_A));
     const victim = await server.connect(bearer(TOKEN_B));
-    const installed = structured(await call(victim, "install_connector", { connectorId: 1001 }));
+    const installed = structured(await call(victim, "install_connector", { allowDuplicate: true, connectorId: 1001 }));
 
     for (const word of ["needs_authentication", "needs_properties", "Pipedrive", "create_credential_link"]) {
       const poison = await call(attacker, "authenticate_connector", { accountConnectorId: 999999, apiKey: word });
@@ -79,7 +79,7 @@ describe("one tenant cannot change another's results through the redactor", () =
     const server = await hosted();
     const attacker = await server.connect(bearer(TOKEN_A));
     const victim = await server.connect(bearer(TOKEN_B));
-    const target = structured(await call(attacker, "install_connector", { connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
+    const target = structured(await call(attacker, "install_connector", { allowDuplicate: true, connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
     // Cyclr accepts any key: "ready" and "Pipedrive" become secrets of the attacker's session.
     expect((await call(attacker, "authenticate_connector", { accountConnectorId: target.accountConnectorId, apiKey: "ready" })).isError).toBeFalsy();
     expect((await call(attacker, "authenticate_connector", { accountConnectorId: target.accountConnectorId, apiKey: "Pipedrive" })).isError).toBeFalsy();
@@ -93,7 +93,7 @@ describe("one tenant cannot change another's results through the redactor", () =
     const stdio = await spawnServer({ env: sandboxEnv(sandbox) });
     try {
       expect((await stdio.call("authenticate_connector", { accountConnectorId: 999999, apiKey: "needs_properties" })).isError).toBe(true);
-      const installed = structured(await stdio.call("install_connector", { connectorId: 1001 }));
+      const installed = structured(await stdio.call("install_connector", { allowDuplicate: true, connectorId: 1001 }));
       expect(installed.setup.state).toBe("needs_properties");
       expect(text(await stdio.call("get_account_connector", { accountConnectorId: installed.accountConnectorId }))).toContain("needs_properties");
     } finally {
@@ -116,7 +116,7 @@ describe("secrets quoted upstream in other encodings", () => {
   it("never reach a result, the person's page or the log", async () => {
     const server = await hosted({ CYCLR_LOG_LEVEL: "debug" });
     const client = await server.connect(bearer(TOKEN_A));
-    const installed = structured(await call(client, "install_connector", { connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
+    const installed = structured(await call(client, "install_connector", { allowDuplicate: true, connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
     const echo = JSON.stringify({ Message: `Key rejected: ${quoted.join(" | ")}` });
     sandbox.failRoute({ method: "PUT", path: `/v1.0/account/connectors/${installed.accountConnectorId}`, status: 400, body: echo, times: 2 });
 
@@ -182,7 +182,7 @@ describe("the session cap", () => {
 describe("the credential pages' rate limit", () => {
   async function link(server: HttpServerUnderTest): Promise<string> {
     const client = await server.connect(bearer(TOKEN_A));
-    const installed = structured(await call(client, "install_connector", { connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
+    const installed = structured(await call(client, "install_connector", { allowDuplicate: true, connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
     return structured(await call(client, "create_credential_link", { accountConnectorId: installed.accountConnectorId })).url;
   }
 
@@ -211,7 +211,7 @@ describe("limits on calls in flight", () => {
     const server = await hosted({ MCP_HTTP_MAX_CALLS_PER_SESSION: "3", MCP_HTTP_MAX_CALLS_PER_TOKEN: "4" });
     const one = await server.connect(bearer(TOKEN_A));
     const two = await server.connect(bearer(TOKEN_A));
-    const installed = structured(await call(one, "install_connector", { connectorId: 1007 }));
+    const installed = structured(await call(one, "install_connector", { allowDuplicate: true, connectorId: 1007 }));
     const oauth = structured(await call(one, "create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
     const wait = (client: Client) =>
       call(client, "get_account_connector", { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 20 }).then(
@@ -241,11 +241,11 @@ describe("shutdown", () => {
   it("answers a long wait in flight that the server is restarting, serves 503 meanwhile, and lets a write finish", async () => {
     const server = await hosted();
     const client = await server.connect(bearer(TOKEN_A));
-    const installed = structured(await call(client, "install_connector", { connectorId: 1007 }));
+    const installed = structured(await call(client, "install_connector", { allowDuplicate: true, connectorId: 1007 }));
     await call(client, "create_oauth_link", { accountConnectorId: installed.accountConnectorId });
     const waiting = call(client, "get_account_connector", { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 60 });
     sandbox.injectFault({ method: "POST", path: "/v1.0/connectors/1009/install", delayMs: 2_000 });
-    const writing = call(client, "install_connector", { connectorId: 1009 });
+    const writing = call(client, "install_connector", { allowDuplicate: true, connectorId: 1009 });
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     const signalled = Date.now();

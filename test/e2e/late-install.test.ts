@@ -42,7 +42,7 @@ describe("an install Cyclr finishes after the request timed out", () => {
     const server = await serverWithTimeout(5_000);
     sandbox.injectFault({ method: "POST", path: INSTALL, delayMs: 7_000 });
     const mark = sandbox.requests.length;
-    const result = await server.call("install_connector", { connectorId: 1001, name: "Pipedrive (7 s)" });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name: "Pipedrive (7 s)" });
     const out = structured(result);
     expect(out.note).toMatch(/did not answer POST \/v1\.0\/connectors\/1001\/install within 5000 ms.*installed as account connector \d+; it was not sent again/);
     expect(await installedNamed("Pipedrive (7 s)")).toEqual([out.accountConnectorId]);
@@ -55,7 +55,7 @@ describe("an install Cyclr finishes after the request timed out", () => {
     // Times out at 1 s, watched until about 2 s; Cyclr makes it at 4 s.
     sandbox.injectFault({ method: "POST", path: INSTALL, delayMs: 4_000 });
     const mark = sandbox.requests.length;
-    const first = await server.call("install_connector", { connectorId: 1001, name });
+    const first = await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name });
     expect(first.isError).toBe(true);
     expect(text(first)).not.toMatch(/safe to retry/);
     expect(text(first)).toMatch(/may still be running at Cyclr/);
@@ -64,16 +64,19 @@ describe("an install Cyclr finishes after the request timed out", () => {
 
     await expect.poll(() => installedNamed(name), { timeout: 6_000, interval: 250 }).toHaveLength(1);
     const [late] = await installedNamed(name);
-    const again = structured(await server.call("install_connector", { connectorId: 1001, name }));
+    const again = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name }));
     expect(again.accountConnectorId).toBe(late);
     expect(again.note).toMatch(new RegExp(`the earlier install finished late: account connector ${late}; not installed again`));
     expect(await installedNamed(name)).toEqual([late]);
     expect(installPosts(mark)).toHaveLength(1);
 
-    // Settled: one more install of it is a new account connector, as always.
-    const third = structured(await server.call("install_connector", { connectorId: 1001, name }));
-    expect(third.note).toBeUndefined();
-    expect(await installedNamed(name)).toHaveLength(2);
+    // Settled: without allowDuplicate the install is returned as it is; with it, a second one under a free name.
+    const existing = structured(await server.call("install_connector", { connectorId: 1001, name }));
+    expect(existing).toMatchObject({ existing: true, accountConnectorId: late });
+    const third = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name }));
+    expect(third.note).toBe(`The name "${name}" is in use in the account, so it was installed as "${name} 2".`);
+    expect(await installedNamed(`${name} 2`)).toEqual([third.accountConnectorId]);
+    expect(await installedNamed(name)).toEqual([late]);
   });
 });
 
@@ -85,14 +88,14 @@ describe("an install whose call was cancelled on its way", () => {
     const mark = sandbox.requests.length;
     const controller = new AbortController();
     const posted = expect.poll(() => sandbox.requests.slice(mark).some((r) => r.path.startsWith("/v1.0/connectors/1001")), { timeout: 3_000 }).toBe(true);
-    const call = server.client.callTool({ name: "install_connector", arguments: { connectorId: 1001, name } }, undefined, { signal: controller.signal });
+    const call = server.client.callTool({ name: "install_connector", arguments: { allowDuplicate: true, connectorId: 1001, name } }, undefined, { signal: controller.signal });
     // Cancelled once the server is on its way to the install (it has read the connector).
     await posted;
     setTimeout(() => controller.abort(), 300);
     await expect(call).rejects.toThrow();
     await expect.poll(() => installedNamed(name), { timeout: 4_000, interval: 250 }).toHaveLength(1);
     const [late] = await installedNamed(name);
-    const again = structured(await server.call("install_connector", { connectorId: 1001, name }));
+    const again = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name }));
     expect(again.accountConnectorId).toBe(late);
     expect(again.note).toMatch(/the earlier install finished late/);
     expect(await installedNamed(name)).toEqual([late]);

@@ -4,7 +4,7 @@
  */
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { approveOAuthLink, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { sandboxEnv, spawnHttpServer, spawnServer, structured, text, type ServerUnderTest } from "../helpers.js";
 
 const XERO = 1007;
@@ -17,7 +17,7 @@ let accountConnectorId: number;
 beforeAll(async () => {
   sandbox = await startSandbox();
   server = await spawnServer({ env: sandboxEnv(sandbox, { CYCLR_OAUTH_TARGET_ORIGINS: `${ALLOWED},http://localhost:5173` }) });
-  accountConnectorId = structured(await server.call("install_connector", { connectorId: XERO })).accountConnectorId;
+  accountConnectorId = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: XERO })).accountConnectorId;
 });
 afterAll(async () => {
   await server?.close();
@@ -53,8 +53,30 @@ describe("create_oauth_link's targetOrigin", () => {
     expect(targetOf(await server.call("create_oauth_link", { accountConnectorId, targetOrigin: `${ALLOWED}/connected?from=cyclr` }))).toBe(`${ALLOWED}/connected?from=cyclr`);
   });
 
-  it("ends on the service domain by default", async () => {
-    expect(targetOf(await server.call("create_oauth_link", { accountConnectorId }))).toBe(sandbox.serviceDomainUrl);
+  it("ends by default on this server's own page, which says the connector is connected; with a callbackMessage, on the service domain", async () => {
+    const landing = new URL(targetOf(await server.call("create_oauth_link", { accountConnectorId })) ?? "");
+    expect(landing.hostname).toBe("127.0.0.1");
+    expect(landing.pathname).toBe("/connected");
+    expect(landing.searchParams.get("name")).toBe("Xero");
+    const page = await fetch(landing);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<h1 class="ok">Xero is connected<\/h1>\n<p>You can close this tab and return to the conversation\.<\/p>/);
+    expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'none'; style-src 'nonce-/);
+    expect(page.headers.get("x-frame-options")).toBe("DENY");
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    // The name comes from the query: escaped, whatever it is.
+    const hostile = await fetch(`${landing.origin}/connected?name=${encodeURIComponent("<script>alert(1)</script>")}`);
+    expect(await hostile.text()).toContain("&lt;script&gt;alert(1)&lt;/script&gt; is connected");
+    const denied = await fetch(`${landing.href}&error=access_denied`);
+    expect(await denied.text()).toContain("Xero was not connected");
+    expect(targetOf(await server.call("create_oauth_link", { accountConnectorId, callbackMessage: "done" }))).toBe(sandbox.serviceDomainUrl);
+  });
+
+  it("the person who approves lands on that page", async () => {
+    const url = structured(await server.call("create_oauth_link", { accountConnectorId })).url as string;
+    const landed = await approveOAuthLink(url, "approve");
+    expect(landed.status).toBe(302);
+    expect(landed.location).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/connected\?name=Xero$/);
   });
 });
 
@@ -64,9 +86,11 @@ describe("hosted, the server's own public origin is allowed", () => {
     try {
       const client = await hosted.connect();
       const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
-      const id = structured(await call("install_connector", { connectorId: XERO })).accountConnectorId;
+      const id = structured(await call("install_connector", { allowDuplicate: true, connectorId: XERO })).accountConnectorId;
       const results: CallToolResult[] = [];
-      for (const target of targets) results.push(await call("create_oauth_link", { accountConnectorId: id, targetOrigin: target.replace("{self}", hosted.origin) }));
+      for (const target of targets) {
+        results.push(await call("create_oauth_link", { accountConnectorId: id, ...(target && { targetOrigin: target.replace("{self}", hosted.origin) }) }));
+      }
       return { origin: hosted.origin, results };
     } finally {
       await hosted.stop();
@@ -74,8 +98,10 @@ describe("hosted, the server's own public origin is allowed", () => {
   }
 
   it("the listener's origin when no CYCLR_MCP_PUBLIC_URL is set; not another", async () => {
-    const { origin, results } = await linkTarget({}, ["{self}/done", "https://evil.example"]);
+    const { origin, results } = await linkTarget({}, ["{self}/done", "https://evil.example", ""]);
     expect(targetOf(results[0] as CallToolResult)).toBe(`${origin}/done`);
+    // By default, the landing page on the hosted listener.
+    expect(targetOf(results[2] as CallToolResult)).toBe(`${origin}/connected?name=Xero`);
     expect(text(results[1] as CallToolResult)).toMatch(/not an allowed one.*CYCLR_OAUTH_TARGET_ORIGINS/);
   });
 

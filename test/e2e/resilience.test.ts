@@ -21,13 +21,13 @@ describe("an install whose answer is lost", () => {
   it("after an ambiguous 500 that did not install: one POST, and 'not installed; safe to retry'", async () => {
     sandbox.injectFault({ method: "POST", path: "/v1.0/connectors/1001/install", status: 500 });
     const mark = sandbox.requests.length;
-    const result = await server.call("install_connector", { connectorId: 1001, name: "Pipedrive (lost 500)" });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name: "Pipedrive (lost 500)" });
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/Installing connector 1001 as "Pipedrive \(lost 500\)" in account acme-sandbox got no usable answer \(Cyclr answered 500/);
     expect(text(result)).toMatch(/not installed; safe to retry install_connector/);
     expect(installPosts(mark)).toHaveLength(1);
     // It really was not installed, and retrying works.
-    const retried = structured(await server.call("install_connector", { connectorId: 1001, name: "Pipedrive (lost 500)" }));
+    const retried = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name: "Pipedrive (lost 500)" }));
     expect(retried.note).toBeUndefined();
     expect(installPosts(mark)).toHaveLength(2);
   });
@@ -35,7 +35,7 @@ describe("an install whose answer is lost", () => {
   it("after a 500 once the install was made: 'installed as account connector N', a success with a note", async () => {
     sandbox.injectFault({ method: "POST", path: "/v1.0/connectors/1001/install", status: 500, afterHandling: true });
     const mark = sandbox.requests.length;
-    const result = await server.call("install_connector", { connectorId: 1001, name: "Pipedrive (made)" });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name: "Pipedrive (made)" });
     const out = structured(result);
     const made = [...JSON.stringify(sandbox.accountConnector(sandbox.accountId, out.accountConnectorId))];
     expect(made.length).toBeGreaterThan(0);
@@ -48,7 +48,7 @@ describe("an install whose answer is lost", () => {
   it("after a dropped connection once the install was made: found, not repeated", async () => {
     sandbox.injectFault({ method: "POST", path: "/v1.0/connectors/1001/install", drop: true, afterHandling: true });
     const mark = sandbox.requests.length;
-    const out = structured(await server.call("install_connector", { connectorId: 1001, name: "Pipedrive (dropped)" }));
+    const out = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name: "Pipedrive (dropped)" }));
     expect(out.note).toMatch(/closed before POST \/v1\.0\/connectors\/1001\/install was answered/);
     expect(installPosts(mark)).toHaveLength(1);
   });
@@ -56,7 +56,7 @@ describe("an install whose answer is lost", () => {
   it("after a timeout once the install was made: found within the budget", async () => {
     sandbox.injectFault({ method: "POST", path: "/v1.0/connectors/1001/install", delayMs: 2_000, afterHandling: true });
     const mark = sandbox.requests.length;
-    const out = structured(await server.call("install_connector", { connectorId: 1001, name: "Pipedrive (slow)" }));
+    const out = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name: "Pipedrive (slow)" }));
     expect(out.note).toMatch(/did not answer POST \/v1\.0\/connectors\/1001\/install within 1500 ms/);
     expect(installPosts(mark)).toHaveLength(1);
   });
@@ -66,7 +66,7 @@ describe("an install whose answer is lost", () => {
     // The list taken before the install (a short page 1, then page 2 to be sure) goes through; the check after it fails (502, three attempts).
     sandbox.injectFault({ method: "GET", path: "/v1.0/account/connectors", status: 502, skip: 2, times: 3 });
     const mark = sandbox.requests.length;
-    const result = await server.call("install_connector", { connectorId: 1001, name: "Pipedrive (unknown)" });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, name: "Pipedrive (unknown)" });
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/Checking the account's connectors afterwards failed too \(Cyclr answered 502 .*unknown whether it was installed/);
     expect(text(result)).toMatch(/call list_account_connectors and look for one named "Pipedrive \(unknown\)"/);

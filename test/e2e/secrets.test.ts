@@ -43,17 +43,17 @@ const PERSON = {
 
 describe("every secret goes through the one redactor", () => {
   it("runs a session that handles each kind of secret", async () => {
-    await call("install_connector", { connectorId: 1001, authValue: PERSON.installKey, properties: [{ name: "CompanyDomain", value: "acme" }] });
+    await call("install_connector", { allowDuplicate: true, connectorId: 1001, authValue: PERSON.installKey, properties: [{ name: "CompanyDomain", value: "acme" }] });
 
-    const zendesk = structured(await call("install_connector", { connectorId: 1009, properties: [{ name: "Subdomain", value: "acme" }] }));
+    const zendesk = structured(await call("install_connector", { allowDuplicate: true, connectorId: 1009, properties: [{ name: "Subdomain", value: "acme" }] }));
     await call("authenticate_connector", { accountConnectorId: zendesk.accountConnectorId, username: PERSON.chatUser, password: PERSON.chatPassword });
 
-    const pipedrive = structured(await call("install_connector", { connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
+    const pipedrive = structured(await call("install_connector", { allowDuplicate: true, connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
     const keyLink = structured(await call("create_credential_link", { accountConnectorId: pipedrive.accountConnectorId }));
     links.push(keyLink.url);
     expect((await fillCredentialPage(keyLink.url, { apiKey: PERSON.pageKey })).status).toBe(200);
 
-    const sugar = structured(await call("install_connector", { connectorId: 1005, properties: [{ name: "Domain", value: "acme.sugarcrm.eu" }, { name: "Username", value: "ana" }] }));
+    const sugar = structured(await call("install_connector", { allowDuplicate: true, connectorId: 1005, properties: [{ name: "Domain", value: "acme.sugarcrm.eu" }, { name: "Username", value: "ana" }] }));
     const passwordLink = structured(await call("create_credential_link", { accountConnectorId: sugar.accountConnectorId }));
     links.push(passwordLink.url);
     expect((await fillCredentialPage(passwordLink.url, { "property:Password": PERSON.pagePassword })).status).toBe(200);
@@ -63,13 +63,13 @@ describe("every secret goes through the one redactor", () => {
     await call("get_account_connector", { accountConnectorId: sugar.accountConnectorId, waitForAuthentication: 5 });
 
     // PayPal: a ClientSecret property flagged sensitive, typed in the chat.
-    const paypal = structured(await call("install_connector", { connectorId: 1031 }));
+    const paypal = structured(await call("install_connector", { allowDuplicate: true, connectorId: 1031 }));
     await call("set_connector_properties", {
       accountConnectorId: paypal.accountConnectorId,
       properties: [{ name: "ClientSecret", value: PERSON.chatClientSecret }],
     });
 
-    const other = structured(await call("install_connector", { connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
+    const other = structured(await call("install_connector", { allowDuplicate: true, connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
     sandbox.failRoute({ method: "PUT", path: /^\/v1\.0\/account\/connectors\/\d+$/, status: 400, body: JSON.stringify({ Message: `Key ${PERSON.echoedKey} is invalid.` }) });
     const refused = await call("authenticate_connector", { accountConnectorId: other.accountConnectorId, apiKey: PERSON.echoedKey });
     expect(refused.isError).toBe(true);

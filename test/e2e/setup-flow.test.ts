@@ -69,6 +69,7 @@ describe("an API-key connector", () => {
     const pipedrive = await findConnector("Pipedrive");
     sandbox.clearRequests();
     const result = await server.call("install_connector", {
+      allowDuplicate: true,
       connectorId: pipedrive.id,
       authValue: apiKey,
       properties: [{ name: "CompanyDomain", value: "acme" }],
@@ -102,7 +103,7 @@ describe("an API-key connector", () => {
 
   it("refuses an OAuth link for it", async () => {
     const pipedrive = await findConnector("Pipedrive");
-    const installed = structured(await server.call("install_connector", { connectorId: pipedrive.id }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: pipedrive.id }));
     expect(installed.setup.state).not.toBe("ready");
     const refused = await server.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId, targetOrigin: "https://app.example.com" });
     expect(refused.isError).toBe(true);
@@ -115,6 +116,7 @@ describe("an HTTP Basic connector", () => {
     const zendesk = await findConnector("Zendesk");
     sandbox.clearRequests();
     const result = await server.call("install_connector", {
+      allowDuplicate: true,
       connectorId: zendesk.id,
       username: "agent@acme.test",
       password: "correct horse battery",
@@ -133,7 +135,7 @@ describe("an HTTP Basic connector", () => {
 describe("an OAuth connector, from install to ready", () => {
   it("sets properties, creates the link, and is ready after consent", async () => {
     const salesforce = await findConnector("Salesforce");
-    const installed = structured(await server.call("install_connector", { connectorId: salesforce.id, name: "Salesforce (prod)" }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: salesforce.id, name: "Salesforce (prod)" }));
     const id = installed.accountConnectorId;
     expect(installed.name).toBe("Salesforce (prod)");
     expect(installed.setup.state).toBe("needs_properties");
@@ -198,13 +200,13 @@ describe("a connector with several authentication methods", () => {
     expect(methods.map((m) => m.authType).sort()).toEqual(["ApiKey", "OAuth2"]);
 
     sandbox.clearRequests();
-    const withKey = structured(await server.call("install_connector", { connectorId: hubspot.id, authValue: "pat-na1-0000-1111" }));
+    const withKey = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: hubspot.id, authValue: "pat-na1-0000-1111" }));
     expect(withKey.setup.authentication).toMatchObject({ method: "apiKey", authenticated: true });
     const keyInstall = sandbox.requests.find((r) => r.path.endsWith("/install"));
     expect((keyInstall?.json as { AuthenticationId: string }).AuthenticationId).toBe(methods.find((m) => m.authType === "ApiKey")?.authenticationId);
 
     sandbox.clearRequests();
-    const withoutKey = structured(await server.call("install_connector", { connectorId: hubspot.id }));
+    const withoutKey = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: hubspot.id }));
     expect(withoutKey.setup.authentication.method).toBe("oauthLink");
     expect(withoutKey.setup.nextStep.tool).toBe("create_oauth_link");
     const oauthInstall = sandbox.requests.find((r) => r.path.endsWith("/install"));
@@ -213,7 +215,7 @@ describe("a connector with several authentication methods", () => {
 
   it("refuses an authenticationId the connector does not have, listing the right ones", async () => {
     const hubspot = await findConnector("HubSpot");
-    const result = await server.call("install_connector", { connectorId: hubspot.id, authenticationId: "not-a-method" });
+    const result = await server.call("install_connector", { allowDuplicate: true, connectorId: hubspot.id, authenticationId: "not-a-method" });
     expect(result.isError).toBe(true);
     for (const method of await hubspotMethods()) expect(text(result)).toContain(method.authenticationId);
   });
@@ -222,7 +224,7 @@ describe("a connector with several authentication methods", () => {
 describe("a password-credentials OAuth connector", () => {
   it("sets its sensitive property without echoing it, then needs the OAuth link", async () => {
     const sugar = await findConnector("SugarCRM");
-    const installed = structured(await server.call("install_connector", { connectorId: sugar.id }));
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: sugar.id }));
     const missing = installed.setup.missingProperties.map((p: { name: string; sensitive: boolean }) => [p.name, p.sensitive]);
     expect(missing).toEqual([
       ["Domain", false],

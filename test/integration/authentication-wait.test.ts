@@ -3,6 +3,7 @@
  * connector share one poll of Cyclr; one waiter's cancellation leaves the others waiting; all see
  * the person finish; the poll stops when the last waiter leaves.
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
 import { createCyclrClient, type CyclrConnection } from "../../src/cyclr/index.js";
@@ -36,7 +37,7 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function oauthConnector(): Promise<{ id: number; url: string }> {
-  const { Id } = await cyclr.installConnector(sandbox.accountId, XERO, { Name: "Xero" });
+  const { Id } = await cyclr.installConnector(sandbox.accountId, XERO, { Name: `Xero ${randomUUID()}` });
   const { Token } = await cyclr.createSignInToken(sandbox.accountId, "tests");
   const url = buildOAuthLink({ serviceDomain: sandbox.serviceDomainUrl, accountConnectorId: Id, signInToken: Token, targetOrigin: sandbox.serviceDomainUrl });
   return { id: Id, url };

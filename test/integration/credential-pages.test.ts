@@ -2,6 +2,7 @@
  * The credential page's security, over real loopback HTTP: the pages against the sandbox through
  * the real Cyclr client. A clock the test moves stands in for ten minutes passing.
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCyclrClient } from "../../src/cyclr/index.js";
 import { CredentialPages } from "../../src/hosting/credential-pages.js";
@@ -41,7 +42,7 @@ beforeEach(() => {
 
 /** A Pipedrive install (API key) and a link to the page that asks for its key. */
 async function apiKeyLink(connectorName = "Pipedrive") {
-  const installed = await cyclr.client.installConnector(sandbox.accountId, 1001, { Name: "Pipedrive" });
+  const installed = await cyclr.client.installConnector(sandbox.accountId, 1001, { Name: `Pipedrive ${randomUUID()}` });
   const definition = await cyclr.client.getConnector(sandbox.accountId, 1001);
   const request = credentialRequest(installed, definition, sandbox.accountId);
   if (!request) throw new Error("Pipedrive should need its API key");

@@ -4,9 +4,10 @@
  * bodies, a limit on the size of an answer, writes sent once, and one token request for many calls
  * on an expired token.
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
-import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrResponseTooLargeError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
+import { CyclrAuthError, CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrResponseTooLargeError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
 import { createCyclrClient } from "../../src/cyclr/index.js";
 import { silentLogger } from "../../src/log.js";
 import { describeError } from "../../src/mcp/errors.js";
@@ -47,7 +48,7 @@ const since = (mark: number, path: string | RegExp, method = "GET") =>
   sandbox.requests.slice(mark).filter((r) => r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path)));
 
 async function installed(cyclr: CyclrClient): Promise<number> {
-  return (await cyclr.installConnector(sandbox.accountId, 1001, { Name: "Pipedrive" })).Id;
+  return (await cyclr.installConnector(sandbox.accountId, 1001, { Name: `Pipedrive ${randomUUID()}` })).Id;
 }
 
 describe("retries of safe requests", () => {
@@ -183,7 +184,7 @@ describe("writes are sent once", () => {
     const cyclr = client();
     sandbox.injectFault({ method: "POST", path: /\/install$/, status: 503 });
     const mark = sandbox.requests.length;
-    await expect(cyclr.installConnector(sandbox.accountId, 1001, { Name: "Pipedrive" })).rejects.toBeInstanceOf(CyclrHttpError);
+    await expect(cyclr.installConnector(sandbox.accountId, 1001, { Name: `Pipedrive ${randomUUID()}` })).rejects.toBeInstanceOf(CyclrHttpError);
     expect(since(mark, /\/install$/, "POST")).toHaveLength(1);
   });
 
@@ -250,6 +251,22 @@ describe("tokens", () => {
     expect(calls.filter((r) => r.status === 401)).toHaveLength(20);
     expect(calls.filter((r) => r.status === 200)).toHaveLength(20);
   });
+
+  it("a 401 right after a fresh token: one clear error naming the account and X-Cyclr-Account, and no new token for each later call", async () => {
+    const cyclr = client();
+    const id = await installed(cyclr);
+    // Cyclr refuses this account whatever the token: the account, or the token's rights, are wrong.
+    sandbox.injectFault({ method: "GET", path: `/v1.0/account/connectors/${id}`, status: 401, times: 50, body: JSON.stringify({ Message: "Authorization has been denied for this request." }) });
+    const mark = sandbox.requests.length;
+    const errors = [];
+    for (let i = 0; i < 10; i++) errors.push(await cyclr.getAccountConnector(sandbox.accountId, id).catch((e: unknown) => e));
+    sandbox.clearFaults();
+    expect(errors.every((e) => e instanceof CyclrAuthError && e.afterFreshToken)).toBe(true);
+    expect(describeError(errors[0])).toMatch(new RegExp(`just issued.*account ${sandbox.accountId} \\(sent as X-Cyclr-Account\\)`));
+    // One token for the first 401 (it may have expired), none after: the first call asks twice, the others once.
+    expect(since(mark, "/oauth/token", "POST")).toHaveLength(1);
+    expect(since(mark, `/v1.0/account/connectors/${id}`)).toHaveLength(11);
+  });
 });
 
 describe("catalog cache", () => {
@@ -307,7 +324,7 @@ describe("catalog cache", () => {
       });
       closers.push(made.close);
       const catalog = await made.client.listCatalog(counted.accountId);
-      expect(catalog.connectors).toHaveLength(102);
+      expect(catalog.connectors).toHaveLength(106);
       const asked = counted.requests.filter((r) => r.path === "/v1.0/connectors").map((r) => Number(r.query.page));
       // Exactly the 11 counted pages: the last is short, so nothing is asked past it.
       expect(asked.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);

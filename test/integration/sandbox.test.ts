@@ -77,7 +77,7 @@ describe("catalog", () => {
     const catalog = [...all, ...rest];
     expect(catalog.length).toBeGreaterThanOrEqual(40);
     const methods = catalog.flatMap((c) => (c.Authentication as { AuthType: string; OAuth2Type: string }[] | undefined) ?? [{ AuthType: c.AuthType as string, OAuth2Type: c.OAuth2Type as string }]);
-    expect(new Set(methods.map((m) => m.AuthType))).toEqual(new Set(["ApiKey", "Basic", "OAuth1", "OAuth2", "None", "AuthFields"]));
+    expect(new Set(methods.map((m) => m.AuthType))).toEqual(new Set(["ApiKey", "Basic", "OAuth1", "OAuth2", "None", "AuthFields", "Kerberos"]));
     const oauth2 = new Set(methods.filter((m) => m.AuthType === "OAuth2").map((m) => m.OAuth2Type));
     for (const type of ["AuthorisationCode", "ClientCredentials", "PasswordCredentials"]) expect(oauth2).toContain(type);
     expect(catalog.every((c) => String(c.Icon).startsWith("data:image/png;base64,"))).toBe(true);
@@ -126,9 +126,35 @@ describe("install and account connectors", () => {
   });
 });
 
+describe("the evidence the sandbox follows (names, property corrections, custom connectors)", () => {
+  it("refuses a second account connector with a name in use, as code against the live API sees", async () => {
+    expect((await api("POST", "/v1.0/connectors/1002/install", { body: { Name: "HubSpot dup" } })).status).toBe(200);
+    expect((await api("POST", "/v1.0/connectors/1002/install", { body: { Name: "hubspot DUP" } })).json).toEqual({ Message: "Account connector name 'hubspot DUP' is in use." });
+    // Names are per account.
+    expect((await api("POST", "/v1.0/connectors/1002/install", { body: { Name: "HubSpot dup" }, account: sandbox.otherAccountId })).status).toBe(200);
+  });
+
+  it("creates a property with POST, refuses a second POST of that name, and changes it with PUT {Name, Value, Id}", async () => {
+    const id = ((await api("POST", "/v1.0/connectors/1009/install", { body: { Name: "ZD props" } })).json as { Id: number }).Id;
+    const created = (await api("POST", `/v1.0/account/connectors/${id}/properties`, { body: { Name: "Subdomain", Value: "acme" } })).json as { Id: number };
+    expect((await api("POST", `/v1.0/account/connectors/${id}/properties`, { body: { Name: "Subdomain", Value: "other" } })).status).toBe(400);
+    const put = await api("PUT", `/v1.0/account/connectors/${id}/properties/${created.Id}`, { body: { Name: "Subdomain", Value: "globex", Id: created.Id } });
+    expect(put.json).toMatchObject({ Name: "Subdomain", Value: "globex", Id: created.Id });
+    expect((await api("GET", `/v1.0/account/connectors/${id}`)).json).toMatchObject({ Properties: [{ Name: "Subdomain", Value: "globex" }] });
+  });
+
+  it("lists the partner's custom connectors only with includeCustomConnectors=true", async () => {
+    const names = async (query: string) => ((await api("GET", `/v1.0/connectors?query=acme${query}`)).json as { Name: string }[]).map((c) => c.Name);
+    expect(await names("")).not.toContain("Acme Orders (custom)");
+    expect(await names("&includeCustomConnectors=false")).not.toContain("Acme Orders (custom)");
+    expect(await names("&includeCustomConnectors=true")).toContain("Acme Orders (custom)");
+  });
+});
+
 describe("sign-in tokens and the consent page", () => {
+  let installs = 0;
   async function oauthLink(callbackMessage?: string) {
-    const { json } = await api("POST", "/v1.0/connectors/1007/install", { body: { Name: "Xero" } });
+    const { json } = await api("POST", "/v1.0/connectors/1007/install", { body: { Name: `Xero ${++installs}` } });
     const id = (json as { Id: number }).Id;
     const signIn = (await api("POST", `/v1.0/accounts/${sandbox.accountId}/signintoken`, { body: { Username: "someone" }, account: null })).json as { Token: string; ExpiresAtUtc: string };
     const query = [`id=${id}`, `token=${encodeURIComponent(signIn.Token)}`, `targetOrigin=${encodeURIComponent("https://app.example.com")}`];

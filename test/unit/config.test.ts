@@ -101,3 +101,11 @@ describe("loadConfig", () => {
     }
   });
 });
+
+describe("doctor --deep", () => {
+  it("is a flag of the doctor command, not a setting", () => {
+    expect(loadConfig(["doctor", "--deep", "--sandbox"], {})).toMatchObject({ kind: "doctor", deep: true });
+    expect(loadConfig(["doctor", "--sandbox"], {})).toMatchObject({ kind: "doctor", deep: false });
+    expect(() => loadConfig(["--deep", "--sandbox"], {})).toThrow(/--deep goes with doctor: cyclr-mcp doctor --deep/);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AccountConnectorSchema, ConnectorSchema } from "../../src/cyclr/schemas.js";
-import { computeSetupState } from "../../src/setup/setup-state.js";
+import { computeSetupState, methodInForce, possibleMethods } from "../../src/setup/setup-state.js";
 
 const salesforce = ConnectorSchema.parse({
   Id: 7,
@@ -53,7 +53,7 @@ describe("computeSetupState", () => {
       "acct",
     );
     expect(setup.state).toBe("ready");
-    expect(setup.nextStep.tool).toBeNull();
+    expect(setup.nextStep.tool).toBeUndefined();
   });
 
   it("keeps no AuthValue or property value from Cyclr's answer", () => {
@@ -119,19 +119,99 @@ describe("computeSetupState, for each way of authenticating", () => {
     expect(computeSetupState(installed(auth), definition(auth), "acct").nextStep.tool).toBe("create_oauth_link");
   });
 
-  it("authentication fields and client credentials are ready once their properties are set", () => {
-    for (const auth of [{ AuthType: "AuthFields" }, { AuthType: "OAuth2", OAuth2Type: "ClientCredentials" }]) {
-      const before = computeSetupState(installed(auth), definition(auth, [password]), "acct");
-      expect(before.state).toBe("needs_properties");
-      const after = computeSetupState(installed(auth, { Properties: [{ Name: "Password", Value: "y" }] }), definition(auth, [password]), "acct");
-      expect(after).toMatchObject({ state: "ready", nextStep: { tool: null } });
-    }
+  it("authentication fields are ready once their properties are set", () => {
+    const auth = { AuthType: "AuthFields" };
+    expect(computeSetupState(installed(auth), definition(auth, [password]), "acct").state).toBe("needs_properties");
+    const after = computeSetupState(installed(auth, { Properties: [{ Name: "Password", Value: "y" }] }), definition(auth, [password]), "acct");
+    expect(after.state).toBe("ready");
+    expect(after.nextStep).not.toHaveProperty("tool");
+  });
+
+  describe("client credentials: ready only when Cyclr says Authenticated or ClientId and ClientSecret are set", () => {
+    const auth = { AuthType: "OAuth2", OAuth2Type: "ClientCredentials" };
+    const clientId = { IsAccountConnectorProperty: true, TargetName: "ClientId", Name: "Client ID", IsOptional: false };
+    const clientSecret = { IsAccountConnectorProperty: true, TargetName: "ClientSecret", Name: "Client Secret", IsOptional: false, IsSensitive: true };
+
+    it("asks for ClientId and ClientSecret even when the connector does not declare them (the secret through a credential link)", () => {
+      const setup = computeSetupState(installed(auth), definition(auth), "acct");
+      expect(setup.state).toBe("needs_properties");
+      expect(setup.missingProperties.map((p) => [p.name, p.sensitive])).toEqual([["ClientId", false], ["ClientSecret", true]]);
+      expect(setup.nextStep).toMatchObject({ tool: "set_connector_properties", arguments: { properties: [{ name: "ClientId" }] } });
+      expect(setup.nextStep.instruction).toMatch(/secret ones \(ClientSecret\) come after, through a credential link/);
+      const idSet = computeSetupState(installed(auth, { Properties: [{ Name: "ClientId", Value: "abc" }] }), definition(auth), "acct");
+      expect(idSet).toMatchObject({ state: "needs_properties", nextStep: { tool: "create_credential_link" } });
+      const both = computeSetupState(installed(auth, { Properties: [{ Name: "ClientId", Value: "abc" }, { Name: "ClientSecret", Value: "s" }] }), definition(auth), "acct");
+      expect(both).toMatchObject({ state: "ready", missingProperties: [] });
+    });
+
+    it("is ready when Cyclr says Authenticated (app credentials set partner-wide), without asking for them", () => {
+      const setup = computeSetupState(installed(auth, { Authenticated: true }), definition(auth), "acct");
+      expect(setup).toMatchObject({ state: "ready", missingProperties: [] });
+    });
+
+    it("does not ask twice for ones the connector declares", () => {
+      const setup = computeSetupState(installed(auth), definition(auth, [clientId, clientSecret, password]), "acct");
+      expect(setup.missingProperties.map((p) => p.name)).toEqual(["ClientId", "ClientSecret", "Password"]);
+    });
+  });
+
+  it.each(["Kerberos", "NetSuiteOAuth1", "ClientCertificate"])("%s is finished in the Cyclr console, named by its steps there", (authType) => {
+    const auth = { AuthType: authType };
+    const setup = computeSetupState(installed(auth), definition(auth), "acct");
+    expect(setup).toMatchObject({ state: "needs_authentication", authentication: { method: "console", authType }, nextStep: {} });
+    expect(setup.nextStep).not.toHaveProperty("tool");
+    expect(setup.nextStep.instruction).toMatch(/Cyclr console: Accounts > Account Management.*Connectors > Edit Connector.*Generate Setup Token/);
   });
 
   it("an unknown method points to the Cyclr console", () => {
-    const auth = { AuthType: "Kerberos" };
+    const auth = { AuthType: "SomethingNew" };
     const setup = computeSetupState(installed(auth), definition(auth), "acct");
-    expect(setup).toMatchObject({ state: "needs_authentication", nextStep: { tool: null, instruction: expect.stringContaining("Cyclr console") } });
+    expect(setup).toMatchObject({ state: "needs_authentication", authentication: { method: "unknown" }, nextStep: { instruction: expect.stringContaining("Cyclr console") } });
+    expect(setup.nextStep).not.toHaveProperty("tool");
+  });
+});
+
+describe("the method in force on a connector with several methods", () => {
+  const oauth = { Id: "g-oauth", AuthName: "OAuth 2.0", AuthType: "OAuth2", OAuth2Type: "AuthorisationCode" };
+  const key = { Id: "g-key", AuthName: "Private App Token", AuthType: "ApiKey", OAuth2Type: "AuthorisationCode" };
+  const hubspot = ConnectorSchema.parse({ Id: 9, Name: "HubSpot", AuthType: "OAuth2", OAuth2Type: "AuthorisationCode", Parameters: [], Authentication: [oauth, key] });
+  const installed = (overrides: Record<string, unknown>, connector: Record<string, unknown> = { AuthType: "OAuth2", OAuth2Type: "AuthorisationCode" }) =>
+    AccountConnectorSchema.parse({ Id: 41, Authenticated: false, Connector: { Id: 9, Name: "HubSpot", ...connector }, ...overrides });
+
+  it("1. an AuthenticationId the account connector reports decides, with no alternatives", () => {
+    const ac = installed({ AuthenticationId: "g-key" });
+    expect(methodInForce(ac, hubspot)).toMatchObject({ authType: "ApiKey", decidedBy: "authenticationId", alternatives: [] });
+    const setup = computeSetupState(ac, hubspot, "a");
+    expect(setup.authentication).toEqual({ method: "apiKey", authType: "ApiKey", authenticated: false });
+    expect(setup.nextStep.tool).toBe("create_credential_link");
+  });
+
+  it("2. else the top-level AuthType when it is one of the methods, the others kept as possible (the field may be the default)", () => {
+    const ac = installed({});
+    expect(methodInForce(ac, hubspot)).toMatchObject({ authType: "OAuth2", decidedBy: "authType" });
+    const setup = computeSetupState(ac, hubspot, "a");
+    expect(setup.authentication).toMatchObject({ method: "oauthLink", alternatives: [{ method: "apiKey", authenticationId: "g-key", name: "Private App Token" }] });
+    expect(setup.nextStep.tool).toBe("create_oauth_link");
+    expect(setup.nextStep.instruction).toMatch(/does not say which one was chosen at install.*Private App Token \(ApiKey\): create_credential_link/);
+    expect(possibleMethods(ac, hubspot).sort()).toEqual(["apiKey", "oauthLink"]);
+  });
+
+  it("3. else the only method", () => {
+    const single = ConnectorSchema.parse({ Id: 9, Name: "HubSpot", Parameters: [], Authentication: [key] });
+    expect(methodInForce(installed({}, {}), single)).toMatchObject({ authType: "ApiKey", decidedBy: "onlyMethod", alternatives: [] });
+  });
+
+  it("4. several possible and nothing says: a state that says so and lets the person choose", () => {
+    const ac = installed({}, { AuthType: "Unknown" });
+    const setup = computeSetupState(ac, hubspot, "a");
+    expect(setup.state).toBe("needs_authentication");
+    expect(setup.authentication.method).toBe("unknown");
+    expect(setup.authentication.alternatives?.map((a) => a.method)).toEqual(["oauthLink", "apiKey"]);
+    expect(setup.nextStep.instruction).toMatch(/Ask the person which one they chose/);
+  });
+
+  it("says nothing of alternatives once Cyclr says Authenticated", () => {
+    expect(computeSetupState(installed({ Authenticated: true }), hubspot, "a").authentication.alternatives).toBeUndefined();
   });
 });
 

@@ -20,9 +20,24 @@ describe("setupWalkthrough", () => {
     expect(text).toContain('install_connector { connectorId: 9, accountId: "acct-1" }');
     expect(text).toContain("Subdomain: e.g. acme.");
     expect(text).not.toContain("Locale");
-    expect(text).toMatch(/authenticate_connector \{ accountConnectorId, username, password \}/);
+    expect(text).toMatch(/create_credential_link \{ accountConnectorId \}/);
     const steps = text.split("\n").filter((line) => /^\d+\. /.test(line)).map((line) => line.split(".")[0]);
     expect(steps).toEqual(["1", "2", "3", "4", "5"]);
+  });
+
+  it("never asks for a secret in the chat: the credential link is the way, for keys, passwords and secret properties", () => {
+    const pipedrive = ConnectorSchema.parse({
+      Id: 1,
+      Name: "Pipedrive",
+      AuthType: "ApiKey",
+      Parameters: [{ IsAccountConnectorProperty: true, TargetName: "ClientSecret", IsOptional: false, IsSensitive: true }],
+    });
+    for (const text of [setupWalkthrough(zendesk, "a"), setupWalkthrough(pipedrive, "a")]) {
+      expect(text).not.toMatch(/ask (the person )?for (their |the )?(API key|username and password|password)/i);
+      expect(text).toMatch(/create_credential_link/);
+      expect(text).toMatch(/never in the chat/);
+    }
+    expect(setupWalkthrough(pipedrive, "a")).toMatch(/ClientSecret.*credential link's page, never in the chat/);
   });
 
   it("says when the connector is a draft", () => {

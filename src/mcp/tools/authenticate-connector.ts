@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { authMethodKind } from "../../setup/auth-types.js";
 import { basicAuthValue } from "../../setup/auth-values.js";
-import { accountConnectorAuth, computeSetupState } from "../../setup/setup-state.js";
+import { accountConnectorAuth, computeSetupState, possibleMethods } from "../../setup/setup-state.js";
 import { connectorDefinition } from "../account-connectors.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
@@ -49,9 +48,10 @@ export const authenticateConnector = defineTool({
     const current = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, current, signal);
     const { authType, oauth2Type } = accountConnectorAuth(current, definition);
-    const method = authMethodKind(authType, oauth2Type);
     const expected = basic ? "basic" : "apiKey";
-    if (method !== expected && method !== "unknown") {
+    // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
+    const possible = possibleMethods(current, definition);
+    if (!possible.includes(expected) && !possible.includes("unknown")) {
       const needs = computeSetupState(current, definition, accountId).nextStep;
       throw new ToolInputError(
         `${definition.Name} (account connector ${current.Id}) authenticates with ${authType ?? "another method"}` +

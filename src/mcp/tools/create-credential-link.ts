@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { credentialRequest } from "../../setup/credential-request.js";
-import { computeSetupState } from "../../setup/setup-state.js";
+import { computeSetupState, waitingStep } from "../../setup/setup-state.js";
 import { connectorDefinition } from "../account-connectors.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
-import { accountConnectorIdArg, accountIdArg, nextStepSchema, resolveAccountId } from "./shared.js";
+import { accountConnectorIdArg, accountIdArg, resolveAccountId, setupStateSchema } from "./shared.js";
 
 const LINK_MINUTES = 10;
 
@@ -33,9 +33,9 @@ export const createCredentialLink = defineTool({
       .enum(["accepted", "declined"])
       .optional()
       .describe("Present when the client was asked to open the link (URL elicitation): whether the person agreed to open it."),
-    nextStep: nextStepSchema,
+    setup: setupStateSchema,
   },
-  cyclrCalls: "`GET /v1.0/account/connectors/{id}`; when the person submits the page, `POST .../properties` per secret property, then `PUT /v1.0/account/connectors/{id}` `{AuthValue}`",
+  cyclrCalls: "`GET /v1.0/account/connectors/{id}`; when the person submits the page, `PUT .../properties/{propertyId}` (one it has) or `POST .../properties` (a new one) per secret property, then `PUT /v1.0/account/connectors/{id}` `{AuthValue}`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);
@@ -74,15 +74,15 @@ export const createCredentialLink = defineTool({
         });
       }
     }
-    const nextStep = {
-      tool: "get_account_connector",
-      arguments: { accountConnectorId: accountConnector.Id, accountId, waitForAuthentication: 300 },
-      instruction:
-        openedByClient === "declined"
-          ? "The person declined to open the page. Ask whether they want to continue; if so, create a new link."
-          : `${openedByClient === "accepted" ? "The page was opened for the person" : "Give the person the link"}: they enter ${asksFor.join(", ")} there. ` +
-            "It works once, for 10 minutes. Then wait for them with get_account_connector and waitForAuthentication. Do not ask for the values in the chat.",
-    };
+    const nextStep = waitingStep(
+      { accountConnectorId: accountConnector.Id, accountId },
+      "create_credential_link",
+      openedByClient === "declined"
+        ? `The person declined to open the page in their client. Ask whether they want to continue; if so, give them the link to open themselves: they enter ${asksFor.join(", ")} there.`
+        : `${openedByClient === "accepted" ? "The page was opened for the person" : "Give the person the link"}: they enter ${asksFor.join(", ")} there. It works once, for 10 minutes.`,
+    );
+    // What the person is doing now, and the call that follows.
+    const setup = { ...computeSetupState(accountConnector, definition, accountId), nextStep };
     const expiresAtUtc = link.expiresAt.toISOString();
     return {
       structuredContent: {
@@ -94,7 +94,7 @@ export const createCredentialLink = defineTool({
         validForMinutes: LINK_MINUTES,
         singleUse: true as const,
         ...(openedByClient && { openedByClient }),
-        nextStep,
+        setup,
       },
       reveal: [link.url],
       text:

@@ -1,13 +1,12 @@
 import { z } from "zod";
-import { authMethodKind } from "../../setup/auth-types.js";
 import { buildOAuthLink } from "../../setup/auth-values.js";
 import { checkTargetOrigin } from "../../setup/target-origin.js";
-import { accountConnectorAuth, computeSetupState } from "../../setup/setup-state.js";
+import { accountConnectorAuth, computeSetupState, possibleMethods, waitingStep } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { connectorDefinition } from "../account-connectors.js";
 import { waitForAuthentication } from "../authentication-wait.js";
-import { accountConnectorIdArg, accountIdArg, nextStepSchema, resolveAccountId } from "./shared.js";
+import { accountConnectorIdArg, accountIdArg, resolveAccountId, setupStateSchema } from "./shared.js";
 
 /** Cyclr's sign-in tokens are single-use and last 5 minutes (api-notes §7). */
 const LINK_MINUTES = 5;
@@ -32,9 +31,9 @@ export const createOAuthLink = defineTool({
       .max(2000)
       .optional()
       .describe(
-        "Where the browser goes when the person is done: a URL to redirect to, or, with callbackMessage, the origin of the window that opened the link. " +
-          "Its origin must be one the operator allowed (the service domain, CYCLR_OAUTH_TARGET_ORIGINS, or this server's public origin when hosted); never \"*\". " +
-          "Leave out to send them to the service domain (fine in a desktop chat; an app embedding the flow passes its own page).",
+        "Where the browser goes when the person is done: a URL to redirect to, or, with callbackMessage, the opener window's origin. " +
+          "Only origins the operator allowed (CYCLR_OAUTH_TARGET_ORIGINS, the service domain, this server's own). " +
+          "Leave out for this server's \"connected, return to the conversation\" page.",
       ),
     callbackMessage: z
       .string()
@@ -61,7 +60,7 @@ export const createOAuthLink = defineTool({
       .enum(["accepted", "declined"])
       .optional()
       .describe("Present when the client was asked to open the link (URL elicitation): whether the person agreed to open it."),
-    nextStep: nextStepSchema,
+    setup: setupStateSchema,
   },
   cyclrCalls: "`POST /v1.0/accounts/{accountId}/signintoken` `{Username}`; the link is `https://{service domain}/connectorauth/updateaccountconnectoroauth?id=&token=&targetOrigin=`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
@@ -75,18 +74,26 @@ export const createOAuthLink = defineTool({
       );
     }
     // The link is a genuine service-domain link: where it ends must be a place the operator chose.
-    const target = checkTargetOrigin(args.targetOrigin ?? deps.serviceDomain, deps.oauthTargetOrigins);
-    if (!target.allowed) {
+    let target = args.targetOrigin !== undefined ? checkTargetOrigin(args.targetOrigin, deps.oauthTargetOrigins) : undefined;
+    if (target && !target.allowed) {
       throw new ToolInputError(
         `targetOrigin ${target.reason}. Allowed origins: ${deps.oauthTargetOrigins.join(", ") || "none"}; pass one of them (or a URL on one), ` +
-          "or leave targetOrigin out to end on the service domain. The server's operator can allow more with CYCLR_OAUTH_TARGET_ORIGINS (--oauth-target-origins).",
+          "or leave targetOrigin out to end on this server's own page (or the service domain). The server's operator can allow more with CYCLR_OAUTH_TARGET_ORIGINS (--oauth-target-origins).",
       );
     }
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
+    if (!target) {
+      // By default the person lands on this server's own page, which says they can go back to the
+      // conversation; a callback message is for an opener window, so it keeps the service domain.
+      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name).catch(() => undefined) : undefined;
+      const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
+      target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
+    }
+    if (!target.allowed) throw new ToolInputError(`The service domain ${deps.serviceDomain} is not an allowed targetOrigin (${target.reason}): pass targetOrigin.`);
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
-    const method = authMethodKind(authType, oauth2Type);
-    if (method !== "oauthLink") {
+    // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
+    if (!possibleMethods(accountConnector, definition).includes("oauthLink")) {
       const { nextStep } = computeSetupState(accountConnector, definition, accountId);
       throw new ToolInputError(
         `${definition.Name} (account connector ${accountConnector.Id}) does not use an OAuth sign-in` +
@@ -121,15 +128,15 @@ export const createOAuthLink = defineTool({
         });
       }
     }
-    const nextStep = {
-      tool: "get_account_connector",
-      arguments: { accountConnectorId: accountConnector.Id, accountId, waitForAuthentication: 120 },
-      instruction:
-        openedByClient === "declined"
-          ? "The person declined to open the link. Ask whether they want to continue; if so, create a new link."
-          : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; ` +
-            "it works once and expires in 5 minutes. Then wait for them to finish with get_account_connector and waitForAuthentication.",
-    };
+    const nextStep = waitingStep(
+      { accountConnectorId: accountConnector.Id, accountId },
+      "create_oauth_link",
+      openedByClient === "declined"
+        ? "The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for 5 minutes)."
+        : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; it works once and expires in 5 minutes.`,
+    );
+    // What the person is doing now, and the call that follows.
+    const setup = { ...computeSetupState(accountConnector, definition, accountId), nextStep };
     return {
       structuredContent: {
         accountId,
@@ -140,7 +147,7 @@ export const createOAuthLink = defineTool({
         singleUse: true as const,
         validForMinutes: LINK_MINUTES,
         ...(openedByClient && { openedByClient }),
-        nextStep,
+        setup,
       },
       reveal: [url],
       text:

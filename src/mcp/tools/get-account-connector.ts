@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { accountConnectorViewShape, loadAccountConnectorView, type AccountConnectorView } from "../account-connectors.js";
+import { accountConnectorViewShape, loadAccountConnectorView, whilePersonAtLink, type AccountConnectorView } from "../account-connectors.js";
+import { WAIT_SECONDS } from "../../setup/setup-state.js";
 import { waitForAuthentication, type WaitOutcome } from "../authentication-wait.js";
 import { defineTool } from "../tool.js";
 import { accountConnectorIdArg, accountIdArg, resolveAccountId, setupSummary } from "./shared.js";
@@ -21,7 +22,8 @@ export const getAccountConnector = defineTool({
       .max(300)
       .optional()
       .describe(
-        "After giving the person a link (OAuth sign-in or credential page): wait up to this many seconds (1-300) for them to finish, checking with backoff. Sends progress when asked for; stops when cancelled.",
+        `After giving the person a link: wait up to this many seconds for them to finish (${WAIT_SECONDS} fits every client's time limit; ` +
+          "if it ends first, setup.nextStep says to wait again). Sends progress when asked for.",
       ),
   },
   outputSchema: {
@@ -40,15 +42,17 @@ export const getAccountConnector = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);
+    const ids = { accountId, accountConnectorId: args.accountConnectorId };
     if (args.waitForAuthentication === undefined) {
-      const view = await loadAccountConnectorView(deps.cyclr, accountId, args.accountConnectorId, context.signal);
+      const loaded = await loadAccountConnectorView(deps.cyclr, accountId, args.accountConnectorId, context.signal);
+      const view = { ...loaded, setup: whilePersonAtLink(loaded.setup, ids, deps.browserSteps.pending(accountId, args.accountConnectorId)) };
       return { structuredContent: view, text: describeView(view) };
     }
     const totalSeconds = args.waitForAuthentication;
     // The link this server gave out tells what the person is doing, even if they finished before this call.
     const waitingFor = deps.browserSteps.pending(accountId, args.accountConnectorId);
     const started = performance.now();
-    const { view, outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, args.accountConnectorId, {
+    const { view: seen, outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, args.accountConnectorId, {
       timeoutMs: totalSeconds * 1000,
       // A shutdown ends the wait at once: the person's link stays valid, and the call can be repeated.
       signal: AbortSignal.any([context.signal, context.stopping]),
@@ -60,6 +64,8 @@ export const getAccountConnector = defineTool({
       },
     });
     if (outcome === "done") deps.browserSteps.finished(accountId, args.accountConnectorId);
+    // Timed out with the link still valid: the next step is another wait, not a new link.
+    const view = { ...seen, setup: whilePersonAtLink(seen.setup, ids, deps.browserSteps.pending(accountId, args.accountConnectorId)) };
     const waited = { seconds: Math.round((performance.now() - started) / 100) / 10, outcome };
     return { structuredContent: { ...view, waited }, text: `${waitSummary(outcome, waited.seconds)} ${describeView(view)}` };
   },
@@ -70,7 +76,7 @@ function waitSummary(outcome: WaitOutcome, seconds: number): string {
     case "done":
       return `The person finished (after ${seconds} s).`;
     case "timed_out":
-      return `Still not authenticated after ${seconds} s: ask the person whether they finished, and create a new link if it expired.`;
+      return `Not finished after ${seconds} s: the person may still be at it. Follow setup.nextStep (it waits again while their link is valid, or makes a new one once it has expired).`;
     case "not_waiting":
       return "Not waiting: the next step is not the person's in a browser.";
   }

@@ -7,7 +7,8 @@ import { authMethodKind } from "../../setup/auth-types.js";
 import { basicAuthValue } from "../../setup/auth-values.js";
 import { authenticationOptions, looksSensitive, type AuthenticationOption } from "../../setup/catalog.js";
 import { findNewInstall, idsOfConnector, lookDelayMs, type NewInstall } from "../../setup/install-recovery.js";
-import { computeSetupState } from "../../setup/setup-state.js";
+import { existingInstall, freeName } from "../../setup/existing-installs.js";
+import { computeSetupState, type SetupState } from "../../setup/setup-state.js";
 import { AmbiguousInstallError, ToolInputError } from "../errors.js";
 import { askForProperties, writeProperties, type PropertyResult } from "../properties.js";
 import { defineTool } from "../tool.js";
@@ -71,6 +72,38 @@ function authValueFor(connector: Connector, chosen: AuthenticationOption | undef
 }
 
 /**
+ * An earlier install of this connector and name whose answer was lost (uncertain-installs.ts): if
+ * it landed late it is returned; either way this call settles it.
+ */
+async function lateInstall(
+  cyclr: CyclrOperations,
+  uncertain: UncertainInstalls,
+  identity: { accountId: string; connectorId: number; name: string },
+  listed: readonly AccountConnector[],
+  options: CallOptions,
+): Promise<{ found?: { accountConnector: AccountConnector; note: string }; earlierNote: string }> {
+  const earlier = uncertain.find(identity);
+  if (!earlier) return { earlierNote: "" };
+  const late = findNewInstall(earlier.before, listed, identity.connectorId, identity.name).created;
+  // Either way this call settles it: returned now, or superseded by the install that follows.
+  uncertain.forget(identity);
+  if (late) {
+    return {
+      found: {
+        accountConnector: await cyclr.getAccountConnector(identity.accountId, late.Id, options).catch(() => late),
+        note: `An earlier install_connector of connector ${identity.connectorId} as "${identity.name}" got no usable answer; the earlier install finished late: account connector ${late.Id}; not installed again.`,
+      },
+      earlierNote: "",
+    };
+  }
+  return {
+    earlierNote:
+      ` An earlier install_connector of this connector with this name got no usable answer and has not appeared; if it still appears later, ` +
+      "there will be two: check list_account_connectors.",
+  };
+}
+
+/**
  * Sends the install once, never twice. If its answer is lost (timeout, closed connection, 5xx
  * after sending), the account's connectors are compared with a list taken just before: a new one
  * of this connector and name is the install ("installed as account connector N", with a note).
@@ -85,26 +118,11 @@ async function installOnce(
   accountId: string,
   connectorId: number,
   install: InstallConnectorRequest,
+  listed: readonly AccountConnector[],
+  earlierNote: string,
   options: CallOptions & { signal: AbortSignal },
 ): Promise<{ accountConnector: AccountConnector; note?: string }> {
   const identity = { accountId, connectorId, name: install.Name };
-  const listed = await cyclr.listAccountConnectors(accountId, options);
-  const earlier = uncertain.find(identity);
-  let earlierNote = "";
-  if (earlier) {
-    const late = findNewInstall(earlier.before, listed, connectorId, install.Name).created;
-    // Either way this call settles it: returned now, or superseded by the install below.
-    uncertain.forget(identity);
-    if (late) {
-      return {
-        accountConnector: await cyclr.getAccountConnector(accountId, late.Id, options).catch(() => late),
-        note: `An earlier install_connector of connector ${connectorId} as "${install.Name}" got no usable answer; the earlier install finished late: account connector ${late.Id}; not installed again.`,
-      };
-    }
-    earlierNote =
-      ` An earlier install_connector of this connector with this name got no usable answer and has not appeared; if it still appears later, ` +
-      "there will be two: check list_account_connectors.";
-  }
   const before = idsOfConnector(listed, connectorId);
   let accountConnector: AccountConnector;
   try {
@@ -124,7 +142,7 @@ async function installOnce(
     let found: NewInstall<AccountConnector> = { others: [] };
     for (let look = 0; ; look++) {
       try {
-        found = findNewInstall(before, await cyclr.listAccountConnectors(accountId, options), connectorId, install.Name);
+        found = findNewInstall(before, (await cyclr.listAccountConnectors(accountId, options)).items, connectorId, install.Name);
       } catch (checkFailure) {
         throw new AmbiguousInstallError("unknown", identity, failure, { checkFailure });
       }
@@ -157,13 +175,11 @@ export const installConnector = defineTool({
   name: "install_connector",
   title: "Install a connector into the account",
   description:
-    "Install a connector from the catalog into the Cyclr account (step 2 of setup), creating an account connector. " +
-    "Credentials may be given now (authValue for an API key; username and password for HTTP Basic) or afterwards as setup.nextStep says; " +
-    "OAuth connectors are authenticated afterwards with create_oauth_link. Required properties may be given now or later with set_connector_properties; " +
-    "where the client supports forms, the person is asked for missing non-secret ones directly. " +
-    "Returns the new accountConnectorId and the setup state with the next step. Each call creates a new account connector. " +
-    "The install is sent once: if its answer is lost, the server watches the account for it and says that it was installed (with a note), that it was not and is safe to retry, " +
-    "or that it may still be running at Cyclr; then a later install_connector of the same connector and name returns the late install instead of installing again.",
+    "Install a connector from the catalog into the Cyclr account (step 2 of setup), creating an account connector; returns its accountConnectorId " +
+    "and the setup state with the next step. Properties may be given now or later; secrets come later, as setup.nextStep says (a credential link). " +
+    "If the connector is already installed in the account, that install is returned (existing: true): pass allowDuplicate only when the person " +
+    "wants a second one. Sent once: if its answer is lost, the result says whether it was installed, was not, or may still be running at Cyclr " +
+    "(a later install_connector of the same connector then returns it instead of installing again).",
   inputSchema: {
     connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
     name: z.string().trim().min(1).max(200).optional().describe("A name for the installed connector; defaults to the connector's name."),
@@ -179,6 +195,10 @@ export const installConnector = defineTool({
     username: z.string().min(1).max(500).optional().describe("HTTP Basic username (Basic connectors); goes with password."),
     password: z.string().min(1).max(2000).optional().describe("HTTP Basic password (Basic connectors). Secret: never echoed back."),
     properties: propertiesArg.optional().describe("Account connector properties to set at install, e.g. [{name: \"CompanyDomain\", value: \"acme\"}]."),
+    allowDuplicate: z
+      .boolean()
+      .optional()
+      .describe("Install a second account connector of a connector already installed in the account (default false: the existing one is returned)."),
     accountId: accountIdArg,
   },
   outputSchema: {
@@ -194,10 +214,14 @@ export const installConnector = defineTool({
       })
       .optional()
       .describe("Present when the person was asked for the missing settings in a form (clients with elicitation)."),
+    existing: z.boolean().optional().describe("True when the connector was already installed and that account connector is returned: nothing was installed."),
     setup: setupStateSchema,
-    note: z.string().optional().describe("Present when the install's answer was lost and the account was checked to find it, or an earlier such install finished late and is returned."),
+    note: z
+      .string()
+      .optional()
+      .describe("Present when an existing install is returned, when a free name was picked, when the install's answer was lost and the account was checked to find it, or when an earlier such install finished late and is returned."),
   },
-  cyclrCalls: "`GET /v1.0/connectors/{id}`, `GET /v1.0/account/connectors` (to compare with, should the answer be lost), `POST /v1.0/connectors/{id}/install`",
+  cyclrCalls: "`GET /v1.0/connectors/{id}`, `GET /v1.0/account/connectors` (an install already there, the names in use, and to compare with should the answer be lost), `POST /v1.0/connectors/{id}/install`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   secrets: (args) => [
     args.authValue,
@@ -218,25 +242,52 @@ export const installConnector = defineTool({
     const chosen = chooseAuthentication(definition, args.authenticationId, args);
     const authValue = authValueFor(definition, chosen, args);
 
-    const { accountConnector, note } = await installOnce(
-      deps.cyclr,
-      deps.uncertainInstalls,
-      accountId,
-      args.connectorId,
-      {
-        Name: args.name ?? definition.Name,
-        ...(args.description !== undefined && { Description: args.description }),
-        ...(chosen?.authenticationId !== undefined && { AuthenticationId: chosen.authenticationId }),
-        ...(authValue !== undefined && { AuthValue: authValue }),
-        ...(args.properties && { Properties: args.properties.map((p) => ({ Name: p.name, Value: p.value })) }),
-      },
-      { signal },
-    );
-    // The method asked for decides how the rest of setup goes, whatever Cyclr echoes at top level.
-    if (chosen?.authType) {
-      accountConnector.Connector.AuthType = chosen.authType;
-      accountConnector.Connector.OAuth2Type = chosen.oauth2Type;
+    const listed = (await deps.cyclr.listAccountConnectors(accountId, { signal })).items;
+    const wanted = args.name ?? definition.Name;
+    const identity = { accountId, connectorId: args.connectorId, name: wanted };
+    let late = await lateInstall(deps.cyclr, deps.uncertainInstalls, identity, listed, { signal });
+    // A second install whose answer was lost was remembered under its free name ("HubSpot 2"): look there too.
+    const candidate = args.allowDuplicate ? freeName(wanted, listed) : wanted;
+    if (!late.found && candidate !== wanted) {
+      const underFreeName = await lateInstall(deps.cyclr, deps.uncertainInstalls, { ...identity, name: candidate }, listed, { signal });
+      late = { ...underFreeName, earlierNote: late.earlierNote || underFreeName.earlierNote };
     }
+    const existing = late.found || args.allowDuplicate ? undefined : existingInstall(listed, args.connectorId, wanted);
+    if (existing) {
+      const accountConnector = await deps.cyclr.getAccountConnector(accountId, existing.Id, { signal });
+      const given = [args.authValue !== undefined || args.username !== undefined ? "credentials" : "", args.properties?.length ? "properties" : ""].filter(Boolean);
+      const note =
+        `${definition.Name} is already installed in account ${accountId} as account connector ${existing.Id}${existing.Name ? ` ("${existing.Name}")` : ""}: ` +
+        "it is returned with its setup state, and nothing was installed. " +
+        (given.length ? `The ${given.join(" and ")} given were not applied: follow setup.nextStep. ` : "") +
+        "If the person wants a second one, call install_connector again with allowDuplicate: true.";
+      return installResult(accountId, definition, accountConnector, computeSetupState(accountConnector, definition, accountId), { existing: true, note });
+    }
+    // Names are unique in an account: a second install (or a name another connector took) gets the next free one.
+    const name = late.found ? (late.found.accountConnector.Name ?? wanted) : freeName(wanted, listed);
+    const renamed = name !== wanted ? ` The name "${wanted}" is in use in the account, so it was installed as "${name}".` : "";
+    const installed =
+      late.found ??
+      (await installOnce(
+        deps.cyclr,
+        deps.uncertainInstalls,
+        accountId,
+        args.connectorId,
+        {
+          Name: name,
+          ...(args.description !== undefined && { Description: args.description }),
+          ...(chosen?.authenticationId !== undefined && { AuthenticationId: chosen.authenticationId }),
+          ...(authValue !== undefined && { AuthValue: authValue }),
+          ...(args.properties && { Properties: args.properties.map((p) => ({ Name: p.name, Value: p.value })) }),
+        },
+        listed,
+        late.earlierNote,
+        { signal },
+      ));
+    const { accountConnector } = installed;
+    const note = [renamed.trim(), installed.note].filter(Boolean).join(" ") || undefined;
+    // The method asked for decides how the rest of setup goes: Cyclr accepted it, whether or not it reports it back.
+    if (chosen?.authenticationId !== undefined && accountConnector.AuthenticationId === undefined) accountConnector.AuthenticationId = chosen.authenticationId;
     let setup = computeSetupState(accountConnector, definition, accountId);
     // Where the client can show a form, ask the person for the missing settings now (never secrets).
     let form: { outcome: "filled" | "declined"; results: PropertyResult[] } | undefined;
@@ -248,6 +299,19 @@ export const installConnector = defineTool({
         setup = computeSetupState(accountConnector, definition, accountId);
       }
     }
+    return installResult(accountId, definition, accountConnector, setup, { ...(form && { form }), ...(note !== undefined && { note }) });
+  },
+});
+
+/** The tool's result, for a new install or an existing one. */
+function installResult(
+  accountId: string,
+  definition: Connector,
+  accountConnector: AccountConnector,
+  setup: SetupState,
+  extra: { form?: { outcome: "filled" | "declined"; results: PropertyResult[] }; note?: string; existing?: boolean },
+) {
+  const { form, note, existing } = extra;
     const name = accountConnector.Name ?? definition.Name;
     const formText =
       form?.outcome === "filled"
@@ -264,12 +328,12 @@ export const installConnector = defineTool({
         connector: { id: definition.Id, name: definition.Name },
         authenticated: accountConnector.Authenticated,
         ...(form && { form }),
+        ...(existing && { existing }),
         setup,
         ...(note !== undefined && { note }),
       },
       text:
-        `Installed ${definition.Name} as account connector ${accountConnector.Id} in account ${accountId}` +
+        `${existing ? "Already installed" : "Installed"}: ${definition.Name} as account connector ${accountConnector.Id} in account ${accountId}` +
         `${accountConnector.Authenticated ? " (authenticated)" : ""}.${formText} ${setupSummary(setup)}${note !== undefined ? `\nNote: ${note}` : ""}`,
     };
-  },
-});
+}

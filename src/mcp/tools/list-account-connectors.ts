@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Connector } from "../../cyclr/schemas.js";
 import { accountConnectorView } from "../account-connectors.js";
 import { defineTool } from "../tool.js";
-import { accountIdArg, connectorRefSchema, resolveAccountId, setupStateSchema } from "./shared.js";
+import { accountIdArg, connectorRefSchema, leftOutNote, resolveAccountId, setupStateSchema } from "./shared.js";
 
 export const listAccountConnectors = defineTool({
   name: "list_account_connectors",
@@ -20,6 +20,8 @@ export const listAccountConnectors = defineTool({
     page: z.number(),
     pageSize: z.number(),
     hasMore: z.boolean().describe("True when the page was full, so a later page may have more."),
+    leftOut: z.number().optional().describe("Account connectors on this page that Cyclr sent in a shape this server cannot read: left out (see note)."),
+    note: z.string().optional(),
     accountConnectors: z.array(
       z.object({
         accountConnectorId: z.number(),
@@ -34,7 +36,7 @@ export const listAccountConnectors = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   handler: (deps) => async (args, { signal }) => {
     const accountId = resolveAccountId(args.accountId, deps);
-    const installed = await deps.cyclr.listAccountConnectorsPage(accountId, { page: args.page, pageSize: args.pageSize }, { signal });
+    const { items: installed, leftOut } = await deps.cyclr.listAccountConnectorsPage(accountId, { page: args.page, pageSize: args.pageSize }, { signal });
     // Definitions: the list usually carries each connector whole; otherwise the cached catalog, then one GET each.
     let catalog: Map<number, Connector> | undefined;
     const definitionOf = async (connector: Connector): Promise<Connector> => {
@@ -54,7 +56,9 @@ export const listAccountConnectors = defineTool({
         setup: view.setup,
       });
     }
-    const hasMore = installed.length === args.pageSize;
+    // The page's size counts what was left out too: a full page may still be followed by more.
+    const hasMore = installed.length + leftOut.length === args.pageSize;
+    const note = leftOut.length ? leftOutNote(leftOut, "account connector") : undefined;
     const lines = accountConnectors.map(
       (ac) => `- ${ac.name ?? ac.connector.name} (account connector ${ac.accountConnectorId}, ${ac.connector.name}): ${ac.setup.state}${ac.setup.nextStep.tool ? `; next: ${ac.setup.nextStep.tool}` : ""}`,
     );
@@ -65,8 +69,16 @@ export const listAccountConnectors = defineTool({
           : `No account connectors on page ${args.page}.`
         : `${accountConnectors.length} account connector(s) in account ${accountId} on page ${args.page}${hasMore ? ` (page ${args.page + 1} may have more)` : ""}:`;
     return {
-      structuredContent: { accountId, page: args.page, pageSize: args.pageSize, hasMore, accountConnectors },
-      text: [heading, ...lines].join("\n"),
+      structuredContent: {
+        accountId,
+        page: args.page,
+        pageSize: args.pageSize,
+        hasMore,
+        ...(leftOut.length && { leftOut: leftOut.length }),
+        ...(note !== undefined && { note }),
+        accountConnectors,
+      },
+      text: [heading, ...lines, ...(note !== undefined ? [note] : [])].join("\n"),
     };
   },
 });

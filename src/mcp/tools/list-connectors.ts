@@ -1,9 +1,10 @@
 import { z } from "zod";
+import type { NextStep } from "../../setup/setup-state.js";
 import { catalogEntry } from "../../setup/catalog.js";
 import { searchCatalog } from "../../setup/search.js";
 import { describeStaleCatalog } from "../errors.js";
 import { defineTool } from "../tool.js";
-import { accountIdArg, nextStepSchema, resolveAccountId } from "./shared.js";
+import { accountIdArg, leftOutNote, nextStepSchema, resolveAccountId } from "./shared.js";
 
 const catalogEntrySchema = z.object({
   id: z.number(),
@@ -45,7 +46,8 @@ export const listConnectors = defineTool({
     hasMore: z.boolean().describe("True when a later page has more matches."),
     connectors: z.array(catalogEntrySchema),
     stale: z.boolean().describe("True when the catalog is older than the cache allows: a refresh is under way, or the last one failed (see note)."),
-    note: z.string().optional().describe("Why a stale catalog is shown."),
+    leftOut: z.number().optional().describe("Catalog items Cyclr sent in a shape this server cannot read: left out of every search (see note)."),
+    note: z.string().optional().describe("Why a stale catalog is shown, or that some connectors were left out."),
     nextStep: nextStepSchema,
   },
   cyclrCalls: "`GET /v1.0/connectors?page=&pageSize=` (the catalog, cached)",
@@ -54,7 +56,11 @@ export const listConnectors = defineTool({
     const accountId = resolveAccountId(args.accountId, deps);
     const catalog = await deps.cyclr.listCatalog(accountId);
     const matches = searchCatalog(catalog.connectors, args);
-    const note = catalog.stale ? describeStaleCatalog(catalog.loadedAt, catalog.refreshError) : undefined;
+    const notes = [
+      ...(catalog.stale ? [describeStaleCatalog(catalog.loadedAt, catalog.refreshError)] : []),
+      ...(catalog.leftOut.length ? [leftOutNote(catalog.leftOut, "connector")] : []),
+    ];
+    const note = notes.length ? notes.join(" ") : undefined;
     const start = (args.page - 1) * args.pageSize;
     const connectors = matches.slice(start, start + args.pageSize).map(({ connector, match }) => ({ ...catalogEntry(connector), ...(match && { match }) }));
     const hasMore = start + args.pageSize < matches.length;
@@ -66,7 +72,7 @@ export const listConnectors = defineTool({
         ? "No connectors match. Try fewer or other words, or no filters."
         : `${matches.length} connector(s) match; showing ${connectors.length} on page ${args.page}${hasMore ? ` (more on page ${args.page + 1})` : ""}:`;
     const best = connectors[0];
-    const nextStep = best
+    const nextStep: NextStep = best
       ? {
           tool: "install_connector",
           arguments: { connectorId: best.id, accountId },
@@ -84,6 +90,7 @@ export const listConnectors = defineTool({
         hasMore,
         connectors,
         stale: catalog.stale,
+        ...(catalog.leftOut.length && { leftOut: catalog.leftOut.length }),
         ...(note !== undefined && { note }),
         nextStep,
       },

@@ -40,7 +40,8 @@ export const setConnectorProperties = defineTool({
     setup: setupStateSchema,
   },
   // Destructive: a value already set is overwritten.
-  cyclrCalls: "`GET /v1.0/account/connectors/{id}`, one `POST /v1.0/account/connectors/{id}/properties` `{Name, Value}` per property",
+  cyclrCalls:
+    "`GET /v1.0/account/connectors/{id}`, then per property: `PUT /v1.0/account/connectors/{id}/properties/{propertyId}` `{Name, Value, Id}` for one it already has, `POST /v1.0/account/connectors/{id}/properties` `{Name, Value}` for a new one",
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   secrets: (args) => (args.properties ?? []).filter((p) => looksSensitive(p.name)).map((p) => p.value),
   handler: (deps) => async (args, context) => {

@@ -1,6 +1,7 @@
 /** Argument and output pieces that several tools share, so each is described once. */
 import { z } from "zod";
-import type { SetupState } from "../../setup/setup-state.js";
+import type { LeftOutItem } from "../../cyclr/schemas.js";
+import type { SetupState, StepArgument } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import type { ServerDeps } from "../tool.js";
 
@@ -10,13 +11,13 @@ export const accountIdArg = z
   .min(1)
   .max(200)
   .optional()
-  .describe("Cyclr account API ID to act on. Leave out to use the server's default account (CYCLR_ACCOUNT_ID).");
+  .describe("The Cyclr account's API ID; default the server's account.");
 
 export const accountConnectorIdArg = z
   .number()
   .int()
   .positive()
-  .describe("The account connector id: the accountConnectorId returned by install_connector.");
+  .describe("The accountConnectorId from install_connector.");
 
 export const propertiesArg = z
   .array(
@@ -60,29 +61,45 @@ const connectorPropertySchema = z.object({
   allowedValues: z.array(z.string()).optional(),
 });
 
-export const nextStepSchema = z
-  .object({
-    tool: z.string().nullable().describe("The tool to call next; null when there is nothing more to call."),
-    arguments: z
-      .record(z.string(), z.unknown())
-      .describe('Its arguments. A value in angle brackets, like "<the API key>", is a placeholder for what to ask the person.'),
-    instruction: z.string().describe("What to do and what to tell the person."),
-  })
-  .describe("The next call to make.");
+/**
+ * What an argument of a next step may be: a plain value, or a list of {name, value} properties.
+ * Declared as one JSON Schema type list, not a union of four schemas: the same meaning in a tenth
+ * of the bytes of tools/list, repeated in every tool that returns a setup state.
+ */
+const stepArgumentSchema = z.unknown().meta({ type: ["string", "number", "boolean", "array"] }) as unknown as z.ZodType<StepArgument>;
+
+// Their meaning (tool absent when done; angle brackets are what to ask the person) is in the server's
+// instructions, said once rather than in every tool's output schema.
+export const nextStepSchema = z.object({
+  tool: z.string().optional(),
+  arguments: z.record(z.string(), stepArgumentSchema),
+  instruction: z.string(),
+});
 
 export const setupStateSchema = z
   .object({
     state: z.enum(["needs_properties", "needs_authentication", "ready"]),
     authentication: z.object({
-      method: z.enum(["apiKey", "basic", "oauthLink", "clientCredentials", "authFields", "none", "unknown"]),
+      method: z.enum(["apiKey", "basic", "oauthLink", "clientCredentials", "authFields", "none", "console", "unknown"]),
       authType: z.string().optional(),
       oauth2Type: z.string().optional(),
       authenticated: z.boolean(),
+      alternatives: z
+        .array(
+          z.object({
+            method: z.enum(["apiKey", "basic", "oauthLink", "clientCredentials", "authFields", "none", "console", "unknown"]),
+            authenticationId: z.string().optional(),
+            name: z.string().optional(),
+            authType: z.string().optional(),
+            oauth2Type: z.string().optional(),
+          }),
+        )
+        .optional()
+        .describe("The connector's other methods, when Cyclr does not say which one was chosen at install: any of them may be used to finish."),
     }),
     missingProperties: z.array(connectorPropertySchema),
     nextStep: nextStepSchema,
-  })
-  .describe("Where setup stands and the next call to make.") satisfies z.ZodType<SetupState>;
+  }) satisfies z.ZodType<SetupState>;
 
 export const connectorRefSchema = z.object({ id: z.number(), name: z.string() });
 
@@ -90,4 +107,14 @@ export const connectorRefSchema = z.object({ id: z.number(), name: z.string() })
 export function setupSummary(setup: SetupState): string {
   const next = setup.nextStep.tool ? `Next: ${setup.nextStep.tool}. ${setup.nextStep.instruction}` : setup.nextStep.instruction;
   return `Setup state: ${setup.state}. ${next}`;
+}
+
+/** Says how many list items Cyclr sent that could not be read, and which (ids only): the rest of the list is still good. */
+export function leftOutNote(leftOut: readonly LeftOutItem[], what: "connector" | "account connector"): string {
+  const ids = leftOut.flatMap((item) => (item.id !== undefined ? [item.id] : []));
+  const shown = ids.slice(0, 10).join(", ");
+  return (
+    `${leftOut.length} ${what}${leftOut.length === 1 ? "" : "s"} ${leftOut.length === 1 ? "was" : "were"} left out: Cyclr sent ${leftOut.length === 1 ? "it" : "them"} in a shape this server cannot read` +
+    `${ids.length ? ` (id${ids.length === 1 ? "" : "s"} ${shown}${ids.length > 10 ? ", ..." : ""})` : ""}. The others are shown; the server's log says which fields, and cyclr-mcp doctor --deep reports them.`
+  );
 }

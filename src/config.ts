@@ -26,21 +26,32 @@ export const DEFAULT_MAX_SESSIONS = 1000;
 export const DEFAULT_MAX_SESSIONS_PER_TOKEN = 100;
 export const DEFAULT_MAX_CALLS_PER_SESSION = 10;
 export const DEFAULT_MAX_CALLS_PER_TOKEN = 50;
-export const DEFAULT_OAUTH_ACCOUNT_CLAIM = "cyclr_account";
+export const DEFAULT_ACCOUNT_CLAIM = "cyclr_account";
+/** An HS256 secret shorter than this is refused (RFC 7518 §3.2: a key at least as long as the hash). */
+export const MIN_JWT_SECRET_BYTES = 32;
 export const LOG_FORMATS = ["text", "json"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /**
- * Hosted mode as an OAuth 2.1 protected resource (MCP authorization): callers present JWT access
- * tokens from this authorization server, issued for this server (RFC 8707 audience).
+ * Who signs the JWT access tokens hosted mode accepts: an OAuth 2.1 authorization server (MCP
+ * authorization: this server is its protected resource), or a partner's backend sharing an HS256
+ * secret with this server.
  */
-export interface OAuthConfig {
-  /** The authorization server's issuer identifier, exactly as its tokens' iss claim says it. */
-  issuer: string;
-  /** Where its signing keys are; default the jwks_uri of its metadata. */
-  jwksUrl?: string;
+export type TokenSigner =
+  /** The issuer identifier, exactly as its tokens' iss claim says it; its keys at jwksUrl, default the jwks_uri of its metadata. */
+  | { kind: "issuer"; issuer: string; jwksUrl?: string }
+  /** MCP_HTTP_AUTH_JWT_SECRET: HS256 only. */
+  | { kind: "secret"; secret: string };
+
+/** Hosted mode's JWT access tokens: who signs them, for whom, and how they name an account. */
+export interface JwtAuthConfig {
+  signer: TokenSigner;
+  /** The aud a token must carry; default the resource, CYCLR_MCP_PUBLIC_URL + /mcp (RFC 8707). */
+  audience?: string;
   /** The claim naming the one Cyclr account a token may act on. */
   accountClaim: string;
+  /** A token without the account claim is accepted even with no CYCLR_ACCOUNT_ALLOWLIST (it may act on every account). */
+  allowUnpinned: boolean;
 }
 
 /** A bearer token a copilot's backend presents, optionally bound to one account. */
@@ -55,8 +66,8 @@ export interface HttpConfig {
   /** No sessions: every request stands alone (replicas behind a load balancer). */
   stateless: boolean;
   tokens: HttpToken[];
-  /** Callers may also present JWT access tokens from an authorization server. */
-  oauth?: OAuthConfig;
+  /** Callers may also present JWT access tokens (from an authorization server, or a partner's backend). */
+  jwt?: JwtAuthConfig;
   /** Host header values accepted (DNS-rebinding protection); default the loopback names. */
   allowedHosts?: string[];
   /** Origin header values accepted; default the loopback origins. */
@@ -210,7 +221,7 @@ export const SETTINGS = {
     env: "MCP_HTTP_HOST",
     flag: "host",
     type: "string",
-    help: `HTTP listen address (default ${DEFAULT_HTTP_HOST}). Any other than loopback needs MCP_HTTP_TOKENS or MCP_OAUTH_ISSUER, and MCP_HTTP_ALLOWED_HOSTS.`,
+    help: `HTTP listen address (default ${DEFAULT_HTTP_HOST}). Any other than loopback needs authentication (MCP_HTTP_TOKENS, MCP_HTTP_AUTH_ISSUER or MCP_HTTP_AUTH_JWT_SECRET) and MCP_HTTP_ALLOWED_HOSTS.`,
   },
   stateless: { env: "MCP_HTTP_STATELESS", flag: "stateless", type: "boolean", help: "No sessions: each request stands alone, for replicas behind a load balancer." },
   httpTokens: {
@@ -220,26 +231,45 @@ export const SETTINGS = {
     help: "Comma-separated bearer tokens (16+ characters) callers must present; token=accountId binds a token to one account.",
     secret: true,
   },
-  oauthIssuer: {
-    env: "MCP_OAUTH_ISSUER",
-    flag: "oauth-issuer",
+  authIssuer: {
+    env: "MCP_HTTP_AUTH_ISSUER",
+    flag: "http-auth-issuer",
     type: "string",
     help:
-      "Hosted mode: accept JWT access tokens from this OAuth authorization server (its issuer, e.g. https://auth.example.com), " +
-      "issued for this server (audience CYCLR_MCP_PUBLIC_URL/mcp) with scope cyclr:read or cyclr:write; /mcp then advertises it " +
-      "(/.well-known/oauth-protected-resource). http only for loopback hosts.",
+      "Hosted mode: accept JWT access tokens from this OAuth authorization server (its issuer, e.g. https://auth.example.com; metadata at " +
+      "/.well-known/oauth-authorization-server or /.well-known/openid-configuration, keys at its jwks_uri) with scope cyclr:read or cyclr:write; " +
+      "/mcp then advertises it (/.well-known/oauth-protected-resource). http only for loopback hosts.",
   },
-  oauthJwksUrl: {
-    env: "MCP_OAUTH_JWKS_URL",
-    flag: "oauth-jwks-url",
+  authJwksUrl: {
+    env: "MCP_HTTP_AUTH_JWKS_URL",
+    flag: "http-auth-jwks-url",
     type: "string",
-    help: "With MCP_OAUTH_ISSUER: where its signing keys are (default the jwks_uri of its metadata). http only for loopback hosts.",
+    help: "With MCP_HTTP_AUTH_ISSUER: where its signing keys are, instead of the jwks_uri of its metadata. http only for loopback hosts.",
   },
-  oauthAccountClaim: {
-    env: "MCP_OAUTH_ACCOUNT_CLAIM",
-    flag: "oauth-account-claim",
+  authJwtSecret: {
+    env: "MCP_HTTP_AUTH_JWT_SECRET",
+    flag: "http-auth-jwt-secret",
     type: "string",
-    help: `With MCP_OAUTH_ISSUER: the access-token claim naming the one Cyclr account its holder may act on (default ${DEFAULT_OAUTH_ACCOUNT_CLAIM}); a token without it is refused.`,
+    help: `Instead of an issuer: an HS256 secret (at least ${MIN_JWT_SECRET_BYTES} bytes) shared with your backend, which mints short-lived JWTs for its customers (only HS256 is accepted).`,
+    secret: true,
+  },
+  authAudience: {
+    env: "MCP_HTTP_AUTH_AUDIENCE",
+    flag: "http-auth-audience",
+    type: "string",
+    help: "The audience (aud) a JWT access token must carry; default this server's public MCP URL, CYCLR_MCP_PUBLIC_URL + /mcp (the resource of RFC 8707).",
+  },
+  authAccountClaim: {
+    env: "MCP_HTTP_AUTH_ACCOUNT_CLAIM",
+    flag: "http-auth-account-claim",
+    type: "string",
+    help: `The JWT claim naming the caller's Cyclr account, which pins the session to it (default ${DEFAULT_ACCOUNT_CLAIM}).`,
+  },
+  authAllowUnpinned: {
+    env: "MCP_HTTP_AUTH_ALLOW_UNPINNED",
+    flag: "http-auth-allow-unpinned",
+    type: "boolean",
+    help: "Accept JWTs without the account claim even with no CYCLR_ACCOUNT_ALLOWLIST (they may then act on any account); off by default, and such tokens are refused.",
   },
   allowedHosts: {
     env: "MCP_HTTP_ALLOWED_HOSTS",
@@ -293,7 +323,7 @@ export const SETTINGS = {
     env: "CYCLR_MCP_PUBLIC_URL",
     flag: "public-url",
     type: "string",
-    help: "Hosted mode: the public origin credential links point to, e.g. https://mcp.example.com (default the listener's address); with MCP_OAUTH_ISSUER, <it>/mcp is the resource access tokens must be issued for.",
+    help: "Hosted mode: the public origin credential links point to, e.g. https://mcp.example.com (default the listener's address); <it>/mcp is the resource JWT access tokens are issued for.",
   },
 } as const satisfies Record<string, Setting>;
 
@@ -427,9 +457,15 @@ const rawSchema = z.object({
       }),
     )
     .optional(),
-  oauthIssuer: urlSchema("issuer", "https://auth.example.com").optional(),
-  oauthJwksUrl: urlSchema("JWKS URL", "https://auth.example.com/.well-known/jwks.json").optional(),
-  oauthAccountClaim: nonEmpty.default(DEFAULT_OAUTH_ACCOUNT_CLAIM),
+  authIssuer: urlSchema("issuer", "https://auth.example.com").optional(),
+  authJwksUrl: urlSchema("JWKS URL", "https://auth.example.com/.well-known/jwks.json").optional(),
+  authJwtSecret: z
+    .string()
+    .refine((secret) => Buffer.byteLength(secret, "utf8") >= MIN_JWT_SECRET_BYTES, `must be at least ${MIN_JWT_SECRET_BYTES} bytes (e.g. from openssl rand -hex 32)`)
+    .optional(),
+  authAudience: nonEmpty.optional(),
+  authAccountClaim: nonEmpty.default(DEFAULT_ACCOUNT_CLAIM),
+  authAllowUnpinned: booleanText.default(false),
   allowedHosts: list.optional(),
   allowedOrigins: list.optional(),
   sessionIdleSeconds: z.coerce
@@ -566,21 +602,19 @@ function httpConfig(settings: z.output<typeof rawSchema>): HttpConfig {
   if (settings.allowedHosts) http.allowedHosts = settings.allowedHosts;
   if (settings.allowedOrigins) http.allowedOrigins = settings.allowedOrigins;
   if (settings.publicUrl) http.publicUrl = settings.publicUrl;
-  if (settings.oauthIssuer) {
-    http.oauth = { issuer: settings.oauthIssuer, accountClaim: settings.oauthAccountClaim, ...(settings.oauthJwksUrl && { jwksUrl: settings.oauthJwksUrl }) };
-  } else if (settings.oauthJwksUrl) {
-    throw new ConfigError("MCP_OAUTH_JWKS_URL (--oauth-jwks-url) needs MCP_OAUTH_ISSUER (--oauth-issuer): the authorization server whose keys they are.");
-  }
+  const jwt = jwtConfig(settings);
+  if (jwt) http.jwt = jwt;
   if (!isLoopbackHost(http.host)) {
     // Reachable from other machines: only with callers proven, and only under the names a proxy uses.
-    if (http.tokens.length === 0 && !http.oauth) {
+    if (http.tokens.length === 0 && !http.jwt) {
       throw new ConfigError(
-        `MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_TOKENS (--http-tokens) or MCP_OAUTH_ISSUER (--oauth-issuer) so that only callers with a token get in.`,
+        `MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_TOKENS (--http-tokens), MCP_HTTP_AUTH_ISSUER (--http-auth-issuer) or MCP_HTTP_AUTH_JWT_SECRET (--http-auth-jwt-secret) so that only callers with a token get in.`,
       );
     }
-    // Tokens are issued for the public URL (their audience): the listener's address is not it.
-    if (http.oauth && !http.publicUrl) {
-      throw new ConfigError(`MCP_OAUTH_ISSUER (--oauth-issuer) on a non-loopback host needs CYCLR_MCP_PUBLIC_URL (--public-url): access tokens are issued for <public URL>/mcp.`);
+    // Tokens are issued for the public URL (their audience, the metadata's resource): the listener's address is not it.
+    if (http.jwt && !http.publicUrl && (http.jwt.signer.kind === "issuer" || http.jwt.audience === undefined)) {
+      const setting = http.jwt.signer.kind === "issuer" ? "MCP_HTTP_AUTH_ISSUER (--http-auth-issuer)" : "MCP_HTTP_AUTH_JWT_SECRET (--http-auth-jwt-secret)";
+      throw new ConfigError(`${setting} on a non-loopback host needs CYCLR_MCP_PUBLIC_URL (--public-url): access tokens are issued for <public URL>/mcp.`);
     }
     if (!http.allowedHosts) {
       throw new ConfigError(`MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_ALLOWED_HOSTS (--allowed-hosts) to the names clients use, e.g. mcp.example.com.`);
@@ -592,6 +626,29 @@ function httpConfig(settings: z.output<typeof rawSchema>): HttpConfig {
     throw new ConfigError(`MCP_HTTP_TOKENS (--http-tokens) binds a token to account ${outside[0]?.accountId}, which CYCLR_ACCOUNT_ALLOWLIST does not allow.`);
   }
   return http;
+}
+
+/** The JWT settings: an issuer or a shared secret, not both; the rest only beside one of them. */
+function jwtConfig(settings: z.output<typeof rawSchema>): JwtAuthConfig | undefined {
+  const { authIssuer: issuer, authJwksUrl: jwksUrl, authJwtSecret: secret } = settings;
+  if (issuer !== undefined && secret !== undefined) {
+    throw new ConfigError("Both MCP_HTTP_AUTH_ISSUER (--http-auth-issuer) and MCP_HTTP_AUTH_JWT_SECRET (--http-auth-jwt-secret) are set: tokens come from an authorization server or from your backend; keep one.");
+  }
+  if (jwksUrl !== undefined && issuer === undefined) {
+    throw new ConfigError("MCP_HTTP_AUTH_JWKS_URL (--http-auth-jwks-url) needs MCP_HTTP_AUTH_ISSUER (--http-auth-issuer): the authorization server whose keys they are.");
+  }
+  if (issuer === undefined && secret === undefined) {
+    const stray = (["authAudience", "authAllowUnpinned"] as const).find((key) => key === "authAllowUnpinned" ? settings[key] : settings[key] !== undefined);
+    if (stray) throw new ConfigError(`${describeSetting(stray)} needs MCP_HTTP_AUTH_ISSUER (--http-auth-issuer) or MCP_HTTP_AUTH_JWT_SECRET (--http-auth-jwt-secret).`);
+    return undefined;
+  }
+  const signer: TokenSigner = issuer !== undefined ? { kind: "issuer", issuer, ...(jwksUrl !== undefined && { jwksUrl }) } : { kind: "secret", secret: secret as string };
+  return {
+    signer,
+    accountClaim: settings.authAccountClaim,
+    allowUnpinned: settings.authAllowUnpinned,
+    ...(settings.authAudience !== undefined && { audience: settings.authAudience }),
+  };
 }
 
 /** The secret in a set of credentials, for the redactor. */

@@ -1,21 +1,23 @@
 /**
  * Who is calling hosted mode: the one place that turns a request into a Caller. A caller proves
- * itself with a bearer token from MCP_HTTP_TOKENS (a copilot's backend), or, with MCP_OAUTH_ISSUER,
- * a JWT access token from that authorization server (a person's assistant, MCP authorization):
- * jose checks its signature against the server's published keys, its issuer, that it was issued
- * for this server (audience = the resource URL, RFC 8707) and that it has not expired; zod reads
- * its scopes and account. Routing, sessions and limits only read the Caller; the caller's token is
- * never passed on (Cyclr is called with the partner's own token).
+ * itself with a bearer token from MCP_HTTP_TOKENS (a copilot's backend), or a JWT access token:
+ * from the authorization server MCP_HTTP_AUTH_ISSUER (a person's assistant, MCP authorization),
+ * checked against its published keys (asymmetric algorithms only), or minted by a partner's backend
+ * with the HS256 secret MCP_HTTP_AUTH_JWT_SECRET (HS256 only). jose checks the signature, the
+ * issuer, the audience (MCP_HTTP_AUTH_AUDIENCE, default the resource URL, RFC 8707) and the
+ * lifetime; zod reads the scopes and the account. Routing, sessions, limits and the audit trail only
+ * read the Caller; the caller's token is never passed on (Cyclr is called with the partner's own
+ * token, restricted to the pinned account).
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, createSecretKey, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions, type RemoteJWKSet } from "jose";
 import { discoverAuthorizationServerMetadata } from "@modelcontextprotocol/sdk/client/auth.js";
 import { getOAuthProtectedResourceMetadataUrl } from "@modelcontextprotocol/sdk/server/auth/router.js";
 import type { OAuthProtectedResourceMetadata } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { CallToolRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { HttpToken, OAuthConfig } from "../config.js";
+import type { HttpToken, JwtAuthConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import { selectTools, type ToolSelection } from "../mcp/server.js";
 import type { Redactor } from "../redact.js";
@@ -28,7 +30,7 @@ import type { Redactor } from "../redact.js";
 export const SCOPES = { read: "cyclr:read", write: "cyclr:write" } as const;
 const ALL_SCOPES = [SCOPES.read, SCOPES.write];
 
-/** Who is calling, as routing, sessions and limits see it. */
+/** Who is calling, as routing, sessions, limits and the audit trail see it. */
 export interface Caller {
   /** A session answers only to the caller that opened it: the same token, or person and client, and account. */
   key: string;
@@ -38,8 +40,13 @@ export interface Caller {
   quotaOwner: "this token" | "this person";
   /** Whether the caller may use the tools that change something (cyclr:write); static tokens may. */
   mayWrite: boolean;
-  /** OAuth callers: the token's subject and client, for the log. */
-  subject?: string;
+  /**
+   * Who it is, for the log and the audit trail: a JWT's sub; a static token's label, "token:" and
+   * the first 8 hex digits of its SHA-256 (names it without revealing it); "anonymous" on an open
+   * loopback server.
+   */
+  subject: string;
+  /** A JWT's client (client_id, or azp). */
   client?: string;
   pinnedAccountId?: string;
 }
@@ -56,18 +63,24 @@ export type Authentication = { caller: Caller } | { refused: Refusal };
 
 export interface CallerAuthenticationOptions {
   tokens: readonly HttpToken[];
-  oauth?: OAuthConfig;
+  jwt?: JwtAuthConfig;
   accountAllowlist?: readonly string[];
-  /** This server's resource identifier: the public URL of /mcp, the audience its tokens must name. */
+  /** This server's resource identifier: the public URL of /mcp, the default audience of its tokens. */
   resource: URL;
   redactor: Redactor;
   logger: Logger;
+  /** How soon after a fetch of the keys a token with an unknown kid may fetch them again (jose's cooldownDuration); default 30 s. */
+  jwksCooldownMs?: number;
 }
 
-/** Asymmetric algorithms only: a JWKS never holds a shared secret, and "none" is never a signature. */
-const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
+/** Asymmetric algorithms only from an authorization server: its JWKS holds public keys, and "none" is never a signature. */
+const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
+/** A partner's backend signs with the shared secret: HS256, nothing else. */
+const SECRET_ALGORITHM = "HS256";
 /** Leeway for clocks that disagree a little on exp and nbf. */
 const CLOCK_TOLERANCE_SECONDS = 30;
+const JWKS_COOLDOWN_MS = 30_000;
+const JWKS_MAX_AGE_MS = 10 * 60_000;
 
 /**
  * RFC 9068 claims, and the variants the common authorization servers use: scopes in scope (a
@@ -84,28 +97,38 @@ const AccessTokenClaimsSchema = z.looseObject({
 const IssuerMetadataSchema = z.looseObject({ issuer: z.string(), jwks_uri: z.url().optional() });
 const AccountClaimSchema = z.string().trim().min(1).max(200);
 
+/** A token refused: what is wrong with it, in words safe to send back (never the token). */
+class TokenProblem {
+  constructor(readonly description: string) {}
+}
+
 export class CallerAuthentication {
   private readonly tokens: { token: HttpToken; digest: Buffer }[];
   private readonly resourceMetadataUrl: string;
-  private keys?: Promise<JWTVerifyGetKey>;
+  private readonly audience: string;
+  private readonly issuer?: string;
+  private keys?: Promise<RemoteJWKSet>;
 
   constructor(private readonly options: CallerAuthenticationOptions) {
     this.tokens = options.tokens.map((token) => ({ token, digest: digest(token.token) }));
     options.redactor.register(...options.tokens.map((t) => t.token));
+    if (options.jwt?.signer.kind === "secret") options.redactor.register(options.jwt.signer.secret);
+    if (options.jwt?.signer.kind === "issuer") this.issuer = options.jwt.signer.issuer;
     this.resourceMetadataUrl = getOAuthProtectedResourceMetadataUrl(options.resource);
+    this.audience = options.jwt?.audience ?? options.resource.href;
   }
 
-  /** Whether /mcp needs a token at all (without tokens or an issuer it is open, loopback only). */
+  /** Whether /mcp needs a token at all (without tokens, an issuer or a secret it is open, loopback only). */
   get required(): boolean {
-    return this.tokens.length > 0 || this.options.oauth !== undefined;
+    return this.tokens.length > 0 || this.options.jwt !== undefined;
   }
 
-  /** RFC 9728 metadata: where a client gets a token for this server, and which scopes it takes; undefined without OAuth. */
+  /** RFC 9728 metadata: where a client gets a token for this server, and which scopes it takes; undefined without an issuer. */
   resourceMetadata(): OAuthProtectedResourceMetadata | undefined {
-    if (!this.options.oauth) return undefined;
+    if (this.issuer === undefined) return undefined;
     return {
       resource: this.options.resource.href,
-      authorization_servers: [this.options.oauth.issuer],
+      authorization_servers: [this.issuer],
       scopes_supported: ALL_SCOPES,
       bearer_methods_supported: ["header"],
       resource_name: "Cyclr connector setup",
@@ -117,23 +140,38 @@ export class CallerAuthentication {
     return [new URL(this.resourceMetadataUrl).pathname, "/.well-known/oauth-protected-resource"];
   }
 
+  /**
+   * Whether tokens can be checked now (for /readyz): with an issuer, its keys have been fetched and
+   * are fresh, or can be fetched now. Without one there is nothing to fetch.
+   */
+  async ready(): Promise<boolean> {
+    if (this.issuer === undefined) return true;
+    try {
+      const keys = await this.signingKeys();
+      if (!keys.fresh) await keys.reload();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async authenticate(req: IncomingMessage): Promise<Authentication> {
     const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
-    if (!this.required) return this.pin(req, { key: "open", quota: "open", quotaOwner: "this token", mayWrite: true });
+    if (!this.required) return this.pin(req, { key: "open", quota: "open", quotaOwner: "this token", mayWrite: true, subject: "anonymous" });
     if (!presented) return { refused: this.unauthorized() };
     const presentedDigest = digest(presented);
     const token = this.tokens.find((t) => timingSafeEqual(t.digest, presentedDigest));
     if (token) {
       const tokenKey = token.digest.toString("hex");
-      return this.pin(req, { key: tokenKey, quota: tokenKey, quotaOwner: "this token", mayWrite: true }, token.token.accountId);
+      return this.pin(req, { key: tokenKey, quota: tokenKey, quotaOwner: "this token", mayWrite: true, subject: `token:${tokenKey.slice(0, 8)}` }, token.token.accountId);
     }
-    if (!this.options.oauth) return { refused: this.unauthorized("invalid_token", "The token is not one this server knows") };
-    return this.verify(req, presented, this.options.oauth);
+    if (!this.options.jwt) return { refused: this.unauthorized("The token is not one this server knows") };
+    return this.verify(req, presented, this.options.jwt);
   }
 
   /**
    * A tools/call beyond the caller's scopes, refused before the SDK sees it (403
-   * insufficient_scope, naming the scopes to ask for); undefined when the call may go on. A tool
+   * insufficient_scope, naming the scope to ask for); undefined when the call may go on. A tool
    * the operator does not offer is left to MCP to answer: no scope would help.
    */
   checkCall(caller: Caller, body: unknown, operator: ToolSelection): Refusal | undefined {
@@ -142,44 +180,44 @@ export class CallerAuthentication {
     if (!call.success) return undefined;
     const tool = selectTools(operator).find((t) => t.name === call.data.params.name);
     if (!tool || tool.annotations.readOnlyHint) return undefined;
-    return this.insufficientScope(`${tool.name} changes the account: it needs scope ${SCOPES.write}`, [SCOPES.read, SCOPES.write]);
+    return this.insufficientScope(`${tool.name} changes the account: it needs scope ${SCOPES.write}`, [SCOPES.write]);
   }
 
-  private async verify(req: IncomingMessage, token: string, oauth: OAuthConfig): Promise<Authentication> {
+  private async verify(req: IncomingMessage, token: string, jwt: JwtAuthConfig): Promise<Authentication> {
     let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(token, await this.signingKeys(oauth), {
-        issuer: oauth.issuer,
-        audience: this.options.resource.href,
-        algorithms: ALGORITHMS,
-        requiredClaims: ["exp", "sub"],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      }));
+      payload = await this.verifiedPayload(token, jwt);
     } catch (error) {
-      const problem = tokenProblem(error);
-      if (problem === undefined) {
-        // Not the token's fault: the authorization server's keys could not be had. A 401 would
-        // send the client to sign in again for nothing.
-        this.options.logger.warn("access token not checked: the authorization server's keys are unavailable", {
-          error: this.options.redactor.text(error instanceof Error ? error.message : String(error)),
-        });
-        return { refused: { status: 503, code: -32000, message: "Access tokens cannot be checked right now (the authorization server's keys are unavailable); try again shortly.", headers: { "retry-after": "5" } } };
+      if (error instanceof TokenProblem) {
+        this.options.logger.info("access token refused", { reason: error.description });
+        return { refused: this.unauthorized(`The access token ${error.description}`) };
       }
-      this.options.logger.info("access token refused", { reason: problem });
-      return { refused: this.unauthorized("invalid_token", `The access token ${problem}`) };
+      // Not the token's fault: the authorization server's keys could not be had. A 401 would
+      // send the client to sign in again for nothing.
+      this.options.logger.warn("access token not checked: the authorization server's keys are unavailable", {
+        error: this.options.redactor.text(error instanceof Error ? error.message : String(error)),
+      });
+      return { refused: { status: 503, code: -32000, message: "Access tokens cannot be checked right now (the authorization server's keys are unavailable); try again shortly.", headers: { "retry-after": "5" } } };
     }
     const claims = AccessTokenClaimsSchema.safeParse(payload);
-    if (!claims.success) return { refused: this.unauthorized("invalid_token", "The access token has no subject") };
+    if (!claims.success) return { refused: this.unauthorized("The access token has no subject (sub)") };
     const scopes = new Set(claims.data.scope?.split(" ") ?? (typeof claims.data.scp === "string" ? claims.data.scp.split(" ") : (claims.data.scp ?? [])));
     const mayWrite = scopes.has(SCOPES.write);
     if (!mayWrite && !scopes.has(SCOPES.read)) {
-      return { refused: this.insufficientScope(`The access token has neither ${SCOPES.read} nor ${SCOPES.write}`, [SCOPES.read]) };
+      return { refused: this.insufficientScope(`The access token has neither ${SCOPES.read} nor ${SCOPES.write}`, ALL_SCOPES) };
     }
-    const account = AccountClaimSchema.safeParse((payload as Record<string, unknown>)[oauth.accountClaim]);
-    if (!account.success) {
-      // A person's token that names no account could reach every account of the partner: never.
+    const claimed = (payload as Record<string, unknown>)[jwt.accountClaim];
+    const account = AccountClaimSchema.safeParse(claimed);
+    if (claimed !== undefined && !account.success) return { refused: this.unauthorized(`The access token's ${jwt.accountClaim} claim is not an account ID`) };
+    if (!account.success && !this.options.accountAllowlist && !jwt.allowUnpinned) {
+      // A token that names no account could reach every account of the partner: only where the operator said so.
       return {
-        refused: refusal(403, -32002, `This access token names no Cyclr account (claim ${oauth.accountClaim}): the authorization server must bind each token to the account its holder may act on.`),
+        refused: refusal(
+          403,
+          -32002,
+          `This access token names no Cyclr account (claim ${jwt.accountClaim}): the token's issuer must bind each token to the account its holder may act on ` +
+            "(or the operator must set CYCLR_ACCOUNT_ALLOWLIST, or MCP_HTTP_AUTH_ALLOW_UNPINNED=1).",
+        ),
       };
     }
     const subject = claims.data.sub;
@@ -194,10 +232,40 @@ export class CallerAuthentication {
       subject,
       ...(client !== undefined && { client }),
     };
-    return this.pin(req, caller, account.data);
+    return this.pin(req, caller, account.success ? account.data : undefined);
   }
 
-  /** The account the caller is pinned to: its token's, else (a backend's unbound token) X-Cyclr-Account; checked against the allow-list. */
+  /** The token's claims once jose has checked it; throws a TokenProblem naming the check that failed, or the keys' own failure. */
+  private async verifiedPayload(token: string, jwt: JwtAuthConfig): Promise<unknown> {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new TokenProblem("is malformed (not a JWT)");
+    }
+    if (alg === undefined || alg.toLowerCase() === "none") throw new TokenProblem("is unsigned (alg none)");
+    // The header is the sender's: named back only when it looks like an algorithm.
+    const named = /^[A-Za-z0-9+-]{1,16}$/.test(alg) ? alg : "an unknown algorithm";
+    const common: JWTVerifyOptions = { audience: this.audience, requiredClaims: ["exp", "sub"], clockTolerance: CLOCK_TOLERANCE_SECONDS };
+    try {
+      if (jwt.signer.kind === "secret") {
+        if (alg !== SECRET_ALGORITHM) throw new TokenProblem(`is signed with ${named}: this server accepts only ${SECRET_ALGORITHM} tokens signed with its shared secret`);
+        return (await jwtVerify(token, createSecretKey(Buffer.from(jwt.signer.secret, "utf8")), { ...common, algorithms: [SECRET_ALGORITHM] })).payload;
+      }
+      // An HMAC "signed" with the server's public key (which anyone can read) would verify if it were allowed.
+      if (/^HS\d+$/i.test(alg)) throw new TokenProblem(`is signed with ${named}, a shared-secret algorithm: a token from the authorization server must be signed with its private key`);
+      if (!ASYMMETRIC_ALGORITHMS.includes(alg)) throw new TokenProblem(`is signed with ${named}, an algorithm this server does not accept`);
+      const keys: JWTVerifyGetKey = await this.signingKeys();
+      return (await jwtVerify(token, keys, { ...common, issuer: jwt.signer.issuer, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
+    } catch (error) {
+      if (error instanceof TokenProblem) throw error;
+      const problem = tokenProblem(error);
+      if (problem === undefined) throw error;
+      throw new TokenProblem(problem);
+    }
+  }
+
+  /** The account the caller is pinned to: its token's, else (a token bound to none) X-Cyclr-Account; checked against the allow-list. */
   private pin(req: IncomingMessage, caller: Caller, bound?: string): Authentication {
     const header = req.headers["x-cyclr-account"];
     const requested = typeof header === "string" && header.trim() !== "" ? header.trim() : undefined;
@@ -214,20 +282,26 @@ export class CallerAuthentication {
     return { caller: pinned === undefined ? { ...caller, key } : { ...caller, key, pinnedAccountId: pinned } };
   }
 
-  /** The keys, found once from the issuer's metadata (or MCP_OAUTH_JWKS_URL); jose refetches them when a new key id appears. */
-  private signingKeys(oauth: OAuthConfig): Promise<JWTVerifyGetKey> {
+  /**
+   * The issuer's keys, found once from its metadata (or MCP_HTTP_AUTH_JWKS_URL). jose keeps them
+   * for 10 minutes, and a token with a key id it does not know fetches them again, at most once per
+   * cooldown: a rotation needs no restart, and a stream of made-up key ids costs one fetch per cooldown.
+   */
+  private signingKeys(): Promise<RemoteJWKSet> {
+    const signer = this.options.jwt?.signer;
+    if (signer?.kind !== "issuer") return Promise.reject(new Error("no issuer"));
     this.keys ??= (async () => {
-      let jwksUrl = oauth.jwksUrl;
+      let jwksUrl = signer.jwksUrl;
       if (jwksUrl === undefined) {
-        const found = await discoverAuthorizationServerMetadata(oauth.issuer);
-        if (!found) throw new Error(`no authorization server metadata found for ${oauth.issuer}`);
+        const found = await discoverAuthorizationServerMetadata(signer.issuer);
+        if (!found) throw new Error(`no authorization server metadata found for ${signer.issuer}`);
         const metadata = IssuerMetadataSchema.parse(found);
         // RFC 8414 §3.3: metadata that names another issuer is not this server's.
-        if (metadata.issuer !== oauth.issuer) throw new Error(`the metadata at ${oauth.issuer} names another issuer (${metadata.issuer})`);
-        if (!metadata.jwks_uri) throw new Error(`the metadata of ${oauth.issuer} has no jwks_uri: set MCP_OAUTH_JWKS_URL`);
+        if (metadata.issuer !== signer.issuer) throw new Error(`the metadata at ${signer.issuer} names another issuer (${metadata.issuer})`);
+        if (!metadata.jwks_uri) throw new Error(`the metadata of ${signer.issuer} has no jwks_uri: set MCP_HTTP_AUTH_JWKS_URL`);
         jwksUrl = metadata.jwks_uri;
       }
-      return createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+      return createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 5_000, cooldownDuration: this.options.jwksCooldownMs ?? JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS });
     })().catch((error: unknown) => {
       // Try again on the next request rather than failing for good.
       this.keys = undefined;
@@ -236,42 +310,44 @@ export class CallerAuthentication {
     return this.keys;
   }
 
-  private unauthorized(error?: "invalid_token", description?: string): Refusal {
-    const how = this.options.oauth ? "an access token from the authorization server in its metadata" : "Authorization: Bearer <one of MCP_HTTP_TOKENS>";
+  private unauthorized(description?: string): Refusal {
+    const how = this.issuer !== undefined ? "an access token from the authorization server in its metadata" : this.options.jwt ? "Authorization: Bearer <a JWT signed with the shared secret>" : "Authorization: Bearer <one of MCP_HTTP_TOKENS>";
     const message = description ? `Unauthorized: ${description}; send ${how}.` : `Unauthorized: send ${how}.`;
-    return refusal(401, -32001, message, { "www-authenticate": this.challenge(error && { error, description: description ?? "" }, ALL_SCOPES) });
+    return refusal(401, -32001, message, { "www-authenticate": this.challenge(description === undefined ? [] : [["error", "invalid_token"], ["error_description", description]], ALL_SCOPES) });
   }
 
   private insufficientScope(description: string, scopes: string[]): Refusal {
     return refusal(403, -32002, `Forbidden: ${description}. Ask for a token with scope "${scopes.join(" ")}".`, {
-      "www-authenticate": this.challenge({ error: "insufficient_scope", description }, scopes),
+      "www-authenticate": `Bearer error="insufficient_scope", scope="${scopes.join(" ")}"`,
     });
   }
 
-  /** RFC 6750 §3 (and RFC 9728 §5.1 with OAuth): what went wrong, which scopes to ask for, where the metadata is. */
-  private challenge(problem: { error: string; description: string } | undefined, scopes: string[]): string {
-    const parts = ['realm="cyclr-mcp"'];
-    if (problem) parts.push(`error="${problem.error}"`);
-    if (this.options.oauth) {
-      if (problem) parts.push(`error_description="${problem.description}"`);
-      parts.push(`scope="${scopes.join(" ")}"`, `resource_metadata="${this.resourceMetadataUrl}"`);
-    }
-    return `Bearer ${parts.join(", ")}`;
+  /**
+   * RFC 6750 §3, and with an issuer RFC 9728 §5.1 as MCP authorization words it: where the
+   * metadata is, which scopes to ask for. Without an issuer there is nowhere to send a client.
+   */
+  private challenge(problem: [string, string][], scopes: string[]): string {
+    const parts: [string, string][] = this.issuer !== undefined ? [...problem, ["resource_metadata", this.resourceMetadataUrl], ["scope", scopes.join(" ")]] : [["realm", "cyclr-mcp"], ...problem];
+    return `Bearer ${parts.map(([name, value]) => `${name}="${value.replace(/["\\]/g, "")}"`).join(", ")}`;
   }
 }
 
 /** What is wrong with the token, in words safe to send back; undefined when it is not the token (the keys could not be fetched). */
 function tokenProblem(error: unknown): string | undefined {
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) return undefined;
-  if (error instanceof errors.JWTExpired) return "has expired";
+  if (error instanceof errors.JWTExpired) return "has expired (exp)";
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === "aud") return "was not issued for this server (audience)";
-    if (error.claim === "iss") return "is from another issuer";
+    if (error.reason === "missing") return `has no ${error.claim} claim`;
+    if (error.claim === "nbf") return "is not yet valid (nbf)";
+    if (error.claim === "iat") return "is not yet valid (iat)";
+    if (error.claim === "aud") return "was issued for another audience (aud)";
+    if (error.claim === "iss") return "is from another issuer (iss)";
     return `has an invalid ${error.claim} claim`;
   }
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWSSignatureVerificationFailed) return "is not signed by the authorization server";
-  if (error instanceof errors.JOSEAlgNotAllowed) return "is signed with an algorithm this server does not accept";
-  return "is not a valid JWT";
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return "is signed by a key the authorization server does not publish (unknown kid)";
+  if (error instanceof errors.JWSSignatureVerificationFailed) return "has a signature that does not verify";
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return "is signed with an algorithm this server does not accept";
+  return "is malformed (not a valid JWT)";
 }
 
 function refusal(status: number, code: number, message: string, headers: Record<string, string> = {}): Refusal {

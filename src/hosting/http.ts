@@ -16,10 +16,11 @@ import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { HttpConfig } from "../config.js";
+import type { CyclrOperations } from "../cyclr/client.js";
 import { withLogContext, type Logger } from "../log.js";
-import { createServer, type ToolSelection } from "../mcp/server.js";
+import { createServer, type ToolCallRecord, type ToolSelection } from "../mcp/server.js";
 import type { ServerDeps } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
 import { CallerAuthentication, callerSelection, type Caller, type Refusal } from "./auth.js";
@@ -36,6 +37,12 @@ export interface HttpHostingOptions {
   /** Dependencies shared by every session; each session adds its account policy. */
   deps: ServerDeps;
   accountAllowlist?: readonly string[];
+  /**
+   * Least privilege toward Cyclr: the operations with a token restricted to one account, for the
+   * sessions pinned to it (so a bug in pinning still cannot reach another account). Without it
+   * (a ready CYCLR_ACCESS_TOKEN cannot be narrowed) pinned sessions use the shared client.
+   */
+  cyclrForAccount?: (accountId: string) => CyclrOperations;
   redactor: Redactor;
   logger: Logger;
   /** Whether the server can do its work: the Cyclr token endpoint (or the sandbox) answers. */
@@ -92,7 +99,9 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (path === "/healthz") return json(res, 200, { status: "ok" });
     if (path === "/readyz") {
       if (closing) return json(res, 503, { status: "shutting down" }, { "retry-after": "5" });
-      return (await options.ready().catch(() => false)) ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "not ready" });
+      // Ready when Cyclr gives a token and, with an issuer, its keys are at hand: either missing, calls would fail.
+      const ready = await Promise.all([options.ready().catch(() => false), callers.ready()]);
+      return ready.every(Boolean) ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "not ready" });
     }
 
     if (!hostAllowed(req.headers.host)) return json(res, 403, { error: "Host not allowed" });
@@ -114,6 +123,30 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     await handleMcp(req, res, authentication.caller);
   }
 
+  /**
+   * The audit trail: one line per tool call, whoever called and however it ended (the request id
+   * joins from the log context). Never arguments, never tokens.
+   */
+  function audit(caller: Caller, entry: ToolCallRecord): void {
+    logger.info("audit", {
+      subject: caller.subject,
+      ...(caller.client !== undefined && { client: caller.client }),
+      ...(entry.account !== undefined && { account: entry.account }),
+      tool: entry.tool,
+      outcome: entry.outcome,
+      ms: entry.ms,
+    });
+  }
+
+  /** A tools/call refused here, before MCP saw it, is in the audit trail too. */
+  function auditRefused(caller: Caller, body: unknown, outcome: string): void {
+    const call = CallToolRequestSchema.safeParse(body);
+    if (!call.success) return;
+    const named = call.data.params.arguments?.accountId;
+    const account = caller.pinnedAccountId ?? (typeof named === "string" ? named : options.deps.defaultAccountId);
+    audit(caller, { tool: call.data.params.name.slice(0, 100), ...(account !== undefined && { account }), outcome, ms: 0 });
+  }
+
   function refuseWith(req: IncomingMessage, res: ServerResponse, refusal: Refusal): Promise<void> {
     return refuse(req, res, refusal.status, refusal.code, refusal.message, refusal.headers);
   }
@@ -123,7 +156,9 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       ...(caller.pinnedAccountId !== undefined && { pinnedAccountId: caller.pinnedAccountId }),
       ...(options.accountAllowlist !== undefined && { allowlist: options.accountAllowlist }),
     };
-    return { ...options.deps, accounts };
+    const pinned = caller.pinnedAccountId;
+    const cyclr = pinned !== undefined && options.cyclrForAccount ? options.cyclrForAccount(pinned) : options.deps.cyclr;
+    return { ...options.deps, cyclr, accounts };
   }
 
   function newServer(caller: Caller) {
@@ -134,6 +169,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       shutdown,
       ...(options.selection && { selection: options.selection }),
       offered: callerSelection(caller, options.selection),
+      audit: (entry) => audit(caller, entry),
     });
   }
 
@@ -163,10 +199,14 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (body === INVALID) return;
     const id = requestId(body);
     const beyondScope = callers.checkCall(caller, body, options.selection ?? {});
-    if (beyondScope) return jsonRpcError(res, beyondScope.status, beyondScope.code, beyondScope.message, beyondScope.headers, id);
+    if (beyondScope) {
+      auditRefused(caller, body, "insufficient_scope");
+      return jsonRpcError(res, beyondScope.status, beyondScope.code, beyondScope.message, beyondScope.headers, id);
+    }
     // Limits apply where requests enter: a caller past them is told so at once, with no work done.
     const call = id !== undefined ? sessions.startCall(caller.quota, session) : { done: () => undefined };
     if ("limit" in call) {
+      auditRefused(caller, body, "rate_limited");
       const whose = call.limit === "session" ? "this session" : `${caller.quotaOwner}, over all ${caller.quotaOwner === "this token" ? "its" : "their"} sessions`;
       return jsonRpcError(res, 429, -32000, `Too many requests in flight for ${whose} (at most ${call.max}, ${call.setting}): wait for one to finish, then try again.`, { "retry-after": "1" }, id);
     }
@@ -267,7 +307,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   const allowedOrigins = config.allowedOrigins ?? [...loopbackNames, bracketed].map((name) => `http://${name}:${port}`);
   const callers = new CallerAuthentication({
     tokens: config.tokens,
-    ...(config.oauth && { oauth: config.oauth }),
+    ...(config.jwt && { jwt: config.jwt }),
     ...(options.accountAllowlist && { accountAllowlist: options.accountAllowlist }),
     resource: new URL("/mcp", config.publicUrl ?? origin),
     redactor: options.redactor,

@@ -6,12 +6,12 @@ import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
 import { McpServer, ResourceTemplate, type RegisteredPrompt, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, ReadResourceRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { CyclrHttpError, CyclrNetworkError } from "../cyclr/errors.js";
+import { CyclrError, CyclrHttpError, CyclrNetworkError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
 import { BackgroundTasks, createToolContext } from "./context.js";
-import { describeError } from "./errors.js";
+import { AmbiguousInstallError, describeError, ToolInputError } from "./errors.js";
 import { INSTRUCTIONS, READ_ONLY_INSTRUCTIONS } from "./instructions.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDefinition } from "./prompts/prompt.js";
@@ -33,6 +33,18 @@ export interface ServerOptions {
    */
   offered?: ToolSelection;
   shutdown?: ShutdownSignals;
+  /** Told of every tool call once it is answered (hosted mode writes the audit trail from it). */
+  audit?: (entry: ToolCallRecord) => void;
+}
+
+/** One tool call, for the audit trail: never its arguments, never a token. */
+export interface ToolCallRecord {
+  tool: string;
+  /** The account it acted on (or was refused): the pinned one, the one named, or the default. */
+  account?: string;
+  /** "ok", or what went wrong: the error's code (CYCLR_HTTP_ERROR, INVALID_INPUT, ...), "cancelled", "restarting". */
+  outcome: string;
+  ms: number;
 }
 
 /**
@@ -69,7 +81,7 @@ export interface ServerHandle {
   close: () => Promise<void>;
 }
 
-export function createServer({ deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER }: ServerOptions): ServerHandle {
+export function createServer({ deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER, audit = () => undefined }: ServerOptions): ServerHandle {
   // What this session's calls use or are given is hidden from this session's output, and no other's.
   const redactor = processRedactor.scope();
   const server = new McpServer(
@@ -81,7 +93,7 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
   const background = new BackgroundTasks(logger, redactor);
   const tools = new Map<string, RegisteredTool>();
-  for (const tool of selectTools(selection)) tools.set(tool.name, registerTool(server, tool, deps, redactor, logger, background, shutdown));
+  for (const tool of selectTools(selection)) tools.set(tool.name, registerTool(server, tool, deps, redactor, logger, background, shutdown, audit));
   // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
   answerResourceReads(server, RESOURCES.map((resource) => registerResource(server, resource, deps, redactor, logger)));
   const prompts: RegisteredPrompt[] = [];
@@ -117,6 +129,7 @@ function registerTool(
   logger: Logger,
   background: BackgroundTasks,
   shutdown: ShutdownSignals,
+  audit: (entry: ToolCallRecord) => void,
 ): RegisteredTool {
   const handle = tool.handler(deps);
   const output = z.object(tool.outputSchema);
@@ -139,11 +152,15 @@ function registerTool(
       redactor.register(...secrets);
       const signal = AbortSignal.any([extra.signal, shutdown.cut]);
       const started = performance.now();
+      const requested = typeof typedArgs.accountId === "string" ? typedArgs.accountId : undefined;
+      const account = deps.accounts?.pinnedAccountId ?? requested ?? deps.defaultAccountId;
+      const record = (outcome: string) => audit({ tool: tool.name, ...(account !== undefined && { account }), outcome, ms: Math.round(performance.now() - started) });
       try {
         const result = await handle(typedArgs, createToolContext(server, { ...extra, signal }, background, session, shutdown.stopping));
         session.register(...secrets);
         const reveal = result.reveal ?? [];
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });
+        record("ok");
         return {
           content: [{ type: "text", text: redactor.text(result.text, { reveal }) }],
           structuredContent: keepShape(result.structuredContent, redactor.value(result.structuredContent, { reveal }), output),
@@ -152,13 +169,16 @@ function registerTool(
         if (extra.signal.aborted) {
           // The client cancelled: it expects no answer, and nothing went wrong.
           logger.debug("tool call cancelled", { tool: tool.name, error: redactor.text(error instanceof Error ? error.message : String(error)) });
+          record("cancelled");
           return { content: [{ type: "text", text: `The ${tool.name} call was cancelled.` }], isError: true };
         }
         if (shutdown.cut.aborted || (shutdown.stopping.aborted && isAbort(error))) {
           logger.info("tool call stopped by shutdown", { tool: tool.name });
+          record("restarting");
           return { content: [{ type: "text", text: describeRestart(tool) }], isError: true };
         }
         const described = describeError(error);
+        record(errorCode(error, described !== undefined));
         if (described === undefined) {
           // A bug, not a Cyclr or input problem: keep the stack for whoever reads the log.
           logger.error("tool call failed unexpectedly", { tool: tool.name, error: redactor.text(error instanceof Error ? (error.stack ?? error.message) : String(error)) });
@@ -171,6 +191,14 @@ function registerTool(
       }
     },
   );
+}
+
+/** The stable code of a failure, for the audit trail: a Cyclr error's own, else one per kind. */
+function errorCode(error: unknown, expected: boolean): string {
+  if (error instanceof CyclrError) return error.code;
+  if (error instanceof ToolInputError) return "INVALID_INPUT";
+  if (error instanceof AmbiguousInstallError) return "INSTALL_UNCERTAIN";
+  return expected ? "FAILED" : "INTERNAL_ERROR";
 }
 
 /** An abort, whichever layer noticed it first: a wait's sleep, or a Cyclr request that was cancelled. */

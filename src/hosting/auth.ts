@@ -243,7 +243,8 @@ export class CallerAuthentication {
     } catch {
       throw new TokenProblem("is malformed (not a JWT)");
     }
-    if (alg === undefined || alg.toLowerCase() === "none") throw new TokenProblem("is unsigned (alg none)");
+    if (typeof alg !== "string") throw new TokenProblem("is malformed (no alg in its header)");
+    if (alg.toLowerCase() === "none") throw new TokenProblem("is unsigned (alg none)");
     // The header is the sender's: named back only when it looks like an algorithm.
     const named = /^[A-Za-z0-9+-]{1,16}$/.test(alg) ? alg : "an unknown algorithm";
     const common: JWTVerifyOptions = { audience: this.audience, requiredClaims: ["exp", "sub"], clockTolerance: CLOCK_TOLERANCE_SECONDS };

@@ -74,7 +74,7 @@ export function selectTools(selection: ToolSelection = {}): ToolDefinition[] {
 export interface ServerHandle {
   server: McpServer;
   /**
-   * Offers the tools of this selection (and the prompts, unless it is read-only), of those the
+   * Offers the tools of this selection (the prompt stays, for readers too), of those the
    * server was made with; the client is told when the list changes.
    */
   offer: (selection: ToolSelection) => void;
@@ -96,8 +96,7 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   for (const tool of selectTools(selection)) tools.set(tool.name, registerTool(server, tool, deps, redactor, logger, background, shutdown, audit));
   // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
   answerResourceReads(server, RESOURCES.map((resource) => registerResource(server, resource, deps, redactor, logger)));
-  const prompts: RegisteredPrompt[] = [];
-  if (!selection.readOnly) for (const prompt of PROMPTS) prompts.push(registerPrompt(server, prompt, deps, redactor, logger));
+  if (!selection.readOnly) for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
   // The same filter as at registration: a tool is offered when selectTools keeps it.
   const offer = (narrower: ToolSelection) => {
     const kept = new Set(selectTools(narrower).map((tool) => tool.name));
@@ -105,10 +104,7 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
       if (kept.has(name) && !tool.enabled) tool.enable();
       else if (!kept.has(name) && tool.enabled) tool.disable();
     }
-    for (const prompt of prompts) {
-      if (narrower.readOnly && prompt.enabled) prompt.disable();
-      else if (!narrower.readOnly && !prompt.enabled) prompt.enable();
-    }
+    // The prompt stays: a caller who may only read (cyclr:read) is given the prompt and completions too.
   };
   if (offered) offer(offered);
   return {

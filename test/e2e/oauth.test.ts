@@ -161,6 +161,9 @@ describe("a person signed in through the authorization server", () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(["list_connectors", "list_account_connectors", "get_account_connector"]));
     expect(names).not.toContain("install_connector");
+    // cyclr:read keeps the resources, the prompt and its completions.
+    expect((await client.listPrompts()).prompts.length).toBeGreaterThan(0);
+    expect((await client.listResources()).resources.length).toBeGreaterThan(0);
     expect(structured(await call(client, "list_connectors", { query: "slack" })).connectors.length).toBeGreaterThan(0);
 
     const beyond = await rawRequest(server.url, {

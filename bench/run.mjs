@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: start-up, per-call overhead, catalog scale, token economy and hosted throughput,
+ * `npm run bench`: start-up, per-call overhead, catalog scale, token economy, hosted throughput and
+ * the cost of checking a JWT access token beside a static token,
  * each figure (a median with its spread) beside its reference measured in the same run. Prints a
  * markdown table and writes it to bench/results.md. Timing lives here, never in `npm test`.
  *
@@ -21,7 +22,7 @@ const { startSandbox } = await import(`${root}dist/sandbox/index.js`);
 const { searchCatalog } = await import(`${root}dist/setup/search.js`);
 
 const quick = process.argv.includes("--quick");
-/** --only=cold,call,tokens,scale,hosted runs just those parts. */
+/** --only=cold,call,tokens,scale,hosted,auth runs just those parts. */
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const part = (name) => !only || only.includes(name);
 const rows = [];
@@ -270,6 +271,114 @@ async function hostedThroughput() {
   );
 }
 
+// ------------------------------------------------------------------ 6. token verification cost
+
+/** A loopback issuer (RFC 8414 metadata and a JWKS) whose ES256 key the bench holds. */
+async function startIssuer() {
+  const { createServer } = await import("node:http");
+  const { exportJWK, generateKeyPair } = await import("jose");
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
+  const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "ES256", use: "sig" };
+  let fetches = 0;
+  const server = createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    if (req.url === "/jwks") fetches++;
+    if (req.url === "/.well-known/oauth-authorization-server") res.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/a`, token_endpoint: `${issuer}/t`, response_types_supported: ["code"], jwks_uri: `${issuer}/jwks` }));
+    else if (req.url === "/jwks") res.end(JSON.stringify({ keys: [jwk] }));
+    else res.writeHead(404).end("{}");
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  return { issuer, privateKey, fetches: () => fetches, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+async function tokenVerification() {
+  const count = quick ? 50 : 300;
+  const { SignJWT } = await import("jose");
+  const sandbox = await startSandbox();
+  const issuer = await startIssuer();
+  const staticToken = "bench-static-token-0123456789abcdef";
+  const mint = (audience) =>
+    new SignJWT({ scope: "cyclr:read cyclr:write", cyclr_account: sandbox.accountId, client_id: "bench" })
+      .setProtectedHeader({ alg: "ES256", kid: "bench" })
+      .setSubject("bench-person")
+      .setIssuer(issuer.issuer)
+      .setAudience(audience)
+      .setExpirationTime("1h")
+      .sign(issuer.privateKey);
+
+  // In process: CallerAuthentication.authenticate alone, keys cached after the first token.
+  const { CallerAuthentication } = await import(`${root}dist/hosting/auth.js`);
+  const { Redactor } = await import(`${root}dist/redact.js`);
+  const { silentLogger } = await import(`${root}dist/log.js`);
+  const resource = new URL("http://127.0.0.1:1/mcp");
+  const auth = new CallerAuthentication({
+    tokens: [{ token: staticToken, accountId: sandbox.accountId }],
+    jwt: { signer: { kind: "issuer", issuer: issuer.issuer }, accountClaim: "cyclr_account", allowUnpinned: false },
+    resource,
+    redactor: new Redactor(),
+    logger: silentLogger,
+  });
+  const jwt = await mint(resource.href);
+  const request = (token) => ({ headers: { authorization: `Bearer ${token}` } });
+  await auth.authenticate(request(jwt));
+  const timeEach = async (token) => {
+    const times = [];
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      const result = await auth.authenticate(request(token));
+      times.push(performance.now() - t);
+      if ("refused" in result) throw new Error(`bench token refused: ${result.refused.message}`);
+    }
+    return times;
+  };
+  const us = (value) => `${(value * 1000).toFixed(0)} µs`;
+  const jwtChecks = await timeEach(jwt);
+  const staticChecks = await timeEach(staticToken);
+  row(`Auth: checking a token (${count} each, in process)`, `JWT (ES256, cached JWKS) ${spread(jwtChecks, us)}`, `static token ${spread(staticChecks, us)}`, "—");
+
+  const fetchesBefore = issuer.fetches();
+  // Over HTTP: one hosted server taking both, N calls each way on one session, median per call.
+  const child = spawn(process.execPath, [CLI, "--http", "--port", "0"], {
+    env: { ...getDefaultEnvironment(), ...envFor(sandbox), CYCLR_LOG_LEVEL: "info", MCP_HTTP_AUTH_ISSUER: issuer.issuer, MCP_HTTP_TOKENS: `${staticToken}=${sandbox.accountId}` },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      const found = /serving MCP at (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (found) resolve(found[1]);
+    });
+    child.once("exit", () => reject(new Error(stderr)));
+  });
+  const perCall = async (token) => {
+    const client = new Client({ name: "bench-auth", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.callTool({ name: "list_account_connectors", arguments: {} });
+    const times = [];
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      const result = await client.callTool({ name: "list_account_connectors", arguments: {} });
+      times.push(performance.now() - t);
+      if (result.isError) throw new Error("bench call failed");
+    }
+    await client.close();
+    return times;
+  };
+  const overJwt = await perCall(await mint(url));
+  const overStatic = await perCall(staticToken);
+  child.kill("SIGTERM");
+  row(
+    `Auth: hosted list_account_connectors (${count} calls each way)`,
+    `JWT ${spread(overJwt)} per call, +${ms(Math.max(0, median(overJwt) - median(overStatic)))}; the server fetched the JWKS ${issuer.fetches() - fetchesBefore}× in all`,
+    `static token ${spread(overStatic)} per call`,
+    "—",
+  );
+  await issuer.close();
+  await sandbox.close();
+}
+
 // ------------------------------------------------------------------------------------- report
 
 const sandbox = await startSandbox();
@@ -279,6 +388,7 @@ if (part("tokens")) await tokenEconomy(sandbox);
 await sandbox.close();
 if (part("scale")) await catalogScale();
 if (part("hosted")) await hostedThroughput();
+if (part("auth")) await tokenVerification();
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 const lines = [

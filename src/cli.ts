@@ -157,6 +157,7 @@ async function main(): Promise<number> {
       config: http,
       deps,
       ...(config.accountAllowlist !== undefined && { accountAllowlist: config.accountAllowlist }),
+      ...(cyclr.forAccount && { cyclrForAccount: cyclr.forAccount }),
       redactor,
       logger,
       ready: () => cyclr.ready(AbortSignal.timeout(config.timeoutMs)).then(() => true),

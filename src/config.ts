@@ -26,8 +26,33 @@ export const DEFAULT_MAX_SESSIONS = 1000;
 export const DEFAULT_MAX_SESSIONS_PER_TOKEN = 100;
 export const DEFAULT_MAX_CALLS_PER_SESSION = 10;
 export const DEFAULT_MAX_CALLS_PER_TOKEN = 50;
+export const DEFAULT_ACCOUNT_CLAIM = "cyclr_account";
+/** An HS256 secret shorter than this is refused (RFC 7518 §3.2: a key at least as long as the hash). */
+export const MIN_JWT_SECRET_BYTES = 32;
 export const LOG_FORMATS = ["text", "json"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * Who signs the JWT access tokens hosted mode accepts: an OAuth 2.1 authorization server (MCP
+ * authorization: this server is its protected resource), or a partner's backend sharing an HS256
+ * secret with this server.
+ */
+export type TokenSigner =
+  /** The issuer identifier, exactly as its tokens' iss claim says it; its keys at jwksUrl, default the jwks_uri of its metadata. */
+  | { kind: "issuer"; issuer: string; jwksUrl?: string }
+  /** MCP_HTTP_AUTH_JWT_SECRET: HS256 only. */
+  | { kind: "secret"; secret: string };
+
+/** Hosted mode's JWT access tokens: who signs them, for whom, and how they name an account. */
+export interface JwtAuthConfig {
+  signer: TokenSigner;
+  /** The aud a token must carry; default the resource, CYCLR_MCP_PUBLIC_URL + /mcp (RFC 8707). */
+  audience?: string;
+  /** The claim naming the one Cyclr account a token may act on. */
+  accountClaim: string;
+  /** A token without the account claim is accepted even with no CYCLR_ACCOUNT_ALLOWLIST (it may act on every account). */
+  allowUnpinned: boolean;
+}
 
 /** A bearer token a copilot's backend presents, optionally bound to one account. */
 export interface HttpToken {
@@ -41,6 +66,8 @@ export interface HttpConfig {
   /** No sessions: every request stands alone (replicas behind a load balancer). */
   stateless: boolean;
   tokens: HttpToken[];
+  /** Callers may also present JWT access tokens (from an authorization server, or a partner's backend). */
+  jwt?: JwtAuthConfig;
   /** Host header values accepted (DNS-rebinding protection); default the loopback names. */
   allowedHosts?: string[];
   /** Origin header values accepted; default the loopback origins. */
@@ -194,7 +221,7 @@ export const SETTINGS = {
     env: "MCP_HTTP_HOST",
     flag: "host",
     type: "string",
-    help: `HTTP listen address (default ${DEFAULT_HTTP_HOST}). Any other than loopback needs MCP_HTTP_TOKENS and MCP_HTTP_ALLOWED_HOSTS.`,
+    help: `HTTP listen address (default ${DEFAULT_HTTP_HOST}). Any other than loopback needs authentication (MCP_HTTP_TOKENS, MCP_HTTP_AUTH_ISSUER or MCP_HTTP_AUTH_JWT_SECRET) and MCP_HTTP_ALLOWED_HOSTS.`,
   },
   stateless: { env: "MCP_HTTP_STATELESS", flag: "stateless", type: "boolean", help: "No sessions: each request stands alone, for replicas behind a load balancer." },
   httpTokens: {
@@ -203,6 +230,46 @@ export const SETTINGS = {
     type: "string",
     help: "Comma-separated bearer tokens (16+ characters) callers must present; token=accountId binds a token to one account.",
     secret: true,
+  },
+  authIssuer: {
+    env: "MCP_HTTP_AUTH_ISSUER",
+    flag: "http-auth-issuer",
+    type: "string",
+    help:
+      "Hosted mode: accept JWT access tokens from this OAuth authorization server (its issuer, e.g. https://auth.example.com; metadata at " +
+      "/.well-known/oauth-authorization-server or /.well-known/openid-configuration, keys at its jwks_uri) with scope cyclr:read or cyclr:write; " +
+      "/mcp then advertises it (/.well-known/oauth-protected-resource). http only for loopback hosts.",
+  },
+  authJwksUrl: {
+    env: "MCP_HTTP_AUTH_JWKS_URL",
+    flag: "http-auth-jwks-url",
+    type: "string",
+    help: "With MCP_HTTP_AUTH_ISSUER: where its signing keys are, instead of the jwks_uri of its metadata. http only for loopback hosts.",
+  },
+  authJwtSecret: {
+    env: "MCP_HTTP_AUTH_JWT_SECRET",
+    flag: "http-auth-jwt-secret",
+    type: "string",
+    help: `Instead of an issuer: an HS256 secret (at least ${MIN_JWT_SECRET_BYTES} bytes) shared with your backend, which mints short-lived JWTs for its customers (only HS256 is accepted).`,
+    secret: true,
+  },
+  authAudience: {
+    env: "MCP_HTTP_AUTH_AUDIENCE",
+    flag: "http-auth-audience",
+    type: "string",
+    help: "The audience (aud) a JWT access token must carry; default this server's public MCP URL, CYCLR_MCP_PUBLIC_URL + /mcp (the resource of RFC 8707).",
+  },
+  authAccountClaim: {
+    env: "MCP_HTTP_AUTH_ACCOUNT_CLAIM",
+    flag: "http-auth-account-claim",
+    type: "string",
+    help: `The JWT claim naming the caller's Cyclr account, which pins the session to it (default ${DEFAULT_ACCOUNT_CLAIM}).`,
+  },
+  authAllowUnpinned: {
+    env: "MCP_HTTP_AUTH_ALLOW_UNPINNED",
+    flag: "http-auth-allow-unpinned",
+    type: "boolean",
+    help: "Accept JWTs without the account claim even with no CYCLR_ACCOUNT_ALLOWLIST (they may then act on any account); off by default, and such tokens are refused.",
   },
   allowedHosts: {
     env: "MCP_HTTP_ALLOWED_HOSTS",
@@ -232,7 +299,7 @@ export const SETTINGS = {
     env: "MCP_HTTP_MAX_SESSIONS_PER_TOKEN",
     flag: "max-sessions-per-token",
     type: "string",
-    help: `Sessions open at once per bearer token (default ${DEFAULT_MAX_SESSIONS_PER_TOKEN}); past it that token's least recently used idle session is closed, or 429.`,
+    help: `Sessions open at once per bearer token, or per person (the subject) for OAuth callers, whichever client they use (default ${DEFAULT_MAX_SESSIONS_PER_TOKEN}); past it their least recently used idle session is closed, or 429.`,
   },
   maxCallsPerSession: {
     env: "MCP_HTTP_MAX_CALLS_PER_SESSION",
@@ -244,7 +311,7 @@ export const SETTINGS = {
     env: "MCP_HTTP_MAX_CALLS_PER_TOKEN",
     flag: "max-calls-per-token",
     type: "string",
-    help: `Requests in flight at once per bearer token, over all its sessions (default ${DEFAULT_MAX_CALLS_PER_TOKEN}); more get 429.`,
+    help: `Requests in flight at once per bearer token, or per person for OAuth callers, over all their sessions (default ${DEFAULT_MAX_CALLS_PER_TOKEN}); more get 429.`,
   },
   trustProxy: {
     env: "MCP_HTTP_TRUST_PROXY",
@@ -256,7 +323,7 @@ export const SETTINGS = {
     env: "CYCLR_MCP_PUBLIC_URL",
     flag: "public-url",
     type: "string",
-    help: "Hosted mode: the public origin credential links point to, e.g. https://mcp.example.com (default the listener's address).",
+    help: "Hosted mode: the public origin credential links point to, e.g. https://mcp.example.com (default the listener's address); <it>/mcp is the resource JWT access tokens are issued for.",
   },
 } as const satisfies Record<string, Setting>;
 
@@ -282,6 +349,29 @@ function originSchema(what: string, example: string) {
       return z.NEVER;
     }
     return url.origin;
+  });
+}
+
+/** An http(s) URL (a path is allowed); plain http only for loopback. */
+function urlSchema(what: string, example: string) {
+  return z.string().transform((raw, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `is not a valid ${what}; expected something like ${example}` });
+      return z.NEVER;
+    }
+    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+      ctx.addIssue({ code: "custom", message: `must use https (plain http is accepted only for loopback hosts); got ${url.protocol}//${url.host}` });
+      return z.NEVER;
+    }
+    if (url.hash || url.username || url.password) {
+      ctx.addIssue({ code: "custom", message: `must not carry credentials or a fragment; expected something like ${example}` });
+      return z.NEVER;
+    }
+    // Kept as written: an issuer is compared with the tokens' iss claim character for character.
+    return raw;
   });
 }
 
@@ -367,6 +457,15 @@ const rawSchema = z.object({
       }),
     )
     .optional(),
+  authIssuer: urlSchema("issuer", "https://auth.example.com").optional(),
+  authJwksUrl: urlSchema("JWKS URL", "https://auth.example.com/.well-known/jwks.json").optional(),
+  authJwtSecret: z
+    .string()
+    .refine((secret) => Buffer.byteLength(secret, "utf8") >= MIN_JWT_SECRET_BYTES, `must be at least ${MIN_JWT_SECRET_BYTES} bytes (e.g. from openssl rand -hex 32)`)
+    .optional(),
+  authAudience: nonEmpty.optional(),
+  authAccountClaim: nonEmpty.default(DEFAULT_ACCOUNT_CLAIM),
+  authAllowUnpinned: booleanText.default(false),
   allowedHosts: list.optional(),
   allowedOrigins: list.optional(),
   sessionIdleSeconds: z.coerce
@@ -503,10 +602,19 @@ function httpConfig(settings: z.output<typeof rawSchema>): HttpConfig {
   if (settings.allowedHosts) http.allowedHosts = settings.allowedHosts;
   if (settings.allowedOrigins) http.allowedOrigins = settings.allowedOrigins;
   if (settings.publicUrl) http.publicUrl = settings.publicUrl;
+  const jwt = jwtConfig(settings);
+  if (jwt) http.jwt = jwt;
   if (!isLoopbackHost(http.host)) {
     // Reachable from other machines: only with callers proven, and only under the names a proxy uses.
-    if (http.tokens.length === 0) {
-      throw new ConfigError(`MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_TOKENS (--http-tokens) so that only callers with a token get in.`);
+    if (http.tokens.length === 0 && !http.jwt) {
+      throw new ConfigError(
+        `MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_TOKENS (--http-tokens), MCP_HTTP_AUTH_ISSUER (--http-auth-issuer) or MCP_HTTP_AUTH_JWT_SECRET (--http-auth-jwt-secret) so that only callers with a token get in.`,
+      );
+    }
+    // Tokens are issued for the public URL (their audience, the metadata's resource): the listener's address is not it.
+    if (http.jwt && !http.publicUrl && (http.jwt.signer.kind === "issuer" || http.jwt.audience === undefined)) {
+      const setting = http.jwt.signer.kind === "issuer" ? "MCP_HTTP_AUTH_ISSUER (--http-auth-issuer)" : "MCP_HTTP_AUTH_JWT_SECRET (--http-auth-jwt-secret)";
+      throw new ConfigError(`${setting} on a non-loopback host needs CYCLR_MCP_PUBLIC_URL (--public-url): access tokens are issued for <public URL>/mcp.`);
     }
     if (!http.allowedHosts) {
       throw new ConfigError(`MCP_HTTP_HOST (--host) ${http.host} is not loopback: set MCP_HTTP_ALLOWED_HOSTS (--allowed-hosts) to the names clients use, e.g. mcp.example.com.`);
@@ -518,6 +626,29 @@ function httpConfig(settings: z.output<typeof rawSchema>): HttpConfig {
     throw new ConfigError(`MCP_HTTP_TOKENS (--http-tokens) binds a token to account ${outside[0]?.accountId}, which CYCLR_ACCOUNT_ALLOWLIST does not allow.`);
   }
   return http;
+}
+
+/** The JWT settings: an issuer or a shared secret, not both; the rest only beside one of them. */
+function jwtConfig(settings: z.output<typeof rawSchema>): JwtAuthConfig | undefined {
+  const { authIssuer: issuer, authJwksUrl: jwksUrl, authJwtSecret: secret } = settings;
+  if (issuer !== undefined && secret !== undefined) {
+    throw new ConfigError("Both MCP_HTTP_AUTH_ISSUER (--http-auth-issuer) and MCP_HTTP_AUTH_JWT_SECRET (--http-auth-jwt-secret) are set: tokens come from an authorization server or from your backend; keep one.");
+  }
+  if (jwksUrl !== undefined && issuer === undefined) {
+    throw new ConfigError("MCP_HTTP_AUTH_JWKS_URL (--http-auth-jwks-url) needs MCP_HTTP_AUTH_ISSUER (--http-auth-issuer): the authorization server whose keys they are.");
+  }
+  if (issuer === undefined && secret === undefined) {
+    const stray = (["authAudience", "authAllowUnpinned"] as const).find((key) => key === "authAllowUnpinned" ? settings[key] : settings[key] !== undefined);
+    if (stray) throw new ConfigError(`${describeSetting(stray)} needs MCP_HTTP_AUTH_ISSUER (--http-auth-issuer) or MCP_HTTP_AUTH_JWT_SECRET (--http-auth-jwt-secret).`);
+    return undefined;
+  }
+  const signer: TokenSigner = issuer !== undefined ? { kind: "issuer", issuer, ...(jwksUrl !== undefined && { jwksUrl }) } : { kind: "secret", secret: secret as string };
+  return {
+    signer,
+    accountClaim: settings.authAccountClaim,
+    allowUnpinned: settings.authAllowUnpinned,
+    ...(settings.authAudience !== undefined && { audience: settings.authAudience }),
+  };
 }
 
 /** The secret in a set of credentials, for the redactor. */

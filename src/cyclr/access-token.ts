@@ -43,6 +43,8 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
     private readonly credentials: { clientId: string; clientSecret: string },
     private readonly redactor: Redactor,
     private readonly now: () => number = Date.now,
+    /** Cyclr's scope=account:{accountId}: a token that Cyclr honours for that one account only. */
+    private readonly scope?: string,
   ) {}
 
   async get(signal?: AbortSignal): Promise<string> {
@@ -79,6 +81,7 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
         grant_type: "client_credentials",
         client_id: this.credentials.clientId,
         client_secret: this.credentials.clientSecret,
+        ...(this.scope !== undefined && { scope: this.scope }),
       },
       target: { kind: "access token" },
       secrets: [this.credentials.clientSecret],

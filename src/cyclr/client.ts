@@ -131,7 +131,6 @@ interface CatalogEntry {
 }
 
 export class CyclrClient implements CyclrOperations {
-  private readonly catalogs = new Map<string, CatalogEntry>();
   private readonly catalogTtlMs: number;
   private readonly catalogPageSize: number;
   private readonly catalogPageConcurrency: number;
@@ -140,13 +139,20 @@ export class CyclrClient implements CyclrOperations {
 
   constructor(
     private readonly http: CyclrHttp,
-    options: CyclrClientOptions = {},
+    private readonly options: CyclrClientOptions = {},
+    /** Shared with the client this one was made from (withHttp): the catalog is the account's, whichever token loaded it. */
+    private readonly catalogs = new Map<string, CatalogEntry>(),
   ) {
     this.catalogTtlMs = options.catalogTtlMs ?? DEFAULT_CATALOG_TTL_MS;
     this.catalogPageSize = options.catalogPageSize ?? 100;
     this.catalogPageConcurrency = options.catalogPageConcurrency ?? 4;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+  }
+
+  /** The same operations over other HTTP (other tokens), sharing this client's catalog cache. */
+  withHttp(http: CyclrHttp): CyclrClient {
+    return new CyclrClient(http, this.options, this.catalogs);
   }
 
   async listCatalog(accountId: string): Promise<Catalog> {

@@ -315,6 +315,11 @@ export class CyclrHttp {
     private readonly redactor: Redactor,
   ) {}
 
+  /** The same calls with other tokens (restricted to one account, say). */
+  withTokens(tokens: AccessTokenSource): CyclrHttp {
+    return new CyclrHttp(this.transport, tokens, this.redactor);
+  }
+
   async json<S extends z.ZodType>(schema: S, req: CyclrRequest): Promise<z.output<S>> {
     return (await this.response(schema, req)).data;
   }

@@ -4,7 +4,8 @@ import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
 import { ClientCredentialsAccessToken, StaticAccessToken, type AccessTokenSource } from "./access-token.js";
-import { CyclrClient, type CyclrClientOptions } from "./client.js";
+import { AccountAccessTokens, accountScope } from "./account-tokens.js";
+import { CyclrClient, type CyclrClientOptions, type CyclrOperations } from "./client.js";
 import { CyclrHttp, HttpTransport } from "./http.js";
 
 export interface CyclrClientSettings extends CyclrClientOptions {
@@ -19,6 +20,11 @@ export interface CyclrClientSettings extends CyclrClientOptions {
 
 export interface CyclrConnection {
   client: CyclrClient;
+  /**
+   * The operations with a token restricted to this account (client credentials only: a ready
+   * CYCLR_ACCESS_TOKEN cannot be narrowed, so this is undefined). Tokens are kept per account, bounded.
+   */
+  forAccount?: (accountId: string) => CyclrOperations;
   /** Resolves when Cyclr's token endpoint gives a token (for client credentials; a static token is taken as is). */
   ready: (signal?: AbortSignal) => Promise<void>;
   close: () => Promise<void>;
@@ -38,9 +44,15 @@ export function createCyclrClient(settings: CyclrClientSettings): CyclrConnectio
     credentials.kind === "accessToken"
       ? new StaticAccessToken(credentials.accessToken)
       : new ClientCredentialsAccessToken(transport, credentials, settings.redactor);
-  const client = new CyclrClient(new CyclrHttp(transport, tokens, settings.redactor), settings);
+  const http = new CyclrHttp(transport, tokens, settings.redactor);
+  const client = new CyclrClient(http, settings);
+  const accountTokens =
+    credentials.kind === "clientCredentials"
+      ? new AccountAccessTokens((accountId) => new ClientCredentialsAccessToken(transport, credentials, settings.redactor, Date.now, accountScope(accountId)))
+      : undefined;
   return {
     client,
+    ...(accountTokens && { forAccount: (accountId: string) => client.withHttp(http.withTokens(accountTokens.for(accountId))) }),
     ready: async (signal) => {
       await tokens.get(signal);
     },

@@ -2,23 +2,28 @@
  * Hosted mode: MCP over the SDK's Streamable HTTP transport at /mcp, for support copilots and
  * onboarding bots serving many customers' accounts.
  *
- * - Who may call: bearer tokens (compared in constant time), Host and Origin allow-lists against DNS
- *   rebinding, a body size limit; /healthz and /readyz need no token and reveal nothing.
+ * - Who may call (auth.ts): bearer tokens, or OAuth access tokens (MCP authorization: this server is
+ *   a protected resource, its metadata at /.well-known/oauth-protected-resource); Host and Origin
+ *   allow-lists against DNS rebinding, a body size limit; /healthz and /readyz need no token and reveal nothing.
+ * - Scopes: a caller without cyclr:write is offered the read-only tools, and a tools/call beyond its
+ *   scopes is answered 403 insufficient_scope here, before the SDK sees it.
  * - Tenant pinning: a token bound to an account, or X-Cyclr-Account from a backend whose token is
  *   not bound, pins the session: every tool then acts on that account only (resolveAccountId).
  * - Sessions: stateful by default (closed after an idle time), or --stateless for replicas.
  * - The credential pages are served by the same listener.
  */
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { HttpConfig } from "../config.js";
+import type { CyclrOperations } from "../cyclr/client.js";
 import { withLogContext, type Logger } from "../log.js";
-import { createServer, type ToolSelection } from "../mcp/server.js";
+import { createServer, type ToolCallRecord, type ToolSelection } from "../mcp/server.js";
 import type { ServerDeps } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
+import { CallerAuthentication, callerSelection, type Caller, type Refusal } from "./auth.js";
 import { CREDENTIALS_PATH } from "./credential-pages.js";
 import { SessionTable, type TrackedSession } from "./sessions.js";
 
@@ -32,6 +37,12 @@ export interface HttpHostingOptions {
   /** Dependencies shared by every session; each session adds its account policy. */
   deps: ServerDeps;
   accountAllowlist?: readonly string[];
+  /**
+   * Least privilege toward Cyclr: the operations with a token restricted to one account, for the
+   * sessions pinned to it (so a bug in pinning still cannot reach another account). Without it
+   * (a ready CYCLR_ACCESS_TOKEN cannot be narrowed) pinned sessions use the shared client.
+   */
+  cyclrForAccount?: (accountId: string) => CyclrOperations;
   redactor: Redactor;
   logger: Logger;
   /** Whether the server can do its work: the Cyclr token endpoint (or the sandbox) answers. */
@@ -50,22 +61,13 @@ export interface HttpHost {
 
 interface Session extends TrackedSession {
   transport: StreamableHTTPServerTransport;
-}
-
-/** Who is calling: the token they proved (hashed) and the account they are pinned to, if any. */
-interface Caller {
-  /** Token and pinned account: a session answers only to the caller that opened it. */
-  key: string;
-  /** The token alone (hashed), or "open" without tokens: what the per-token limits count. */
-  token: string;
-  pinnedAccountId?: string;
+  /** Offers the session's caller the tools its current token allows. */
+  offer: (selection: ToolSelection) => void;
 }
 
 export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> {
   const { config, logger } = options;
   const sessions = new SessionTable<Session>(config);
-  const tokens = options.config.tokens.map((t) => ({ ...t, digest: digest(t.token) }));
-  options.redactor.register(...tokens.map((t) => t.token));
   // POSTs whose responses have not ended: a shutdown waits for them.
   let inFlight = 0;
   let closing = false;
@@ -73,7 +75,9 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   const cut = new AbortController();
   const shutdown = { stopping: stopping.signal, cut: cut.signal };
 
-  const server = createHttpServer((req, res) => {
+  // Requests are taken once the listener's address (without CYCLR_MCP_PUBLIC_URL, the resource URL) is known.
+  const server = createHttpServer();
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = (typeof req.headers["x-request-id"] === "string" && /^[\w.-]{1,64}$/.test(req.headers["x-request-id"]) ? req.headers["x-request-id"] : randomUUID());
     res.setHeader("x-request-id", requestId);
     const started = performance.now();
@@ -87,7 +91,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
         else res.end();
       });
     });
-  });
+  };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -95,10 +99,15 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (path === "/healthz") return json(res, 200, { status: "ok" });
     if (path === "/readyz") {
       if (closing) return json(res, 503, { status: "shutting down" }, { "retry-after": "5" });
-      return (await options.ready().catch(() => false)) ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "not ready" });
+      // Ready when Cyclr gives a token and, with an issuer, its keys are at hand: either missing, calls would fail.
+      const ready = await Promise.all([options.ready().catch(() => false), callers.ready()]);
+      return ready.every(Boolean) ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "not ready" });
     }
 
     if (!hostAllowed(req.headers.host)) return json(res, 403, { error: "Host not allowed" });
+    // Where to get a token: public, needed before any token, and read by browser-based clients too.
+    const metadata = callers.resourceMetadata();
+    if (metadata && req.method === "GET" && callers.resourceMetadataPaths.includes(path)) return json(res, 200, metadata, { "access-control-allow-origin": "*" });
     // While shutting down the listener still answers, so a load balancer's retry goes elsewhere.
     if (closing) return refuse(req, res, 503, -32000, "The server is restarting; try again shortly.", { "retry-after": "5", connection: "close" });
     // The credential pages come before the Origin allow-list: a browser posts their form with
@@ -109,40 +118,37 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (origin !== undefined && !originAllowed(origin)) return json(res, 403, { error: "Origin not allowed" });
     if (path !== "/mcp") return json(res, 404, { error: "Not found: MCP is served at /mcp" });
 
-    const caller = await authenticate(req, res);
-    if (!caller) return;
-    await handleMcp(req, res, caller);
+    const authentication = await callers.authenticate(req);
+    if ("refused" in authentication) return refuseWith(req, res, authentication.refused);
+    await handleMcp(req, res, authentication.caller);
   }
 
-  async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<Caller | undefined> {
-    let token: (typeof tokens)[number] | undefined;
-    if (tokens.length > 0) {
-      const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
-      const presentedDigest = presented ? digest(presented) : undefined;
-      token = presentedDigest ? tokens.find((t) => timingSafeEqual(t.digest, presentedDigest)) : undefined;
-      if (!token) {
-        const error = presented ? ', error="invalid_token"' : "";
-        await refuse(req, res, 401, -32001, "Unauthorized: send Authorization: Bearer <one of MCP_HTTP_TOKENS>.", {
-          "www-authenticate": `Bearer realm="cyclr-mcp"${error}`,
-        });
-        return undefined;
-      }
-    }
-    const header = req.headers["x-cyclr-account"];
-    const requested = typeof header === "string" && header.trim() !== "" ? header.trim() : undefined;
-    const pinned = token?.accountId ?? requested;
-    if (token?.accountId !== undefined && requested !== undefined && requested !== token.accountId) {
-      await refuse(req, res, 403, -32002, "This token is bound to another account than X-Cyclr-Account names.");
-      return undefined;
-    }
-    if (pinned !== undefined && options.accountAllowlist && !options.accountAllowlist.includes(pinned)) {
-      await refuse(req, res, 403, -32002, "That account is not one this server may act on (CYCLR_ACCOUNT_ALLOWLIST).");
-      return undefined;
-    }
-    const tokenKey = token ? token.digest.toString("hex") : "open";
-    const caller: Caller = { key: `${tokenKey}\n${pinned ?? ""}`, token: tokenKey };
-    if (pinned !== undefined) caller.pinnedAccountId = pinned;
-    return caller;
+  /**
+   * The audit trail: one line per tool call, whoever called and however it ended (the request id
+   * joins from the log context). Never arguments, never tokens.
+   */
+  function audit(caller: Caller, entry: ToolCallRecord): void {
+    logger.info("audit", {
+      subject: caller.subject,
+      ...(caller.client !== undefined && { client: caller.client }),
+      ...(entry.account !== undefined && { account: entry.account }),
+      tool: entry.tool,
+      outcome: entry.outcome,
+      ms: entry.ms,
+    });
+  }
+
+  /** A tools/call refused here, before MCP saw it, is in the audit trail too. */
+  function auditRefused(caller: Caller, body: unknown, outcome: string): void {
+    const call = CallToolRequestSchema.safeParse(body);
+    if (!call.success) return;
+    const named = call.data.params.arguments?.accountId;
+    const account = caller.pinnedAccountId ?? (typeof named === "string" ? named : options.deps.defaultAccountId);
+    audit(caller, { tool: call.data.params.name.slice(0, 100), ...(account !== undefined && { account }), outcome, ms: 0 });
+  }
+
+  function refuseWith(req: IncomingMessage, res: ServerResponse, refusal: Refusal): Promise<void> {
+    return refuse(req, res, refusal.status, refusal.code, refusal.message, refusal.headers);
   }
 
   function sessionDeps(caller: Caller): ServerDeps {
@@ -150,11 +156,21 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       ...(caller.pinnedAccountId !== undefined && { pinnedAccountId: caller.pinnedAccountId }),
       ...(options.accountAllowlist !== undefined && { allowlist: options.accountAllowlist }),
     };
-    return { ...options.deps, accounts };
+    const pinned = caller.pinnedAccountId;
+    const cyclr = pinned !== undefined && options.cyclrForAccount ? options.cyclrForAccount(pinned) : options.deps.cyclr;
+    return { ...options.deps, cyclr, accounts };
   }
 
   function newServer(caller: Caller) {
-    return createServer({ deps: sessionDeps(caller), redactor: options.redactor, logger, shutdown, ...(options.selection && { selection: options.selection }) });
+    return createServer({
+      deps: sessionDeps(caller),
+      redactor: options.redactor,
+      logger,
+      shutdown,
+      ...(options.selection && { selection: options.selection }),
+      offered: callerSelection(caller, options.selection),
+      audit: (entry) => audit(caller, entry),
+    });
   }
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
@@ -163,9 +179,11 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (!config.stateless && typeof sessionId === "string") {
       session = sessions.get(sessionId);
       if (!session) return refuse(req, res, 404, -32001, "Session not found: it expired or was closed. Initialize a new session.");
-      // A session belongs to the token (and account) that opened it.
+      // A session belongs to the token, or the person and client, (and account) that opened it.
       if (session.caller !== caller.key) return refuse(req, res, 403, -32002, "This session belongs to another caller.");
       session.lastSeen = Date.now();
+      // The same person may come back with a token of other scopes (a step-up, say): the list follows it.
+      session.offer(callerSelection(caller, options.selection));
     }
     if (req.method !== "POST") {
       if (config.stateless) return jsonRpcError(res, 405, -32000, "Method not allowed: this server is stateless (--stateless); send POST only.", { allow: "POST" });
@@ -180,10 +198,16 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     const body = await readJson(req, res);
     if (body === INVALID) return;
     const id = requestId(body);
+    const beyondScope = callers.checkCall(caller, body, options.selection ?? {});
+    if (beyondScope) {
+      auditRefused(caller, body, "insufficient_scope");
+      return jsonRpcError(res, beyondScope.status, beyondScope.code, beyondScope.message, beyondScope.headers, id);
+    }
     // Limits apply where requests enter: a caller past them is told so at once, with no work done.
-    const call = id !== undefined ? sessions.startCall(caller.token, session) : { done: () => undefined };
+    const call = id !== undefined ? sessions.startCall(caller.quota, session) : { done: () => undefined };
     if ("limit" in call) {
-      const whose = call.limit === "session" ? "this session" : "this token, over all its sessions";
+      auditRefused(caller, body, "rate_limited");
+      const whose = call.limit === "session" ? "this session" : `${caller.quotaOwner}, over all ${caller.quotaOwner === "this token" ? "its" : "their"} sessions`;
       return jsonRpcError(res, 429, -32000, `Too many requests in flight for ${whose} (at most ${call.max}, ${call.setting}): wait for one to finish, then try again.`, { "retry-after": "1" }, id);
     }
     // A POST is a call in flight until its response ends; a GET is a standing event stream, not a call.
@@ -205,7 +229,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   }
 
   async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller, id: JsonRpcId | undefined): Promise<void> {
-    const admission = sessions.admit(caller.token);
+    const admission = sessions.admit(caller.quota);
     if (!admission.admitted) {
       const advice =
         admission.limit === "token"
@@ -220,13 +244,19 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       void evicted.close().catch(() => undefined);
     }
     let opened = false;
-    const { server: mcp, close } = newServer(caller);
+    const { server: mcp, close, offer } = newServer(caller);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (sessionId) => {
         opened = true;
-        sessions.opened(sessionId, { transport, close, caller: caller.key, token: caller.token, lastSeen: Date.now(), active: 0, calls: 0 });
-        logger.info("session opened", { session: sessionId, ...(caller.pinnedAccountId !== undefined && { pinnedAccountId: caller.pinnedAccountId }) });
+        sessions.opened(sessionId, { transport, close, offer, caller: caller.key, token: caller.quota, lastSeen: Date.now(), active: 0, calls: 0 });
+        logger.info("session opened", {
+          session: sessionId,
+          ...(caller.pinnedAccountId !== undefined && { pinnedAccountId: caller.pinnedAccountId }),
+          ...(caller.subject !== undefined && { subject: caller.subject }),
+          ...(caller.client !== undefined && { client: caller.client }),
+          ...(!caller.mayWrite && { readOnly: true }),
+        });
       },
       onsessionclosed: (sessionId) => void closeSession(sessionId, "closed by the client"),
     });
@@ -235,7 +265,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       await transport.handleRequest(req, res, body);
     } finally {
       if (!opened) {
-        sessions.abandoned(caller.token);
+        sessions.abandoned(caller.quota);
         void close().catch(() => undefined);
       }
     }
@@ -275,6 +305,15 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   const loopbackNames = ["127.0.0.1", "localhost", "[::1]"];
   const allowedHosts = (config.allowedHosts ?? [...loopbackNames, bracketed].map((name) => `${name}:${port}`)).map((h) => h.toLowerCase());
   const allowedOrigins = config.allowedOrigins ?? [...loopbackNames, bracketed].map((name) => `http://${name}:${port}`);
+  const callers = new CallerAuthentication({
+    tokens: config.tokens,
+    ...(config.jwt && { jwt: config.jwt }),
+    ...(options.accountAllowlist && { accountAllowlist: options.accountAllowlist }),
+    resource: new URL("/mcp", config.publicUrl ?? origin),
+    redactor: options.redactor,
+    logger,
+  });
+  server.on("request", handle);
 
   function hostAllowed(host: string | undefined): boolean {
     if (!host) return false;
@@ -310,10 +349,6 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       await stopped;
     },
   };
-}
-
-function digest(token: string): Buffer {
-  return createHash("sha256").update(token).digest();
 }
 
 const INVALID = Symbol("invalid body");

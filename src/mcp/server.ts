@@ -3,16 +3,16 @@
  * mapping and one redactor. Transports live in hosting/.
  */
 import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-import { McpServer, ResourceTemplate, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer, ResourceTemplate, type RegisteredPrompt, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { ErrorCode, McpError, ReadResourceRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { CyclrHttpError, CyclrNetworkError } from "../cyclr/errors.js";
+import { CyclrError, CyclrHttpError, CyclrNetworkError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
 import { CARD_TOOLS, offerCards } from "./apps/index.js";
 import { BackgroundTasks, createToolContext } from "./context.js";
-import { describeError } from "./errors.js";
+import { AmbiguousInstallError, describeError, ToolInputError } from "./errors.js";
 import { INSTRUCTIONS, READ_ONLY_INSTRUCTIONS } from "./instructions.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDefinition } from "./prompts/prompt.js";
@@ -28,7 +28,24 @@ export interface ServerOptions {
   redactor: Redactor;
   logger: Logger;
   selection?: ToolSelection;
+  /**
+   * The tools this session's caller is offered now, within `selection` (hosted mode: read-only for
+   * a caller without the write scope). offer() changes it later, when the caller's token does.
+   */
+  offered?: ToolSelection;
   shutdown?: ShutdownSignals;
+  /** Told of every tool call once it is answered (hosted mode writes the audit trail from it). */
+  audit?: (entry: ToolCallRecord) => void;
+}
+
+/** One tool call, for the audit trail: never its arguments, never a token. */
+export interface ToolCallRecord {
+  tool: string;
+  /** The account it acted on (or was refused): the pinned one, the one named, or the default. */
+  account?: string;
+  /** "ok", or what went wrong: the error's code (CYCLR_HTTP_ERROR, INVALID_INPUT, ...), "cancelled", "restarting". */
+  outcome: string;
+  ms: number;
 }
 
 /**
@@ -55,14 +72,24 @@ export function selectTools(selection: ToolSelection = {}): ToolDefinition[] {
   );
 }
 
-export function createServer({ deps, redactor: processRedactor, logger, selection = {}, shutdown = NEVER }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
+export interface ServerHandle {
+  server: McpServer;
+  /**
+   * Offers the tools of this selection (the prompt stays, for readers too), of those the
+   * server was made with; the client is told when the list changes.
+   */
+  offer: (selection: ToolSelection) => void;
+  close: () => Promise<void>;
+}
+
+export function createServer({ deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER, audit = () => undefined }: ServerOptions): ServerHandle {
   // What this session's calls use or are given is hidden from this session's output, and no other's.
   const redactor = processRedactor.scope();
   const server = new McpServer(
     { name: "cyclr-mcp", title: "Cyclr connector setup", version: VERSION },
     // logging: the client may set a level (logging/setLevel); tool failures are sent as log messages too.
     {
-      instructions: selection.readOnly ? `${INSTRUCTIONS}\n${READ_ONLY_INSTRUCTIONS}` : INSTRUCTIONS,
+      instructions: selection.readOnly || offered?.readOnly ? `${INSTRUCTIONS}\n${READ_ONLY_INSTRUCTIONS}` : INSTRUCTIONS,
       capabilities: { logging: {} },
       // Showing the cards to a client that renders them changes several tools at once: one notice.
       debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/resources/list_changed"],
@@ -74,14 +101,27 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   const selected = selectTools(selection);
   // The cards' helpers come with the tools whose cards call them (read-only, so kept by --read-only too).
   const helpers = selected.some((tool) => tool.ui) ? (CARD_TOOLS as readonly unknown[] as ToolDefinition[]) : [];
-  const registered = [...selected, ...helpers].map((tool) => ({ tool, registered: registerTool(server, tool, deps, redactor, logger, background, shutdown) }));
+  const registered = [...selected, ...helpers].map((tool) => ({ tool, registered: registerTool(server, tool, deps, redactor, logger, background, shutdown, audit) }));
   // Shown only to a client that advertises the MCP Apps extension (apps/index.ts).
   const cards = offerCards(server, registered);
+  // The tools a caller's scope may narrow; the cards' helpers follow the client's capabilities instead.
+  const tools = new Map<string, RegisteredTool>(registered.filter(({ tool }) => selected.includes(tool)).map(({ tool, registered: r }) => [tool.name, r]));
   // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
   answerResourceReads(server, [...RESOURCES.map((resource) => registerResource(server, resource, deps, redactor, logger)), ...cards]);
   if (!selection.readOnly) for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
+  // The same filter as at registration: a tool is offered when selectTools keeps it.
+  const offer = (narrower: ToolSelection) => {
+    const kept = new Set(selectTools(narrower).map((tool) => tool.name));
+    for (const [name, tool] of tools) {
+      if (kept.has(name) && !tool.enabled) tool.enable();
+      else if (!kept.has(name) && tool.enabled) tool.disable();
+    }
+    // The prompt stays: a caller who may only read (cyclr:read) is given the prompt and completions too.
+  };
+  if (offered) offer(offered);
   return {
     server,
+    offer,
     close: async () => {
       await background.close();
       await server.close();
@@ -97,6 +137,7 @@ function registerTool(
   logger: Logger,
   background: BackgroundTasks,
   shutdown: ShutdownSignals,
+  audit: (entry: ToolCallRecord) => void,
 ): RegisteredTool {
   const handle = tool.handler(deps);
   const output = z.object(tool.outputSchema);
@@ -119,11 +160,15 @@ function registerTool(
       redactor.register(...secrets);
       const signal = AbortSignal.any([extra.signal, shutdown.cut]);
       const started = performance.now();
+      const requested = typeof typedArgs.accountId === "string" ? typedArgs.accountId : undefined;
+      const account = deps.accounts?.pinnedAccountId ?? requested ?? deps.defaultAccountId;
+      const record = (outcome: string) => audit({ tool: tool.name, ...(account !== undefined && { account }), outcome, ms: Math.round(performance.now() - started) });
       try {
         const result = await handle(typedArgs, createToolContext(server, { ...extra, signal }, background, session, shutdown.stopping));
         session.register(...secrets);
         const reveal = result.reveal ?? [];
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });
+        record("ok");
         return {
           content: [{ type: "text", text: redactor.text(result.text, { reveal }) }],
           structuredContent: keepShape(result.structuredContent, redactor.value(result.structuredContent, { reveal }), output),
@@ -132,13 +177,16 @@ function registerTool(
         if (extra.signal.aborted) {
           // The client cancelled: it expects no answer, and nothing went wrong.
           logger.debug("tool call cancelled", { tool: tool.name, error: redactor.text(error instanceof Error ? error.message : String(error)) });
+          record("cancelled");
           return { content: [{ type: "text", text: `The ${tool.name} call was cancelled.` }], isError: true };
         }
         if (shutdown.cut.aborted || (shutdown.stopping.aborted && isAbort(error))) {
           logger.info("tool call stopped by shutdown", { tool: tool.name });
+          record("restarting");
           return { content: [{ type: "text", text: describeRestart(tool) }], isError: true };
         }
         const described = describeError(error);
+        record(errorCode(error, described !== undefined));
         if (described === undefined) {
           // A bug, not a Cyclr or input problem: keep the stack for whoever reads the log.
           logger.error("tool call failed unexpectedly", { tool: tool.name, error: redactor.text(error instanceof Error ? (error.stack ?? error.message) : String(error)) });
@@ -151,6 +199,14 @@ function registerTool(
       }
     },
   );
+}
+
+/** The stable code of a failure, for the audit trail: a Cyclr error's own, else one per kind. */
+function errorCode(error: unknown, expected: boolean): string {
+  if (error instanceof CyclrError) return error.code;
+  if (error instanceof ToolInputError) return "INVALID_INPUT";
+  if (error instanceof AmbiguousInstallError) return "INSTALL_UNCERTAIN";
+  return expected ? "FAILED" : "INTERNAL_ERROR";
 }
 
 /** An abort, whichever layer noticed it first: a wait's sleep, or a Cyclr request that was cancelled. */
@@ -247,7 +303,7 @@ function answerResourceReads(server: McpServer, readers: ResourceReader[]): void
   });
 }
 
-function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): void {
+function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): RegisteredPrompt {
   const get = prompt.get(deps);
   const argsSchema = Object.fromEntries(
     Object.entries(prompt.argsSchema).map(([name, schema]) => {
@@ -258,7 +314,7 @@ function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: Serve
       return [name, completable(schema.clone(), (value, context) => complete(value ?? "", context))];
     }),
   );
-  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema }, async (args: Record<string, string | undefined>, extra) => {
+  return server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema }, async (args: Record<string, string | undefined>, extra) => {
     try {
       return await get(args, { signal: extra.signal });
     } catch (error) {

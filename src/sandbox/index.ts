@@ -60,6 +60,8 @@ export interface Sandbox {
   clearRequests(): void;
   issueAccessToken(options?: { accountId?: string }): string;
   revokeTokens(): void;
+  /** The account an access token is restricted to (scope=account:{id}); "partner" for an unrestricted one; undefined if unknown. */
+  accessTokenScope(token: string): string | undefined;
   /** Makes the next `times` matching requests fail in the way described. */
   injectFault(fault: SandboxFault): void;
   /** injectFault for a failing status (kept for the tests that use it). */
@@ -221,6 +223,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clearRequests: () => void requests.splice(0),
     issueAccessToken: (tokenOptions = {}) => state.issueAccessToken(api.tokenLifetimeSeconds * 1000, tokenOptions.accountId),
     revokeTokens: () => state.accessTokens.clear(),
+    accessTokenScope: (token) => {
+      const record = state.accessToken(token);
+      return record && (record.accountId ?? "partner");
+    },
     injectFault: (fault) => faults.add(fault),
     failRoute: (failure) => faults.add(failure),
     clearFaults: () => faults.clear(),

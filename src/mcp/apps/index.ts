@@ -56,7 +56,9 @@ export function offerCards(server: McpServer, tools: readonly RegisteredToolOf[]
     shown = true;
     for (const { tool, registered } of withCards) {
       if (!tool.ui) continue;
-      registered.update({ _meta: toolUiMeta(tool.ui.card, tool.ui.visibility), enabled: true });
+      // Only the helpers are enabled here: whether a model-facing tool is offered is the caller's scope's to say.
+      const helper = tool.ui.visibility?.includes("model") === false;
+      registered.update({ _meta: toolUiMeta(tool.ui.card, tool.ui.visibility), ...(helper && { enabled: true }) });
     }
     for (const resource of resources) resource.enable();
   };

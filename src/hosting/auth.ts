@@ -1,0 +1,365 @@
+/**
+ * Who is calling hosted mode: the one place that turns a request into a Caller. A caller proves
+ * itself with a bearer token from MCP_HTTP_TOKENS (a copilot's backend), or a JWT access token:
+ * from the authorization server MCP_HTTP_AUTH_ISSUER (a person's assistant, MCP authorization),
+ * checked against its published keys (asymmetric algorithms only), or minted by a partner's backend
+ * with the HS256 secret MCP_HTTP_AUTH_JWT_SECRET (HS256 only). jose checks the signature, the
+ * issuer, the audience (MCP_HTTP_AUTH_AUDIENCE, default the resource URL, RFC 8707) and the
+ * lifetime; zod reads the scopes and the account. Routing, sessions, limits and the audit trail only
+ * read the Caller; the caller's token is never passed on (Cyclr is called with the partner's own
+ * token, restricted to the pinned account).
+ */
+import { createHash, createSecretKey, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions, type RemoteJWKSet } from "jose";
+import { discoverAuthorizationServerMetadata } from "@modelcontextprotocol/sdk/client/auth.js";
+import { getOAuthProtectedResourceMetadataUrl } from "@modelcontextprotocol/sdk/server/auth/router.js";
+import type { OAuthProtectedResourceMetadata } from "@modelcontextprotocol/sdk/shared/auth.js";
+import { CallToolRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { HttpToken, JwtAuthConfig } from "../config.js";
+import type { Logger } from "../log.js";
+import { selectTools, type ToolSelection } from "../mcp/server.js";
+import type { Redactor } from "../redact.js";
+
+/**
+ * The scopes an OAuth caller's token may carry. cyclr:read is the tools that change nothing (the
+ * same ones --read-only keeps), and the resources and completions; cyclr:write adds the rest (it
+ * implies read, so an authorization server may grant either alone).
+ */
+export const SCOPES = { read: "cyclr:read", write: "cyclr:write" } as const;
+const ALL_SCOPES = [SCOPES.read, SCOPES.write];
+
+/** Who is calling, as routing, sessions, limits and the audit trail see it. */
+export interface Caller {
+  /** A session answers only to the caller that opened it: the same token, or person and client, and account. */
+  key: string;
+  /** What the per-caller limits count: a static token, or a person (their subject) over every client they use. */
+  quota: string;
+  /** How a limit's message names the quota's owner. */
+  quotaOwner: "this token" | "this person";
+  /** Whether the caller may use the tools that change something (cyclr:write); static tokens may. */
+  mayWrite: boolean;
+  /**
+   * Who it is, for the log and the audit trail: a JWT's sub; a static token's label, "token:" and
+   * the first 8 hex digits of its SHA-256 (names it without revealing it); "anonymous" on an open
+   * loopback server.
+   */
+  subject: string;
+  /** A JWT's client (client_id, or azp). */
+  client?: string;
+  pinnedAccountId?: string;
+}
+
+/** A request refused before it reaches MCP: the HTTP status, JSON-RPC code and the words. */
+export interface Refusal {
+  status: number;
+  code: number;
+  message: string;
+  headers: Record<string, string>;
+}
+
+export type Authentication = { caller: Caller } | { refused: Refusal };
+
+export interface CallerAuthenticationOptions {
+  tokens: readonly HttpToken[];
+  jwt?: JwtAuthConfig;
+  accountAllowlist?: readonly string[];
+  /** This server's resource identifier: the public URL of /mcp, the default audience of its tokens. */
+  resource: URL;
+  redactor: Redactor;
+  logger: Logger;
+  /** How soon after a fetch of the keys a token with an unknown kid may fetch them again (jose's cooldownDuration); default 30 s. */
+  jwksCooldownMs?: number;
+}
+
+/** Asymmetric algorithms only from an authorization server: its JWKS holds public keys, and "none" is never a signature. */
+const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
+/** A partner's backend signs with the shared secret: HS256, nothing else. */
+const SECRET_ALGORITHM = "HS256";
+/** Leeway for clocks that disagree a little on exp and nbf. */
+const CLOCK_TOLERANCE_SECONDS = 30;
+const JWKS_COOLDOWN_MS = 30_000;
+const JWKS_MAX_AGE_MS = 10 * 60_000;
+
+/**
+ * RFC 9068 claims, and the variants the common authorization servers use: scopes in scope (a
+ * space-separated string) or scp (Entra, Okta), the client in client_id or azp.
+ */
+const AccessTokenClaimsSchema = z.looseObject({
+  sub: z.string().min(1),
+  scope: z.string().optional(),
+  scp: z.union([z.string(), z.array(z.string())]).optional(),
+  client_id: z.string().optional(),
+  azp: z.string().optional(),
+});
+/** What this server needs of the authorization server's metadata (RFC 8414, or OpenID discovery). */
+const IssuerMetadataSchema = z.looseObject({ issuer: z.string(), jwks_uri: z.url().optional() });
+const AccountClaimSchema = z.string().trim().min(1).max(200);
+
+/** A token refused: what is wrong with it, in words safe to send back (never the token). */
+class TokenProblem {
+  constructor(readonly description: string) {}
+}
+
+export class CallerAuthentication {
+  private readonly tokens: { token: HttpToken; digest: Buffer }[];
+  private readonly resourceMetadataUrl: string;
+  private readonly audience: string;
+  private readonly issuer?: string;
+  private keys?: Promise<RemoteJWKSet>;
+
+  constructor(private readonly options: CallerAuthenticationOptions) {
+    this.tokens = options.tokens.map((token) => ({ token, digest: digest(token.token) }));
+    options.redactor.register(...options.tokens.map((t) => t.token));
+    if (options.jwt?.signer.kind === "secret") options.redactor.register(options.jwt.signer.secret);
+    if (options.jwt?.signer.kind === "issuer") this.issuer = options.jwt.signer.issuer;
+    this.resourceMetadataUrl = getOAuthProtectedResourceMetadataUrl(options.resource);
+    this.audience = options.jwt?.audience ?? options.resource.href;
+  }
+
+  /** Whether /mcp needs a token at all (without tokens, an issuer or a secret it is open, loopback only). */
+  get required(): boolean {
+    return this.tokens.length > 0 || this.options.jwt !== undefined;
+  }
+
+  /** RFC 9728 metadata: where a client gets a token for this server, and which scopes it takes; undefined without an issuer. */
+  resourceMetadata(): OAuthProtectedResourceMetadata | undefined {
+    if (this.issuer === undefined) return undefined;
+    return {
+      resource: this.options.resource.href,
+      authorization_servers: [this.issuer],
+      scopes_supported: ALL_SCOPES,
+      bearer_methods_supported: ["header"],
+      resource_name: "Cyclr connector setup",
+    };
+  }
+
+  /** The paths the metadata is served at: the one RFC 9728 derives from /mcp, and the root one older clients try. */
+  get resourceMetadataPaths(): string[] {
+    return [new URL(this.resourceMetadataUrl).pathname, "/.well-known/oauth-protected-resource"];
+  }
+
+  /**
+   * Whether tokens can be checked now (for /readyz): with an issuer, its keys have been fetched and
+   * are fresh, or can be fetched now. Without one there is nothing to fetch.
+   */
+  async ready(): Promise<boolean> {
+    if (this.issuer === undefined) return true;
+    try {
+      const keys = await this.signingKeys();
+      if (!keys.fresh) await keys.reload();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async authenticate(req: IncomingMessage): Promise<Authentication> {
+    const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
+    if (!this.required) return this.pin(req, { key: "open", quota: "open", quotaOwner: "this token", mayWrite: true, subject: "anonymous" });
+    if (!presented) return { refused: this.unauthorized() };
+    const presentedDigest = digest(presented);
+    const token = this.tokens.find((t) => timingSafeEqual(t.digest, presentedDigest));
+    if (token) {
+      const tokenKey = token.digest.toString("hex");
+      return this.pin(req, { key: tokenKey, quota: tokenKey, quotaOwner: "this token", mayWrite: true, subject: `token:${tokenKey.slice(0, 8)}` }, token.token.accountId);
+    }
+    if (!this.options.jwt) return { refused: this.unauthorized("The token is not one this server knows") };
+    return this.verify(req, presented, this.options.jwt);
+  }
+
+  /**
+   * A tools/call beyond the caller's scopes, refused before the SDK sees it (403
+   * insufficient_scope, naming the scope to ask for); undefined when the call may go on. A tool
+   * the operator does not offer is left to MCP to answer: no scope would help.
+   */
+  checkCall(caller: Caller, body: unknown, operator: ToolSelection): Refusal | undefined {
+    if (caller.mayWrite) return undefined;
+    const call = CallToolRequestSchema.safeParse(body);
+    if (!call.success) return undefined;
+    const tool = selectTools(operator).find((t) => t.name === call.data.params.name);
+    if (!tool || tool.annotations.readOnlyHint) return undefined;
+    return this.insufficientScope(`${tool.name} changes the account: it needs scope ${SCOPES.write}`, [SCOPES.write]);
+  }
+
+  private async verify(req: IncomingMessage, token: string, jwt: JwtAuthConfig): Promise<Authentication> {
+    let payload: unknown;
+    try {
+      payload = await this.verifiedPayload(token, jwt);
+    } catch (error) {
+      if (error instanceof TokenProblem) {
+        this.options.logger.info("access token refused", { reason: error.description });
+        return { refused: this.unauthorized(`The access token ${error.description}`) };
+      }
+      // Not the token's fault: the authorization server's keys could not be had. A 401 would
+      // send the client to sign in again for nothing.
+      this.options.logger.warn("access token not checked: the authorization server's keys are unavailable", {
+        error: this.options.redactor.text(error instanceof Error ? error.message : String(error)),
+      });
+      return { refused: { status: 503, code: -32000, message: "Access tokens cannot be checked right now (the authorization server's keys are unavailable); try again shortly.", headers: { "retry-after": "5" } } };
+    }
+    const claims = AccessTokenClaimsSchema.safeParse(payload);
+    if (!claims.success) return { refused: this.unauthorized("The access token has no subject (sub)") };
+    const scopes = new Set(claims.data.scope?.split(" ") ?? (typeof claims.data.scp === "string" ? claims.data.scp.split(" ") : (claims.data.scp ?? [])));
+    const mayWrite = scopes.has(SCOPES.write);
+    if (!mayWrite && !scopes.has(SCOPES.read)) {
+      return { refused: this.insufficientScope(`The access token has neither ${SCOPES.read} nor ${SCOPES.write}`, ALL_SCOPES) };
+    }
+    const claimed = (payload as Record<string, unknown>)[jwt.accountClaim];
+    const account = AccountClaimSchema.safeParse(claimed);
+    if (claimed !== undefined && !account.success) return { refused: this.unauthorized(`The access token's ${jwt.accountClaim} claim is not an account ID`) };
+    if (!account.success && !this.options.accountAllowlist && !jwt.allowUnpinned) {
+      // A token that names no account could reach every account of the partner: only where the operator said so.
+      return {
+        refused: refusal(
+          403,
+          -32002,
+          `This access token names no Cyclr account (claim ${jwt.accountClaim}): the token's issuer must bind each token to the account its holder may act on ` +
+            "(or the operator must set CYCLR_ACCOUNT_ALLOWLIST, or MCP_HTTP_AUTH_ALLOW_UNPINNED=1).",
+        ),
+      };
+    }
+    const subject = claims.data.sub;
+    const client = claims.data.client_id ?? claims.data.azp;
+    // Sessions are bound to the person and the client (a session id leaked to another client of the
+    // same person is of no use); limits count the person, since anyone can register more clients.
+    const caller: Caller = {
+      key: JSON.stringify(["person", subject, client ?? null]),
+      quota: JSON.stringify(["person", subject]),
+      quotaOwner: "this person",
+      mayWrite,
+      subject,
+      ...(client !== undefined && { client }),
+    };
+    return this.pin(req, caller, account.success ? account.data : undefined);
+  }
+
+  /** The token's claims once jose has checked it; throws a TokenProblem naming the check that failed, or the keys' own failure. */
+  private async verifiedPayload(token: string, jwt: JwtAuthConfig): Promise<unknown> {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new TokenProblem("is malformed (not a JWT)");
+    }
+    if (typeof alg !== "string") throw new TokenProblem("is malformed (no alg in its header)");
+    if (alg.toLowerCase() === "none") throw new TokenProblem("is unsigned (alg none)");
+    // The header is the sender's: named back only when it looks like an algorithm.
+    const named = /^[A-Za-z0-9+-]{1,16}$/.test(alg) ? alg : "an unknown algorithm";
+    const common: JWTVerifyOptions = { audience: this.audience, requiredClaims: ["exp", "sub"], clockTolerance: CLOCK_TOLERANCE_SECONDS };
+    try {
+      if (jwt.signer.kind === "secret") {
+        if (alg !== SECRET_ALGORITHM) throw new TokenProblem(`is signed with ${named}: this server accepts only ${SECRET_ALGORITHM} tokens signed with its shared secret`);
+        return (await jwtVerify(token, createSecretKey(Buffer.from(jwt.signer.secret, "utf8")), { ...common, algorithms: [SECRET_ALGORITHM] })).payload;
+      }
+      // An HMAC "signed" with the server's public key (which anyone can read) would verify if it were allowed.
+      if (/^HS\d+$/i.test(alg)) throw new TokenProblem(`is signed with ${named}, a shared-secret algorithm: a token from the authorization server must be signed with its private key`);
+      if (!ASYMMETRIC_ALGORITHMS.includes(alg)) throw new TokenProblem(`is signed with ${named}, an algorithm this server does not accept`);
+      const keys: JWTVerifyGetKey = await this.signingKeys();
+      return (await jwtVerify(token, keys, { ...common, issuer: jwt.signer.issuer, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
+    } catch (error) {
+      if (error instanceof TokenProblem) throw error;
+      const problem = tokenProblem(error);
+      if (problem === undefined) throw error;
+      throw new TokenProblem(problem);
+    }
+  }
+
+  /** The account the caller is pinned to: its token's, else (a token bound to none) X-Cyclr-Account; checked against the allow-list. */
+  private pin(req: IncomingMessage, caller: Caller, bound?: string): Authentication {
+    const header = req.headers["x-cyclr-account"];
+    const requested = typeof header === "string" && header.trim() !== "" ? header.trim() : undefined;
+    if (bound !== undefined && requested !== undefined && requested !== bound) {
+      return { refused: refusal(403, -32002, "This token is bound to another account than X-Cyclr-Account names.") };
+    }
+    const pinned = bound ?? requested;
+    const allowlist = this.options.accountAllowlist;
+    if (pinned !== undefined && allowlist && !allowlist.includes(pinned)) {
+      return { refused: refusal(403, -32002, "That account is not one this server may act on (CYCLR_ACCOUNT_ALLOWLIST).") };
+    }
+    // The key gains the account: an unbound token's session pinned by X-Cyclr-Account answers that account only.
+    const key = `${caller.key}\n${pinned ?? ""}`;
+    return { caller: pinned === undefined ? { ...caller, key } : { ...caller, key, pinnedAccountId: pinned } };
+  }
+
+  /**
+   * The issuer's keys, found once from its metadata (or MCP_HTTP_AUTH_JWKS_URL). jose keeps them
+   * for 10 minutes, and a token with a key id it does not know fetches them again, at most once per
+   * cooldown: a rotation needs no restart, and a stream of made-up key ids costs one fetch per cooldown.
+   */
+  private signingKeys(): Promise<RemoteJWKSet> {
+    const signer = this.options.jwt?.signer;
+    if (signer?.kind !== "issuer") return Promise.reject(new Error("no issuer"));
+    this.keys ??= (async () => {
+      let jwksUrl = signer.jwksUrl;
+      if (jwksUrl === undefined) {
+        const found = await discoverAuthorizationServerMetadata(signer.issuer);
+        if (!found) throw new Error(`no authorization server metadata found for ${signer.issuer}`);
+        const metadata = IssuerMetadataSchema.parse(found);
+        // RFC 8414 §3.3: metadata that names another issuer is not this server's.
+        if (metadata.issuer !== signer.issuer) throw new Error(`the metadata at ${signer.issuer} names another issuer (${metadata.issuer})`);
+        if (!metadata.jwks_uri) throw new Error(`the metadata of ${signer.issuer} has no jwks_uri: set MCP_HTTP_AUTH_JWKS_URL`);
+        jwksUrl = metadata.jwks_uri;
+      }
+      return createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 5_000, cooldownDuration: this.options.jwksCooldownMs ?? JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS });
+    })().catch((error: unknown) => {
+      // Try again on the next request rather than failing for good.
+      this.keys = undefined;
+      throw error;
+    });
+    return this.keys;
+  }
+
+  private unauthorized(description?: string): Refusal {
+    const how = this.issuer !== undefined ? "an access token from the authorization server in its metadata" : this.options.jwt ? "Authorization: Bearer <a JWT signed with the shared secret>" : "Authorization: Bearer <one of MCP_HTTP_TOKENS>";
+    const message = description ? `Unauthorized: ${description}; send ${how}.` : `Unauthorized: send ${how}.`;
+    return refusal(401, -32001, message, { "www-authenticate": this.challenge(description === undefined ? [] : [["error", "invalid_token"], ["error_description", description]], ALL_SCOPES) });
+  }
+
+  private insufficientScope(description: string, scopes: string[]): Refusal {
+    return refusal(403, -32002, `Forbidden: ${description}. Ask for a token with scope "${scopes.join(" ")}".`, {
+      "www-authenticate": `Bearer error="insufficient_scope", scope="${scopes.join(" ")}"`,
+    });
+  }
+
+  /**
+   * RFC 6750 §3, and with an issuer RFC 9728 §5.1 as MCP authorization words it: where the
+   * metadata is, which scopes to ask for. Without an issuer there is nowhere to send a client.
+   */
+  private challenge(problem: [string, string][], scopes: string[]): string {
+    const parts: [string, string][] = this.issuer !== undefined ? [...problem, ["resource_metadata", this.resourceMetadataUrl], ["scope", scopes.join(" ")]] : [["realm", "cyclr-mcp"], ...problem];
+    return `Bearer ${parts.map(([name, value]) => `${name}="${value.replace(/["\\]/g, "")}"`).join(", ")}`;
+  }
+}
+
+/** What is wrong with the token, in words safe to send back; undefined when it is not the token (the keys could not be fetched). */
+function tokenProblem(error: unknown): string | undefined {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) return undefined;
+  if (error instanceof errors.JWTExpired) return "has expired (exp)";
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.reason === "missing") return `has no ${error.claim} claim`;
+    if (error.claim === "nbf") return "is not yet valid (nbf)";
+    if (error.claim === "iat") return "is not yet valid (iat)";
+    if (error.claim === "aud") return "was issued for another audience (aud)";
+    if (error.claim === "iss") return "is from another issuer (iss)";
+    return `has an invalid ${error.claim} claim`;
+  }
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return "is signed by a key the authorization server does not publish (unknown kid)";
+  if (error instanceof errors.JWSSignatureVerificationFailed) return "has a signature that does not verify";
+  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return "is signed with an algorithm this server does not accept";
+  return "is malformed (not a valid JWT)";
+}
+
+function refusal(status: number, code: number, message: string, headers: Record<string, string> = {}): Refusal {
+  return { status, code, message, headers };
+}
+
+/** The tools a caller is offered: the operator's selection, read-only for a caller without cyclr:write. */
+export function callerSelection(caller: Caller, operator: ToolSelection = {}): ToolSelection {
+  return { ...operator, readOnly: Boolean(operator.readOnly) || !caller.mayWrite };
+}
+
+function digest(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
+}

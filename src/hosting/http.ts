@@ -37,6 +37,8 @@ export interface HttpHostingOptions {
   /** Whether the server can do its work: the Cyclr token endpoint (or the sandbox) answers. */
   ready: () => Promise<boolean>;
   selection?: ToolSelection;
+  /** Why the shared store cannot be used now (for /readyz), or undefined when it can. */
+  storeProblem?: () => Promise<string | undefined>;
   /** Serves the credential pages' paths; returns false for others. */
   credentialPages?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -95,6 +97,9 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (path === "/healthz") return json(res, 200, { status: "ok" });
     if (path === "/readyz") {
       if (closing) return json(res, 503, { status: "shutting down" }, { "retry-after": "5" });
+      // The store first: without it the token and links cannot be shared, whatever Cyclr says.
+      const storeProblem = await options.storeProblem?.().catch((error: unknown) => String(error));
+      if (storeProblem !== undefined) return json(res, 503, { status: "not ready", store: storeProblem }, { "retry-after": "5" });
       return (await options.ready().catch(() => false)) ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "not ready" });
     }
 
@@ -154,7 +159,15 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   }
 
   function newServer(caller: Caller) {
-    return createServer({ deps: sessionDeps(caller), redactor: options.redactor, logger, shutdown, ...(options.selection && { selection: options.selection }) });
+    return createServer({
+      deps: sessionDeps(caller),
+      redactor: options.redactor,
+      logger,
+      shutdown,
+      ...(options.selection && { selection: options.selection }),
+      // Stateless: the client's answer to a request of ours could reach another replica.
+      ...(config.stateless && { clientRequests: false }),
+    });
   }
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {

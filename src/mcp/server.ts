@@ -28,6 +28,12 @@ export interface ServerOptions {
   logger: Logger;
   selection?: ToolSelection;
   shutdown?: ShutdownSignals;
+  /**
+   * Whether the server may send requests to the client (form or URL elicitation). Off in
+   * --stateless mode: the client's answer could reach another replica, which knows nothing of the
+   * question; tools then answer as for a client without elicitation.
+   */
+  clientRequests?: boolean;
 }
 
 /**
@@ -54,7 +60,7 @@ export function selectTools(selection: ToolSelection = {}): ToolDefinition[] {
   );
 }
 
-export function createServer({ deps, redactor: processRedactor, logger, selection = {}, shutdown = NEVER }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
+export function createServer({ deps, redactor: processRedactor, logger, selection = {}, shutdown = NEVER, clientRequests = true }: ServerOptions): { server: McpServer; close: () => Promise<void> } {
   // What this session's calls use or are given is hidden from this session's output, and no other's.
   const redactor = processRedactor.scope();
   const server = new McpServer(
@@ -65,7 +71,7 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   // Malformed input from the client (a line that is not JSON-RPC, say) is reported, not fatal.
   server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
   const background = new BackgroundTasks(logger, redactor);
-  for (const tool of selectTools(selection)) registerTool(server, tool, deps, redactor, logger, background, shutdown);
+  for (const tool of selectTools(selection)) registerTool(server, tool, deps, redactor, logger, background, shutdown, clientRequests);
   // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
   answerResourceReads(server, RESOURCES.map((resource) => registerResource(server, resource, deps, redactor, logger)));
   if (!selection.readOnly) for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
@@ -86,6 +92,7 @@ function registerTool(
   logger: Logger,
   background: BackgroundTasks,
   shutdown: ShutdownSignals,
+  clientRequests: boolean,
 ): void {
   const handle = tool.handler(deps);
   const output = z.object(tool.outputSchema);
@@ -109,7 +116,7 @@ function registerTool(
       const signal = AbortSignal.any([extra.signal, shutdown.cut]);
       const started = performance.now();
       try {
-        const result = await handle(typedArgs, createToolContext(server, { ...extra, signal }, background, session, shutdown.stopping));
+        const result = await handle(typedArgs, createToolContext(server, { ...extra, signal }, background, session, shutdown.stopping, clientRequests));
         session.register(...secrets);
         const reveal = result.reveal ?? [];
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });

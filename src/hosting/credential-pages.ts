@@ -24,7 +24,7 @@ import { existingPropertyId } from "../mcp/properties.js";
 import type { Redactor } from "../redact.js";
 import { basicAuthValue } from "../setup/auth-values.js";
 import { PROPERTY_FIELD } from "../setup/credential-request.js";
-import { readJson, type Store } from "../store/index.js";
+import { readJson, StoreUnavailableError, type Store } from "../store/index.js";
 import { connectedPage, credentialFormPage, messagePage, notFoundPage, successPage } from "./credential-page-html.js";
 
 export const CREDENTIALS_PATH = "/credentials/";
@@ -158,6 +158,13 @@ export class CredentialPages implements CredentialLinks {
     }
     if (!path.startsWith(CREDENTIALS_PATH)) return false;
     void this.respond(req, res, path.slice(CREDENTIALS_PATH.length)).catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) {
+        // The link is safe in the store: the person only has to come back in a moment.
+        this.options.logger.warn("credential page unavailable: the store cannot be reached", { error: error.message });
+        if (!res.headersSent) this.send(res, 503, (nonce) => messagePage(nonce, "Try again in a moment", "This page cannot be shown just now. Your link still works: reload it in a minute."), { "retry-after": "30" });
+        else res.end();
+        return;
+      }
       this.options.logger.error("credential page failed", { error: this.options.redactor.text(error instanceof Error ? error.message : String(error)) });
       if (!res.headersSent) this.send(res, 500, (nonce) => messagePage(nonce, "Something went wrong", "Try again, or ask the assistant for a new link."));
     });

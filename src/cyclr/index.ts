@@ -3,7 +3,7 @@ import type { CyclrCredentials } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
-import { ClientCredentialsAccessToken, StaticAccessToken, type AccessTokenSource } from "./access-token.js";
+import { ClientCredentialsAccessToken, StaticAccessToken, type AccessTokenSource, type SharedTokenCache } from "./access-token.js";
 import { CyclrClient, type CyclrClientOptions } from "./client.js";
 import { CyclrHttp, HttpTransport } from "./http.js";
 
@@ -15,6 +15,8 @@ export interface CyclrClientSettings extends CyclrClientOptions {
   maxResponseBytes?: number;
   redactor: Redactor;
   logger: Logger;
+  /** Tokens shared by the replicas of a deployment (the store); without it, this process keeps its own. */
+  sharedTokens?: SharedTokenCache;
 }
 
 export interface CyclrConnection {
@@ -37,7 +39,13 @@ export function createCyclrClient(settings: CyclrClientSettings): CyclrConnectio
   const tokens: AccessTokenSource =
     credentials.kind === "accessToken"
       ? new StaticAccessToken(credentials.accessToken)
-      : new ClientCredentialsAccessToken(transport, credentials, settings.redactor);
+      : new ClientCredentialsAccessToken(
+          transport,
+          credentials,
+          settings.redactor,
+          Date.now,
+          settings.sharedTokens && { cache: settings.sharedTokens, scope: "partner" },
+        );
   const client = new CyclrClient(new CyclrHttp(transport, tokens, settings.redactor), settings);
   return {
     client,

@@ -11,6 +11,7 @@ const SWEEP_EVERY_MS = 10_000;
 
 export class MemoryStore implements Store {
   readonly name = "memory";
+  readonly shared = false;
   private readonly entries = new Map<string, { value: string; expiresAt: number }>();
   private readonly listeners = new Set<(event: StoreEvent) => void>();
   private lastSwept = 0;

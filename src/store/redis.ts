@@ -32,6 +32,7 @@ type Client = ReturnType<typeof createClient>;
 export class RedisStore implements Store {
   /** Said to callers and probes; the host is said only in the log. */
   readonly name = "Redis";
+  readonly shared = true;
   private readonly where: string;
   private readonly client: Client;
   private readonly subscriber: Client;

@@ -11,6 +11,11 @@ import { z } from "zod";
 export interface Store {
   /** What it is, for /readyz and error messages: "memory" or "Redis" (never where it is). */
   readonly name: string;
+  /**
+   * Whether other processes see it (Redis). The Cyclr token and catalog go in only then: in one
+   * process the client's own caches already are the whole deployment's.
+   */
+  readonly shared: boolean;
   get(key: string): Promise<string | undefined>;
   /**
    * Stores `value` for `ttlMs`. With onlyIfAbsent, only when the key holds nothing: whoever gets

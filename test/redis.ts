@@ -45,11 +45,20 @@ export interface RedisUnderTest {
   close(): Promise<void>;
 }
 
-export async function startRedis(options: { appendonly?: boolean } = {}): Promise<RedisUnderTest> {
+/** A free loopback port (for a Redis to be started on later). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startRedis(options: { appendonly?: boolean; port?: number } = {}): Promise<RedisUnderTest> {
   if (!redisServer) throw new Error("redis-server is not installed");
   const binary = redisServer;
   const dir = mkdtempSync(join(tmpdir(), "cyclr-mcp-redis-"));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
   let output = "";
   const start = async () => {
@@ -81,14 +90,6 @@ export async function startRedis(options: { appendonly?: boolean } = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Waits until the server answers PING with PONG (a plain RESP exchange, no client library). */

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { approveOAuthLink } from "../../src/sandbox/consent-driver.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { fillCredentialPage, rawRequest, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
-import { redisServer, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
+import { freePort, redisServer, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
 
 /** Pipedrive: an API key (and a CompanyDomain property) in the sandbox's catalog. */
 const PIPEDRIVE = 1001;
@@ -163,6 +163,41 @@ describe.skipIf(!redisServer)("two replicas on Redis", () => {
     const firstCatalogPages = sandbox.requests.filter((r) => r.method === "GET" && r.path === "/v1.0/connectors" && r.query.page === "1");
     expect(tokenRequests).toHaveLength(1);
     expect(firstCatalogPages).toHaveLength(1);
+  });
+
+  it("a refresh after a 401 is taken by one replica, and the other uses its token", async () => {
+    const [a, b] = await deployment();
+    const onA = await a.connect();
+    const onB = await b.connect();
+    structured(await call(onA, "list_account_connectors"));
+    structured(await call(onB, "list_account_connectors"));
+    sandbox.revokeTokens();
+    sandbox.clearRequests();
+    const [fromA, fromB] = await Promise.all([call(onA, "list_account_connectors"), call(onB, "list_account_connectors")]);
+    expect([fromA.isError, fromB.isError]).toEqual([undefined, undefined]);
+    expect(sandbox.requests.filter((r) => r.method === "POST" && r.path === "/oauth/token")).toHaveLength(1);
+  });
+
+  it("starts without Redis: /readyz names the store, calls that need it say so, and it recovers by itself when Redis comes", async () => {
+    const port = await freePort();
+    const env = sandboxEnv(sandbox, { CYCLR_MCP_REDIS_URL: `redis://127.0.0.1:${port}`, CYCLR_MCP_REDIS_PREFIX: `test-${randomUUID()}:` });
+    const replica = await spawnHttpServer({ env });
+    replicas.push(replica);
+    const ready = await rawRequest(`${replica.origin}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body)).toEqual({ status: "not ready", store: "Redis is unreachable" });
+    const client = await replica.connect();
+    const installed = await installPipedrive(client);
+    const refused = await call(client, "create_credential_link", { accountConnectorId: installed.accountConnectorId });
+    expect(text(refused)).toMatch(/shared store \(Redis\) cannot be used just now.*Try again in a minute/);
+    const late = await startRedis({ port });
+    try {
+      await expect.poll(async () => (await rawRequest(`${replica.origin}/readyz`)).status, { timeout: 15_000 }).toBe(200);
+      expect(structured(await call(client, "create_credential_link", { accountConnectorId: installed.accountConnectorId })).url).toContain("/credentials/");
+    } finally {
+      await replica.stop();
+      await late.close();
+    }
   });
 
   it("with Redis stopped the replicas say so, and a link given out before works once Redis is back (appendonly)", async () => {

@@ -13,8 +13,10 @@ import { it } from "vitest";
 
 /** The redis-server binary: REDIS_SERVER, Debian's, or one on the PATH. */
 export const redisServer: string | undefined = (() => {
-  const candidates = [process.env.REDIS_SERVER, "/usr/bin/redis-server"].filter((path): path is string => Boolean(path));
-  for (const path of candidates) if (existsSync(path)) return path;
+  // REDIS_SERVER names the one to use (or, pointing nowhere, shows what a machine without one does).
+  const named = process.env.REDIS_SERVER;
+  if (named) return existsSync(named) ? named : undefined;
+  if (existsSync("/usr/bin/redis-server")) return "/usr/bin/redis-server";
   const found = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).stdout.trim();
   return found !== "" ? found : undefined;
 })();

@@ -152,6 +152,31 @@ describe.skipIf(!redisServer)("two replicas on Redis", () => {
     expect(answer.status).toBe(404);
   });
 
+  it("--stateless: any replica answers any request, and the server asks the client nothing (its answer could reach the other replica)", async () => {
+    const env = sandboxEnv(sandbox, { CYCLR_MCP_REDIS_URL: redis.url, CYCLR_MCP_REDIS_PREFIX: `test-${randomUUID()}:` });
+    const [a, b] = await Promise.all([spawnHttpServer({ env, args: ["--stateless"] }), spawnHttpServer({ env, args: ["--stateless"] })]);
+    replicas.push(a, b);
+    const asked: unknown[] = [];
+    const client = new Client({ name: "cyclr-mcp-tests", version: "0.0.0" }, { capabilities: { elicitation: { url: {}, form: {} } } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params);
+      return { action: "accept" };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(a.url)));
+    try {
+      const installed = await installPipedrive(client);
+      const link = structured(await call(client, "create_credential_link", { accountConnectorId: installed.accountConnectorId }));
+      // The result a client without elicitation gets: the link, for the assistant to give the person.
+      expect(link).not.toHaveProperty("openedByClient");
+      expect(asked).toEqual([]);
+      expect((await fillCredentialPage(on(b, link.url), { apiKey: "stateless-key-0001" })).status).toBe(200);
+      const onB = await b.connect();
+      expect(structured(await call(onB, "get_account_connector", { accountConnectorId: installed.accountConnectorId })).setup.state).toBe("ready");
+    } finally {
+      await client.close();
+    }
+  });
+
   it("one token request and one catalog load serve both replicas", async () => {
     const [a, b] = await deployment();
     sandbox.clearRequests();

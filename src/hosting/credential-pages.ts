@@ -277,7 +277,8 @@ export class CredentialPages implements CredentialLinks {
       return false;
     }
     this.options.logger.info("credential link used", { accountId: link.accountId, accountConnectorId: link.accountConnectorId });
-    await this.spend(hash, link);
+    // Cyclr has it: the person is told so even if the store fails now (the claim, kept, still bars a second use).
+    await this.spend(hash, link).catch((error: unknown) => this.options.logger.warn("credential link used, but not marked used in the store", { error: String(error) }));
     this.send(res, 200, (nonce) => successPage(nonce, link.connectorName));
     return true;
   }

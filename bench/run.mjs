@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: start-up, per-call overhead, catalog scale, token economy, hosted throughput and
- * the cost of checking a JWT access token beside a static token,
+ * `npm run bench`: start-up, per-call overhead, catalog scale, token economy, hosted throughput,
+ * the cost of checking a JWT access token beside a static token, and two replicas on Redis,
  * each figure (a median with its spread) beside its reference measured in the same run. Prints a
  * markdown table and writes it to bench/results.md. Timing lives here, never in `npm test`.
  *
  * Everything runs on loopback against the embedded sandbox; every loop is bounded.
  */
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createConnection, createServer as createNetServer } from "node:net";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -22,7 +23,7 @@ const { startSandbox } = await import(`${root}dist/sandbox/index.js`);
 const { searchCatalog } = await import(`${root}dist/setup/search.js`);
 
 const quick = process.argv.includes("--quick");
-/** --only=cold,call,tokens,scale,hosted,auth runs just those parts. */
+/** --only=cold,call,tokens,scale,hosted,auth,replicas runs just those parts. */
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
 const part = (name) => !only || only.includes(name);
 const rows = [];
@@ -174,8 +175,9 @@ async function catalogScale() {
   }
   // The search function alone on 10 000 synthetic connectors (the index built once, then reused).
   const { seedConnectors } = await import(`${root}dist/sandbox/fixtures.js`);
-  const { ConnectorListSchema } = await import(`${root}dist/cyclr/schemas.js`);
-  const catalog = ConnectorListSchema.parse(seedConnectors(10_000 - 47));
+  const { ConnectorListSchema, splitEntries } = await import(`${root}dist/cyclr/schemas.js`);
+  // The list schema parses item by item: the connectors are the items that parsed.
+  const catalog = splitEntries(ConnectorListSchema.parse(seedConnectors(10_000 - 47))).items;
   searchCatalog(catalog, { query: "warm" });
   const times = [];
   for (let i = 0; i < 200; i++) {
@@ -379,6 +381,145 @@ async function tokenVerification() {
   await sandbox.close();
 }
 
+// -------------------------------------------------------------- 7. two replicas on Redis
+
+/** Spawns the built CLI in hosted mode and resolves with its /mcp URL and the child. */
+async function spawnHosted(env, args = []) {
+  const child = spawn(process.execPath, [CLI, "--http", "--port", "0", ...args], { env: { ...getDefaultEnvironment(), ...env, CYCLR_LOG_LEVEL: "info" }, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      const found = /serving MCP at (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (found) resolve(found[1]);
+    });
+    child.once("exit", () => reject(new Error(stderr)));
+  });
+  return { url, child };
+}
+
+/** The hosted workload: `sessions` sessions (spread over the urls in turn) each making `callsEach` list_connectors calls. */
+async function hostedLoad(urls, sessions, callsEach) {
+  // A warm catalog on every replica first: the figure is about the calls, not the first load.
+  for (const url of urls) {
+    const client = new Client({ name: "warm-up", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    await client.callTool({ name: "list_connectors", arguments: { query: "crm" } });
+    await client.close();
+  }
+  const latencies = [];
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: sessions }, async (_, s) => {
+      const client = new Client({ name: `load-${s}`, version: "1.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(urls[s % urls.length])));
+      for (let i = 0; i < callsEach; i++) {
+        const t = performance.now();
+        try {
+          const result = await client.callTool({ name: "list_connectors", arguments: { query: ["crm", "hubspt", "sales force", "xero"][i % 4] } });
+          if (result.isError) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t);
+      }
+      await client.close();
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: (sessions * callsEach) / seconds, p50: median(latencies), p99: quantile(latencies, 0.99), errors };
+}
+
+/** A redis-server of our own on a free loopback port, no persistence; undefined when none is installed. */
+async function startRedisServer() {
+  const binary = ["/usr/bin/redis-server", process.env.REDIS_SERVER].find((path) => path && existsSync(path));
+  if (!binary) return undefined;
+  const probe = createNetServer();
+  await new Promise((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  for (let i = 0; i < 200; i++) {
+    if ((await redisCommand(port, "PING").catch(() => "")).startsWith("+PONG")) return { port, url: `redis://127.0.0.1:${port}`, child };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill();
+  throw new Error("redis-server did not answer PING");
+}
+
+/** One inline command to Redis, its whole reply as text. */
+function redisCommand(port, command) {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ port, host: "127.0.0.1" });
+    let reply = "";
+    socket.once("connect", () => socket.write(`${command}\r\n`));
+    socket.on("data", (data) => {
+      reply += data.toString();
+      // A bulk reply ($n) is complete once its length is read; a simple one at its first line.
+      const bulk = /^\$(\d+)\r\n/.exec(reply);
+      if (!bulk ? reply.endsWith("\r\n") : reply.length >= bulk[0].length + Number(bulk[1]) + 2) {
+        socket.end();
+        resolve(reply);
+      }
+    });
+    socket.once("error", reject);
+  });
+}
+
+/** Commands Redis has run so far, from INFO commandstats (INFO itself left out). */
+async function redisCommands(port) {
+  const stats = await redisCommand(port, "INFO commandstats");
+  let total = 0;
+  for (const [, name, calls] of stats.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) if (name !== "info") total += Number(calls);
+  return total;
+}
+
+async function replicasOnRedis() {
+  const sessions = quick ? 10 : 50;
+  const callsEach = quick ? 10 : 40;
+  const redis = await startRedisServer();
+  if (!redis) {
+    row("Replicas: two on Redis against one with memory", "not measured: redis-server is not installed", "—", "≥ 0.9 × calls/s, ≤ +1 ms p50", undefined);
+    return;
+  }
+  const sandbox = await startSandbox();
+  try {
+    const memory = await spawnHosted(envFor(sandbox));
+    const alone = await hostedLoad([memory.url], sessions, callsEach);
+    memory.child.kill("SIGTERM");
+    const env = { ...envFor(sandbox), CYCLR_MCP_REDIS_URL: redis.url };
+    // The store's own cost: the same single replica, on Redis.
+    const single = await spawnHosted({ ...env, CYCLR_MCP_REDIS_PREFIX: "bench-single:" });
+    const oneOnRedis = await hostedLoad([single.url], sessions, callsEach);
+    single.child.kill("SIGTERM");
+    row(
+      `Replicas: ${sessions} sessions × ${callsEach} list_connectors, one replica on Redis`,
+      `${Math.round(oneOnRedis.perSecond)} calls/s = ${(oneOnRedis.perSecond / alone.perSecond).toFixed(2)} ×; p50 ${ms(oneOnRedis.p50)} (${oneOnRedis.p50 - alone.p50 >= 0 ? "+" : ""}${ms(oneOnRedis.p50 - alone.p50)}), p99 ${ms(oneOnRedis.p99)}; ${oneOnRedis.errors} errors`,
+      `one replica with memory: ${Math.round(alone.perSecond)} calls/s, p50 ${ms(alone.p50)}, p99 ${ms(alone.p99)}`,
+      "the store's cost: ≤ +1 ms p50",
+      oneOnRedis.p50 - alone.p50 <= 1 && oneOnRedis.errors === 0,
+    );
+    const pair = [await spawnHosted(env), await spawnHosted(env)];
+    const before = await redisCommands(redis.port);
+    const shared = await hostedLoad(pair.map((replica) => replica.url), sessions, callsEach);
+    const roundTrips = ((await redisCommands(redis.port)) - before) / (sessions * callsEach);
+    for (const replica of pair) replica.child.kill("SIGTERM");
+    const ratio = shared.perSecond / alone.perSecond;
+    const addedP50 = shared.p50 - alone.p50;
+    row(
+      `Replicas: ${sessions} sessions × ${callsEach} list_connectors, two replicas on Redis`,
+      `${Math.round(shared.perSecond)} calls/s = ${ratio.toFixed(2)} ×; p50 ${ms(shared.p50)} (${addedP50 >= 0 ? "+" : ""}${ms(addedP50)}), p99 ${ms(shared.p99)}; ${roundTrips.toFixed(2)} Redis round trips per call; ${shared.errors} errors`,
+      `one replica with memory: ${Math.round(alone.perSecond)} calls/s, p50 ${ms(alone.p50)}, p99 ${ms(alone.p99)}`,
+      "≥ 0.9 × calls/s, ≤ +1 ms p50",
+      ratio >= 0.9 && addedP50 <= 1 && shared.errors === 0 && alone.errors === 0,
+    );
+  } finally {
+    redis.child.kill("SIGTERM");
+    await sandbox.close();
+  }
+}
+
 // ------------------------------------------------------------------------------------- report
 
 const sandbox = await startSandbox();
@@ -389,6 +530,7 @@ await sandbox.close();
 if (part("scale")) await catalogScale();
 if (part("hosted")) await hostedThroughput();
 if (part("auth")) await tokenVerification();
+if (part("replicas")) await replicasOnRedis();
 
 const cpu = cpus()[0]?.model ?? "unknown CPU";
 const lines = [

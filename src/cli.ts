@@ -11,6 +11,7 @@ import { UncertainInstalls } from "./mcp/uncertain-installs.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
 import { Redactor } from "./redact.js";
+import { openStore, sharedCatalogs, sharedTokens } from "./store/index.js";
 import { lookWindowMs } from "./setup/install-recovery.js";
 import { isLoopbackHost } from "./setup/target-origin.js";
 import { VERSION } from "./version.js";
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
     const { runDemo } = await import("./demo.js");
     return runDemo();
   }
+  if (command.kind === "sandbox") return serveSandboxAlone(command.port, command.host);
   const unknownTools = (command.config.tools ?? []).filter((name) => !TOOLS.some((tool) => tool.name === name));
   if (unknownTools.length > 0) {
     process.stderr.write(`cyclr-mcp: CYCLR_TOOLS (--tools) names no such tool: ${unknownTools.join(", ")}. The tools are ${TOOLS.map((t) => t.name).join(", ")}.\n`);
@@ -66,11 +68,14 @@ async function main(): Promise<number> {
   }
   if (!credentials) throw new Error("unreachable: loadConfig guarantees credentials outside sandbox mode");
 
-  const redactor = new Redactor([credentialSecret(credentials)]);
+  const redisPassword = config.store.kind === "redis" ? decodeURIComponent(new URL(config.store.url).password) : "";
+  const redactor = new Redactor([credentialSecret(credentials), ...(redisPassword !== "" ? [redisPassword] : [])]);
   // The doctor reports on stdout; its own log lines would only repeat it.
   const logger = createLogger({ level: command.kind === "doctor" ? "error" : config.logLevel, format: config.logFormat, redactor });
   process.on("unhandledRejection", (reason) => logger.error("unhandled rejection", { reason: String(reason) }));
 
+  // The doctor checks this process alone: it shares nothing with the replicas.
+  const store = await openStore(command.kind === "doctor" ? { kind: "memory" } : config.store, { timeoutMs: config.timeoutMs, logger });
   const cyclr = createCyclrClient({
     apiUrl,
     credentials,
@@ -79,6 +84,11 @@ async function main(): Promise<number> {
     catalogTtlMs: config.catalogTtlSeconds * 1000,
     redactor,
     logger,
+    // With Redis: one token request and one catalog load for the whole deployment.
+    ...(store.shared && {
+      sharedCatalogs: sharedCatalogs(store, logger),
+      ...(credentials.kind === "clientCredentials" && { sharedTokens: sharedTokens(store, credentials.clientSecret, logger) }),
+    }),
   });
   if (command.kind === "doctor") {
     const { runChecks, formatChecks } = await import("./doctor.js");
@@ -101,7 +111,7 @@ async function main(): Promise<number> {
       if (command.deep) checks.push({ name: "deep checks", outcome: "warn", detail: accountId === undefined ? "Not run: they need an account (CYCLR_ACCOUNT_ID)." : "Not run: no token." });
       process.stdout.write(`${formatChecks(checks)}\n`);
     }
-    await Promise.allSettled([cyclr.close(), stopSandbox?.()]);
+    await Promise.allSettled([cyclr.close(), stopSandbox?.(), store.close()]);
     return checks.some((check) => check.outcome === "fail") ? 1 : 0;
   }
 
@@ -116,6 +126,7 @@ async function main(): Promise<number> {
       (m) =>
         new m.CredentialPages({
           cyclr: cyclr.client,
+          store,
           redactor,
           logger,
           ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }),
@@ -133,13 +144,14 @@ async function main(): Promise<number> {
     if (!http && !oauthTargetOrigins.includes(origin)) oauthTargetOrigins.push(origin);
     return url;
   };
+  const accountConnectorPolls = new AccountConnectorPolls(cyclr.client, store);
   const deps: ServerDeps = {
     cyclr: cyclr.client,
     credentialLinks,
     oauthTargetOrigins,
     oauthLanding,
-    browserSteps: new BrowserSteps(),
-    accountConnectorPolls: new AccountConnectorPolls(cyclr.client),
+    browserSteps: new BrowserSteps(store),
+    accountConnectorPolls,
     uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs)),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
@@ -147,7 +159,9 @@ async function main(): Promise<number> {
   };
   const target = `${config.sandbox ? `the embedded sandbox at ${apiUrl}` : apiUrl}${accountId ? `, default account ${accountId}` : ", no default account"}`;
   const shutdown = async () => {
+    accountConnectorPolls.close();
     await Promise.allSettled([cyclr.close(), stopSandbox?.(), credentialPages?.then((p) => p.close())]);
+    await store.close();
   };
 
   if (http) {
@@ -161,6 +175,7 @@ async function main(): Promise<number> {
       redactor,
       logger,
       ready: () => cyclr.ready(AbortSignal.timeout(config.timeoutMs)).then(() => true),
+      storeProblem: () => store.problem(),
       selection,
       credentialPages: (req, res) => loadedPages.handle(req, res),
     });
@@ -183,6 +198,33 @@ async function main(): Promise<number> {
   logger.info(`cyclr-mcp ${VERSION} serving MCP on stdio against ${target}${config.sandboxFaults ? "; sandbox fault injection on at POST /__sandbox/faults" : ""}`);
   await serveStdio({ deps, redactor, logger, selection });
   await shutdown();
+  return 0;
+}
+
+/**
+ * `cyclr-mcp sandbox`: the embedded sandbox API and its consent page alone, so that several
+ * replicas (and a person trying things out) share one Cyclr stand-in. Its lines go to stdout.
+ */
+async function serveSandboxAlone(port: number, host: string): Promise<number> {
+  const { startSandbox } = await import("./sandbox/index.js");
+  const sandbox = await startSandbox({ port, host });
+  process.stdout.write(
+    [
+      `cyclr-mcp sandbox: the embedded Cyclr API at ${sandbox.url} (consent page on ${sandbox.serviceDomainUrl}).`,
+      "Point a server at it with:",
+      `CYCLR_API_URL=${sandbox.url}`,
+      `CYCLR_CLIENT_ID=${sandbox.clientId}`,
+      `CYCLR_CLIENT_SECRET=${sandbox.clientSecret}`,
+      `CYCLR_ACCOUNT_ID=${sandbox.accountId}`,
+      `CYCLR_SERVICE_DOMAIN=${sandbox.serviceDomainUrl}`,
+      "Stop it with Ctrl-C.",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+  });
+  await sandbox.close();
   return 0;
 }
 

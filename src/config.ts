@@ -29,6 +29,7 @@ export const DEFAULT_MAX_CALLS_PER_TOKEN = 50;
 export const DEFAULT_ACCOUNT_CLAIM = "cyclr_account";
 /** An HS256 secret shorter than this is refused (RFC 7518 §3.2: a key at least as long as the hash). */
 export const MIN_JWT_SECRET_BYTES = 32;
+export const DEFAULT_REDIS_PREFIX = "cyclr-mcp:";
 export const LOG_FORMATS = ["text", "json"] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
@@ -117,18 +118,25 @@ export interface Config {
   readOnly: boolean;
   /** Only these tools. */
   tools?: string[];
+  /** Where the state replicas share lives; without it, in this process's memory. */
+  store: StoreConfig;
 }
+
+/** CYCLR_MCP_REDIS_URL and CYCLR_MCP_REDIS_PREFIX: the state of links, waits, limits, the token and the catalog. */
+export type StoreConfig = { kind: "memory" } | { kind: "redis"; url: string; prefix: string };
 
 export type CliCommand =
   | { kind: "run"; config: Config }
   /** deep: `doctor --deep`, the read-only checks of the open questions about the API on this tenant. */
   | { kind: "doctor"; config: Config; deep: boolean }
   | { kind: "demo" }
+  /** `cyclr-mcp sandbox [--port N]`: the embedded sandbox API alone, for several replicas (and people) to share. */
+  | { kind: "sandbox"; port: number; host: string }
   | { kind: "help" }
   | { kind: "version" };
 
 /** Commands given as the first word: `cyclr-mcp doctor`, `cyclr-mcp demo`. */
-const COMMANDS = ["doctor", "demo"] as const;
+const COMMANDS = ["doctor", "demo", "sandbox"] as const;
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -325,6 +333,20 @@ export const SETTINGS = {
     type: "string",
     help: "Hosted mode: the public origin credential links point to, e.g. https://mcp.example.com (default the listener's address); <it>/mcp is the resource JWT access tokens are issued for.",
   },
+  redisUrl: {
+    env: "CYCLR_MCP_REDIS_URL",
+    flag: "redis-url",
+    type: "string",
+    help:
+      "redis:// or rediss:// URL of a Redis (or Valkey) server: credential links, browser steps, the credential pages' rate limits, the Cyclr token and the catalog are then shared by every replica through it (default: this process's memory).",
+    secret: true,
+  },
+  redisPrefix: {
+    env: "CYCLR_MCP_REDIS_PREFIX",
+    flag: "redis-prefix",
+    type: "string",
+    help: `With CYCLR_MCP_REDIS_URL: the prefix of every key (default ${DEFAULT_REDIS_PREFIX}), so several deployments can share one Redis.`,
+  },
 } as const satisfies Record<string, Setting>;
 
 type SettingKey = keyof typeof SETTINGS;
@@ -480,6 +502,19 @@ const rawSchema = z.object({
   maxCallsPerToken: count("requests", 10_000, DEFAULT_MAX_CALLS_PER_TOKEN),
   trustProxy: booleanText.default(false),
   publicUrl: originSchema("public URL", "https://mcp.example.com").optional(),
+  redisUrl: z
+    .string()
+    .trim()
+    .refine((text) => {
+      try {
+        const url = new URL(text);
+        return (url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "";
+      } catch {
+        return false;
+      }
+    }, "must be a redis:// or rediss:// URL, e.g. redis://redis.internal:6379 (rediss:// for TLS; a password goes in the URL: redis://:password@host:6379)")
+    .optional(),
+  redisPrefix: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").default(DEFAULT_REDIS_PREFIX),
 });
 
 function describeSetting(key: string): string {
@@ -504,7 +539,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   if (values.version) return { kind: "version" };
   const [command, ...extra] = positionals;
   if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
-    throw new ConfigError(`Unknown command "${command}": the commands are ${COMMANDS.join(" and ")}. Run cyclr-mcp --help for the options.`);
+    throw new ConfigError(`Unknown command "${command}": the commands are ${COMMANDS.join(", ")}. Run cyclr-mcp --help for the options.`);
   }
   if (extra.length > 0) throw new ConfigError(`Unexpected "${extra.join(" ")}" after ${command}. Run cyclr-mcp --help for the options.`);
   if (values.deep && command !== "doctor") throw new ConfigError("--deep goes with doctor: cyclr-mcp doctor --deep.");
@@ -550,7 +585,10 @@ function settingsFor(
     logLevel: settings.logLevel,
     logFormat: settings.logFormat,
     readOnly: settings.readOnly,
+    store: settings.redisUrl !== undefined ? { kind: "redis", url: settings.redisUrl, prefix: settings.redisPrefix } : { kind: "memory" },
   };
+  // The sandbox alone listens on a free port unless given one.
+  if (command === "sandbox") return { kind: "sandbox", port: raw.port === undefined ? 0 : settings.port, host: settings.host };
   if (settings.tools) config.tools = settings.tools;
   if (settings.accountAllowlist) config.accountAllowlist = settings.accountAllowlist;
   if (settings.http) config.http = httpConfig(settings);
@@ -666,6 +704,8 @@ export function helpText(version: string): string {
     "       cyclr-mcp doctor --deep      also check the open questions about the API on this tenant (read-only): catalog items that",
     "                                    do not parse, the page-size cap, custom connectors, the account's connectors; a report to paste",
     "       cyclr-mcp demo               a guided onboarding against the embedded sandbox",
+    "       cyclr-mcp sandbox [--port N] serve the embedded sandbox API alone (and its consent page), for several replicas to share;",
+    "                                    prints its URL and the CYCLR_* lines that point a server at it",
     "",
     "Options (each mirrors an environment variable; the flag wins):",
   ];

@@ -15,6 +15,28 @@ export interface AccessTokenSource {
   refresh(stale: string, signal?: AbortSignal): Promise<string>;
 }
 
+/** A token as kept: the bearer value, and when to stop using it (ms since the epoch). */
+export interface TokenEntry {
+  token: string;
+  renewAt: number;
+}
+
+/**
+ * Tokens shared by the replicas of a deployment, keyed by the token's scope ("partner", or
+ * "account:{id}" for a token restricted to one account), so that the deployment asks Cyclr for
+ * one token per scope, not one per replica. Given to the token source; it knows nothing of where
+ * they are kept. Its failures are its own business: it answers "nothing shared" rather than throw.
+ */
+export interface SharedTokenCache {
+  read(scope: string): Promise<TokenEntry | undefined>;
+  write(scope: string, entry: TokenEntry): Promise<void>;
+  /**
+   * A short lock on asking Cyclr for this scope's token: the function that releases it, or
+   * undefined when another replica holds it (it is asking; its token will be in `read`).
+   */
+  lock(scope: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+}
+
 export class StaticAccessToken implements AccessTokenSource {
   readonly canRefresh = false;
   constructor(private readonly token: string) {}
@@ -32,10 +54,15 @@ const EARLY_RENEWAL_MS = 5 * 60_000;
 const DEFAULT_LIFETIME_MS = 60 * 60_000;
 /** Not under /v1.0 (api-notes §1). */
 const TOKEN_PATH = "/oauth/token";
+/** How long a replica waits for another that holds the lock before asking Cyclr itself; and the lock's lifetime. */
+const PEER_WAIT_MS = 10_000;
+const PEER_LOOK_MS = 100;
 
 export class ClientCredentialsAccessToken implements AccessTokenSource {
+  private readonly scope: string | undefined;
+  private readonly shared: { cache: SharedTokenCache; scope: string } | undefined;
   readonly canRefresh = true;
-  private current?: { token: string; renewAt: number };
+  private current?: TokenEntry;
   private inflight?: Promise<string>;
 
   constructor(
@@ -43,9 +70,16 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
     private readonly credentials: { clientId: string; clientSecret: string },
     private readonly redactor: Redactor,
     private readonly now: () => number = Date.now,
-    /** Cyclr's scope=account:{accountId}: a token that Cyclr honours for that one account only. */
-    private readonly scope?: string,
-  ) {}
+    /**
+     * What the token is for, and where it is shared: `scope` is Cyclr's scope=account:{accountId},
+     * a token Cyclr honours for that one account only; `shared` the tokens the replicas share,
+     * keyed by that scope ("partner" without one).
+     */
+    options: { scope?: string; shared?: SharedTokenCache } = {},
+  ) {
+    this.scope = options.scope;
+    this.shared = options.shared && { cache: options.shared, scope: options.scope ?? "partner" };
+  }
 
   async get(signal?: AbortSignal): Promise<string> {
     if (this.current && this.now() < this.current.renewAt) return this.current.token;
@@ -55,7 +89,7 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
   async refresh(stale: string, signal?: AbortSignal): Promise<string> {
     if (this.current && this.current.token !== stale && this.now() < this.current.renewAt) return this.current.token;
     this.current = undefined;
-    return this.fetchShared(signal);
+    return this.fetchShared(signal, stale);
   }
 
   /**
@@ -63,14 +97,48 @@ export class ClientCredentialsAccessToken implements AccessTokenSource {
    * request timeout bounds it), so one caller cancelling does not fail the others; each caller
    * stops waiting when its own signal aborts.
    */
-  private fetchShared(signal?: AbortSignal): Promise<string> {
-    this.inflight ??= this.fetchToken().finally(() => {
+  private fetchShared(signal?: AbortSignal, stale?: string): Promise<string> {
+    this.inflight ??= (this.shared ? this.fromPeers(this.shared, stale) : this.fetchToken()).finally(() => {
       this.inflight = undefined;
     });
     if (!signal) return this.inflight;
     return untilAborted(this.inflight, signal, () =>
       new CyclrNetworkError("The access token request was cancelled", { method: "POST", path: TOKEN_PATH, target: { kind: "access token" } }),
     );
+  }
+
+  /**
+   * The deployment's token for this scope: the one another replica got (other than `stale`, the
+   * token a 401 refused), else asked of Cyclr by the one replica holding the lock while the others
+   * wait for its result. A replica waits at most PEER_WAIT_MS for another, then asks itself.
+   */
+  private async fromPeers(shared: { cache: SharedTokenCache; scope: string }, stale: string | undefined): Promise<string> {
+    const usable = (entry: TokenEntry | undefined): entry is TokenEntry => entry !== undefined && entry.token !== stale && this.now() < entry.renewAt;
+    const adopt = (entry: TokenEntry) => {
+      this.redactor.register(entry.token);
+      this.current = entry;
+      return entry.token;
+    };
+    const giveUpAt = this.now() + PEER_WAIT_MS;
+    for (;;) {
+      const entry = await shared.cache.read(shared.scope);
+      if (usable(entry)) return adopt(entry);
+      const release = await shared.cache.lock(shared.scope, PEER_WAIT_MS);
+      if (release) {
+        try {
+          // Another replica may have finished between the read and the lock.
+          const again = await shared.cache.read(shared.scope);
+          if (usable(again)) return adopt(again);
+          const token = await this.fetchToken();
+          if (this.current) await shared.cache.write(shared.scope, this.current);
+          return token;
+        } finally {
+          await release();
+        }
+      }
+      if (this.now() >= giveUpAt) return this.fetchToken();
+      await new Promise((resolve) => setTimeout(resolve, PEER_LOOK_MS));
+    }
   }
 
   private async fetchToken(): Promise<string> {

@@ -104,7 +104,30 @@ export interface CyclrOperations {
   deleteAccountConnector(accountId: string, accountConnectorId: number, options?: CallOptions): Promise<{ Message?: string | undefined }>;
 }
 
+/** A catalog as loaded from Cyclr, with when. */
+export interface LoadedCatalog {
+  connectors: Connector[];
+  leftOut: LeftOutItem[];
+  loadedAt: number;
+}
+
+/**
+ * Catalogs shared by the replicas of a deployment, per account, so that the deployment loads each
+ * from Cyclr once per TTL. Given to the client; it knows nothing of where they are kept. Its
+ * failures are its own business: it answers "nothing shared" rather than throw.
+ */
+export interface SharedCatalogCache {
+  /** When the shared copy was loaded, without reading it (a catalog can be megabytes). */
+  loadedAt(accountId: string): Promise<number | undefined>;
+  read(accountId: string): Promise<LoadedCatalog | undefined>;
+  write(accountId: string, catalog: LoadedCatalog, ttlMs: number): Promise<void>;
+  /** A lock on loading this account's catalog from Cyclr: the function that releases it, or undefined when another replica is loading it. */
+  lock(accountId: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+}
+
 export interface CyclrClientOptions {
+  /** Catalogs shared with the other replicas (the store); without it, this process loads its own. */
+  sharedCatalogs?: SharedCatalogCache;
   /** How long a loaded catalog is fresh (CYCLR_CATALOG_TTL_SECONDS); 0 loads it for every call. */
   catalogTtlMs?: number;
   /** Page size asked of Cyclr when loading the catalog. */
@@ -120,12 +143,15 @@ export const DEFAULT_CATALOG_TTL_MS = 5 * 60_000;
 const MAX_CACHED_CATALOGS = 100;
 /** After a failed refresh, the stale copy is served without trying again for this long. */
 const REFRESH_RETRY_MS = 30_000;
+/** How long a replica waits for another that is loading the catalog before loading it itself; the lock lasts twice that. */
+const PEER_WAIT_MS = 30_000;
+const PEER_LOOK_MS = 100;
 const segment = (value: string | number) => encodeURIComponent(String(value));
 
 /** One account's cached catalog and its load in progress. */
 interface CatalogEntry {
-  loaded?: { connectors: Connector[]; leftOut: LeftOutItem[]; loadedAt: number };
-  loading?: Promise<Listed<Connector>>;
+  loaded?: LoadedCatalog;
+  loading?: Promise<LoadedCatalog>;
   refreshError?: unknown;
   refreshFailedAt?: number;
 }
@@ -136,6 +162,7 @@ export class CyclrClient implements CyclrOperations {
   private readonly catalogPageConcurrency: number;
   private readonly logger: Logger | undefined;
   private readonly now: () => number;
+  private readonly sharedCatalogs: SharedCatalogCache | undefined;
 
   constructor(
     private readonly http: CyclrHttp,
@@ -148,6 +175,7 @@ export class CyclrClient implements CyclrOperations {
     this.catalogPageConcurrency = options.catalogPageConcurrency ?? 4;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.sharedCatalogs = options.sharedCatalogs;
   }
 
   /** The same operations over other HTTP (other tokens), sharing this client's catalog cache. */
@@ -172,26 +200,21 @@ export class CyclrClient implements CyclrOperations {
       return { ...loaded, stale: true, ...(entry.refreshError !== undefined && { refreshError: entry.refreshError }) };
     }
     // Nothing cached (or no caching): wait for the one load in progress, shared by every caller.
-    const { items, leftOut } = await this.startLoad(accountId, entry);
-    return { connectors: items, leftOut, loadedAt: entry.loaded?.loadedAt ?? this.now(), stale: false };
+    return { ...(await this.startLoad(accountId, entry)), stale: false };
   }
 
   /**
    * One load per account at a time, shared by every caller: so no caller's cancellation aborts it
    * (the request timeout still bounds it). A failure keeps whatever was loaded before.
    */
-  private startLoad(accountId: string, entry: CatalogEntry): Promise<Listed<Connector>> {
-    entry.loading ??= this.loadCatalog(accountId)
+  private startLoad(accountId: string, entry: CatalogEntry): Promise<LoadedCatalog> {
+    entry.loading ??= this.loadShared(accountId, entry.loaded?.loadedAt)
       .then(
-        (listed) => {
-          entry.loaded = { connectors: listed.items, leftOut: listed.leftOut, loadedAt: this.now() };
+        (loaded) => {
+          entry.loaded = loaded;
           delete entry.refreshError;
           delete entry.refreshFailedAt;
-          // Once per load, not per call that reads the cached copy: ids and field paths only.
-          for (const item of listed.leftOut) {
-            this.logger?.warn("catalog item left out: it does not parse", { accountId, connectorId: item.id ?? "(no Id)", page: item.page, index: item.index, paths: item.paths.join(", ") });
-          }
-          return listed;
+          return loaded;
         },
         (error: unknown) => {
           if (entry.loaded) {
@@ -209,8 +232,47 @@ export class CyclrClient implements CyclrOperations {
     return entry.loading;
   }
 
-  private async loadCatalog(accountId: string): Promise<Listed<Connector>> {
-    return splitEntries(await this.catalogPages(accountId, { pageSize: this.catalogPageSize, includeCustomConnectors: true }));
+  /**
+   * The catalog from the other replicas when one of them loaded it within the TTL (and after
+   * `newerThan`, the copy this replica has), else from Cyclr by the one replica holding the lock
+   * while the others wait for its result; at most PEER_WAIT_MS, then a replica loads it itself.
+   */
+  private async loadShared(accountId: string, newerThan: number | undefined): Promise<LoadedCatalog> {
+    const shared = this.sharedCatalogs;
+    if (!shared || this.catalogTtlMs <= 0) return this.loadCatalog(accountId);
+    const fresh = async (): Promise<LoadedCatalog | undefined> => {
+      const at = await shared.loadedAt(accountId);
+      if (at === undefined || this.now() - at >= this.catalogTtlMs || (newerThan !== undefined && at <= newerThan)) return undefined;
+      return shared.read(accountId);
+    };
+    const giveUpAt = this.now() + PEER_WAIT_MS;
+    for (;;) {
+      const found = await fresh();
+      if (found) return found;
+      const release = await shared.lock(accountId, 2 * PEER_WAIT_MS);
+      if (release) {
+        try {
+          const again = await fresh();
+          if (again) return again;
+          const loaded = await this.loadCatalog(accountId);
+          await shared.write(accountId, loaded, this.catalogTtlMs);
+          return loaded;
+        } finally {
+          await release();
+        }
+      }
+      if (this.now() >= giveUpAt) return this.loadCatalog(accountId);
+      await new Promise((resolve) => setTimeout(resolve, PEER_LOOK_MS));
+    }
+  }
+
+  private async loadCatalog(accountId: string): Promise<LoadedCatalog> {
+    const listed = splitEntries(await this.catalogPages(accountId, { pageSize: this.catalogPageSize, includeCustomConnectors: true }));
+    // Once per load, not per call that reads the cached copy: ids and field paths only.
+    for (const item of listed.leftOut) {
+      this.logger?.warn("catalog item left out: it does not parse", { accountId, connectorId: item.id ?? "(no Id)", page: item.page, index: item.index, paths: item.paths.join(", ") });
+    }
+    return { connectors: listed.items, leftOut: listed.leftOut, loadedAt: this.now() };
   }
 
   /**

@@ -3,7 +3,7 @@ import type { CyclrCredentials } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
-import { ClientCredentialsAccessToken, StaticAccessToken, type AccessTokenSource } from "./access-token.js";
+import { ClientCredentialsAccessToken, StaticAccessToken, type AccessTokenSource, type SharedTokenCache } from "./access-token.js";
 import { AccountAccessTokens, accountScope } from "./account-tokens.js";
 import { CyclrClient, type CyclrClientOptions, type CyclrOperations } from "./client.js";
 import { CyclrHttp, HttpTransport } from "./http.js";
@@ -16,6 +16,8 @@ export interface CyclrClientSettings extends CyclrClientOptions {
   maxResponseBytes?: number;
   redactor: Redactor;
   logger: Logger;
+  /** Tokens shared by the replicas of a deployment (the store); without it, this process keeps its own. */
+  sharedTokens?: SharedTokenCache;
 }
 
 export interface CyclrConnection {
@@ -43,12 +45,18 @@ export function createCyclrClient(settings: CyclrClientSettings): CyclrConnectio
   const tokens: AccessTokenSource =
     credentials.kind === "accessToken"
       ? new StaticAccessToken(credentials.accessToken)
-      : new ClientCredentialsAccessToken(transport, credentials, settings.redactor);
+      : new ClientCredentialsAccessToken(transport, credentials, settings.redactor, Date.now, { ...(settings.sharedTokens && { shared: settings.sharedTokens }) });
   const http = new CyclrHttp(transport, tokens, settings.redactor);
   const client = new CyclrClient(http, settings);
   const accountTokens =
     credentials.kind === "clientCredentials"
-      ? new AccountAccessTokens((accountId) => new ClientCredentialsAccessToken(transport, credentials, settings.redactor, Date.now, accountScope(accountId)))
+      ? new AccountAccessTokens(
+          (accountId) =>
+            new ClientCredentialsAccessToken(transport, credentials, settings.redactor, Date.now, {
+              scope: accountScope(accountId),
+              ...(settings.sharedTokens && { shared: settings.sharedTokens }),
+            }),
+        )
       : undefined;
   return {
     client,

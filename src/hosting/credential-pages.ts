@@ -6,10 +6,16 @@
  *
  * In stdio mode the pages are served by a loopback listener started on the first link; in hosted mode
  * the HTTP transport's listener mounts `handle` and links use the public base URL.
+ *
+ * A link lives in the store (with Redis, every replica serves it), under a hash of its token, so
+ * that the store holds no usable link, for its lifetime. Using it is a claim in the store: of two
+ * submissions at once, on any replicas, one writes to Cyclr and the other sees "not valid". The
+ * bad-token counters are in the store too, so the limit holds across replicas.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { CyclrError, CyclrHttpError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
@@ -17,7 +23,8 @@ import type { CredentialLink, CredentialLinkBinding, CredentialLinks } from "../
 import { existingPropertyId } from "../mcp/properties.js";
 import type { Redactor } from "../redact.js";
 import { basicAuthValue } from "../setup/auth-values.js";
-import { PROPERTY_FIELD, type CredentialField } from "../setup/credential-request.js";
+import { PROPERTY_FIELD } from "../setup/credential-request.js";
+import { readJson, StoreUnavailableError, type Store } from "../store/index.js";
 import { connectedPage, credentialFormPage, messagePage, notFoundPage, successPage } from "./credential-page-html.js";
 
 export const CREDENTIALS_PATH = "/credentials/";
@@ -28,20 +35,41 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** Bad tokens allowed per client address per minute before its guesses are turned away. */
 const BAD_TOKEN_LIMIT = 20;
 const BAD_TOKEN_WINDOW_MS = 60_000;
-/** Client addresses counted at once: a flood of addresses cannot grow the table without bound. */
-const MAX_COUNTED_CLIENTS = 10_000;
+/**
+ * How long one submission holds its link while it writes to Cyclr. Past it (the replica died
+ * mid-write) the person may submit again; a submission that succeeds removes the link first.
+ */
+const CLAIM_MS = 2 * 60_000;
+/** How often a replica that gave out a link checks whether it was used elsewhere, in case it missed the event. */
+const USED_CHECK_MS = 15_000;
 
-interface PendingLink extends CredentialLinkBinding {
+const CredentialFieldSchema = z.object({ field: z.string(), label: z.string(), description: z.string().optional(), secret: z.boolean() });
+
+/** A link as the store keeps it (the token itself is not kept: the key is its hash). */
+const StoredLinkSchema = z.object({
+  accountId: z.string(),
+  accountConnectorId: z.number(),
+  connectorName: z.string(),
+  request: z.object({ authValue: z.enum(["apiKey", "basic"]).optional(), properties: z.array(z.string()), fields: z.array(CredentialFieldSchema) }),
   /** Fields still to be set: a retry after a partial failure asks only for these. */
-  remaining: CredentialField[];
-  csrfToken: string;
-  expiresAt: number;
+  remaining: z.array(CredentialFieldSchema),
+  csrfToken: z.string(),
+  expiresAt: z.number(),
+});
+type StoredLink = z.infer<typeof StoredLinkSchema>;
+
+/** What the replica that gave out a link keeps of it: who waits for it to be used. */
+interface GivenLink {
   settle: (used: boolean) => void;
   timer: NodeJS.Timeout;
+  check: NodeJS.Timeout;
+  keepSecret?: (...secrets: string[]) => void;
 }
 
 export interface CredentialPagesOptions {
   cyclr: CyclrOperations;
+  /** Where links and bad-token counters live (memory, or Redis shared by the replicas). */
+  store: Store;
   redactor: Redactor;
   logger: Logger;
   /**
@@ -60,13 +88,20 @@ export interface CredentialPagesOptions {
 }
 
 export class CredentialPages implements CredentialLinks {
-  private readonly links = new Map<string, PendingLink>();
-  private readonly badTokens = new Map<string, { count: number; since: number }>();
+  /** The links this replica gave out, by the hash of their token. */
+  private readonly given = new Map<string, GivenLink>();
   private listener?: Promise<{ server: Server; origin: string }>;
   private readonly now: () => number;
+  private readonly store: Store;
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly options: CredentialPagesOptions) {
     this.now = options.now ?? Date.now;
+    this.store = options.store;
+    // A link given out here and used on another replica: its `used` resolves here too.
+    this.unsubscribe = this.store.subscribe((event) => {
+      if (event.link !== undefined) this.settle(event.link, true);
+    });
   }
 
   /** The origin the pages are served at: the public URL's, or the loopback listener's (started now if need be). */
@@ -85,19 +120,26 @@ export class CredentialPages implements CredentialLinks {
     // The token is as good as the secret it protects until it is spent: it is a secret of the
     // session that gives it out (CredentialLink.token), and this server never logs it.
     const token = randomBytes(32).toString("base64url");
-    let settle!: (used: boolean) => void;
-    const used = new Promise<boolean>((resolve) => (settle = resolve));
+    const hash = linkHash(token);
     const expiresAt = this.now() + LINK_LIFETIME_MS;
-    const timer = setTimeout(() => this.spend(token, false), LINK_LIFETIME_MS);
-    timer.unref();
-    this.links.set(token, {
-      ...binding,
+    const link: StoredLink = {
+      accountId: binding.accountId,
+      accountConnectorId: binding.accountConnectorId,
+      connectorName: binding.connectorName,
+      request: binding.request,
       remaining: [...binding.request.fields],
       csrfToken: randomBytes(24).toString("base64url"),
       expiresAt,
-      settle,
-      timer,
-    });
+    };
+    await this.store.set(linkKey(hash), JSON.stringify(link), { ttlMs: LINK_LIFETIME_MS });
+    let settle!: (used: boolean) => void;
+    const used = new Promise<boolean>((resolve) => (settle = resolve));
+    // At expiry, and now and then before, the store says whether it was used on a replica whose event was missed.
+    const timer = setTimeout(() => void this.wasUsed(hash).then((wasUsed) => this.settle(hash, wasUsed)), LINK_LIFETIME_MS);
+    const check = setInterval(() => void this.wasUsed(hash).then((wasUsed) => wasUsed && this.settle(hash, true)), USED_CHECK_MS);
+    timer.unref();
+    check.unref();
+    this.given.set(hash, { settle, timer, check, ...(binding.keepSecret && { keepSecret: binding.keepSecret }) });
     this.options.logger.info("credential link created", { accountId: binding.accountId, accountConnectorId: binding.accountConnectorId });
     return { url: `${origin}${CREDENTIALS_PATH}${token}`, token, expiresAt: new Date(expiresAt), used };
   }
@@ -116,6 +158,13 @@ export class CredentialPages implements CredentialLinks {
     }
     if (!path.startsWith(CREDENTIALS_PATH)) return false;
     void this.respond(req, res, path.slice(CREDENTIALS_PATH.length)).catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) {
+        // The link is safe in the store: the person only has to come back in a moment.
+        this.options.logger.warn("credential page unavailable: the store cannot be reached", { error: error.message });
+        if (!res.headersSent) this.send(res, 503, (nonce) => messagePage(nonce, "Try again in a moment", "This page cannot be shown just now. Your link still works: reload it in a minute."), { "retry-after": "30" });
+        else res.end();
+        return;
+      }
       this.options.logger.error("credential page failed", { error: this.options.redactor.text(error instanceof Error ? error.message : String(error)) });
       if (!res.headersSent) this.send(res, 500, (nonce) => messagePage(nonce, "Something went wrong", "Try again, or ask the assistant for a new link."));
     });
@@ -123,7 +172,9 @@ export class CredentialPages implements CredentialLinks {
   }
 
   async close(): Promise<void> {
-    for (const token of [...this.links.keys()]) this.spend(token, false);
+    this.unsubscribe();
+    // The links stay in the store for other replicas; only this replica's waits for them end.
+    for (const hash of [...this.given.keys()]) this.settle(hash, false);
     const listener = await this.listener?.catch(() => undefined);
     if (listener) await new Promise<void>((resolve) => listener.server.close(() => resolve()));
   }
@@ -152,15 +203,17 @@ export class CredentialPages implements CredentialLinks {
   }
 
   private async respond(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
-    const link = this.links.get(token);
+    const hash = linkHash(token);
+    const link = await this.readLink(hash);
     // A valid link is never refused: the limit is on guesses, so that one client guessing from an
     // address others share (behind a proxy, say) cannot lock a person out of their own link.
-    if (!link || link.expiresAt <= this.now()) {
+    if (!link) {
       const client = this.options.clientAddress?.(req) ?? req.socket.remoteAddress ?? "unknown";
-      if (this.isRateLimited(client)) {
+      // Counted across replicas: a guesser spreading over them gets no more tries.
+      const count = await this.store.increment(`bad-tokens:${encodeURIComponent(client)}`, BAD_TOKEN_WINDOW_MS);
+      if (count > BAD_TOKEN_LIMIT) {
         return this.send(res, 429, (nonce) => messagePage(nonce, "Too many attempts", "Wait a minute and try again."), { "retry-after": "60" });
       }
-      this.countBadToken(client);
       return this.send(res, 404, (nonce) => notFoundPage(nonce));
     }
     if (req.method === "GET" || req.method === "HEAD") return this.sendForm(res, 200, token, link);
@@ -176,32 +229,62 @@ export class CredentialPages implements CredentialLinks {
     if (!sameOrigin || (fetchSite !== undefined && fetchSite !== "same-origin" && fetchSite !== "none") || !sameSecret(body.get("csrf") ?? "", link.csrfToken)) {
       return this.send(res, 403, (nonce) => messagePage(nonce, "Forbidden", "This form can only be sent from its own page. Reload the link and try again."));
     }
+    // One submission at a time, over every replica: the other sees the page of a used link.
+    const claim = randomUUID();
+    if (!(await this.store.set(claimKey(hash), claim, { ttlMs: CLAIM_MS, onlyIfAbsent: true }))) return this.send(res, 404, (nonce) => notFoundPage(nonce));
+    let spent = false;
+    try {
+      // Read again under the claim: a submission that finished just before took the link away, or
+      // set some of its fields (a partial failure) on another replica.
+      const current = await this.readLink(hash);
+      if (!current) return this.send(res, 404, (nonce) => notFoundPage(nonce));
+      spent = await this.submit(res, token, hash, current, body);
+    } finally {
+      // A used link keeps its claim until the claim expires: nothing can use it again meanwhile.
+      if (!spent) await this.store.delete(claimKey(hash), claim).catch(() => undefined);
+    }
+  }
+
+  /** Checks and stores what was typed; true once Cyclr accepted it all and the link is spent. */
+  private async submit(res: ServerResponse, token: string, hash: string, link: StoredLink, body: URLSearchParams): Promise<boolean> {
     const values = new Map<string, string>();
     const secrets: string[] = [];
     for (const field of link.remaining) {
       const value = body.get(field.field) ?? "";
       if (field.secret) secrets.push(value);
-      if (value.trim() === "") return this.sendForm(res, 400, token, link, `Please fill in ${field.label}.`);
+      if (value.trim() === "") {
+        this.sendForm(res, 400, token, link, `Please fill in ${field.label}.`);
+        return false;
+      }
       values.set(field.field, field.secret ? value : value.trim());
     }
     if (link.request.authValue === "basic" && values.has("password")) {
       secrets.push(basicAuthValue(values.get("username") ?? "", values.get("password") ?? ""));
     }
     // What the person typed is hidden from this submission's page and log lines, and from the
-    // answers of the session that gave out the link; no other session's output changes.
+    // answers of the session that gave out the link (when it lives on this replica); no other
+    // session's output changes.
     const redactor = this.options.redactor.scope();
     redactor.register(...secrets);
-    link.keepSecret?.(...secrets.filter((secret) => secret.trim() !== ""));
+    this.given.get(hash)?.keepSecret?.(...secrets.filter((secret) => secret.trim() !== ""));
 
-    const failure = await this.store(link, values, redactor);
-    if (failure) return this.sendForm(res, 400, token, link, failure);
+    const failure = await this.save(link, values, redactor);
+    if (failure) {
+      // What Cyclr accepted is not asked again, on whichever replica the person retries.
+      const ttlMs = link.expiresAt - this.now();
+      if (ttlMs > 0) await this.store.set(linkKey(hash), JSON.stringify(link), { ttlMs }).catch(() => undefined);
+      this.sendForm(res, 400, token, link, failure);
+      return false;
+    }
     this.options.logger.info("credential link used", { accountId: link.accountId, accountConnectorId: link.accountConnectorId });
-    this.spend(token, true);
-    return this.send(res, 200, (nonce) => successPage(nonce, link.connectorName));
+    // Cyclr has it: the person is told so even if the store fails now (the claim, kept, still bars a second use).
+    await this.spend(hash, link).catch((error: unknown) => this.options.logger.warn("credential link used, but not marked used in the store", { error: String(error) }));
+    this.send(res, 200, (nonce) => successPage(nonce, link.connectorName));
+    return true;
   }
 
   /** Sets each secret property, then the AuthValue; what Cyclr accepted is not asked again. Returns a message for the person on failure. */
-  private async store(link: PendingLink, values: Map<string, string>, redactor: Redactor): Promise<string | undefined> {
+  private async save(link: StoredLink, values: Map<string, string>, redactor: Redactor): Promise<string | undefined> {
     try {
       // A property it already has is corrected with a PUT of that property, not posted again.
       const current = link.remaining.some((f) => f.field.startsWith(PROPERTY_FIELD))
@@ -234,42 +317,37 @@ export class CredentialPages implements CredentialLinks {
     }
   }
 
-  private spend(token: string, used: boolean): void {
-    const link = this.links.get(token);
-    if (!link) return;
-    this.links.delete(token);
-    clearTimeout(link.timer);
-    link.settle(used);
+  /** The link, gone from the store; a mark that it was used, for the replica that gave it out; and every replica told. */
+  private async spend(hash: string, link: StoredLink): Promise<void> {
+    await this.store.delete(linkKey(hash));
+    const ttlMs = Math.max(1_000, link.expiresAt - this.now());
+    await this.store.set(usedKey(hash), "1", { ttlMs }).catch(() => undefined);
+    this.settle(hash, true);
+    await this.store
+      .publish({ kind: "step finished", accountId: link.accountId, accountConnectorId: link.accountConnectorId, link: hash })
+      .catch((error: unknown) => this.options.logger.warn("could not tell the other replicas that a link was used", { error: String(error) }));
   }
 
-  private isRateLimited(client: string): boolean {
-    const entry = this.badTokens.get(client);
-    if (!entry) return false;
-    if (this.now() - entry.since > BAD_TOKEN_WINDOW_MS) {
-      this.badTokens.delete(client);
-      return false;
-    }
-    return entry.count >= BAD_TOKEN_LIMIT;
+  private async readLink(hash: string): Promise<StoredLink | undefined> {
+    const link = await readJson(this.store, linkKey(hash), StoredLinkSchema);
+    return link && link.expiresAt > this.now() ? link : undefined;
   }
 
-  private countBadToken(client: string): void {
-    const entry = this.badTokens.get(client);
-    if (entry && this.now() - entry.since <= BAD_TOKEN_WINDOW_MS) {
-      entry.count++;
-      return;
-    }
-    this.badTokens.delete(client);
-    if (this.badTokens.size >= MAX_COUNTED_CLIENTS) {
-      // Oldest first (Map order is insertion order): forget windows that are over, else the oldest.
-      for (const [key, counted] of this.badTokens) {
-        if (this.badTokens.size < MAX_COUNTED_CLIENTS && this.now() - counted.since <= BAD_TOKEN_WINDOW_MS) break;
-        this.badTokens.delete(key);
-      }
-    }
-    this.badTokens.set(client, { count: 1, since: this.now() });
+  private async wasUsed(hash: string): Promise<boolean> {
+    return (await this.store.get(usedKey(hash)).catch(() => undefined)) !== undefined;
   }
 
-  private sendForm(res: ServerResponse, status: number, token: string, link: PendingLink, error?: string): void {
+  /** Ends this replica's wait for a link it gave out. */
+  private settle(hash: string, used: boolean): void {
+    const given = this.given.get(hash);
+    if (!given) return;
+    this.given.delete(hash);
+    clearTimeout(given.timer);
+    clearInterval(given.check);
+    given.settle(used);
+  }
+
+  private sendForm(res: ServerResponse, status: number, token: string, link: StoredLink, error?: string): void {
     this.send(res, status, (nonce) =>
       credentialFormPage({
         nonce,
@@ -309,6 +387,14 @@ function forThePerson(error: unknown): string {
   if (error instanceof CyclrError) return "Cyclr could not be reached just now. Try again in a moment.";
   return "Something went wrong while saving. Try again in a moment.";
 }
+
+/** The store's key for a link: a hash of its token, so that what the store holds opens no page. */
+function linkHash(token: string): string {
+  return createHash("sha256").update(token).digest("base64url");
+}
+const linkKey = (hash: string) => `link:${hash}`;
+const claimKey = (hash: string) => `link-claim:${hash}`;
+const usedKey = (hash: string) => `link-used:${hash}`;
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);

@@ -48,6 +48,8 @@ export interface HttpHostingOptions {
   /** Whether the server can do its work: the Cyclr token endpoint (or the sandbox) answers. */
   ready: () => Promise<boolean>;
   selection?: ToolSelection;
+  /** Why the shared store cannot be used now (for /readyz), or undefined when it can. */
+  storeProblem?: () => Promise<string | undefined>;
   /** Serves the credential pages' paths; returns false for others. */
   credentialPages?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -99,6 +101,9 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     if (path === "/healthz") return json(res, 200, { status: "ok" });
     if (path === "/readyz") {
       if (closing) return json(res, 503, { status: "shutting down" }, { "retry-after": "5" });
+      // The store first: without it the token and links cannot be shared, whatever Cyclr says.
+      const storeProblem = await options.storeProblem?.().catch((error: unknown) => String(error));
+      if (storeProblem !== undefined) return json(res, 503, { status: "not ready", store: storeProblem }, { "retry-after": "5" });
       // Ready when Cyclr gives a token and, with an issuer, its keys are at hand: either missing, calls would fail.
       const ready = await Promise.all([options.ready().catch(() => false), callers.ready()]);
       return ready.every(Boolean) ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "not ready" });
@@ -170,6 +175,8 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       ...(options.selection && { selection: options.selection }),
       offered: callerSelection(caller, options.selection),
       audit: (entry) => audit(caller, entry),
+      // Stateless: the client's answer to a request of ours could reach another replica.
+      ...(config.stateless && { clientRequests: false }),
     });
   }
 

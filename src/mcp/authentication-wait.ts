@@ -4,7 +4,9 @@
  * caller gives up. Everyone waiting on the same account connector shares one poll of Cyclr, so
  * many waits (retries, several sessions, a background watch) cost what one does.
  */
+import { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
+import { readJson, type Store } from "../store/index.js";
 import { loadAccountConnectorView, type AccountConnectorView } from "./account-connectors.js";
 
 /** done: the person finished the step (setup moved on); not_waiting: the next step was not the person's in a browser. */
@@ -15,25 +17,33 @@ const BROWSER_STEPS = new Set(["create_oauth_link", "create_credential_link"]);
 
 /**
  * The links this server gave out, per account connector: which browser step the person is on. It
- * tells a wait what to wait for, even when the person finished before the wait began.
+ * tells a wait what to wait for, even when the person finished before the wait began. Kept in the
+ * store, so that every replica knows it, for as long as the link is valid.
  */
 export class BrowserSteps {
-  private readonly steps = new Map<string, { tool: string; until: number }>();
+  constructor(private readonly store: Store) {}
 
-  record(accountId: string, accountConnectorId: number, tool: "create_oauth_link" | "create_credential_link", until: Date): void {
-    this.steps.set(`${accountId}\n${accountConnectorId}`, { tool, until: until.getTime() });
-    // Bounded: forget expired links as new ones come.
-    if (this.steps.size > 1000) for (const [key, step] of this.steps) if (step.until < Date.now()) this.steps.delete(key);
+  async record(accountId: string, accountConnectorId: number, tool: BrowserStep, until: Date): Promise<void> {
+    const ttlMs = until.getTime() - Date.now();
+    if (ttlMs <= 0) return;
+    await this.store.set(stepKey(accountId, accountConnectorId), JSON.stringify({ tool, until: until.getTime() }), { ttlMs });
   }
 
-  pending(accountId: string, accountConnectorId: number): string | undefined {
-    const step = this.steps.get(`${accountId}\n${accountConnectorId}`);
+  async pending(accountId: string, accountConnectorId: number): Promise<BrowserStep | undefined> {
+    const step = await readJson(this.store, stepKey(accountId, accountConnectorId), StoredStepSchema);
     return step && step.until > Date.now() ? step.tool : undefined;
   }
 
-  finished(accountId: string, accountConnectorId: number): void {
-    this.steps.delete(`${accountId}\n${accountConnectorId}`);
+  async finished(accountId: string, accountConnectorId: number): Promise<void> {
+    await this.store.delete(stepKey(accountId, accountConnectorId));
   }
+}
+
+export type BrowserStep = "create_oauth_link" | "create_credential_link";
+const StoredStepSchema = z.object({ tool: z.enum(["create_oauth_link", "create_credential_link"]), until: z.number() });
+
+function stepKey(accountId: string, accountConnectorId: number): string {
+  return `step:${encodeURIComponent(accountId)}:${accountConnectorId}`;
 }
 
 export interface WaitOptions {
@@ -105,6 +115,11 @@ class SharedPoll {
     return next;
   }
 
+  /** The person finished somewhere (this replica or another): look now rather than at the end of the pause. */
+  lookNow(): void {
+    if (!this.looking) this.wake?.();
+  }
+
   private async run(): Promise<void> {
     const { signal } = this.controller;
     for (let attempt = 0; !signal.aborted; attempt++) {
@@ -145,8 +160,24 @@ class SharedPoll {
  */
 export class AccountConnectorPolls {
   private readonly polls = new Map<string, SharedPoll>();
+  private readonly unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly cyclr: CyclrOperations) {}
+  /**
+   * With a store, a poll looks at once when any replica says the person finished (a credential
+   * page used there): the wait ends as soon as Cyclr shows it, and polling stays the fallback.
+   */
+  constructor(
+    private readonly cyclr: CyclrOperations,
+    store?: Store,
+  ) {
+    this.unsubscribe = store?.subscribe((event) => {
+      if (event.kind === "step finished") this.polls.get(`${event.accountId}\n${event.accountConnectorId}`)?.lookNow();
+    });
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+  }
 
   /** Registers a waiter, starting the poll if it is the first; call leave() when done. */
   join(accountId: string, accountConnectorId: number): { fresh: () => Promise<Look>; next: (seq: number) => Promise<Look>; leave: () => void } {

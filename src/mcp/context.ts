@@ -42,12 +42,20 @@ export class BackgroundTasks {
   }
 }
 
-export function createToolContext(server: McpServer, extra: RequestExtra, background: BackgroundTasks, session: Redactor, stopping: AbortSignal): ToolContext {
+export function createToolContext(
+  server: McpServer,
+  extra: RequestExtra,
+  background: BackgroundTasks,
+  session: Redactor,
+  stopping: AbortSignal,
+  /** Whether requests to the client are possible (not in --stateless mode). */
+  clientRequests = true,
+): ToolContext {
   const progressToken = extra._meta?.progressToken;
   return {
     signal: extra.signal,
     stopping,
-    person: personChannel(server, extra),
+    person: clientRequests ? personChannel(server, extra) : {},
     progress: async (progress, total, message) => {
       if (progressToken === undefined) return;
       await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress, total, message } });

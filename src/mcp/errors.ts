@@ -12,6 +12,7 @@ import {
   CyclrTimeoutError,
 } from "../cyclr/errors.js";
 import { nameInUse } from "../setup/existing-installs.js";
+import { StoreUnavailableError } from "../store/index.js";
 
 /** A problem with the arguments that the input schema cannot express; the message names the field and the fix. */
 export class ToolInputError extends Error {
@@ -49,6 +50,13 @@ export function describeError(error: unknown): string | undefined {
   if (error instanceof ToolInputError) return error.message;
   if (error instanceof AmbiguousInstallError) return describeAmbiguousInstall(error);
   if (error instanceof CyclrError) return describeCyclrError(error);
+  if (error instanceof StoreUnavailableError) {
+    // Links and browser steps live there: nothing was given out, and nothing the person did is lost.
+    return (
+      `The server's shared store (${error.store}) cannot be used just now (${error.message.replace(/^.*? is unavailable: /, "")}), so this call could not be completed. ` +
+      "Nothing was lost: links already given out stay valid. Try again in a minute; if it goes on, tell the server's operator (GET /readyz names the problem)."
+    );
+  }
   return undefined;
 }
 

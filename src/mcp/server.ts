@@ -34,6 +34,12 @@ export interface ServerOptions {
    */
   offered?: ToolSelection;
   shutdown?: ShutdownSignals;
+  /**
+   * Whether the server may send requests to the client (form or URL elicitation). Off in
+   * --stateless mode: the client's answer could reach another replica, which knows nothing of the
+   * question; tools then answer as for a client without elicitation.
+   */
+  clientRequests?: boolean;
   /** Told of every tool call once it is answered (hosted mode writes the audit trail from it). */
   audit?: (entry: ToolCallRecord) => void;
 }
@@ -82,7 +88,7 @@ export interface ServerHandle {
   close: () => Promise<void>;
 }
 
-export function createServer({ deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER, audit = () => undefined }: ServerOptions): ServerHandle {
+export function createServer({ deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER, audit = () => undefined, clientRequests = true }: ServerOptions): ServerHandle {
   // What this session's calls use or are given is hidden from this session's output, and no other's.
   const redactor = processRedactor.scope();
   const server = new McpServer(
@@ -101,7 +107,7 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   const selected = selectTools(selection);
   // The cards' helpers come with the tools whose cards call them (read-only, so kept by --read-only too).
   const helpers = selected.some((tool) => tool.ui) ? (CARD_TOOLS as readonly unknown[] as ToolDefinition[]) : [];
-  const registered = [...selected, ...helpers].map((tool) => ({ tool, registered: registerTool(server, tool, deps, redactor, logger, background, shutdown, audit) }));
+  const registered = [...selected, ...helpers].map((tool) => ({ tool, registered: registerTool(server, tool, deps, redactor, logger, background, shutdown, audit, clientRequests) }));
   // Shown only to a client that advertises the MCP Apps extension (apps/index.ts).
   const cards = offerCards(server, registered);
   // The tools a caller's scope may narrow; the cards' helpers follow the client's capabilities instead.
@@ -138,6 +144,7 @@ function registerTool(
   background: BackgroundTasks,
   shutdown: ShutdownSignals,
   audit: (entry: ToolCallRecord) => void,
+  clientRequests: boolean,
 ): RegisteredTool {
   const handle = tool.handler(deps);
   const output = z.object(tool.outputSchema);
@@ -164,7 +171,7 @@ function registerTool(
       const account = deps.accounts?.pinnedAccountId ?? requested ?? deps.defaultAccountId;
       const record = (outcome: string) => audit({ tool: tool.name, ...(account !== undefined && { account }), outcome, ms: Math.round(performance.now() - started) });
       try {
-        const result = await handle(typedArgs, createToolContext(server, { ...extra, signal }, background, session, shutdown.stopping));
+        const result = await handle(typedArgs, createToolContext(server, { ...extra, signal }, background, session, shutdown.stopping, clientRequests));
         session.register(...secrets);
         const reveal = result.reveal ?? [];
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });

@@ -175,7 +175,7 @@ describe("commands", () => {
   });
 
   it("refuses an unknown command or tool name, exit 2", () => {
-    expect(runCli(["serve"]).stderr).toMatch(/Unknown command "serve": the commands are doctor and demo/);
+    expect(runCli(["serve"]).stderr).toMatch(/Unknown command "serve": the commands are doctor, demo, sandbox/);
     const run = runCli(["--sandbox", "--tools", "list_connectors,drop_everything"]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/names no such tool: drop_everything/);

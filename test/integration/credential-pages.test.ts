@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCyclrClient } from "../../src/cyclr/index.js";
 import { CredentialPages } from "../../src/hosting/credential-pages.js";
+import { MemoryStore } from "../../src/store/memory.js";
 import { createLogger } from "../../src/log.js";
 import { Redactor } from "../../src/redact.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
@@ -29,7 +30,7 @@ beforeAll(async () => {
     redactor,
     logger,
   });
-  pages = new CredentialPages({ cyclr: cyclr.client, redactor, logger, now: () => clock });
+  pages = new CredentialPages({ cyclr: cyclr.client, store: new MemoryStore(() => clock), redactor, logger, now: () => clock });
 });
 afterAll(async () => {
   await pages?.close();
@@ -142,7 +143,7 @@ describe("credential pages", () => {
 
   it("turn away a client that keeps guessing tokens", async () => {
     // Its own pages, so earlier tests' bad tokens do not count.
-    const guarded = new CredentialPages({ cyclr: cyclr.client, redactor, logger: createLogger({ level: "error", redactor, write: () => {} }), now: () => clock });
+    const guarded = new CredentialPages({ cyclr: cyclr.client, store: new MemoryStore(() => clock), redactor, logger: createLogger({ level: "error", redactor, write: () => {} }), now: () => clock });
     const request = { authValue: "apiKey" as const, properties: [], fields: [{ field: "apiKey", label: "API key", secret: true }] };
     const origin = new URL((await guarded.create({ accountId: sandbox.accountId, accountConnectorId: 1, connectorName: "P", request })).url).origin;
     const statuses: number[] = [];

@@ -35,6 +35,18 @@ describe("loadConfig", () => {
     expect(() => loadConfig([], { ...creds, CYCLR_MAX_RESPONSE_BYTES: "lots" })).toThrow(/must be a whole number of bytes/);
   });
 
+  it("reads the store: memory by default, Redis with CYCLR_MCP_REDIS_URL and its prefix", () => {
+    expect(run([], creds).store).toEqual({ kind: "memory" });
+    expect(run([], { ...creds, CYCLR_MCP_REDIS_URL: "rediss://:pw@redis.internal:6380" }).store).toEqual({ kind: "redis", url: "rediss://:pw@redis.internal:6380", prefix: "cyclr-mcp:" });
+    expect(run(["--redis-prefix", "staging:"], { ...creds, CYCLR_MCP_REDIS_URL: "redis://127.0.0.1:6379" }).store).toMatchObject({ prefix: "staging:" });
+    expect(() => loadConfig([], { ...creds, CYCLR_MCP_REDIS_URL: "http://redis:6379" })).toThrow(/CYCLR_MCP_REDIS_URL \(--redis-url\) must be a redis:\/\/ or rediss:\/\/ URL/);
+  });
+
+  it("reads the sandbox command: a free port unless given one", () => {
+    expect(loadConfig(["sandbox"], {})).toEqual({ kind: "sandbox", port: 0, host: "127.0.0.1" });
+    expect(loadConfig(["sandbox", "--port", "4555"], {})).toMatchObject({ kind: "sandbox", port: 4555 });
+  });
+
   it("lets flags win over the environment", () => {
     const config = run(["--api-url", "https://api.eu.cyclr.com", "--account-id", "b"], { ...creds, CYCLR_API_URL: "https://api.cyclr.uk", CYCLR_ACCOUNT_ID: "a" });
     expect(config.apiUrl).toBe("https://api.eu.cyclr.com");

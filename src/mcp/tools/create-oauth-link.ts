@@ -108,7 +108,7 @@ export const createOAuthLink = defineTool({
       targetOrigin: target.targetOrigin,
       ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
     });
-    deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000));
+    await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000));
     let openedByClient: "accepted" | "declined" | undefined;
     if (context.person.openUrl) {
       const opened = await context.person.openUrl(`Sign in to ${definition.Name} to connect it to your Cyclr account.`, url);

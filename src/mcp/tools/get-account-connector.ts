@@ -43,12 +43,12 @@ export const getAccountConnector = defineTool({
     const ids = { accountId, accountConnectorId: args.accountConnectorId };
     if (args.waitForAuthentication === undefined) {
       const loaded = await loadAccountConnectorView(deps.cyclr, accountId, args.accountConnectorId, context.signal);
-      const view = { ...loaded, setup: whilePersonAtLink(loaded.setup, ids, deps.browserSteps.pending(accountId, args.accountConnectorId)) };
+      const view = { ...loaded, setup: whilePersonAtLink(loaded.setup, ids, await deps.browserSteps.pending(accountId, args.accountConnectorId)) };
       return { structuredContent: view, text: describeView(view) };
     }
     const totalSeconds = args.waitForAuthentication;
     // The link this server gave out tells what the person is doing, even if they finished before this call.
-    const waitingFor = deps.browserSteps.pending(accountId, args.accountConnectorId);
+    const waitingFor = await deps.browserSteps.pending(accountId, args.accountConnectorId);
     const started = performance.now();
     const { view: seen, outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, args.accountConnectorId, {
       timeoutMs: totalSeconds * 1000,
@@ -61,9 +61,9 @@ export const getAccountConnector = defineTool({
         return context.progress(seconds, totalSeconds, message);
       },
     });
-    if (outcome === "done") deps.browserSteps.finished(accountId, args.accountConnectorId);
+    if (outcome === "done") await deps.browserSteps.finished(accountId, args.accountConnectorId);
     // Timed out with the link still valid: the next step is another wait, not a new link.
-    const view = { ...seen, setup: whilePersonAtLink(seen.setup, ids, deps.browserSteps.pending(accountId, args.accountConnectorId)) };
+    const view = { ...seen, setup: whilePersonAtLink(seen.setup, ids, await deps.browserSteps.pending(accountId, args.accountConnectorId)) };
     const waited = { seconds: Math.round((performance.now() - started) / 100) / 10, outcome };
     return { structuredContent: { ...view, waited }, text: `${waitSummary(outcome, waited.seconds)} ${describeView(view)}` };
   },

@@ -131,6 +131,7 @@ async function main(): Promise<number> {
           logger,
           ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }),
           ...(http?.trustProxy && { clientAddress: forwardedClientAddress }),
+          ...(http && cyclr.forAccount && { cyclrForAccount: cyclr.forAccount }),
         }),
     ));
   const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };
@@ -138,13 +139,14 @@ async function main(): Promise<number> {
   const oauthTargetOrigins = [...new Set([serviceDomain, ...(config.oauthTargetOrigins ?? []), http?.publicUrl].filter((o) => o !== undefined))];
   // The OAuth landing page is served where the credential pages are; in stdio mode the loopback
   // listener's origin is known once it listens, and a page this server serves is always allowed.
-  const oauthLanding = async (connectorName: string): Promise<string | undefined> => {
-    const url = await (await pages()).landingUrl(connectorName);
+  const oauthLanding: NonNullable<ServerDeps["oauthLanding"]> = async (connectorName, step) => {
+    const url = await (await pages()).landingUrl(connectorName, step);
     const origin = new URL(url).origin;
     if (!http && !oauthTargetOrigins.includes(origin)) oauthTargetOrigins.push(origin);
     return url;
   };
-  const accountConnectorPolls = new AccountConnectorPolls(cyclr.client, store);
+  // Hosted: what is done for one account (waits, credential pages) uses a token Cyclr restricted to it.
+  const accountConnectorPolls = new AccountConnectorPolls(cyclr.client, store, http ? cyclr.forAccount : undefined);
   const deps: ServerDeps = {
     cyclr: cyclr.client,
     credentialLinks,

@@ -45,6 +45,9 @@ const USED_CHECK_MS = 15_000;
 
 const CredentialFieldSchema = z.object({ field: z.string(), label: z.string(), description: z.string().optional(), secret: z.boolean() });
 
+/** Which account connector an OAuth landing nonce is for (stored under the nonce's hash). */
+const LandingStepSchema = z.object({ accountId: z.string(), accountConnectorId: z.number() });
+
 /** A link as the store keeps it (the token itself is not kept: the key is its hash). */
 const StoredLinkSchema = z.object({
   accountId: z.string(),
@@ -68,6 +71,8 @@ interface GivenLink {
 
 export interface CredentialPagesOptions {
   cyclr: CyclrOperations;
+  /** Hosted mode: the operations over a token Cyclr restricted to one account, for what a link writes there. */
+  cyclrForAccount?: (accountId: string) => CyclrOperations;
   /** Where links and bad-token counters live (memory, or Redis shared by the replicas). */
   store: Store;
   redactor: Redactor;
@@ -110,9 +115,28 @@ export class CredentialPages implements CredentialLinks {
     return publicUrl ? new URL(typeof publicUrl === "function" ? publicUrl() : publicUrl).origin : (await this.listen()).origin;
   }
 
-  /** This server's page for the end of an OAuth sign-in ("Salesforce is connected: you can close this tab"). */
-  async landingUrl(connectorName: string): Promise<string> {
-    return `${await this.origin()}${CONNECTED_PATH}?name=${encodeURIComponent(connectorName)}`;
+  /**
+   * This server's page for the end of an OAuth sign-in ("Salesforce is connected: you can close this
+   * tab"). With the account connector, the URL carries a one-time nonce: the replica that serves the
+   * page tells every replica's waits to look at Cyclr now, rather than at their next poll.
+   */
+  async landingUrl(connectorName: string, step?: { accountId: string; accountConnectorId: number }): Promise<string> {
+    const url = `${await this.origin()}${CONNECTED_PATH}?name=${encodeURIComponent(connectorName)}`;
+    if (!step) return url;
+    const nonce = randomBytes(16).toString("base64url");
+    const stored = await this.store
+      .set(landingKey(linkHash(nonce)), JSON.stringify(step), { ttlMs: LINK_LIFETIME_MS })
+      .catch(() => false);
+    return stored ? `${url}&step=${nonce}` : url;
+  }
+
+  /** The landing page was reached: the waits for that account connector look now (once per nonce). */
+  private async landed(nonce: string): Promise<void> {
+    const key = landingKey(linkHash(nonce));
+    const text = await this.store.get(key);
+    if (text === undefined || !(await this.store.delete(key))) return;
+    const step = LandingStepSchema.safeParse(JSON.parse(text));
+    if (step.success) await this.store.publish({ kind: "step finished", ...step.data });
   }
 
   async create(binding: CredentialLinkBinding): Promise<CredentialLink> {
@@ -153,6 +177,10 @@ export class CredentialPages implements CredentialLinks {
         return true;
       }
       const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+      const step = query.get("step");
+      if (step && /^[\w-]{22}$/.test(step)) {
+        void this.landed(step).catch((error: unknown) => this.options.logger.warn("OAuth landing not shared", { error: error instanceof Error ? error.message : String(error) }));
+      }
       this.send(res, 200, (nonce) => connectedPage(nonce, query.get("name") ?? undefined, query.has("error")));
       return true;
     }
@@ -285,16 +313,18 @@ export class CredentialPages implements CredentialLinks {
 
   /** Sets each secret property, then the AuthValue; what Cyclr accepted is not asked again. Returns a message for the person on failure. */
   private async save(link: StoredLink, values: Map<string, string>, redactor: Redactor): Promise<string | undefined> {
+    // Hosted mode: over a token Cyclr restricted to the link's account (least privilege).
+    const cyclr = this.options.cyclrForAccount?.(link.accountId) ?? this.options.cyclr;
     try {
       // A property it already has is corrected with a PUT of that property, not posted again.
       const current = link.remaining.some((f) => f.field.startsWith(PROPERTY_FIELD))
-        ? await this.options.cyclr.getAccountConnector(link.accountId, link.accountConnectorId)
+        ? await cyclr.getAccountConnector(link.accountId, link.accountConnectorId)
         : undefined;
       for (const field of [...link.remaining]) {
         if (!field.field.startsWith(PROPERTY_FIELD)) continue;
         const name = field.field.slice(PROPERTY_FIELD.length);
         const id = current && existingPropertyId(current, name);
-        await this.options.cyclr.setAccountConnectorProperty(link.accountId, link.accountConnectorId, {
+        await cyclr.setAccountConnectorProperty(link.accountId, link.accountConnectorId, {
           name,
           value: values.get(field.field) ?? "",
           sensitive: true,
@@ -305,7 +335,7 @@ export class CredentialPages implements CredentialLinks {
       if (link.request.authValue) {
         const authValue =
           link.request.authValue === "basic" ? basicAuthValue(values.get("username") ?? "", values.get("password") ?? "") : (values.get("apiKey") ?? "");
-        await this.options.cyclr.setAccountConnectorAuthValue(link.accountId, link.accountConnectorId, authValue);
+        await cyclr.setAccountConnectorAuthValue(link.accountId, link.accountConnectorId, authValue);
       }
       return undefined;
     } catch (error) {
@@ -393,6 +423,7 @@ function linkHash(token: string): string {
   return createHash("sha256").update(token).digest("base64url");
 }
 const linkKey = (hash: string) => `link:${hash}`;
+const landingKey = (hash: string) => `landing:${hash}`;
 const claimKey = (hash: string) => `link-claim:${hash}`;
 const usedKey = (hash: string) => `link-used:${hash}`;
 

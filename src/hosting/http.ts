@@ -12,6 +12,7 @@
  * - Sessions: stateful by default (closed after an idle time), or --stateless for replicas.
  * - The credential pages are served by the same listener.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -66,6 +67,9 @@ interface Session extends TrackedSession {
   /** Offers the session's caller the tools its current token allows. */
   offer: (selection: ToolSelection) => void;
 }
+
+/** The tools/call being answered, while it is: whether its audit line has been written. */
+const unaudited = new AsyncLocalStorage<{ audited: boolean }>();
 
 export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> {
   const { config, logger } = options;
@@ -133,6 +137,8 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
    * joins from the log context). Never arguments, never tokens.
    */
   function audit(caller: Caller, entry: ToolCallRecord): void {
+    const pending = unaudited.getStore();
+    if (pending) pending.audited = true;
     logger.info("audit", {
       subject: caller.subject,
       ...(caller.client !== undefined && { client: caller.client }),
@@ -229,6 +235,16 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
         counted.lastSeen = Date.now();
       }
     });
+    // A tools/call that the SDK turns away before any tool runs (an unknown tool, arguments that do
+    // not fit its schema) gets its audit line here, when its answer has gone.
+    const served = session;
+    if ((served || config.stateless) && CallToolRequestSchema.safeParse(body).success) {
+      const pending = { audited: false };
+      res.once("close", () => {
+        if (!pending.audited) auditRefused(caller, body, "rejected");
+      });
+      return unaudited.run(pending, () => (served ? served.transport.handleRequest(req, res, body) : handleStateless(req, res, body, caller)));
+    }
     if (session) return session.transport.handleRequest(req, res, body);
     if (config.stateless) return handleStateless(req, res, body, caller);
     if (!isInitializeRequest(body)) return jsonRpcError(res, 400, -32000, "Bad request: no Mcp-Session-Id; initialize a session first.", {}, id);

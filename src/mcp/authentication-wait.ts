@@ -169,6 +169,8 @@ export class AccountConnectorPolls {
   constructor(
     private readonly cyclr: CyclrOperations,
     store?: Store,
+    /** Hosted mode: the operations over a token Cyclr restricted to the account polled (least privilege). */
+    private readonly cyclrForAccount?: (accountId: string) => CyclrOperations,
   ) {
     this.unsubscribe = store?.subscribe((event) => {
       if (event.kind === "step finished") this.polls.get(`${event.accountId}\n${event.accountConnectorId}`)?.lookNow();
@@ -185,7 +187,7 @@ export class AccountConnectorPolls {
     let poll = this.polls.get(key);
     if (!poll) {
       const made: SharedPoll = new SharedPoll(
-        (signal) => loadAccountConnectorView(this.cyclr, accountId, accountConnectorId, signal),
+        (signal) => loadAccountConnectorView(this.cyclrForAccount?.(accountId) ?? this.cyclr, accountId, accountConnectorId, signal),
         () => {
           if (this.polls.get(key) === made) this.polls.delete(key);
         },

@@ -26,7 +26,7 @@ export interface ServerDeps {
    * This server's page where a person lands after an OAuth sign-in (create_oauth_link's default
    * targetOrigin), served where the credential pages are; undefined when there is no listener.
    */
-  oauthLanding?: (connectorName: string) => Promise<string | undefined>;
+  oauthLanding?: (connectorName: string, step?: { accountId: string; accountConnectorId: number }) => Promise<string | undefined>;
   /** The links given out, so a wait knows what the person is doing. Shared by every session of a process. */
   browserSteps: BrowserSteps;
   /** The polls of account connectors someone waits on: concurrent waits on one share a poll. Shared by every session of a process. */

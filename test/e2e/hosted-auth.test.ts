@@ -56,6 +56,21 @@ describe("tokens from an issuer", () => {
   });
   afterAll(() => server?.stop());
 
+  it("picks up a rotated key without a restart: a token with an unknown kid refetches the keys, at most once per 30 s", async () => {
+    const claims = { sub: "rotation", cyclr_account: sandbox.accountId, scope: "cyclr:read" };
+    const status = async (token: string) =>
+      (await rawRequest(server.url, { method: "POST", headers: { ...mcpHeaders, authorization: `Bearer ${token}` }, body: initialize })).status;
+    expect(await status(await issuer.mint(claims, server.url))).toBe(200);
+    await issuer.rotate();
+    const rotated = await issuer.mint(claims, server.url);
+    // jose refetches for an unknown kid once its 30 s cooldown since the last fetch has passed.
+    await new Promise((resolve) => setTimeout(resolve, 31_000));
+    const fetchesBefore = issuer.jwksFetches();
+    expect(await status(rotated)).toBe(200);
+    expect(await status(rotated)).toBe(200);
+    expect(issuer.jwksFetches() - fetchesBefore).toBe(1);
+  }, 60_000);
+
   it("refuses each failed check with 401 invalid_token naming it, and never echoes or logs the token", async () => {
     const aud = server.url;
     const claims = { sub: "alice", cyclr_account: sandbox.accountId };
@@ -148,6 +163,9 @@ describe("HS256 tokens minted by a partner's backend (MCP_HTTP_AUTH_JWT_SECRET)"
     await call(client, "list_account_connectors");
     const missing = await call(client, "get_account_connector", { accountConnectorId: 987654 });
     expect(missing.isError).toBe(true);
+    // Turned away by the SDK before any tool runs: arguments that do not fit, a tool that does not exist.
+    expect((await call(client, "get_account_connector", { accountConnectorId: needle })).isError).toBe(true);
+    await client.callTool({ name: "no_such_tool", arguments: { note: needle } }).catch(() => undefined);
     await client.close();
     // A read-only customer, refused a write before MCP sees it: that call is in the trail too.
     const reader = await mintCustomerToken({ userId: "customer-7", cyclrAccountId: sandbox.accountId }, { audience: server.url, scope: "cyclr:read" });
@@ -173,6 +191,8 @@ describe("HS256 tokens minted by a partner's backend (MCP_HTTP_AUTH_JWT_SECRET)"
       ["list_connectors", "ok"],
       ["list_account_connectors", "ok"],
       ["get_account_connector", "CYCLR_HTTP_ERROR"],
+      ["get_account_connector", "rejected"],
+      ["no_such_tool", "rejected"],
       ["install_connector", "insufficient_scope"],
     ]);
     for (const line of customer) {

@@ -285,6 +285,22 @@ describe("the whole setup over HTTP", () => {
     expect(last).toMatchObject({ accountId: "hooli-http", setup: { state: "ready" } });
   });
 
+  it("what is done for one account outside a session's own calls (a credential page's writes, a wait's looks) uses a token Cyclr restricted to that account", async () => {
+    const client = await server.connect(bearer(TOKEN));
+    const installed = structured(await call(client, "install_connector", { connectorId: 1001, allowDuplicate: true, properties: [{ name: "CompanyDomain", value: "acme" }] }));
+    const id = installed.accountConnectorId;
+    const link = structured(await call(client, "create_credential_link", { accountConnectorId: id }));
+    sandbox.clearRequests();
+    const waiting = call(client, "get_account_connector", { ...link.setup.nextStep.arguments });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await fillCredentialPage(link.url, { apiKey: "restricted-key-0001" })).status).toBe(200);
+    expect(structured(await waiting)).toMatchObject({ waited: { outcome: "done" }, setup: { state: "ready" } });
+    const forIt = sandbox.requests.filter((r) => r.path === `/v1.0/account/connectors/${id}`);
+    expect(forIt.some((r) => r.method === "PUT")).toBe(true);
+    expect(forIt.some((r) => r.method === "GET")).toBe(true);
+    for (const request of forIt) expect(sandbox.accessTokenScope(request.headers.authorization?.replace(/^Bearer /, "") ?? ""), `${request.method} ${request.path}`).toBe(sandbox.accountId);
+  });
+
   it("works stateless too, for replicas behind a load balancer", async () => {
     const stateless = await spawnHttpServer({ env: sandboxEnv(sandbox), args: ["--stateless"] });
     extra.push(stateless);

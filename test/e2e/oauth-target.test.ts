@@ -76,7 +76,7 @@ describe("create_oauth_link's targetOrigin", () => {
     const url = structured(await server.call("create_oauth_link", { accountConnectorId })).url as string;
     const landed = await approveOAuthLink(url, "approve");
     expect(landed.status).toBe(302);
-    expect(landed.location).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/connected\?name=Xero$/);
+    expect(landed.location).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/connected\?name=Xero&step=[\w-]{22}$/);
   });
 });
 
@@ -101,7 +101,7 @@ describe("hosted, the server's own public origin is allowed", () => {
     const { origin, results } = await linkTarget({}, ["{self}/done", "https://evil.example", ""]);
     expect(targetOf(results[0] as CallToolResult)).toBe(`${origin}/done`);
     // By default, the landing page on the hosted listener.
-    expect(targetOf(results[2] as CallToolResult)).toBe(`${origin}/connected?name=Xero`);
+    expect(targetOf(results[2] as CallToolResult)).toMatch(new RegExp(`^${origin}/connected\\?name=Xero&step=[\\w-]{22}$`));
     expect(text(results[1] as CallToolResult)).toMatch(/not an allowed one.*CYCLR_OAUTH_TARGET_ORIGINS/);
   });
 

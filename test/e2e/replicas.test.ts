@@ -118,6 +118,8 @@ describe.skipIf(!redisServer)("two replicas on Redis", () => {
     expect(consent.status).toBe(302);
     // The landing page the person is sent to, as the load balancer routes it: to B.
     const landing = new URL(consent.location ?? "");
+    // Its one-time nonce lets B tell A's wait to look at Cyclr now.
+    expect(landing.searchParams.get("step")).toMatch(/^[\w-]{22}$/);
     expect((await rawRequest(on(b, landing.href) + landing.search)).status).toBe(200);
     expect(structured(await waiting)).toMatchObject({ setup: { state: "ready" }, waited: { outcome: "done" } });
     // B knows the browser step A gave out, and that it is over.

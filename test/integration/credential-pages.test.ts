@@ -16,6 +16,7 @@ import { fillCredentialPage, rawRequest } from "../helpers.js";
 let sandbox: Sandbox;
 let cyclr: ReturnType<typeof createCyclrClient>;
 let pages: CredentialPages;
+let store: MemoryStore;
 let clock = Date.now();
 let log = "";
 const redactor = new Redactor();
@@ -30,7 +31,8 @@ beforeAll(async () => {
     redactor,
     logger,
   });
-  pages = new CredentialPages({ cyclr: cyclr.client, store: new MemoryStore(() => clock), redactor, logger, now: () => clock });
+  store = new MemoryStore(() => clock);
+  pages = new CredentialPages({ cyclr: cyclr.client, store, redactor, logger, now: () => clock });
 });
 afterAll(async () => {
   await pages?.close();
@@ -54,6 +56,26 @@ async function apiKeyLink(connectorName = "Pipedrive") {
 const withoutNonce = (html: string) => html.replace(/nonce="[^"]+"/g, "");
 
 const send = rawRequest;
+
+describe("the OAuth landing page", () => {
+  it("tells every replica's waits, once, that the person reached it: the URL carries a one-time nonce for the account connector", async () => {
+    const events: unknown[] = [];
+    const stop = store.subscribe((event) => events.push(event));
+    try {
+      const url = new URL(await pages.landingUrl("Xero", { accountId: sandbox.accountId, accountConnectorId: 4242 }));
+      expect(url.pathname).toBe("/connected");
+      expect(url.searchParams.get("step")).toMatch(/^[\w-]{22}$/);
+      expect((await send(url.href)).status).toBe(200);
+      expect((await send(url.href)).status).toBe(200);
+      expect((await send(`${url.origin}/connected?name=Xero&step=${"x".repeat(22)}`)).status).toBe(200);
+      await expect.poll(() => events).toEqual([{ kind: "step finished", accountId: sandbox.accountId, accountConnectorId: 4242 }]);
+      // Without an account connector the page is only a page.
+      expect(new URL(await pages.landingUrl("Xero")).searchParams.has("step")).toBe(false);
+    } finally {
+      stop();
+    }
+  });
+});
 
 describe("credential pages", () => {
   it("serve a self-contained page on loopback, bound to a long one-time token", async () => {

@@ -83,7 +83,7 @@ export const createOAuthLink = defineTool({
     if (!target) {
       // By default the person lands on this server's own page, which says they can go back to the
       // conversation; a callback message is for an opener window, so it keeps the service domain.
-      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name).catch(() => undefined) : undefined;
+      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id }).catch(() => undefined) : undefined;
       const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
       target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
     }

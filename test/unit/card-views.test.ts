@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { filterConnectors, readConnectorList, describeAuth } from "../../src/apps/picker-view.js";
 import { mergeViews, modelContextLine, propertiesToSave, readAccountConnector, readAccountConnectorList, setupCardView } from "../../src/apps/setup-view.js";
 import { AccountConnectorSchema, ConnectorSchema } from "../../src/cyclr/schemas.js";
-import { clientShowsCards } from "../../src/mcp/apps/capability.js";
+import { EXTENSION_ID, getUiCapability, RESOURCE_MIME_TYPE } from "@modelcontextprotocol/ext-apps/server";
+import { CARD_MIME_TYPE, clientShowsCards, UI_EXTENSION } from "../../src/mcp/apps/capability.js";
 import { cardIcon, MAX_ICON_CHARS } from "../../src/setup/icons.js";
 import { computeSetupState, waitingStep } from "../../src/setup/setup-state.js";
 
@@ -113,6 +114,11 @@ describe("icons and the extension", () => {
   });
 
   it("shows cards only to a client that advertises io.modelcontextprotocol/ui with our mime type (or none listed)", () => {
+    // Written from the spec, so that start-up need not load ext-apps: the same as the package's own.
+    expect([UI_EXTENSION, CARD_MIME_TYPE]).toEqual([EXTENSION_ID, RESOURCE_MIME_TYPE]);
+    for (const capabilities of [undefined, {}, { extensions: { [UI_EXTENSION]: { mimeTypes: [CARD_MIME_TYPE] } } }, { extensions: { [UI_EXTENSION]: {} } }]) {
+      expect(clientShowsCards(capabilities)).toBe(getUiCapability(capabilities) !== undefined);
+    }
     expect(clientShowsCards(undefined)).toBe(false);
     expect(clientShowsCards({})).toBe(false);
     expect(clientShowsCards({ extensions: { "io.modelcontextprotocol/ui": { mimeTypes: ["text/html;profile=mcp-app"] } } })).toBe(true);

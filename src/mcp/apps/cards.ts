@@ -4,7 +4,7 @@
  * needs nothing from any origin and the host can hold it to a CSP that allows nothing.
  */
 import { readFile } from "node:fs/promises";
-import { RESOURCE_MIME_TYPE } from "@modelcontextprotocol/ext-apps/server";
+import { CARD_MIME_TYPE } from "./capability.js";
 
 export type CardName = "catalog-picker" | "setup-card";
 
@@ -31,7 +31,7 @@ export const CARDS: readonly CardDefinition[] = [
   },
 ];
 
-export const CARD_MIME_TYPE = RESOURCE_MIME_TYPE;
+export { CARD_MIME_TYPE };
 
 /**
  * No domain of any kind: the card's script and styles are inline and its icons are data URIs, so

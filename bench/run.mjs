@@ -228,48 +228,17 @@ async function hostedThroughput() {
   const sessions = quick ? 10 : 50;
   const callsEach = quick ? 10 : 40;
   const sandbox = await startSandbox();
-  // Log level info: the start-up line says where it listens.
-  const child = spawn(process.execPath, [CLI, "--http", "--port", "0"], { env: { ...getDefaultEnvironment(), ...envFor(sandbox), CYCLR_LOG_LEVEL: "info" }, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-      const found = /serving MCP at (http:\/\/\S+\/mcp)/.exec(stderr);
-      if (found) resolve(found[1]);
-    });
-    child.once("exit", () => reject(new Error(stderr)));
-  });
-  const latencies = [];
-  let errors = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: sessions }, async (_, s) => {
-      const client = new Client({ name: `load-${s}`, version: "1.0.0" });
-      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-      for (let i = 0; i < callsEach; i++) {
-        const t = performance.now();
-        try {
-          const result = await client.callTool({ name: "list_connectors", arguments: { query: ["crm", "hubspt", "sales force", "xero"][i % 4] } });
-          if (result.isError) errors++;
-        } catch {
-          errors++;
-        }
-        latencies.push(performance.now() - t);
-      }
-      await client.close();
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const { url, child } = await spawnHosted(envFor(sandbox));
+  const load = await hostedLoad([url], sessions, callsEach);
   const rss = peakRss(child.pid);
   child.kill("SIGTERM");
   await sandbox.close();
-  const calls = sessions * callsEach;
   row(
     `Hosted: ${sessions} sessions × ${callsEach} list_connectors over HTTP`,
-    `${Math.round(calls / seconds)} calls/s; p50 ${ms(median(latencies))}, p99 ${ms(quantile(latencies, 0.99))}; ${errors} errors; peak RSS ${rss ? mb(rss) : "n/a"}`,
+    `${Math.round(load.perSecond)} calls/s; p50 ${ms(load.p50)}, p99 ${ms(load.p99)}; ${load.errors} errors; peak RSS ${rss ? mb(rss) : "n/a"}`,
     "—",
     "no errors",
-    errors === 0,
+    load.errors === 0,
   );
 }
 

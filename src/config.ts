@@ -351,21 +351,27 @@ export const SETTINGS = {
 
 type SettingKey = keyof typeof SETTINGS;
 
+/** `raw` as an http(s) URL (plain http only for loopback), or an issue on `ctx` naming what is wrong. */
+function httpUrl(raw: string, ctx: z.RefinementCtx, what: string, example: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    ctx.addIssue({ code: "custom", message: `is not a valid ${what}; expected something like ${example}` });
+    return undefined;
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
+    ctx.addIssue({ code: "custom", message: `must use https (plain http is accepted only for loopback hosts); got ${url.protocol}//${url.host}` });
+    return undefined;
+  }
+  return url;
+}
+
 /** An http(s) origin; plain http only for loopback. */
 function originSchema(what: string, example: string) {
   return z.string().transform((raw, ctx) => {
-    const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
-    let url: URL;
-    try {
-      url = new URL(withScheme);
-    } catch {
-      ctx.addIssue({ code: "custom", message: `is not a valid ${what}; expected something like ${example}` });
-      return z.NEVER;
-    }
-    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
-      ctx.addIssue({ code: "custom", message: `must use https (plain http is accepted only for loopback hosts); got ${url.protocol}//${url.host}` });
-      return z.NEVER;
-    }
+    const url = httpUrl(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`, ctx, what, example);
+    if (!url) return z.NEVER;
     if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || url.username || url.password) {
       ctx.addIssue({ code: "custom", message: `must be an origin only, with no path, query or credentials; expected something like ${example}` });
       return z.NEVER;
@@ -377,17 +383,8 @@ function originSchema(what: string, example: string) {
 /** An http(s) URL (a path is allowed); plain http only for loopback. */
 function urlSchema(what: string, example: string) {
   return z.string().transform((raw, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      ctx.addIssue({ code: "custom", message: `is not a valid ${what}; expected something like ${example}` });
-      return z.NEVER;
-    }
-    if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopbackHost(url.hostname))) {
-      ctx.addIssue({ code: "custom", message: `must use https (plain http is accepted only for loopback hosts); got ${url.protocol}//${url.host}` });
-      return z.NEVER;
-    }
+    const url = httpUrl(raw, ctx, what, example);
+    if (!url) return z.NEVER;
     if (url.hash || url.username || url.password) {
       ctx.addIssue({ code: "custom", message: `must not carry credentials or a fragment; expected something like ${example}` });
       return z.NEVER;

@@ -43,6 +43,10 @@ export interface RedisUnderTest {
   stop(): Promise<void>;
   /** Starts it again on the same port and directory (what appendonly kept comes back). */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): connections stay open but nothing is answered, as when Redis is lost mid-call. */
+  pause(): void;
+  /** Lets a frozen one go on (SIGCONT). */
+  resume(): void;
   /** Stops it and removes its directory. */
   close(): Promise<void>;
 }
@@ -87,6 +91,8 @@ export async function startRedis(options: { appendonly?: boolean; port?: number 
     port,
     stop,
     start,
+    pause: () => void child?.kill("SIGSTOP"),
+    resume: () => void child?.kill("SIGCONT"),
     close: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -120,7 +120,7 @@ export class RedisStore implements Store {
   async problem(): Promise<string | undefined> {
     if (!this.client.isReady) return "Redis is unreachable";
     try {
-      await this.client.ping();
+      await this.run(() => this.client.ping());
       return undefined;
     } catch (error) {
       this.options.logger.warn("shared store does not answer", { store: `Redis at ${this.where}`, error: error instanceof Error ? error.message : String(error) });
@@ -159,10 +159,19 @@ export class RedisStore implements Store {
   private async run<T>(command: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreUnavailableError(this.name, "the server is shutting down");
     if (!this.client.isReady) throw new StoreUnavailableError(this.name, "it cannot be reached");
+    // node-redis's own timeout covers a command until it is written, not a reply that never comes
+    // (a Redis frozen or cut off mid-call): the caller stops waiting here, whatever the socket does.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.options.commandTimeoutMs} ms`)), this.options.commandTimeoutMs);
+      timer.unref();
+    });
     try {
-      return await command();
+      return await Promise.race([command(), late]);
     } catch (error) {
       throw new StoreUnavailableError(this.name, error instanceof Error ? error.message : String(error), { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

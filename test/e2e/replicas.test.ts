@@ -227,6 +227,22 @@ describe.skipIf(!redisServer)("two replicas on Redis", () => {
     }
   });
 
+  it("Redis lost mid-call (frozen: connections open, nothing answered): a clear error, no crash, no hang; then it goes on", async () => {
+    const [a] = await deployment();
+    const onA = await a.connect();
+    const installed = await installPipedrive(onA);
+    redis.pause();
+    try {
+      const refused = await call(onA, "create_credential_link", { accountConnectorId: installed.accountConnectorId });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(/shared store \(Redis\) cannot be used just now/);
+      expect((await rawRequest(`${a.origin}/healthz`)).status).toBe(200);
+    } finally {
+      redis.resume();
+    }
+    expect(structured(await call(onA, "create_credential_link", { accountConnectorId: installed.accountConnectorId })).url).toContain("/credentials/");
+  }, 40_000);
+
   it("with Redis stopped the replicas say so, and a link given out before works once Redis is back (appendonly)", async () => {
     const [a, b] = await deployment();
     const onA = await a.connect();

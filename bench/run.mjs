@@ -310,19 +310,7 @@ async function tokenVerification() {
 
   const fetchesBefore = issuer.fetches();
   // Over HTTP: one hosted server taking both, N calls each way on one session, median per call.
-  const child = spawn(process.execPath, [CLI, "--http", "--port", "0"], {
-    env: { ...getDefaultEnvironment(), ...envFor(sandbox), CYCLR_LOG_LEVEL: "info", MCP_HTTP_AUTH_ISSUER: issuer.issuer, MCP_HTTP_TOKENS: `${staticToken}=${sandbox.accountId}` },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-      const found = /serving MCP at (http:\/\/\S+\/mcp)/.exec(stderr);
-      if (found) resolve(found[1]);
-    });
-    child.once("exit", () => reject(new Error(stderr)));
-  });
+  const { url, child } = await spawnHosted({ ...envFor(sandbox), MCP_HTTP_AUTH_ISSUER: issuer.issuer, MCP_HTTP_TOKENS: `${staticToken}=${sandbox.accountId}` });
   const perCall = async (token) => {
     const client = new Client({ name: "bench-auth", version: "1.0.0" });
     await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));

@@ -17,7 +17,7 @@ import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { CallToolRequestSchema, isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, isInitializeRequest, type CallToolRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { HttpConfig } from "../config.js";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { withLogContext, type Logger } from "../log.js";
@@ -67,6 +67,8 @@ interface Session extends TrackedSession {
   /** Offers the session's caller the tools its current token allows. */
   offer: (selection: ToolSelection) => void;
 }
+
+type ToolCall = CallToolRequest;
 
 /** The tools/call being answered, while it is: whether its audit line has been written. */
 const unaudited = new AsyncLocalStorage<{ audited: boolean }>();
@@ -150,12 +152,11 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   }
 
   /** A tools/call refused here, before MCP saw it, is in the audit trail too. */
-  function auditRefused(caller: Caller, body: unknown, outcome: string): void {
-    const call = CallToolRequestSchema.safeParse(body);
-    if (!call.success) return;
-    const named = call.data.params.arguments?.accountId;
+  function auditRefused(caller: Caller, call: ToolCall | undefined, outcome: string): void {
+    if (!call) return;
+    const named = call.params.arguments?.accountId;
     const account = caller.pinnedAccountId ?? (typeof named === "string" ? named : options.deps.defaultAccountId);
-    audit(caller, { tool: call.data.params.name.slice(0, 100), ...(account !== undefined && { account }), outcome, ms: 0 });
+    audit(caller, { tool: call.params.name.slice(0, 100), ...(account !== undefined && { account }), outcome, ms: 0 });
   }
 
   function refuseWith(req: IncomingMessage, res: ServerResponse, refusal: Refusal): Promise<void> {
@@ -211,15 +212,18 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     const body = await readJson(req, res);
     if (body === INVALID) return;
     const id = requestId(body);
+    // Read once: the scope check, the audit of refused calls and the audit of rejected ones use it.
+    const parsedCall = CallToolRequestSchema.safeParse(body);
+    const toolCall = parsedCall.success ? parsedCall.data : undefined;
     const beyondScope = callers.checkCall(caller, body, options.selection ?? {});
     if (beyondScope) {
-      auditRefused(caller, body, "insufficient_scope");
+      auditRefused(caller, toolCall, "insufficient_scope");
       return jsonRpcError(res, beyondScope.status, beyondScope.code, beyondScope.message, beyondScope.headers, id);
     }
     // Limits apply where requests enter: a caller past them is told so at once, with no work done.
     const call = id !== undefined ? sessions.startCall(caller.quota, session) : { done: () => undefined };
     if ("limit" in call) {
-      auditRefused(caller, body, "rate_limited");
+      auditRefused(caller, toolCall, "rate_limited");
       const whose = call.limit === "session" ? "this session" : `${caller.quotaOwner}, over all ${caller.quotaOwner === "this token" ? "its" : "their"} sessions`;
       return jsonRpcError(res, 429, -32000, `Too many requests in flight for ${whose} (at most ${call.max}, ${call.setting}): wait for one to finish, then try again.`, { "retry-after": "1" }, id);
     }
@@ -238,10 +242,10 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     // A tools/call that the SDK turns away before any tool runs (an unknown tool, arguments that do
     // not fit its schema) gets its audit line here, when its answer has gone.
     const served = session;
-    if ((served || config.stateless) && CallToolRequestSchema.safeParse(body).success) {
+    if ((served || config.stateless) && toolCall) {
       const pending = { audited: false };
       res.once("close", () => {
-        if (!pending.audited) auditRefused(caller, body, "rejected");
+        if (!pending.audited) auditRefused(caller, toolCall, "rejected");
       });
       return unaudited.run(pending, () => (served ? served.transport.handleRequest(req, res, body) : handleStateless(req, res, body, caller)));
     }

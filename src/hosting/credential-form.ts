@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { CyclrError, CyclrHttpError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
+import type { BrowserSteps } from "../mcp/authentication-wait.js";
 import { existingPropertyId } from "../mcp/properties.js";
 import type { Redactor } from "../redact.js";
 import { basicAuthValue } from "../setup/auth-values.js";
@@ -77,6 +78,8 @@ export interface CredentialFormOptions {
   redactor: Redactor;
   logger: Logger;
   now: () => number;
+  /** The browser step of the account connector, which a spent link ends (CredentialLink.id is the link's hash). */
+  steps: BrowserSteps;
   /** What the person typed for this link: the session that gave it out hides it too. */
   typed: (hash: string, secrets: string[]) => void;
   /** Cyclr accepted it all: the link is spent (removed from the store already). */
@@ -178,12 +181,18 @@ export class CredentialForm {
     }
   }
 
-  /** The link, gone from the store; a mark that it was used, for the replica that gave it out; then the router is told. */
+  /**
+   * The link, gone from the store; a mark that it was used, for the replica that gave it out; the
+   * person's browser step over, for every replica, whether or not a wait runs; then the router is told.
+   */
   private async spend(hash: string, link: StoredLink): Promise<void> {
     const { store } = this.options;
     await store.delete(linkKey(hash));
     const ttlMs = Math.max(1_000, link.expiresAt - this.options.now());
     await store.set(usedKey(hash), "1", { ttlMs }).catch(() => undefined);
+    await this.options.steps
+      .end(link.accountId, link.accountConnectorId, hash)
+      .catch((error: unknown) => this.options.logger.warn("credential link used, but its browser step not ended in the store", { error: String(error) }));
     await this.options.spent(hash, link);
   }
 }

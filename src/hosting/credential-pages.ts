@@ -22,7 +22,8 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { Logger } from "../log.js";
-import type { CredentialLink, CredentialLinkBinding, CredentialLinks } from "../mcp/tool.js";
+import { BrowserSteps } from "../mcp/authentication-wait.js";
+import type { CredentialLink, CredentialLinkBinding, CredentialLinks, LandingStep } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
 import { StoreUnavailableError, type Store } from "../store/index.js";
 import { CREDENTIALS_PATH, CredentialForm, LINK_LIFETIME_MS, linkHash, linkKey, readLink, sendForm, usedKey, type StoredLink } from "./credential-form.js";
@@ -38,8 +39,8 @@ const BAD_TOKEN_WINDOW_MS = 60_000;
 /** How often a replica that gave out a link checks whether it was used elsewhere, in case it missed the event. */
 const USED_CHECK_MS = 15_000;
 
-/** Which account connector an OAuth landing nonce is for (stored under the nonce's hash). */
-const LandingStepSchema = z.object({ accountId: z.string(), accountConnectorId: z.number() });
+/** Which account connector an OAuth landing nonce is for, and its link's id (stored under the nonce's hash). */
+const LandingStepSchema = z.object({ accountId: z.string(), accountConnectorId: z.number(), link: z.string().optional() });
 
 /** What the replica that gave out a link keeps of it: who waits for it to be used. */
 interface GivenLink {
@@ -80,10 +81,12 @@ export class CredentialPages implements CredentialLinks {
   private readonly store: Store;
   private readonly unsubscribe: () => void;
   private readonly form: CredentialForm;
+  private readonly steps: BrowserSteps;
 
   constructor(private readonly options: CredentialPagesOptions) {
     this.now = options.now ?? Date.now;
     this.store = options.store;
+    this.steps = new BrowserSteps(options.store);
     this.form = new CredentialForm({
       store: options.store,
       cyclr: options.cyclr,
@@ -91,6 +94,7 @@ export class CredentialPages implements CredentialLinks {
       redactor: options.redactor,
       logger: options.logger,
       now: this.now,
+      steps: this.steps,
       typed: (hash, secrets) => this.given.get(hash)?.keepSecret?.(...secrets),
       spent: (hash, link) => this.spent(hash, link),
     });
@@ -109,9 +113,10 @@ export class CredentialPages implements CredentialLinks {
   /**
    * This server's page for the end of an OAuth sign-in ("Salesforce is connected: you can close this
    * tab"). With the account connector, the URL carries a one-time nonce: the replica that serves the
-   * page tells every replica's waits to look at Cyclr now, rather than at their next poll.
+   * page ends the person's browser step for every replica, and tells every replica's waits to look
+   * at Cyclr now, rather than at their next poll.
    */
-  async landingUrl(connectorName: string, step?: { accountId: string; accountConnectorId: number }): Promise<string> {
+  async landingUrl(connectorName: string, step?: LandingStep): Promise<string> {
     const url = `${await this.origin()}${CONNECTED_PATH}?name=${encodeURIComponent(connectorName)}`;
     if (!step) return url;
     const nonce = randomBytes(16).toString("base64url");
@@ -121,13 +126,20 @@ export class CredentialPages implements CredentialLinks {
     return stored ? `${url}&step=${nonce}` : url;
   }
 
-  /** The landing page was reached: the waits for that account connector look now (once per nonce). */
+  /**
+   * The landing page was reached (once per nonce): the sign-in link is spent, so its browser step is
+   * over whether or not anyone waits, and the waits for that account connector look now.
+   */
   private async landed(nonce: string): Promise<void> {
     const key = landingKey(linkHash(nonce));
     const text = await this.store.get(key);
     if (text === undefined || !(await this.store.delete(key))) return;
     const step = LandingStepSchema.safeParse(JSON.parse(text));
-    if (step.success) await this.store.publish({ kind: "step finished", ...step.data });
+    if (!step.success) return;
+    const { accountId, accountConnectorId, link } = step.data;
+    // The step a link made since belongs to that link: only this link's step ends.
+    if (link !== undefined) await this.steps.end(accountId, accountConnectorId, link);
+    await this.store.publish({ kind: "step finished", accountId, accountConnectorId });
   }
 
   async create(binding: CredentialLinkBinding): Promise<CredentialLink> {
@@ -156,7 +168,7 @@ export class CredentialPages implements CredentialLinks {
     check.unref();
     this.given.set(hash, { settle, timer, check, ...(binding.keepSecret && { keepSecret: binding.keepSecret }) });
     this.options.logger.info("credential link created", { accountId: binding.accountId, accountConnectorId: binding.accountConnectorId });
-    return { url: `${origin}${CREDENTIALS_PATH}${token}`, token, expiresAt: new Date(expiresAt), used };
+    return { url: `${origin}${CREDENTIALS_PATH}${token}`, id: hash, token, expiresAt: new Date(expiresAt), used };
   }
 
   /** Answers requests under /credentials/ and the OAuth landing page; returns false for any other path. */

@@ -26,7 +26,7 @@ export interface ServerDeps {
    * This server's page where a person lands after an OAuth sign-in (create_oauth_link's default
    * targetOrigin), served where the credential pages are; undefined when there is no listener.
    */
-  oauthLanding?: (connectorName: string, step?: { accountId: string; accountConnectorId: number }) => Promise<string | undefined>;
+  oauthLanding?: (connectorName: string, step?: LandingStep) => Promise<string | undefined>;
   /** The links given out, so a wait knows what the person is doing. Shared by every session of a process. */
   browserSteps: BrowserSteps;
   /** The polls of account connectors someone waits on: concurrent waits on one share a poll. Shared by every session of a process. */
@@ -35,6 +35,13 @@ export interface ServerDeps {
   uncertainInstalls: UncertainInstalls;
   /** Which accounts calls may touch: a hosted session pinned to one, and the allow-list. */
   accounts?: AccountPolicy;
+}
+
+/** The browser step an OAuth landing page ends: the account connector, and the id the link was recorded under (BrowserSteps). */
+export interface LandingStep {
+  accountId: string;
+  accountConnectorId: number;
+  link?: string;
 }
 
 export interface AccountPolicy {
@@ -60,6 +67,8 @@ export interface CredentialLinks {
 
 export interface CredentialLink {
   url: string;
+  /** Names the link in the browser step (a hash of its token: it opens nothing), so that its use ends that step. */
+  id: string;
   /** The link's one-time token (in the url): a secret of the session that gave it out. */
   token: string;
   expiresAt: Date;

@@ -177,7 +177,7 @@ async function main(): Promise<number> {
       redactor,
       logger,
       ready: () => cyclr.ready(AbortSignal.timeout(config.timeoutMs)).then(() => true),
-      storeProblem: () => store.problem(),
+      store,
       selection,
       credentialPages: (req, res) => loadedPages.handle(req, res),
     });

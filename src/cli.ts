@@ -154,7 +154,7 @@ async function main(): Promise<number> {
     oauthLanding,
     browserSteps: new BrowserSteps(store),
     accountConnectorPolls,
-    uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs)),
+    uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs), { store, logger }),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),

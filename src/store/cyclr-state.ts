@@ -14,7 +14,7 @@ import type { TokenEntry, SharedTokenCache } from "../cyclr/access-token.js";
 import type { LoadedCatalog, SharedCatalogCache } from "../cyclr/client.js";
 import { ConnectorSchema } from "../cyclr/schemas.js";
 import type { Logger } from "../log.js";
-import { readJson, type Store } from "./store.js";
+import { degradedWarning, readJson, type Store } from "./store.js";
 
 const SealedTokenSchema = z.object({ iv: z.string(), tag: z.string(), sealed: z.string(), renewAt: z.number() });
 
@@ -92,14 +92,3 @@ async function lock(store: Store, key: string, ttlMs: number, degraded: (error: 
   };
 }
 
-/** Logs that sharing failed, at most once a minute per kind of state. */
-function degradedWarning(logger: Logger, what: string): (error: unknown) => undefined {
-  let lastWarned = 0;
-  return (error) => {
-    if (Date.now() - lastWarned > 60_000) {
-      lastWarned = Date.now();
-      logger.warn(`shared ${what} unavailable: this replica uses its own`, { error: error instanceof Error ? error.message : String(error) });
-    }
-    return undefined;
-  };
-}

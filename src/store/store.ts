@@ -7,6 +7,7 @@
  * with zod (`readJson`), whichever implementation holds it.
  */
 import { z } from "zod";
+import type { Logger } from "../log.js";
 
 export interface Store {
   /** What it is, for /readyz and error messages: "memory" or "Redis" (never where it is). */
@@ -70,4 +71,19 @@ export async function readJson<S extends z.ZodType>(store: Store, key: string, s
   }
   const parsed = schema.safeParse(json);
   return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * For state a replica can keep alone while the store fails (a failing store degrades, never
+ * crashes): the error handler that logs so, at most once a minute per kind of state, and answers undefined.
+ */
+export function degradedWarning(logger: Logger, what: string): (error: unknown) => undefined {
+  let lastWarned = 0;
+  return (error) => {
+    if (Date.now() - lastWarned > 60_000) {
+      lastWarned = Date.now();
+      logger.warn(`shared ${what} unavailable: this replica uses its own`, { error: error instanceof Error ? error.message : String(error) });
+    }
+    return undefined;
+  };
 }

@@ -11,7 +11,7 @@ import { UncertainInstalls } from "./mcp/uncertain-installs.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
 import { Redactor } from "./redact.js";
-import { openStore, sharedCatalogs, sharedTokens } from "./store/index.js";
+import { openStore, sharedCatalogs, sharedRefusals, sharedTokens } from "./store/index.js";
 import { lookWindowMs } from "./setup/install-recovery.js";
 import { isLoopbackHost } from "./setup/target-origin.js";
 import { VERSION } from "./version.js";
@@ -84,9 +84,11 @@ async function main(): Promise<number> {
     catalogTtlMs: config.catalogTtlSeconds * 1000,
     redactor,
     logger,
-    // With Redis: one token request and one catalog load for the whole deployment.
+    // With Redis: one token request and one catalog load for the whole deployment, and no replica
+    // asks for another token after one was refused right after it was issued.
     ...(store.shared && {
       sharedCatalogs: sharedCatalogs(store, logger),
+      sharedRefusals: sharedRefusals(store, logger),
       ...(credentials.kind === "clientCredentials" && { sharedTokens: sharedTokens(store, credentials.clientSecret, logger) }),
     }),
   });

@@ -7,6 +7,7 @@ import { ClientCredentialsAccessToken, StaticAccessToken, type AccessTokenSource
 import { AccountAccessTokens, accountScope } from "./account-tokens.js";
 import { CyclrClient, type CyclrClientOptions, type CyclrOperations } from "./client.js";
 import { CyclrHttp, HttpTransport } from "./http.js";
+import { FreshTokenRefusals, type SharedRefusals } from "./refused-tokens.js";
 
 export interface CyclrClientSettings extends CyclrClientOptions {
   apiUrl: string;
@@ -18,6 +19,8 @@ export interface CyclrClientSettings extends CyclrClientOptions {
   logger: Logger;
   /** Tokens shared by the replicas of a deployment (the store); without it, this process keeps its own. */
   sharedTokens?: SharedTokenCache;
+  /** Tokens refused right after they were issued, shared by the replicas (the store); without it, this process's own record. */
+  sharedRefusals?: SharedRefusals;
 }
 
 export interface CyclrConnection {
@@ -46,7 +49,7 @@ export function createCyclrClient(settings: CyclrClientSettings): CyclrConnectio
     credentials.kind === "accessToken"
       ? new StaticAccessToken(credentials.accessToken)
       : new ClientCredentialsAccessToken(transport, credentials, settings.redactor, Date.now, { ...(settings.sharedTokens && { shared: settings.sharedTokens }) });
-  const http = new CyclrHttp(transport, tokens, settings.redactor);
+  const http = new CyclrHttp(transport, tokens, settings.redactor, new FreshTokenRefusals(settings.sharedRefusals));
   const client = new CyclrClient(http, settings);
   const accountTokens =
     credentials.kind === "clientCredentials"

@@ -1,7 +1,8 @@
 /**
- * The Cyclr client's shared state on the store: its access tokens (by scope) and its catalogs
- * (by account), each behind the narrow interface the client declares (SharedTokenCache,
- * SharedCatalogCache), so that src/cyclr knows nothing of the store.
+ * The Cyclr client's shared state on the store: its access tokens (by scope), its catalogs (by
+ * account) and the tokens refused right after they were issued, each behind the narrow interface
+ * the client declares (SharedTokenCache, SharedCatalogCache, SharedRefusals), so that src/cyclr
+ * knows nothing of the store.
  *
  * A token is kept sealed (AES-256-GCM, with a key derived from the partner's client secret, which
  * every replica has): a dump of the store holds no usable token. The store failing is never the
@@ -12,6 +13,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } f
 import { z } from "zod";
 import type { TokenEntry, SharedTokenCache } from "../cyclr/access-token.js";
 import type { LoadedCatalog, SharedCatalogCache } from "../cyclr/client.js";
+import type { SharedRefusals } from "../cyclr/refused-tokens.js";
 import { ConnectorSchema } from "../cyclr/schemas.js";
 import type { Logger } from "../log.js";
 import { degradedWarning, readJson, type Store } from "./store.js";
@@ -73,6 +75,17 @@ export function sharedCatalogs(store: Store, logger: Logger): SharedCatalogCache
       await store.set(`catalog-at:${account(accountId)}`, String(catalog.loadedAt), { ttlMs }).catch(degraded);
     },
     lock: (accountId, ttlMs) => lock(store, `catalog-lock:${account(accountId)}`, ttlMs, degraded),
+  };
+}
+
+/** The tokens Cyclr refused right after issuing them, by a hash of account and token (refused-tokens.ts). */
+export function sharedRefusals(store: Store, logger: Logger): SharedRefusals {
+  const degraded = degradedWarning(logger, "record of refused tokens");
+  return {
+    has: async (key) => (await store.get(`refused-token:${key}`).catch(degraded)) !== undefined,
+    add: async (key, ttlMs) => {
+      await store.set(`refused-token:${key}`, "1", { ttlMs }).catch(degraded);
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import type { Store } from "./store.js";
 
 export type { Store, StoreEvent } from "./store.js";
 export { degradedWarning, readJson, StoreUnavailableError } from "./store.js";
-export { sharedCatalogs, sharedTokens } from "./cyclr-state.js";
+export { sharedCatalogs, sharedRefusals, sharedTokens } from "./cyclr-state.js";
 
 /** timeoutMs: CYCLR_TIMEOUT_MS, which no command to the store may outlast. */
 export async function openStore(config: StoreConfig, options: { timeoutMs: number; logger: Logger }): Promise<Store> {

@@ -10,7 +10,7 @@ import { AccountConnectorPolls, BrowserSteps } from "./mcp/authentication-wait.j
 import { UncertainInstalls } from "./mcp/uncertain-installs.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
-import { Redactor } from "./redact.js";
+import { Redactor, SecretHash } from "./redact.js";
 import { openStore, sharedCatalogs, sharedRefusals, sharedTokens } from "./store/index.js";
 import { lookWindowMs } from "./setup/install-recovery.js";
 import { isLoopbackHost } from "./setup/target-origin.js";
@@ -134,6 +134,8 @@ async function main(): Promise<number> {
           ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }),
           ...(http?.trustProxy && { clientAddress: forwardedClientAddress }),
           ...(http && cyclr.forAccount && { cyclrForAccount: cyclr.forAccount }),
+          // Replicas hide what a person typed on another's page by keyed hashes, under a key they all derive alike.
+          ...(store.shared && { secretHash: SecretHash.derivedFrom(credentialSecret(credentials)) }),
         }),
     ));
   const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };

@@ -12,7 +12,7 @@ import { CyclrError, CyclrHttpError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { BrowserSteps } from "../mcp/authentication-wait.js";
 import { existingPropertyId } from "../mcp/properties.js";
-import type { Redactor } from "../redact.js";
+import type { HashedForm, Redactor, SecretHash } from "../redact.js";
 import { basicAuthValue } from "../setup/auth-values.js";
 import { PROPERTY_FIELD } from "../setup/credential-request.js";
 import { readJson, type Store } from "../store/index.js";
@@ -48,6 +48,17 @@ export function linkHash(token: string): string {
 export const linkKey = (hash: string) => `link:${hash}`;
 const claimKey = (hash: string) => `link-claim:${hash}`;
 export const usedKey = (hash: string) => `link-used:${hash}`;
+const typedKey = (hash: string) => `link-typed:${hash}`;
+
+/** What was typed on a link's page, as the store keeps it for the replica that gave it out: per secret, the keyed hashes of its forms. */
+const TypedSecretsSchema = z.array(z.array(z.object({ digest: z.string(), length: z.number() })));
+/** Secrets kept per link (a person retrying with corrections types a few). */
+const MAX_TYPED = 8;
+
+/** The keyed hashes of what was typed on this link's page, on whichever replica; none when the store cannot say. */
+export async function readTypedSecrets(store: Store, hash: string): Promise<HashedForm[][]> {
+  return (await readJson(store, typedKey(hash), TypedSecretsSchema)) ?? [];
+}
 
 /** The link under this hash, while it is valid. */
 export async function readLink(store: Store, hash: string, now: number): Promise<StoredLink | undefined> {
@@ -80,8 +91,13 @@ export interface CredentialFormOptions {
   now: () => number;
   /** The browser step of the account connector, which a spent link ends (CredentialLink.id is the link's hash). */
   steps: BrowserSteps;
-  /** What the person typed for this link: the session that gave it out hides it too. */
+  /** What the person typed for this link: the session that gave it out hides it too, when it is on this replica. */
   typed: (hash: string, secrets: string[]) => void;
+  /**
+   * With a store the replicas share: the keyed hash what was typed is kept under, for the replica
+   * that gave out the link (never the secret itself).
+   */
+  secretHash?: SecretHash;
   /** Cyclr accepted it all: the link is spent (removed from the store already). */
   spent: (hash: string, link: StoredLink) => Promise<void>;
 }
@@ -128,7 +144,10 @@ export class CredentialForm {
     // answers of the session that gave out the link; no other session's output changes.
     const redactor = this.options.redactor.scope();
     redactor.register(...secrets);
-    this.options.typed(hash, secrets.filter((secret) => secret.trim() !== ""));
+    const typed = secrets.filter((secret) => secret.trim() !== "");
+    this.options.typed(hash, typed);
+    // Before Cyclr sees it: the other replica's session hides it by the time Cyclr could quote it back.
+    await this.share(hash, link, typed);
 
     const failure = await this.save(link, values, redactor);
     if (failure) {
@@ -143,6 +162,24 @@ export class CredentialForm {
     await this.spend(hash, link).catch((error: unknown) => this.options.logger.warn("credential link used, but not marked used in the store", { error: String(error) }));
     sendPage(res, 200, (nonce) => successPage(nonce, link.connectorName));
     return true;
+  }
+
+  /**
+   * What was typed, as keyed hashes in the store for the replica that gave out the link, and an
+   * event that tells it to read them. A store that fails leaves it to this replica alone, as before.
+   */
+  private async share(hash: string, link: StoredLink, secrets: string[]): Promise<void> {
+    const { store, secretHash } = this.options;
+    if (!secretHash || !store.shared || secrets.length === 0) return;
+    try {
+      const typed = [...(await readTypedSecrets(store, hash)), ...secrets.map((secret) => secretHash.forms(secret))].slice(-MAX_TYPED);
+      // Until the link's end and a little more: the replica that gave it out reads them on the event, or when it sees the link used.
+      const ttlMs = Math.max(1_000, link.expiresAt - this.options.now()) + 60_000;
+      await store.set(typedKey(hash), JSON.stringify(typed), { ttlMs });
+      await store.publish({ kind: "secrets typed", link: hash });
+    } catch (error) {
+      this.options.logger.warn("what was typed on a credential page is hidden on this replica only: the store failed", { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   /** Sets each secret property, then the AuthValue; what Cyclr accepted is not asked again. Returns a message for the person on failure. */

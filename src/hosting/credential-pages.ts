@@ -24,9 +24,9 @@ import type { CyclrOperations } from "../cyclr/client.js";
 import type { Logger } from "../log.js";
 import { BrowserSteps } from "../mcp/authentication-wait.js";
 import type { CredentialLink, CredentialLinkBinding, CredentialLinks, LandingStep } from "../mcp/tool.js";
-import type { Redactor } from "../redact.js";
+import type { HashedSecret, Redactor, SecretHash } from "../redact.js";
 import { StoreUnavailableError, type Store } from "../store/index.js";
-import { CREDENTIALS_PATH, CredentialForm, LINK_LIFETIME_MS, linkHash, linkKey, readLink, sendForm, usedKey, type StoredLink } from "./credential-form.js";
+import { CREDENTIALS_PATH, CredentialForm, LINK_LIFETIME_MS, linkHash, linkKey, readLink, readTypedSecrets, sendForm, usedKey, type StoredLink } from "./credential-form.js";
 import { connectedPage, messagePage, notFoundPage, sendPage } from "./credential-page-html.js";
 
 export { CREDENTIALS_PATH } from "./credential-form.js";
@@ -47,7 +47,7 @@ interface GivenLink {
   settle: (used: boolean) => void;
   timer: NodeJS.Timeout;
   check: NodeJS.Timeout;
-  keepSecret?: (...secrets: string[]) => void;
+  keepSecret?: (...secrets: (string | HashedSecret)[]) => void;
 }
 
 export interface CredentialPagesOptions {
@@ -70,6 +70,11 @@ export interface CredentialPagesOptions {
    * trusted reverse proxy (MCP_HTTP_TRUST_PROXY), the address it reports.
    */
   clientAddress?: (req: IncomingMessage) => string;
+  /**
+   * With a store the replicas share: the keyed hash under which what a person types is shared, so
+   * that the session that gave out the link hides it wherever the page was served.
+   */
+  secretHash?: SecretHash;
   now?: () => number;
 }
 
@@ -97,10 +102,13 @@ export class CredentialPages implements CredentialLinks {
       steps: this.steps,
       typed: (hash, secrets) => this.given.get(hash)?.keepSecret?.(...secrets),
       spent: (hash, link) => this.spent(hash, link),
+      ...(options.secretHash && { secretHash: options.secretHash }),
     });
-    // A link given out here and used on another replica: its `used` resolves here too.
     this.unsubscribe = this.store.subscribe((event) => {
-      if (event.link !== undefined) this.settle(event.link, true);
+      // A link given out here and filled on another replica: its session hides what was typed there.
+      if (event.kind === "secrets typed") void this.learnTyped(event.link);
+      // A link given out here and used on another replica: its `used` resolves here too.
+      else if (event.link !== undefined) this.settle(event.link, true);
     });
   }
 
@@ -162,8 +170,8 @@ export class CredentialPages implements CredentialLinks {
     let settle!: (used: boolean) => void;
     const used = new Promise<boolean>((resolve) => (settle = resolve));
     // At expiry, and now and then before, the store says whether it was used on a replica whose event was missed.
-    const timer = setTimeout(() => void this.wasUsed(hash).then((wasUsed) => this.settle(hash, wasUsed)), LINK_LIFETIME_MS);
-    const check = setInterval(() => void this.wasUsed(hash).then((wasUsed) => wasUsed && this.settle(hash, true)), USED_CHECK_MS);
+    const timer = setTimeout(() => void this.checkUsed(hash, true), LINK_LIFETIME_MS);
+    const check = setInterval(() => void this.checkUsed(hash, false), USED_CHECK_MS);
     timer.unref();
     check.unref();
     this.given.set(hash, { settle, timer, check, ...(binding.keepSecret && { keepSecret: binding.keepSecret }) });
@@ -271,8 +279,23 @@ export class CredentialPages implements CredentialLinks {
       .catch((error: unknown) => this.options.logger.warn("could not tell the other replicas that a link was used", { error: String(error) }));
   }
 
-  private async wasUsed(hash: string): Promise<boolean> {
-    return (await this.store.get(usedKey(hash)).catch(() => undefined)) !== undefined;
+  /** Whether a link given out here was used elsewhere (an event missed): settled if so, or at its expiry either way. */
+  private async checkUsed(hash: string, expired: boolean): Promise<void> {
+    const used = (await this.store.get(usedKey(hash)).catch(() => undefined)) !== undefined;
+    if (used) await this.learnTyped(hash);
+    if (used || expired) this.settle(hash, used);
+  }
+
+  /** What was typed elsewhere on the page of a link given out here: its session hides it, by keyed hash. */
+  private async learnTyped(hash: string): Promise<void> {
+    const keepSecret = this.given.get(hash)?.keepSecret;
+    const secretHash = this.options.secretHash;
+    if (!keepSecret || !secretHash) return;
+    const typed = await readTypedSecrets(this.store, hash).catch((error: unknown) => {
+      this.options.logger.warn("what was typed on another replica's credential page cannot be hidden here: the store failed", { error: error instanceof Error ? error.message : String(error) });
+      return [];
+    });
+    keepSecret(...typed.map((forms) => ({ hash: secretHash, forms })));
   }
 
   /** Ends this replica's wait for a link it gave out. */

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
+import type { HashedSecret } from "../redact.js";
 import type { CredentialRequest } from "../setup/credential-request.js";
 import type { CardName } from "./apps/cards.js";
 import type { AccountConnectorPolls, BrowserSteps } from "./authentication-wait.js";
@@ -56,8 +57,11 @@ export interface CredentialLinkBinding {
   accountConnectorId: number;
   connectorName: string;
   request: CredentialRequest;
-  /** The session that gave out the link: what the person types is hidden from its answers too. */
-  keepSecret?: (...secrets: string[]) => void;
+  /**
+   * The session that gave out the link: what the person types is hidden from its answers too (as
+   * keyed hashes when the page was served by another replica).
+   */
+  keepSecret?: (...secrets: (string | HashedSecret)[]) => void;
 }
 
 export interface CredentialLinks {
@@ -88,7 +92,7 @@ export interface ToolContext {
   /** Work that goes on after the result (watching for a sign-in), stopped when the session ends. */
   background(task: (signal: AbortSignal) => Promise<void>): void;
   /** Registers secrets learnt during the call (a sign-in token) with the session's redactor: hidden from its answers from now on. */
-  keepSecret(...secrets: string[]): void;
+  keepSecret(...secrets: (string | HashedSecret)[]): void;
 }
 
 /** A text field of a form; never a secret (the MCP spec forbids asking for secrets in a form). */

@@ -43,6 +43,11 @@ export const StoreEventSchema = z.discriminatedUnion("kind", [
    * page: waits on it look at Cyclr now. `link`: the hash of the credential link they used.
    */
   z.object({ kind: z.literal("step finished"), accountId: z.string(), accountConnectorId: z.number(), link: z.string().optional() }),
+  /**
+   * The person typed secrets on the page of this link (its hash): the replica that gave it out reads
+   * their keyed hashes from the store, so the session that asked hides them too.
+   */
+  z.object({ kind: z.literal("secrets typed"), link: z.string() }),
 ]);
 export type StoreEvent = z.infer<typeof StoreEventSchema>;
 

@@ -17,8 +17,9 @@
  * then searched by hashing each stretch that starts and ends at a boundary (text's start or end,
  * whitespace, punctuation) and has one of those lengths. Its limits, by design: a hashed secret is
  * found only where it stands apart from the text around it, not inside a longer word or a longer
- * base64 text (a Basic credential is registered as a whole value instead), and only in the forms the
- * other replica hashed (as is, URL- and form-encoded, JSON- and HTML-escaped, base64 of it alone).
+ * base64 text (a Basic credential is registered as a whole value instead), only in the forms the
+ * other replica hashed (as is, URL- and form-encoded, JSON- and HTML-escaped, base64 of it alone),
+ * and in a text's first MAX_HASHED_SEARCH characters (the search hashes a stretch per boundary and length).
  */
 import { createHmac, hkdfSync } from "node:crypto";
 

@@ -1,6 +1,8 @@
 /**
  * The state that must outlive a process and be seen by every replica: credential links, the browser
- * step a person is on, the credential pages' rate counters, the Cyclr token and the catalog. One
+ * step a person is on, the keyed hashes of what a person typed on a page, the credential pages'
+ * rate counters, the Cyclr token, the tokens refused right after issue, the catalog, and the
+ * installs whose answer was lost. One
  * interface of a few primitives (values with a lifetime, an atomic claim, a counter, events), with
  * two implementations: memory (one process, the default) and Redis (CYCLR_MCP_REDIS_URL), chosen in
  * one place (`openStore` in index.ts). What goes in is text; each user parses what it reads back

@@ -98,6 +98,8 @@ export interface CredentialFormOptions {
    * that gave out the link (never the secret itself).
    */
   secretHash?: SecretHash;
+  /** This replica, as the events it sends name it. */
+  replica: string;
   /** Cyclr accepted it all: the link is spent (removed from the store already). */
   spent: (hash: string, link: StoredLink) => Promise<void>;
 }
@@ -176,7 +178,7 @@ export class CredentialForm {
       // Until the link's end and a little more: the replica that gave it out reads them on the event, or when it sees the link used.
       const ttlMs = Math.max(1_000, link.expiresAt - this.options.now()) + 60_000;
       await store.set(typedKey(hash), JSON.stringify(typed), { ttlMs });
-      await store.publish({ kind: "secrets typed", link: hash });
+      await store.publish({ kind: "secrets typed", link: hash, from: this.options.replica });
     } catch (error) {
       this.options.logger.warn("what was typed on a credential page is hidden on this replica only: the store failed", { error: error instanceof Error ? error.message : String(error) });
     }

@@ -16,7 +16,7 @@
  * claim, the writes to Cyclr, spending the link) is credential-form.ts, the HTML and its headers
  * credential-page-html.ts.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
@@ -87,6 +87,8 @@ export class CredentialPages implements CredentialLinks {
   private readonly unsubscribe: () => void;
   private readonly form: CredentialForm;
   private readonly steps: BrowserSteps;
+  /** Names this replica in the events it sends. */
+  private readonly replica = randomUUID();
 
   constructor(private readonly options: CredentialPagesOptions) {
     this.now = options.now ?? Date.now;
@@ -100,13 +102,16 @@ export class CredentialPages implements CredentialLinks {
       logger: options.logger,
       now: this.now,
       steps: this.steps,
+      replica: this.replica,
       typed: (hash, secrets) => this.given.get(hash)?.keepSecret?.(...secrets),
       spent: (hash, link) => this.spent(hash, link),
       ...(options.secretHash && { secretHash: options.secretHash }),
     });
     this.unsubscribe = this.store.subscribe((event) => {
       // A link given out here and filled on another replica: its session hides what was typed there.
-      if (event.kind === "secrets typed") void this.learnTyped(event.link);
+      if (event.kind === "secrets typed") {
+        if (event.from !== this.replica) void this.learnTyped(event.link);
+      }
       // A link given out here and used on another replica: its `used` resolves here too.
       else if (event.link !== undefined) this.settle(event.link, true);
     });

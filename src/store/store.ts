@@ -46,10 +46,11 @@ export const StoreEventSchema = z.discriminatedUnion("kind", [
    */
   z.object({ kind: z.literal("step finished"), accountId: z.string(), accountConnectorId: z.number(), link: z.string().optional() }),
   /**
-   * The person typed secrets on the page of this link (its hash): the replica that gave it out reads
-   * their keyed hashes from the store, so the session that asked hides them too.
+   * The person typed secrets on the page of this link (its hash), served by replica `from`: the
+   * replica that gave it out reads their keyed hashes from the store, so the session that asked
+   * hides them too (unless it is `from`, which knows them as they are).
    */
-  z.object({ kind: z.literal("secrets typed"), link: z.string() }),
+  z.object({ kind: z.literal("secrets typed"), link: z.string(), from: z.string() }),
 ]);
 export type StoreEvent = z.infer<typeof StoreEventSchema>;
 

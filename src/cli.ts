@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Thin entry: load config, maybe start the sandbox, serve MCP over stdio or (--http) Streamable HTTP. */
-import { ConfigError, credentialSecret, helpText, loadConfig, type CyclrCredentials } from "./config.js";
+import { ConfigError, credentialSecret, helpText, loadConfig, type CyclrCredentials } from "./config/index.js";
 import { createCyclrClient } from "./cyclr/index.js";
 import { forwardedClientAddress } from "./hosting/client-address.js";
 import { serveStdio } from "./hosting/stdio.js";
@@ -13,7 +13,7 @@ import { TOOLS } from "./mcp/tools/index.js";
 import { Redactor } from "./redact.js";
 import { openStore, sharedCatalogs, sharedTokens } from "./store/index.js";
 import { lookWindowMs } from "./setup/install-recovery.js";
-import { isLoopbackHost } from "./setup/target-origin.js";
+import { isLoopbackHost } from "./loopback.js";
 import { VERSION } from "./version.js";
 
 async function main(): Promise<number> {

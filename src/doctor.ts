@@ -4,7 +4,7 @@
  * Secrets never print: every line passes the redactor. `--deep` adds read-only checks of what the
  * public evidence about the API leaves open, and a report to paste into an issue.
  */
-import type { Config, CyclrCredentials } from "./config.js";
+import type { Config, CyclrCredentials } from "./config/index.js";
 import { CyclrAuthError, CyclrError, CyclrHttpError, CyclrTimeoutError } from "./cyclr/errors.js";
 import type { CyclrConnection } from "./cyclr/index.js";
 import { splitEntries, type Connector, type ListEntry } from "./cyclr/schemas.js";

@@ -1,7 +1,7 @@
 /** The README and mcp.json.example name every setting and tool the code has, and nothing it lacks. */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { SETTINGS } from "../../src/config.js";
+import { SETTINGS } from "../../src/config/index.js";
 import { withReference } from "../../src/docs.js";
 import { TOOLS } from "../../src/mcp/tools/index.js";
 

@@ -8,7 +8,7 @@ import type { Config, CyclrCredentials } from "./config/index.js";
 import { CyclrAuthError, CyclrError, CyclrHttpError, CyclrTimeoutError } from "./cyclr/errors.js";
 import type { CyclrConnection } from "./cyclr/index.js";
 import { splitEntries, type Connector, type ListEntry } from "./cyclr/schemas.js";
-import { connectorDefinition } from "./mcp/account-connectors.js";
+import { connectorDefinition } from "./mcp/shared/account-connectors.js";
 import type { Redactor } from "./redact.js";
 import { computeSetupState } from "./setup/setup-state.js";
 

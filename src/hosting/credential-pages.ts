@@ -22,7 +22,7 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { Logger } from "../log.js";
-import { BrowserSteps } from "../mcp/authentication-wait.js";
+import { BrowserSteps } from "../mcp/shared/authentication-wait.js";
 import type { CredentialLink, CredentialLinkBinding, CredentialLinks, LandingStep } from "../mcp/tool.js";
 import type { HashedSecret, Redactor, SecretHash } from "../redact.js";
 import { StoreUnavailableError, type Store } from "../store/index.js";

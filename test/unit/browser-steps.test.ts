@@ -4,7 +4,7 @@
  * for a while (so a wait does not wait for no one).
  */
 import { describe, expect, it } from "vitest";
-import { BrowserSteps } from "../../src/mcp/authentication-wait.js";
+import { BrowserSteps } from "../../src/mcp/shared/authentication-wait.js";
 import { MemoryStore } from "../../src/store/memory.js";
 
 const TEN_MINUTES = 10 * 60_000;

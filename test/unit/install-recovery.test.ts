@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.js";
-import { UncertainInstalls } from "../../src/mcp/uncertain-installs.js";
+import { UncertainInstalls } from "../../src/mcp/shared/uncertain-installs.js";
 import { StoreUnavailableError, type Store } from "../../src/store/index.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import { findNewInstall, idsOfConnector, lookDelayMs, lookWindowMs } from "../../src/setup/install-recovery.js";

@@ -8,9 +8,9 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Logger } from "../log.js";
-import { uncertainInstallKey, type UncertainInstall } from "../setup/install-recovery.js";
-import { degradedWarning, readJson, type Store } from "../store/index.js";
+import type { Logger } from "../../log.js";
+import { uncertainInstallKey, type UncertainInstall } from "../../setup/install-recovery.js";
+import { degradedWarning, readJson, type Store } from "../../store/index.js";
 
 /** Long enough for the person to come back to a setup after a slow Cyclr; after that, list_account_connectors tells. */
 const REMEMBER_MS = 60 * 60_000;

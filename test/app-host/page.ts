@@ -6,7 +6,7 @@
  * recorded there too. Bundled by esbuild when the tests start; runs in the test's Chromium only.
  */
 import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 
 interface HostFunctions {
   hostCallTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;

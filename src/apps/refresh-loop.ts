@@ -1,7 +1,8 @@
 /**
  * The setup card's asking loop while the person is at their page, on the schedule of
  * refresh-schedule.ts: it asks only while the card's page is visible, stops after STOP_AFTER_MS,
- * and starts over (a fresh schedule) when the card is shown again or the person presses a button.
+ * and starts over (a fresh schedule) when the card is shown again (its tab or window comes back,
+ * or it is scrolled back into view after it stopped) or the person presses a button.
  */
 import { nextRefresh } from "./refresh-schedule.js";
 
@@ -29,7 +30,17 @@ export class RefreshLoop {
         this.start();
       }
     });
+    // Scrolled out of the chat's view and back: the person is looking at the card again. (Out of
+    // view it keeps asking while it runs, so that the model hears of the change.)
+    let inView = true;
+    new IntersectionObserver((entries) => {
+      const now = entries.some((entry) => entry.isIntersecting);
+      if (now && !inView && this.state === "stopped") this.start();
+      inView = now;
+    }).observe(document.body);
   }
+
+  /** Ends the loop for good: the card shows something else. */
 
   get current(): LoopState {
     return this.state;

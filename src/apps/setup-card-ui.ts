@@ -44,6 +44,12 @@ export class SetupCard {
     );
   }
 
+  /** Stops everything the card does on its own (its asks): it is no longer shown. */
+  close(): void {
+    this.generation++;
+    this.loop.end();
+  }
+
   /** Shows what a tool result says; false when it is not about an account connector. */
   showResult(structured: unknown, origin: "model" | "card" = "model"): boolean {
     const list = readAccountConnectorList(structured);

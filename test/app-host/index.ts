@@ -90,7 +90,8 @@ export async function openCardHost(browser: Browser, client: Client, options: Ca
   const { tools } = await client.listTools();
   const page = await browser.newPage({ viewport: { width: 640, height: 720 } });
   if (options.pausedClockAt) {
-    await page.clock.install({ time: options.pausedClockAt });
+    // Installed a minute earlier: its time runs until paused, and a pause cannot go back.
+    await page.clock.install({ time: options.pausedClockAt.getTime() - 60_000 });
     await page.clock.pauseAt(options.pausedClockAt);
   }
   let hostContext: McpUiHostContext = options.hostContext ?? { theme: "light", displayMode: "inline", platform: "web", locale: "en" };

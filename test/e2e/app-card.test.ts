@@ -272,7 +272,7 @@ describe("in a host that renders the cards (Chromium)", () => {
     await expectReadable(host, "installed connectors");
   }, 90_000);
 
-  it("while the person is away: asks less and less often, stops after the time the README states, asks again when shown again or asked, and offers a new link once the old one lapsed", async () => {
+  it("while the person is away: asks less and less often, stops after the time the README states, asks again when shown again (tab or scroll) or asked, and offers a new link once the old one lapsed", async () => {
     const start = new Date("2026-03-02T09:00:00Z");
     const away = await openCardHost(browser, server.client, { pausedClockAt: start });
     // A server that never gave out the person's link answers as this one will once it has expired.
@@ -350,7 +350,16 @@ describe("in a host that renders the cards (Chromium)", () => {
       expect(asks()).toHaveLength(first.length + 3);
       await setVisibility("visible");
       await expect.poll(() => asks().length).toBe(first.length + 6);
-      // Stopped again; the person presses "Check now".
+      // Stopped again; the person scrolls the chat away from the card and back to it.
+      await runClock(STOP_AFTER_MS + 60_000);
+      await away.card.locator("p.notice.stopped").waitFor();
+      const beforeScroll = asks().length;
+      await away.page.evaluate(`document.body.append(Object.assign(document.createElement("div"), { style: "height: 3000px" })); window.scrollTo(0, 2500);`);
+      await settle();
+      expect(asks()).toHaveLength(beforeScroll);
+      await away.page.evaluate(`window.scrollTo(0, 0)`);
+      await expect.poll(() => asks().length).toBe(beforeScroll + 3);
+      // Stopped once more; the person presses "Check now".
       await runClock(STOP_AFTER_MS + 60_000);
       const stopped = asks().length;
       await away.card.locator('button[data-action="check"]').click();

@@ -5,6 +5,7 @@
  * after `npm run build`.
  */
 import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The goal for each card's HTML, in bytes (issue 29: at most 200 KB). */
@@ -16,7 +17,7 @@ export const CARD_SIZE_GOAL_BYTES = 200 * 1024;
  * @returns {{ card: string, bytes: number, goalBytes: number, met: boolean }[]}
  */
 export function measureCardSizes(root = fileURLToPath(new URL("..", import.meta.url))) {
-  const dir = `${root}/dist/apps`;
+  const dir = join(root, "dist", "apps");
   let names;
   try {
     names = readdirSync(dir).filter((name) => name.endsWith(".html"));
@@ -26,7 +27,7 @@ export function measureCardSizes(root = fileURLToPath(new URL("..", import.meta.
   if (names.length === 0) throw new Error(`No built cards in ${dir}: run npm run build first.`);
   return names
     .map((name) => {
-      const bytes = statSync(`${dir}/${name}`).size;
+      const bytes = statSync(join(dir, name)).size;
       return { card: name.replace(/\.html$/, ""), bytes, goalBytes: CARD_SIZE_GOAL_BYTES, met: bytes <= CARD_SIZE_GOAL_BYTES };
     })
     .sort((a, b) => b.bytes - a.bytes);

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { cardIcon } from "../../../setup/icons.js";
 import { defineTool } from "../../tool.js";
-import { getAccountConnector } from "../../tools/get-account-connector.js";
-import { accountConnectorIdArg, accountIdArg } from "../../tools/shared.js";
+import { accountConnectorCheckShape, checkAccountConnector } from "../../shared/account-connector-check.js";
+import { accountConnectorIdArg, accountIdArg } from "../../shared/arguments.js";
 
 export const refreshSetupCard = defineTool({
   name: "refresh_setup_card",
@@ -18,29 +18,27 @@ export const refreshSetupCard = defineTool({
     withAccountName: z.boolean().default(false).describe("Also return the account's name, which the card shows under the connector's (the card asks once)."),
   },
   outputSchema: {
-    ...getAccountConnector.outputSchema,
+    ...accountConnectorCheckShape,
     icon: z.string().optional(),
     accountName: z.string().optional().describe("The Cyclr account's name; left out when Cyclr gives none or the account cannot be read."),
   },
   cyclrCalls: "as get_account_connector; `GET /v1.0/connectors/{id}` for the icon; `GET /v1.0/accounts/{id}` for the account's name",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   ui: { card: "setup-card", visibility: ["app"] },
-  handler: (deps) => {
+  handler: (deps) => async (args, context) => {
     // The same view, the same wait and the same shared poll as the model's get_account_connector.
-    const get = getAccountConnector.handler(deps);
-    return async (args, context) => {
-      const { structuredContent: view, text } = await get(
-        { accountConnectorId: args.accountConnectorId, accountId: args.accountId, waitForAuthentication: args.waitSeconds },
-        context,
-      );
-      // Both are decoration: one that cannot be had leaves the card plainer, never fails the refresh.
-      const [iconData, account] = await Promise.all([
-        args.withIcon ? deps.cyclr.getConnectorIcon(view.accountId, view.connector.id, { signal: context.signal }).catch(() => undefined) : undefined,
-        args.withAccountName ? deps.cyclr.getAccount(view.accountId, { signal: context.signal }).catch(() => undefined) : undefined,
-      ]);
-      const icon = cardIcon(iconData);
-      const accountName = account?.Name?.trim();
-      return { structuredContent: { ...view, ...(icon !== undefined && { icon }), ...(accountName && { accountName }) }, text };
-    };
+    const { structuredContent: view, text } = await checkAccountConnector(
+      deps,
+      { accountConnectorId: args.accountConnectorId, accountId: args.accountId, waitForAuthentication: args.waitSeconds },
+      context,
+    );
+    // Both are decoration: one that cannot be had leaves the card plainer, never fails the refresh.
+    const [iconData, account] = await Promise.all([
+      args.withIcon ? deps.cyclr.getConnectorIcon(view.accountId, view.connector.id, { signal: context.signal }).catch(() => undefined) : undefined,
+      args.withAccountName ? deps.cyclr.getAccount(view.accountId, { signal: context.signal }).catch(() => undefined) : undefined,
+    ]);
+    const icon = cardIcon(iconData);
+    const accountName = account?.Name?.trim();
+    return { structuredContent: { ...view, ...(icon !== undefined && { icon }), ...(accountName && { accountName }) }, text };
   },
 });

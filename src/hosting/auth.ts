@@ -17,7 +17,7 @@ import { getOAuthProtectedResourceMetadataUrl } from "@modelcontextprotocol/sdk/
 import type { OAuthProtectedResourceMetadata } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { CallToolRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { HttpToken, JwtAuthConfig } from "../config.js";
+import type { HttpToken, JwtAuthConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { selectTools, type ToolSelection } from "../mcp/server.js";
 import type { Redactor } from "../redact.js";

@@ -369,12 +369,8 @@ function refusal(status: number, code: number, message: string, headers: Record<
  * caller without cyclr:write and the cycle writers without cyclr:cycles (read-only without either).
  */
 export function callerSelection(caller: Caller, operator: ToolSelection = {}): ToolSelection {
-  return {
-    ...operator,
-    readOnly: Boolean(operator.readOnly) || (!caller.mayWrite && !caller.mayChangeCycles),
-    ...(!caller.mayWrite && { withoutConnectorChanges: true }),
-    ...(!caller.mayChangeCycles && { withoutCycleChanges: true }),
-  };
+  if (operator.readOnly || (!caller.mayWrite && !caller.mayChangeCycles)) return { ...operator, readOnly: true };
+  return { ...operator, ...(!caller.mayWrite && { withoutConnectorChanges: true }), ...(!caller.mayChangeCycles && { withoutCycleChanges: true }) };
 }
 
 function digest(token: string): Buffer {

@@ -100,7 +100,7 @@ export const createCredentialLink = defineTool({
       text:
         `Credential page for ${definition.Name} (account connector ${accountConnector.Id}), asking for ${asksFor.join(", ")}` +
         `${openedByClient === "accepted" ? ": the client opened it for the person." : `: ${link.url}`}\n` +
-        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call ${nextStep.tool} to wait for the person.`,
+        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"}.`,
     };
   },
 });

@@ -111,7 +111,6 @@ export interface CycleSetupValue {
   kind: "parameter" | "field";
   id: string;
   name: string;
-  description?: string;
   lookup?: boolean;
   allowedValues?: string[];
 }
@@ -122,8 +121,8 @@ export interface CycleSetup {
   connectors: { accountConnectorId: number; name: string; ready: boolean }[];
   /** Values the person still has to give. */
   values: CycleSetupValue[];
-  /** What only the partner can fix (in the template, in the Cyclr console). */
-  partner: string[];
+  /** What only the partner can fix (in the template, in the Cyclr console); left out when nothing. */
+  partner?: string[];
   /** Webhook steps: the URL the sending application must call. */
   webhooks?: CycleWebhook[];
   nextStep: NextStep;
@@ -150,7 +149,7 @@ export function computeCycleSetup(facts: CycleFacts): CycleSetup {
     kind: v.kind,
     id: v.id,
     name: v.name,
-    ...(v.description !== undefined && { description: v.description }),
+    // Its description comes with the next step that asks for it, not in the list.
     ...(v.lookup && { lookup: true }),
     ...(v.allowedValues?.length && { allowedValues: v.allowedValues }),
   }));
@@ -158,7 +157,7 @@ export function computeCycleSetup(facts: CycleFacts): CycleSetup {
     ...facts.values.filter((v) => !v.visible).map((v) => `${describeValue(v)} has no value, and the template does not leave it to the person (not user configurable)`),
     ...facts.blockers.map((b) => `${b.stepName ? `step "${b.stepName}": ` : ""}${b.words}`),
   ];
-  const base = { connectors, values, partner, ...(facts.webhooks.length && { webhooks: facts.webhooks }) };
+  const base = { connectors, values, ...(partner.length && { partner }), ...(facts.webhooks.length && { webhooks: facts.webhooks }) };
   const partnerNote = partner.length
     ? ` Only the partner can fix the rest, in the template (Cyclr console, the step's setup): ${partner.join("; ")}. Tell the person it waits on the partner.`
     : "";
@@ -170,7 +169,7 @@ export function computeCycleSetup(facts: CycleFacts): CycleSetup {
     const others = waiting.filter((c) => c !== actionable).map((c) => c.name);
     const then = others.length ? ` Then ${others.join(", ")}.` : "";
     const nextStep: NextStep = actionable.setup
-      ? { ...actionable.setup.nextStep, instruction: `${actionable.name} is not set up yet: ${actionable.setup.nextStep.instruction}${then}` }
+      ? { ...actionable.setup.nextStep, instruction: `${actionable.name} first: ${actionable.setup.nextStep.instruction}${then}` }
       : { tool: "get_account_connector", arguments: { accountConnectorId: actionable.accountConnectorId, accountId: facts.accountId }, instruction: `${actionable.name} is not signed in: check it with get_account_connector.${then}` };
     return { state: "needs_connectors", ...base, nextStep };
   }
@@ -253,5 +252,5 @@ export function sortPrerequisites(prerequisites: readonly Prerequisite[]): {
 /** One-line summary for a tool's text. */
 export function cycleSummary(setup: CycleSetup): string {
   const next = setup.nextStep.tool ? `Next: ${setup.nextStep.tool}. ${setup.nextStep.instruction}` : setup.nextStep.instruction;
-  return `Cycle setup: ${setup.state}. ${next}`;
+  return `Setup: ${setup.state}. ${next}`;
 }

@@ -154,4 +154,34 @@ describe("around the walk", () => {
     expect(sandbox.cycles("initech-0042")).toHaveLength(before + 1);
     expect(sandbox.requests.filter((r) => r.path === `/v1.0/templates/${ZENDESK_TO_SLACK}/install`)).toHaveLength(2); // the earlier test's and this one
   });
+
+  it("an install whose connection dropped, and that did not land, says so without sending it again", async () => {
+    const path = `/v1.0/templates/${TRELLO_TO_JIRA}/install`;
+    const before = sandbox.requests.filter((r) => r.path === path).length;
+    sandbox.injectFault({ method: "POST", path, drop: true });
+    // A short timeout: the account is watched for about as long as a request may take.
+    const quick = await spawnServer({ env: sandboxEnv(sandbox, { CYCLR_TIMEOUT_MS: "1500" }) });
+    const lost = await quick.call("install_template", { templateId: TRELLO_TO_JIRA, accountId: "umbrella-9001" }).finally(() => quick.close());
+    expect(lost.isError).toBe(true);
+    expect(text(lost)).toMatch(/got no usable answer .*The account's cycles were watched for \d+ s and it has not appeared yet, but the install may still be running at Cyclr\. Call install_template again later/);
+    expect(sandbox.requests.filter((r) => r.path === path)).toHaveLength(before + 1);
+    expect(sandbox.cycles("umbrella-9001")).toHaveLength(0);
+  });
+});
+
+describe("resources and completions", () => {
+  it("serves the templates and one template, and completes template ids from an id's start or a name", async () => {
+    const { resourceTemplates } = await server.client.listResourceTemplates();
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toContain("cyclr://templates/{templateId}");
+    const all = JSON.parse(((await server.client.readResource({ uri: "cyclr://templates" })).contents[0] as { text: string }).text);
+    expect(all.count).toBeGreaterThanOrEqual(6);
+    expect(all.templates[0]).not.toHaveProperty("icon");
+    const one = JSON.parse(((await server.client.readResource({ uri: `cyclr://templates/${SALESFORCE_TO_MAILCHIMP}` })).contents[0] as { text: string }).text);
+    expect(one).toMatchObject({ id: SALESFORCE_TO_MAILCHIMP, connectors: [{ name: "Salesforce", version: "1.0", steps: 1 }, { name: "MailChimp", version: "v3", steps: 1 }] });
+    await expect(server.client.readResource({ uri: "cyclr://templates/fd949881-00c7-4e56-ad62-992070f9aaaa" })).rejects.toThrow(/Template fd949881-00c7-4e56-ad62-992070f9aaaa was not found.*list_templates/);
+    const complete = async (value: string) =>
+      (await server.client.complete({ ref: { type: "ref/resource", uri: "cyclr://templates/{templateId}" }, argument: { name: "templateId", value } })).completion.values;
+    expect(await complete("7ad")).toEqual([SALESFORCE_TO_MAILCHIMP]);
+    expect(await complete("zendsk")).toEqual([ZENDESK_TO_SLACK]);
+  });
 });

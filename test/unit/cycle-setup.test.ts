@@ -39,7 +39,7 @@ describe("computeCycleSetup", () => {
     expect(setup.state).toBe("needs_connectors");
     // The one a tool can finish comes first; the console-only one is named after it.
     expect(setup.nextStep).toMatchObject({ tool: "create_oauth_link", arguments: { accountConnectorId: 7, cycleId: "c-1" } });
-    expect(setup.nextStep.instruction).toMatch(/^Salesforce is not set up yet: Create the OAuth link\. Then Dynamics NAV\.$/);
+    expect(setup.nextStep.instruction).toMatch(/^Salesforce first: Create the OAuth link\. Then Dynamics NAV\.$/);
     expect(setup.connectors).toEqual([
       { accountConnectorId: 6, name: "Dynamics NAV", ready: false },
       { accountConnectorId: 7, name: "Salesforce", ready: false },

@@ -20,7 +20,6 @@ export const cycleViewShape = {
   cycleId: z.string(),
   name: z.string().optional(),
   status: z.string().optional().describe("Cyclr's status: Active runs; Paused after install or a pause."),
-  templateId: z.string().optional(),
   setup: cycleSetupSchema,
 };
 
@@ -29,7 +28,6 @@ export interface CycleView {
   cycleId: string;
   name?: string;
   status?: string;
-  templateId?: string;
   setup: CycleSetup;
 }
 
@@ -127,7 +125,6 @@ export async function loadCycle(
     cycleId: cycle.Id,
     ...(cycle.Name !== undefined && { name: cycle.Name }),
     ...(status !== undefined && { status }),
-    ...(cycle.TemplateId !== undefined && { templateId: cycle.TemplateId }),
     setup,
   };
   return { view, cycle, steps, atLink };
@@ -258,6 +255,6 @@ export async function waitForCycle(
 
 /** The text content for a cycle: what it is, its state and the next step. */
 export function describeCycle(view: CycleView): string {
-  const connectors = view.setup.connectors.map((c) => `${c.name} ${c.ready ? "ready" : "not ready"}`).join(", ");
-  return `Cycle ${view.cycleId} (${view.name ?? "unnamed"}) in account ${view.accountId}: ${view.status ?? "status unknown"}${connectors ? `; ${connectors}` : ""}. ${cycleSummary(view.setup)}`;
+  const waiting = view.setup.connectors.filter((c) => !c.ready).map((c) => c.name);
+  return `Cycle ${view.cycleId} "${view.name ?? "unnamed"}" (${view.status ?? "status unknown"}${waiting.length ? `; not set up: ${waiting.join(", ")}` : ""}). ${cycleSummary(view.setup)}`;
 }

@@ -77,13 +77,12 @@ export const cycleSetupSchema = z
           kind: z.enum(["parameter", "field"]),
           id: z.string(),
           name: z.string(),
-          description: z.string().optional(),
           lookup: z.boolean().optional().describe("Chosen from the person's account: set_step_value lists the choices."),
           allowedValues: z.array(z.string()).optional(),
         }),
       )
       .describe("Values the person still has to give, for set_step_value."),
-    partner: z.array(z.string()).describe("What only the partner can fix, in the template."),
+    partner: z.array(z.string()).optional().describe("What only the partner can fix, in the template."),
     webhooks: z.array(z.object({ stepId: z.string(), stepName: z.string().optional(), url: z.string().optional() })).optional(),
     nextStep: nextStepSchema,
   }) satisfies z.ZodType<CycleSetup>;

@@ -57,7 +57,7 @@ export const activateCycle = defineTool({
       const remaining = [
         ...setup.connectors.filter((c) => !c.ready).map((c) => `${c.name} is not set up`),
         ...setup.values.map((v) => `${v.step ? `step "${v.step}": ` : ""}${v.name} has no value`),
-        ...setup.partner,
+        ...(setup.partner ?? []),
       ];
       throw new ToolInputError(
         `${name} cannot be activated yet: ${remaining.join("; ") || "Cyclr still reports prerequisites"}. ` +

@@ -155,3 +155,27 @@ describe("searchTemplates", () => {
     expect(names({ query: "hubspot" })).toEqual([]);
   });
 });
+
+describe("what the account has of each template", () => {
+  it("ties cycles to their template by TemplateId, else by the template's name; marks each connector installed and ready or not", async () => {
+    const { accountHoldings, templateEntry } = await import("../../src/setup/templates.js");
+    const { AccountConnectorSchema, CycleSchema } = await import("../../src/cyclr/schemas.js");
+    const template = TemplateSchema.parse({ Id: "T-1", Name: "Salesforce contacts to Mailchimp", Connectors: [{ Id: 7, Name: "Salesforce" }, { Id: 9, Name: "MailChimp" }, { Name: "Slack" }] });
+    const installed = [
+      AccountConnectorSchema.parse({ Id: 1, Authenticated: true, Connector: { Id: 7, Name: "Salesforce", AuthType: "OAuth2" } }),
+      AccountConnectorSchema.parse({ Id: 2, Authenticated: false, Connector: { Id: 9, Name: "MailChimp", AuthType: "ApiKey" } }),
+    ];
+    const cycles = [CycleSchema.parse({ Id: "c-1", Status: "Active", TemplateId: "t-1" }), CycleSchema.parse({ Id: "c-2", Name: "Salesforce contacts to Mailchimp" }), CycleSchema.parse({ Id: "c-3", TemplateId: "other" })];
+    const entry = templateEntry(template, accountHoldings("acme", installed, cycles, [template]));
+    expect(entry.connectors).toEqual([{ name: "Salesforce", ready: true }, { name: "MailChimp", ready: false }, { name: "Slack" }]);
+    expect(entry.cycles).toEqual([{ cycleId: "c-1", status: "Active" }, { cycleId: "c-2" }]);
+  });
+
+  it("finds the cycle a lost install made: new, and of this template", async () => {
+    const { findNewCycle } = await import("../../src/setup/install-recovery.js");
+    const template = { id: "T-1", name: "Salesforce contacts to Mailchimp" };
+    const after = [{ Id: "old", TemplateId: "T-1" }, { Id: "other", TemplateId: "T-2" }, { Id: "new", TemplateId: "t-1" }, { Id: "named", Name: "Salesforce contacts to Mailchimp" }];
+    expect(findNewCycle(new Set(["old"]), after, template)).toEqual({ created: { Id: "new", TemplateId: "t-1" }, others: [{ Id: "named", Name: "Salesforce contacts to Mailchimp" }] });
+    expect(findNewCycle(new Set(["old", "new", "named"]), after, template)).toEqual({ others: [] });
+  });
+});

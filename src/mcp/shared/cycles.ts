@@ -232,11 +232,15 @@ export async function waitForCycle(
   const first = await loadCycle(deps, accountId, cycleId, context.signal);
   const at = first.atLink[0];
   if (!at) {
-    // The person may have finished before the wait began: a connector now ready that still has its link on record.
-    const finished: number[] = [];
-    for (const c of first.view.setup.connectors) if (c.ready && (await deps.browserSteps.pending(accountId, c.accountConnectorId))) finished.push(c.accountConnectorId);
-    for (const id of finished) await deps.browserSteps.finished(accountId, id);
-    return { view: first.view, outcome: finished.length ? "done" : "not_waiting", seconds: 0 };
+    // The person may have finished before the wait began: a connector now ready whose link is on record.
+    let finished = false;
+    for (const c of first.view.setup.connectors) {
+      const step = c.ready ? await deps.browserSteps.step(accountId, c.accountConnectorId) : undefined;
+      if (!step) continue;
+      finished = true;
+      if (!step.over) await deps.browserSteps.end(accountId, c.accountConnectorId);
+    }
+    return { view: first.view, outcome: finished ? "done" : "not_waiting", seconds: 0 };
   }
   const { outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, at.accountConnectorId, {
     timeoutMs: seconds * 1000,
@@ -248,7 +252,7 @@ export async function waitForCycle(
       return context.progress(done, seconds, `Waiting for the person to finish in their browser: ${done} s of ${seconds} s`);
     },
   });
-  if (outcome === "done") await deps.browserSteps.finished(accountId, at.accountConnectorId);
+  if (outcome === "done") await deps.browserSteps.end(accountId, at.accountConnectorId);
   const view = await loadCycleView(deps, accountId, first.cycle.Id, context.signal, first.cycle);
   return { view, outcome, seconds: Math.round((performance.now() - started) / 100) / 10 };
 }

@@ -61,7 +61,7 @@ export const createCredentialLink = defineTool({
       keepSecret: context.keepSecret,
     });
     context.keepSecret(link.token);
-    await deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", link.expiresAt);
+    await deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", link.expiresAt, link.id);
     const asksFor = request.fields.map((f) => f.label);
     let openedByClient: "accepted" | "declined" | undefined;
     if (context.person.openUrl) {

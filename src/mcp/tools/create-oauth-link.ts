@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { buildOAuthLink } from "../../setup/auth-values.js";
 import { checkTargetOrigin } from "../../setup/target-origin.js";
@@ -83,10 +84,12 @@ export const createOAuthLink = defineTool({
     }
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
+    // Names this link in the browser step: reaching its landing page ends that step, and no later link's.
+    const linkId = randomUUID();
     if (!target) {
       // By default the person lands on this server's own page, which says they can go back to the
       // conversation; a callback message is for an opener window, so it keeps the service domain.
-      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id }).catch(() => undefined) : undefined;
+      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id, link: linkId }).catch(() => undefined) : undefined;
       const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
       target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
     }
@@ -111,7 +114,7 @@ export const createOAuthLink = defineTool({
       targetOrigin: target.targetOrigin,
       ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
     });
-    await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000));
+    await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000), linkId);
     let openedByClient: "accepted" | "declined" | undefined;
     if (context.person.openUrl) {
       const opened = await context.person.openUrl(`Sign in to ${definition.Name} to connect it to your Cyclr account.`, url);
@@ -124,7 +127,10 @@ export const createOAuthLink = defineTool({
             signal: watchSignal,
             waitingFor: "create_oauth_link",
           });
-          if (outcome === "done") await opened.complete();
+          if (outcome !== "done") return;
+          // Seen done, landing page or not: the step is over for every replica.
+          await deps.browserSteps.end(accountId, accountConnector.Id, linkId).catch(() => undefined);
+          await opened.complete();
         });
       }
     }

@@ -8,7 +8,7 @@ import { defineTool } from "../tool.js";
 import { connectorDefinition } from "../shared/account-connectors.js";
 import { waitForAuthentication } from "../shared/authentication-wait.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { accountConnectorIdArg, accountIdArg, forCycleArg } from "../shared/arguments.js";
 import { setupStateSchema } from "../shared/results.js";
 
 /** Cyclr's sign-in tokens are single-use and last 5 minutes (api-notes §7). */
@@ -47,6 +47,7 @@ export const createOAuthLink = defineTool({
       .optional()
       .describe(`The account user signing in (created if missing); default "${DEFAULT_USERNAME}".`),
     accountId: accountIdArg,
+    cycleId: forCycleArg,
   },
   outputSchema: {
     accountId: z.string(),
@@ -96,7 +97,7 @@ export const createOAuthLink = defineTool({
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
     // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
     if (!possibleMethods(accountConnector, definition).includes("oauthLink")) {
-      const { nextStep } = computeSetupState(accountConnector, definition, accountId);
+      const { nextStep } = computeSetupState(accountConnector, definition, accountId, args.cycleId);
       throw new ToolInputError(
         `${definition.Name} (account connector ${accountConnector.Id}) does not use an OAuth sign-in` +
           `${authType ? ` (auth type ${authType}${oauth2Type ? `/${oauth2Type}` : ""})` : ""}. ` +
@@ -134,14 +135,14 @@ export const createOAuthLink = defineTool({
       }
     }
     const nextStep = waitingStep(
-      { accountConnectorId: accountConnector.Id, accountId },
+      { accountConnectorId: accountConnector.Id, accountId, ...(args.cycleId !== undefined && { cycleId: args.cycleId }) },
       "create_oauth_link",
       openedByClient === "declined"
         ? "The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for 5 minutes)."
         : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; it works once and expires in 5 minutes.`,
     );
     // What the person is doing now, and the call that follows.
-    const setup = { ...computeSetupState(accountConnector, definition, accountId), nextStep };
+    const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
     return {
       structuredContent: {
         accountId,
@@ -159,7 +160,7 @@ export const createOAuthLink = defineTool({
         `OAuth link for ${definition.Name} (account connector ${accountConnector.Id})${openedByClient === "accepted" ? "" : `: ${url}`}\n` +
         `${openedByClient === "accepted" ? "The client opened it for the person." : openedByClient === "declined" ? "The person declined to open it." : "Give it to the person to open in their browser."} ` +
         `It works once and expires at ${signIn.ExpiresAtUtc} (${LINK_MINUTES} minutes). ` +
-        "Then call get_account_connector with waitForAuthentication to verify.",
+        `Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"} to verify.`,
     };
   },
 });

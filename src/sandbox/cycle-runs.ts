@@ -181,7 +181,13 @@ export class CycleRuns {
       TransactionId: seed.TransactionId ?? randomUUID(),
       CreatedOnUtc: seed.CreatedOnUtc ?? iso(this.now()),
     };
-    this.keep(this.incidents, cycle.Id, incident, MAX_INCIDENTS);
+    // Kept in time order, as Cyclr sorts them (one added with an earlier time goes in its place).
+    const list = this.incidents.get(cycle.Id) ?? [];
+    let at = list.length;
+    while (at > 0 && (list[at - 1]?.CreatedOnUtc ?? "") > incident.CreatedOnUtc) at--;
+    list.splice(at, 0, incident);
+    if (list.length > MAX_INCIDENTS) list.splice(0, list.length - MAX_INCIDENTS);
+    this.incidents.set(cycle.Id, list);
     return incident;
   }
 

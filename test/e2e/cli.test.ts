@@ -100,6 +100,7 @@ describe("--sandbox mode", () => {
       "cyclr://connectors/{connectorId}",
       "cyclr://accounts/{accountId}",
       "cyclr://accounts/{accountId}/connectors/{accountConnectorId}",
+      "cyclr://accounts/{accountId}/cycles",
       "cyclr://templates/{templateId}",
     ]);
 

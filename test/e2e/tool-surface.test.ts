@@ -22,6 +22,8 @@ const TOOL_NAMES = [
   "set_step_value",
   "activate_cycle",
   "pause_cycle",
+  "list_cycles",
+  "get_cycle_activity",
   "reconnect_connector",
   "remove_account_connector",
 ];

@@ -33,6 +33,7 @@ export const activateCycle = defineTool({
   },
   cyclrCalls: "as get_cycle, then `PUT /v1.0/cycles/{id}/activate` `{Interval, StartTime, RunOnce}`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   changesCycles: true,
   handler: (deps) => async (args, context) => {
     const { signal } = context;

@@ -34,6 +34,7 @@ export const getCycle = defineTool({
   cyclrCalls:
     "`GET /v1.0/cycles/{id}`, `GET /v1.0/cycles/{id}/prerequisites`, `GET /v1.0/cycles/{id}/steps`; for a connector not signed in `GET /v1.0/account/connectors/{id}`; for a step with missing mappings `GET /v1.0/steps/{id}/prerequisites`, `GET /v1.0/steps/{id}/parameters`, `GET /v1.0/steps/{id}/fieldmappings`",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);
     if (args.waitForActivation === undefined) {

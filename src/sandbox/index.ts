@@ -40,7 +40,7 @@ export interface SandboxOptions {
   faultControl?: boolean;
   /**
    * How long a minute of a cycle's schedule lasts, in ms (compressed time): a cycle that runs every
-   * 15 minutes runs every 15 × minuteMs. Default 1000 (a minute is a second).
+   * 15 minutes runs every 15 × minuteMs. Default 200 (every 3 s).
    */
   minuteMs?: number;
 }

@@ -19,7 +19,8 @@ let sandbox: Sandbox;
 let server: ServerUnderTest;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  // Cycles run on real time here: the tests look at cycles that have not run yet.
+  sandbox = await startSandbox({ minuteMs: 60_000 });
   server = await spawnServer({ env: sandboxEnv(sandbox) });
 });
 afterAll(async () => {

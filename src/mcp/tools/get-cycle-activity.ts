@@ -100,7 +100,7 @@ export const getCycleActivity = defineTool({
           : { arguments: {}, instruction: activity.incidents.length ? "See each incident's action." : `Nothing ${level === "any" ? "went wrong" : `of level ${level}`} in the account in that time.` };
       const text = [
         `Account ${accountId}: ${activity.incidents.length} ${level === "any" ? "incident" : level}(s) on page ${args.page}${activity.hasMore ? " (more on the next page)" : ""}${since !== undefined ? ` since ${new Date(since).toISOString()}` : ""}.`,
-        ...activity.incidents.map(describeIncident),
+        ...describeIncidents(activity.incidents),
         ...notes,
         nextStep.tool ? `Next: ${nextStep.tool}. ${nextStep.instruction}` : nextStep.instruction,
       ].join("\n");
@@ -157,7 +157,7 @@ export const getCycleActivity = defineTool({
     const text = [
       `${name} (${cycle.Id}; ${cycle.Status ?? "status unknown"}; last successful run ${lastRun ?? "never"})${health ? `: ${health.why ?? health.state}` : ""}.`,
       `${activity.incidents.length} incident(s) on page ${args.page}${activity.hasMore ? " (more on the next page)" : ""}:`,
-      ...activity.incidents.map(describeIncident),
+      ...describeIncidents(activity.incidents),
       ...notes,
       nextStep.tool ? `Next: ${nextStep.tool}. ${nextStep.instruction}` : nextStep.instruction,
     ].join("\n");
@@ -165,8 +165,26 @@ export const getCycleActivity = defineTool({
   },
 });
 
-function describeIncident(i: IncidentEntry): string {
-  return `- ${i.at ?? "(no time)"} ${i.level}${i.cycle ? ` in "${i.cycle}"` : ""}${i.step ? ` at step "${i.step}"` : ""}: ${i.message ? JSON.stringify(i.message) : "(no message)"}${i.transactionId ? ` (transaction ${i.transactionId})` : ""}; ${actionWords(i.action)}.`;
+/**
+ * The incidents as lines, those in a row that say the same (level, integration, step, message) as
+ * one line with their count and times: a failing run repeats itself. structuredContent keeps each.
+ */
+function describeIncidents(incidents: readonly IncidentEntry[]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < incidents.length; ) {
+    const first = incidents[i]!;
+    const same = (other: IncidentEntry) => other.level === first.level && other.cycle === first.cycle && other.step === first.step && other.message === first.message;
+    let end = i + 1;
+    while (end < incidents.length && same(incidents[end]!)) end++;
+    const last = incidents[end - 1]!;
+    const times = end - i > 1 ? `${end - i} × ${first.at ?? "(no time)"} to ${last.at ?? "(no time)"}` : (first.at ?? "(no time)");
+    lines.push(
+      `- ${times} ${first.level}${first.cycle ? ` in "${first.cycle}"` : ""}${first.step ? ` at step "${first.step}"` : ""}: ${first.message ? JSON.stringify(first.message) : "(no message)"}` +
+        `${first.transactionId ? ` (${end - i > 1 ? "newest " : ""}transaction ${first.transactionId})` : ""}; ${actionWords(first.action)}.`,
+    );
+    i = end;
+  }
+  return lines;
 }
 
 /**

@@ -16,7 +16,7 @@ export const reconnectConnector = defineTool({
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,
-    cycleId: forCycleArg,
+    cycleId: forCycleArg.describe("The integration it is reconnected for (get_cycle_activity passes it): the next steps lead back to it."),
     confirm: confirmArg,
   },
   outputSchema: {

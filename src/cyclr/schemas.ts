@@ -384,10 +384,12 @@ export const IncidentSchema = z
   .catchall(z.unknown())
   .transform((incident) => {
     let at: string | undefined;
+    let timeField: string | undefined;
     for (const field of INCIDENT_TIME_FIELDS) {
       const value = incident[field];
       if (typeof value === "string" && value.trim() && Number.isFinite(Date.parse(asUtc(value)))) {
         at = asUtc(value);
+        timeField = field;
         break;
       }
     }
@@ -402,6 +404,8 @@ export const IncidentSchema = z
       StepName: incident.StepName,
       TransactionId: incident.TransactionId,
       At: at,
+      /** Which field held the time (doctor --deep reports it, to settle the name). */
+      TimeField: timeField,
     };
   });
 export type Incident = z.infer<typeof IncidentSchema>;

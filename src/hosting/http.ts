@@ -16,8 +16,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { CallToolRequestSchema, isInitializeRequest, type CallToolRequest } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema } from "@modelcontextprotocol/core";
+import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
+import { isInitializeRequest, type CallToolRequest } from "@modelcontextprotocol/server";
 import type { HttpConfig } from "../config.js";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { withLogContext, type Logger } from "../log.js";
@@ -63,7 +64,7 @@ export interface HttpHost {
 }
 
 interface Session extends TrackedSession {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   /** Offers the session's caller the tools its current token allows. */
   offer: (selection: ToolSelection) => void;
 }
@@ -272,7 +273,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     }
     let opened = false;
     const { server: mcp, close, offer } = newServer(caller);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (sessionId) => {
         opened = true;
@@ -300,7 +301,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
 
   async function handleStateless(req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller): Promise<void> {
     const { server: mcp, close } = newServer(caller);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on("close", () => void close().catch(() => undefined));
     await mcp.connect(transport);
     await transport.handleRequest(req, res, body);

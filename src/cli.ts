@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 /** Thin entry: load config, maybe start the sandbox, serve MCP over stdio or (--http) Streamable HTTP. */
-import { ConfigError, credentialSecret, helpText, loadConfig, type CyclrCredentials } from "./config.js";
+import { ConfigError, credentialSecret, helpText, loadConfig, type CyclrCredentials } from "./config/index.js";
 import { createCyclrClient } from "./cyclr/index.js";
 import { forwardedClientAddress } from "./hosting/client-address.js";
 import { serveStdio } from "./hosting/stdio.js";
 import type { CredentialPages } from "./hosting/credential-pages.js";
 import { createLogger } from "./log.js";
-import { AccountConnectorPolls, BrowserSteps } from "./mcp/authentication-wait.js";
-import { UncertainInstalls } from "./mcp/uncertain-installs.js";
+import { AccountConnectorPolls, BrowserSteps } from "./mcp/shared/authentication-wait.js";
+import { UncertainInstalls } from "./mcp/shared/uncertain-installs.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
 import { Redactor } from "./redact.js";
 import { openStore, sharedCatalogs, sharedTokens } from "./store/index.js";
 import { lookWindowMs } from "./setup/install-recovery.js";
-import { isLoopbackHost } from "./setup/target-origin.js";
+import { isLoopbackHost } from "./loopback.js";
 import { VERSION } from "./version.js";
 
 async function main(): Promise<number> {

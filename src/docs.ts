@@ -4,7 +4,7 @@
  * it between the README's markers; a test fails when the README differs from what this generates.
  */
 import type { z } from "zod";
-import { SETTINGS } from "./config.js";
+import { SETTINGS } from "./config/index.js";
 import { PROMPTS } from "./mcp/prompts/index.js";
 import { RESOURCES } from "./mcp/resources/index.js";
 import type { ToolDefinition } from "./mcp/tool.js";

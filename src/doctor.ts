@@ -4,11 +4,11 @@
  * Secrets never print: every line passes the redactor. `--deep` adds read-only checks of what the
  * public evidence about the API leaves open, and a report to paste into an issue.
  */
-import type { Config, CyclrCredentials } from "./config.js";
+import type { Config, CyclrCredentials } from "./config/index.js";
 import { CyclrAuthError, CyclrError, CyclrHttpError, CyclrTimeoutError } from "./cyclr/errors.js";
 import type { CyclrConnection } from "./cyclr/index.js";
 import { splitEntries, type Connector, type ListEntry } from "./cyclr/schemas.js";
-import { connectorDefinition } from "./mcp/account-connectors.js";
+import { connectorDefinition } from "./mcp/shared/account-connectors.js";
 import type { Redactor } from "./redact.js";
 import { computeSetupState } from "./setup/setup-state.js";
 

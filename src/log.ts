@@ -4,7 +4,7 @@
  * withLogContext (a request id, say) join every line logged while that work runs.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { LogFormat, LogLevel } from "./config.js";
+import type { LogFormat, LogLevel } from "./config/index.js";
 import type { Redactor } from "./redact.js";
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };

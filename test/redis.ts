@@ -21,9 +21,13 @@ export const redisServer: string | undefined = (() => {
   return found !== "" ? found : undefined;
 })();
 
+/** How to get what the replica tests need: the note of their skip, which the end of `npm test` prints (skipped-reporter.ts). */
+export const NEEDS_REDIS = "they need redis-server, which is not installed here; to run them: sudo apt-get install redis-server (or set REDIS_SERVER=/path/to/redis-server), then npm test";
+
 /**
- * Call at the top of a file of replica tests: when redis-server is missing, one line says so (and
- * under CI=true a test fails instead of the suite passing without them).
+ * Call at the top of a file of tests that need redis-server: when it is missing, a test of that
+ * name is skipped with a note, which the end of the run names in one line (and under CI=true it
+ * fails instead of the suite passing without them).
  */
 export function reportMissingRedis(what: string): void {
   if (redisServer) return;
@@ -32,7 +36,7 @@ export function reportMissingRedis(what: string): void {
       throw new Error("redis-server is not installed, and CI=true needs it: apt-get install redis-server (.ci/run does).");
     });
   } else {
-    console.warn(`Skipping ${what}: redis-server is not installed (apt-get install redis-server, or set REDIS_SERVER).`);
+    it(what, (context) => context.skip(NEEDS_REDIS));
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import type { Redactor } from "../redact.js";
 import { CyclrAuthError, CyclrNetworkError } from "./errors.js";
-import { httpError, parseBody, upstreamMessage, type CyclrRequest, type HttpTransport } from "./http.js";
+import { httpError, parseBody, upstreamMessage } from "./responses.js";
+import type { CyclrRequest, HttpTransport } from "./transport.js";
 import { AccessTokenResponseSchema } from "./schemas.js";
 
 export interface AccessTokenSource {

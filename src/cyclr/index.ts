@@ -1,12 +1,13 @@
 /** Builds the Cyclr client from settings: transport, access-token source, authenticated JSON calls. */
-import type { CyclrCredentials } from "../config.js";
+import type { CyclrCredentials } from "../config/index.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
 import { ClientCredentialsAccessToken, StaticAccessToken, type AccessTokenSource, type SharedTokenCache } from "./access-token.js";
 import { AccountAccessTokens, accountScope } from "./account-tokens.js";
 import { CyclrClient, type CyclrClientOptions, type CyclrOperations } from "./client.js";
-import { CyclrHttp, HttpTransport } from "./http.js";
+import { CyclrHttp } from "./http.js";
+import { HttpTransport } from "./transport.js";
 
 export interface CyclrClientSettings extends CyclrClientOptions {
   apiUrl: string;

@@ -16,7 +16,7 @@ import { discoverAuthorizationServerMetadata } from "@modelcontextprotocol/clien
 import { CallToolRequestSchema } from "@modelcontextprotocol/core";
 import { getOAuthProtectedResourceMetadataUrl, type OAuthProtectedResourceMetadata } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import type { HttpToken, JwtAuthConfig } from "../config.js";
+import type { HttpToken, JwtAuthConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { selectTools, type ToolSelection } from "../mcp/server.js";
 import type { Redactor } from "../redact.js";

@@ -20,7 +20,7 @@ import type { CyclrOperations } from "../cyclr/client.js";
 import { CyclrError, CyclrHttpError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { CredentialLink, CredentialLinkBinding, CredentialLinks } from "../mcp/tool.js";
-import { existingPropertyId } from "../mcp/properties.js";
+import { existingPropertyId } from "../mcp/shared/properties.js";
 import type { Redactor } from "../redact.js";
 import { basicAuthValue } from "../setup/auth-values.js";
 import { PROPERTY_FIELD } from "../setup/credential-request.js";

@@ -19,7 +19,7 @@ import type { AddressInfo } from "node:net";
 import { CallToolRequestSchema } from "@modelcontextprotocol/core";
 import { NodeStreamableHTTPServerTransport } from "@modelcontextprotocol/node";
 import { isInitializeRequest, type CallToolRequest } from "@modelcontextprotocol/server";
-import type { HttpConfig } from "../config.js";
+import type { HttpConfig } from "../config/index.js";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { withLogContext, type Logger } from "../log.js";
 import { createServer, type ToolCallRecord, type ToolSelection } from "../mcp/server.js";

@@ -3,9 +3,9 @@
  * names and ids from the cached catalog, account connector ids from the account.
  */
 import { searchCatalog } from "../setup/search.js";
-import { findAccounts } from "./accounts.js";
+import { findAccounts } from "./shared/accounts.js";
 import type { ServerDeps } from "./tool.js";
-import { resolveAccountId } from "./tools/shared.js";
+import { resolveAccountId } from "./shared/account-policy.js";
 
 export type Completer = (value: string, context?: { arguments?: Record<string, string> }) => Promise<string[]>;
 

@@ -6,8 +6,13 @@ import type { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { CredentialRequest } from "../setup/credential-request.js";
 import type { CardName } from "./apps/cards.js";
-import type { AccountConnectorPolls, BrowserSteps } from "./authentication-wait.js";
-import type { UncertainInstalls } from "./uncertain-installs.js";
+import type { AccountPolicy } from "./shared/account-policy.js";
+import type { AccountConnectorPolls, BrowserSteps } from "./shared/authentication-wait.js";
+import type { PersonChannel } from "./shared/person.js";
+import type { UncertainInstalls } from "./shared/uncertain-installs.js";
+
+export type { AccountPolicy } from "./shared/account-policy.js";
+export type { FormField, PersonChannel } from "./shared/person.js";
 
 export interface ServerDeps {
   cyclr: CyclrOperations;
@@ -35,13 +40,6 @@ export interface ServerDeps {
   uncertainInstalls: UncertainInstalls;
   /** Which accounts calls may touch: a hosted session pinned to one, and the allow-list. */
   accounts?: AccountPolicy;
-}
-
-export interface AccountPolicy {
-  /** Set in a hosted session pinned to one account (by its token or X-Cyclr-Account): every call acts on it only. */
-  pinnedAccountId?: string;
-  /** CYCLR_ACCOUNT_ALLOWLIST: the only accounts any call may touch. */
-  allowlist?: readonly string[];
 }
 
 export interface CredentialLinkBinding {
@@ -80,24 +78,6 @@ export interface ToolContext {
   background(task: (signal: AbortSignal) => Promise<void>): void;
   /** Registers secrets learnt during the call (a sign-in token) with the session's redactor: hidden from its answers from now on. */
   keepSecret(...secrets: string[]): void;
-}
-
-/** A text field of a form; never a secret (the MCP spec forbids asking for secrets in a form). */
-export interface FormField {
-  name: string;
-  title: string;
-  description?: string;
-  allowedValues?: string[];
-}
-
-export interface PersonChannel {
-  /** Form elicitation, when the client declared it: the values entered, or undefined if the person declined. */
-  fillForm?: (message: string, fields: FormField[]) => Promise<Record<string, string> | undefined>;
-  /**
-   * URL elicitation, when the client declared it: asks the client to open the url. Resolves with whether
-   * the person agreed, and a function that tells the client the interaction has completed.
-   */
-  openUrl?: (message: string, url: string) => Promise<{ accepted: boolean; complete: () => Promise<void> }>;
 }
 
 export interface ToolAnnotations {

@@ -3,11 +3,7 @@
  * The link is a genuine service-domain link the person trusts, so where it ends, and which window
  * may read its callback message, must be a place the operator chose, not whatever a caller passes.
  */
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
-}
+import { isLoopbackHost } from "../loopback.js";
 
 export type TargetOriginCheck =
   /** targetOrigin: what goes in the link, the origin alone when only an origin was given, else the whole URL. */

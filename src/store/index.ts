@@ -2,7 +2,7 @@
  * The one place the store is chosen: Redis when CYCLR_MCP_REDIS_URL is set (loaded only then),
  * else this process's memory.
  */
-import type { StoreConfig } from "../config.js";
+import type { StoreConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { MemoryStore } from "./memory.js";
 import type { Store } from "./store.js";

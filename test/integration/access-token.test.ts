@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientCredentialsAccessToken } from "../../src/cyclr/access-token.js";
 import { CyclrAuthError } from "../../src/cyclr/errors.js";
-import { HttpTransport } from "../../src/cyclr/http.js";
+import { HttpTransport } from "../../src/cyclr/transport.js";
 import { silentLogger } from "../../src/log.js";
 import { Redactor } from "../../src/redact.js";
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
 import { createCyclrClient, type CyclrConnection } from "../../src/cyclr/index.js";
 import { silentLogger } from "../../src/log.js";
-import { AccountConnectorPolls, waitForAuthentication, type WaitOutcome } from "../../src/mcp/authentication-wait.js";
+import { AccountConnectorPolls, waitForAuthentication, type WaitOutcome } from "../../src/mcp/shared/authentication-wait.js";
 import { Redactor } from "../../src/redact.js";
 import { buildOAuthLink } from "../../src/setup/auth-values.js";
 import { approveOAuthLink, startSandbox, type Sandbox } from "../../src/sandbox/index.js";

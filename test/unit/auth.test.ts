@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
 import { CallerAuthentication, callerSelection, type Authentication, type Caller } from "../../src/hosting/auth.js";
-import type { JwtAuthConfig } from "../../src/config.js";
+import type { JwtAuthConfig } from "../../src/config/index.js";
 import { silentLogger } from "../../src/log.js";
 import { Redactor } from "../../src/redact.js";
 

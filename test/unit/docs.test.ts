@@ -1,7 +1,7 @@
 /** The README and mcp.json.example name every setting and tool the code has, and nothing it lacks. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { SETTINGS } from "../../src/config.js";
+import { SETTINGS } from "../../src/config/index.js";
 import { withReference } from "../../src/docs.js";
 import { TOOLS } from "../../src/mcp/tools/index.js";
 
@@ -23,6 +23,20 @@ describe("README", () => {
     expect(withReference(readme)).toBe(readme);
     for (const tool of TOOLS) expect(readme).toContain(`| \`${tool.name}\``);
     for (const setting of Object.values(SETTINGS)) expect(readme).toContain(`\`--${setting.flag}\``);
+  });
+});
+
+describe("the docs", () => {
+  const pages = ["README.md", "AGENTS.md", ...readdirSync(new URL("../../docs/", import.meta.url)).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+
+  it("name paths of the repository (or ../shared beside it), never a path of one machine", () => {
+    // An absolute path (/work/..., /home/..., C:\...) works on the writer's machine only.
+    const machinePath = /(?<![\w.:/-])(\/(?:work|home|root|tmp|Users|var|opt|mnt)\/[\w.-]+|[A-Z]:\\[\w.-]+)/;
+    for (const page of pages) {
+      const text = readFileSync(new URL(`../../${page}`, import.meta.url), "utf8");
+      const found = machinePath.exec(text);
+      expect(found?.[0], `${page} names a path of one machine`).toBeUndefined();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { UncertainInstalls } from "../../src/mcp/uncertain-installs.js";
+import { UncertainInstalls } from "../../src/mcp/shared/uncertain-installs.js";
 import { findNewInstall, idsOfConnector, lookDelayMs, lookWindowMs } from "../../src/setup/install-recovery.js";
 
 const ac = (Id: number, connectorId: number, Name?: string) => ({ Id, Name, Connector: { Id: connectorId } });

@@ -1,6 +1,6 @@
 /** The JWT settings of hosted mode (MCP_HTTP_AUTH_*): what they accept, and what they need beside them. */
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 
 const creds = { CYCLR_CLIENT_ID: "id", CYCLR_CLIENT_SECRET: "secret-value" };
 const SECRET = "0123456789abcdef0123456789abcdef";

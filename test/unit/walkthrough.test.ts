@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ConnectorSchema } from "../../src/cyclr/schemas.js";
-import { pollDelay } from "../../src/mcp/authentication-wait.js";
+import { pollDelay } from "../../src/mcp/shared/authentication-wait.js";
 import { setupWalkthrough } from "../../src/setup/walkthrough.js";
 
 describe("setupWalkthrough", () => {

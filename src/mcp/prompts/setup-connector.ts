@@ -5,7 +5,7 @@ import { setupWalkthrough } from "../../setup/walkthrough.js";
 import { completeConnectorName } from "../completions.js";
 import { ToolInputError } from "../errors.js";
 import type { ServerDeps } from "../tool.js";
-import { resolveAccountId } from "../tools/shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
 import type { PromptDefinition } from "./prompt.js";
 
 export const setupConnectorPrompt: PromptDefinition = {

@@ -1,7 +1,7 @@
-import { loadAccountConnectorView } from "../account-connectors.js";
+import { loadAccountConnectorView } from "../shared/account-connectors.js";
 import { completeAccountConnectorId, completeAccountId } from "../completions.js";
 import { ToolInputError } from "../errors.js";
-import { resolveAccountId } from "../tools/shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
 import type { ResourceDefinition } from "./resource.js";
 
 export const accountConnectorResource: ResourceDefinition = {

@@ -1,8 +1,8 @@
 import { attentionSummary, needingAttention } from "../../setup/attention.js";
-import { compactAccountConnectorViews } from "../account-connectors.js";
-import { accountView } from "../accounts.js";
+import { compactAccountConnectorViews } from "../shared/account-connectors.js";
+import { accountView } from "../shared/accounts.js";
 import { completeListedAccountId } from "../completions.js";
-import { resolveAccountId } from "../tools/shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
 import type { ResourceDefinition } from "./resource.js";
 
 export const accountResource: ResourceDefinition = {

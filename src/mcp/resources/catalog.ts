@@ -1,6 +1,6 @@
 import { catalogEntry } from "../../setup/catalog.js";
 import { describeStaleCatalog } from "../errors.js";
-import { resolveAccountId } from "../tools/shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
 import type { ResourceDefinition } from "./resource.js";
 
 export const catalogResource: ResourceDefinition = {

@@ -1,7 +1,7 @@
 import { authenticationOptions, catalogEntry, connectorProperties } from "../../setup/catalog.js";
 import { completeConnectorId } from "../completions.js";
 import { ToolInputError } from "../errors.js";
-import { resolveAccountId } from "../tools/shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
 import type { ResourceDefinition } from "./resource.js";
 
 export const connectorResource: ResourceDefinition = {

@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { basicAuthValue } from "../../setup/auth-values.js";
 import { accountConnectorAuth, computeSetupState, possibleMethods } from "../../setup/setup-state.js";
-import { connectorDefinition } from "../account-connectors.js";
+import { connectorDefinition } from "../shared/account-connectors.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
-import { accountConnectorIdArg, accountIdArg, connectorRefSchema, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { connectorRefSchema, setupStateSchema, setupSummary } from "../shared/results.js";
 
 export const authenticateConnector = defineTool({
   name: "authenticate_connector",

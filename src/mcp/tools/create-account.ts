@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { accountView } from "../accounts.js";
+import { accountView } from "../shared/accounts.js";
 import { defineTool } from "../tool.js";
-import { accountSchema, assertMayCreateAccount, nextStepSchema } from "./shared.js";
+import { assertMayCreateAccount } from "../shared/account-policy.js";
+import { accountSchema, nextStepSchema } from "../shared/results.js";
 
 export const createAccount = defineTool({
   name: "create_account",

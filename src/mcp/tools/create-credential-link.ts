@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { credentialRequest } from "../../setup/credential-request.js";
 import { computeSetupState, waitingStep } from "../../setup/setup-state.js";
-import { connectorDefinition } from "../account-connectors.js";
+import { connectorDefinition } from "../shared/account-connectors.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
-import { accountConnectorIdArg, accountIdArg, resolveAccountId, setupStateSchema } from "./shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { setupStateSchema } from "../shared/results.js";
 
 const LINK_MINUTES = 10;
 

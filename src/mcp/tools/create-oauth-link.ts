@@ -4,9 +4,11 @@ import { checkTargetOrigin } from "../../setup/target-origin.js";
 import { accountConnectorAuth, computeSetupState, possibleMethods, waitingStep } from "../../setup/setup-state.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
-import { connectorDefinition } from "../account-connectors.js";
-import { waitForAuthentication } from "../authentication-wait.js";
-import { accountConnectorIdArg, accountIdArg, resolveAccountId, setupStateSchema } from "./shared.js";
+import { connectorDefinition } from "../shared/account-connectors.js";
+import { waitForAuthentication } from "../shared/authentication-wait.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { setupStateSchema } from "../shared/results.js";
 
 /** Cyclr's sign-in tokens are single-use and last 5 minutes (api-notes §7). */
 const LINK_MINUTES = 5;

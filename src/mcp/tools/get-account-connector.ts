@@ -1,9 +1,8 @@
 import { z } from "zod";
-import { accountConnectorViewShape, loadAccountConnectorView, whilePersonAtLink, type AccountConnectorView } from "../account-connectors.js";
 import { WAIT_SECONDS } from "../../setup/setup-state.js";
-import { waitForAuthentication, type WaitOutcome } from "../authentication-wait.js";
+import { accountConnectorCheckShape, checkAccountConnector } from "../shared/account-connector-check.js";
+import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
 import { defineTool } from "../tool.js";
-import { accountConnectorIdArg, accountIdArg, resolveAccountId, setupSummary } from "./shared.js";
 
 export const getAccountConnector = defineTool({
   name: "get_account_connector",
@@ -23,69 +22,9 @@ export const getAccountConnector = defineTool({
         `Seconds to wait for the person to finish at their link (${WAIT_SECONDS} fits every client's time limit; if it ends first, nextStep waits again).`,
       ),
   },
-  outputSchema: {
-    ...accountConnectorViewShape,
-    waited: z
-      .object({
-        seconds: z.number(),
-        outcome: z
-          .enum(["done", "timed_out", "not_waiting"])
-          .describe("done: the person finished the step (see setup); not_waiting: the next step was not the person's in a browser."),
-      })
-      .optional()
-      .describe("Present when waitForAuthentication was given."),
-  },
+  outputSchema: accountConnectorCheckShape,
   cyclrCalls: "`GET /v1.0/account/connectors/{id}` (and `GET /v1.0/connectors/{id}` if Cyclr leaves the parameters out)",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   ui: { card: "setup-card" },
-  handler: (deps) => async (args, context) => {
-    const accountId = resolveAccountId(args.accountId, deps);
-    const ids = { accountId, accountConnectorId: args.accountConnectorId };
-    if (args.waitForAuthentication === undefined) {
-      const loaded = await loadAccountConnectorView(deps.cyclr, accountId, args.accountConnectorId, context.signal);
-      const view = { ...loaded, setup: whilePersonAtLink(loaded.setup, ids, await deps.browserSteps.pending(accountId, args.accountConnectorId)) };
-      return { structuredContent: view, text: describeView(view) };
-    }
-    const totalSeconds = args.waitForAuthentication;
-    // The link this server gave out tells what the person is doing, even if they finished before this call.
-    const waitingFor = await deps.browserSteps.pending(accountId, args.accountConnectorId);
-    const started = performance.now();
-    const { view: seen, outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, args.accountConnectorId, {
-      timeoutMs: totalSeconds * 1000,
-      // A shutdown ends the wait at once: the person's link stays valid, and the call can be repeated.
-      signal: AbortSignal.any([context.signal, context.stopping]),
-      ...(waitingFor !== undefined && { waitingFor }),
-      onPoll: (waitedMs) => {
-        const seconds = Math.min(totalSeconds, Math.round(waitedMs / 1000));
-        const message = `Waiting for the person to finish in their browser: ${seconds} s of ${totalSeconds} s`;
-        return context.progress(seconds, totalSeconds, message);
-      },
-    });
-    if (outcome === "done") await deps.browserSteps.finished(accountId, args.accountConnectorId);
-    // Timed out with the link still valid: the next step is another wait, not a new link.
-    const view = { ...seen, setup: whilePersonAtLink(seen.setup, ids, await deps.browserSteps.pending(accountId, args.accountConnectorId)) };
-    const waited = { seconds: Math.round((performance.now() - started) / 100) / 10, outcome };
-    return { structuredContent: { ...view, waited }, text: `${waitSummary(outcome, waited.seconds)} ${describeView(view)}` };
-  },
+  handler: (deps) => (args, context) => checkAccountConnector(deps, args, context),
 });
-
-function waitSummary(outcome: WaitOutcome, seconds: number): string {
-  switch (outcome) {
-    case "done":
-      return `The person finished (after ${seconds} s).`;
-    case "timed_out":
-      return `Not finished after ${seconds} s: the person may still be at it. Follow setup.nextStep (it waits again while their link is valid, or makes a new one once it has expired).`;
-    case "not_waiting":
-      return "Not waiting: the next step is not the person's in a browser.";
-  }
-}
-
-function describeView(view: AccountConnectorView): string {
-  const { authType, oauth2Type } = view.setup.authentication;
-  return (
-    `Account connector ${view.accountConnectorId} (${view.name ?? view.connector.name}) in account ${view.accountId}: ` +
-    `${view.authenticated ? "authenticated" : "not authenticated"}` +
-    `${authType ? ` (${authType}${oauth2Type ? `/${oauth2Type}` : ""})` : ""}. ` +
-    setupSummary(view.setup)
-  );
-}

@@ -10,10 +10,12 @@ import { findNewInstall, idsOfConnector, lookDelayMs, type NewInstall } from "..
 import { existingInstall, freeName } from "../../setup/existing-installs.js";
 import { computeSetupState, type SetupState } from "../../setup/setup-state.js";
 import { AmbiguousInstallError, ToolInputError } from "../errors.js";
-import { askForProperties, writeProperties, type PropertyResult } from "../properties.js";
+import { askForProperties, writeProperties, type PropertyResult } from "../shared/properties.js";
 import { defineTool } from "../tool.js";
-import type { UncertainInstalls } from "../uncertain-installs.js";
-import { accountIdArg, connectorRefSchema, propertiesArg, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
+import type { UncertainInstalls } from "../shared/uncertain-installs.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountIdArg, propertiesArg } from "../shared/arguments.js";
+import { connectorRefSchema, setupStateSchema, setupSummary } from "../shared/results.js";
 
 interface Credentials {
   authValue?: string;

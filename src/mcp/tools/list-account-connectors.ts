@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { attentionSummary, needingAttention, reconnectStep } from "../../setup/attention.js";
 import type { NextStep } from "../../setup/setup-state.js";
-import { compactAccountConnectorViews } from "../account-connectors.js";
+import { compactAccountConnectorViews } from "../shared/account-connectors.js";
 import { defineTool } from "../tool.js";
-import { accountIdArg, connectorRefSchema, leftOutNote, nextStepSchema, resolveAccountId, setupStateSchema } from "./shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountIdArg } from "../shared/arguments.js";
+import { connectorRefSchema, leftOutNote, nextStepSchema, setupStateSchema } from "../shared/results.js";
 
 export const listAccountConnectors = defineTool({
   name: "list_account_connectors",

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { NextStep } from "../../setup/setup-state.js";
-import { findAccounts } from "../accounts.js";
+import { findAccounts } from "../shared/accounts.js";
 import { defineTool } from "../tool.js";
-import { accountSchema, leftOutNote, nextStepSchema } from "./shared.js";
+import { accountSchema, leftOutNote, nextStepSchema } from "../shared/results.js";
 
 export const listAccounts = defineTool({
   name: "list_accounts",

@@ -4,7 +4,9 @@ import { catalogEntry } from "../../setup/catalog.js";
 import { searchCatalog } from "../../setup/search.js";
 import { describeStaleCatalog } from "../errors.js";
 import { defineTool } from "../tool.js";
-import { accountIdArg, leftOutNote, nextStepSchema, resolveAccountId } from "./shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountIdArg } from "../shared/arguments.js";
+import { leftOutNote, nextStepSchema } from "../shared/results.js";
 
 const catalogEntrySchema = z.object({
   id: z.number(),

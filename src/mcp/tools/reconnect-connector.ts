@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { computeSetupState, possibleMethods } from "../../setup/setup-state.js";
-import { connectorDefinition } from "../account-connectors.js";
-import { confirmWithPerson } from "../confirmation.js";
+import { connectorDefinition } from "../shared/account-connectors.js";
+import { confirmWithPerson } from "../shared/confirmation.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
-import { accountConnectorIdArg, accountIdArg, confirmArg, connectorRefSchema, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountConnectorIdArg, accountIdArg, confirmArg } from "../shared/arguments.js";
+import { connectorRefSchema, setupStateSchema, setupSummary } from "../shared/results.js";
 
 export const reconnectConnector = defineTool({
   name: "reconnect_connector",

@@ -1,7 +1,9 @@
 import { z } from "zod";
-import { confirmWithPerson } from "../confirmation.js";
+import { confirmWithPerson } from "../shared/confirmation.js";
 import { defineTool } from "../tool.js";
-import { accountConnectorIdArg, accountIdArg, confirmArg, connectorRefSchema, nextStepSchema, resolveAccountId } from "./shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountConnectorIdArg, accountIdArg, confirmArg } from "../shared/arguments.js";
+import { connectorRefSchema, nextStepSchema } from "../shared/results.js";
 
 export const removeAccountConnector = defineTool({
   name: "remove_account_connector",

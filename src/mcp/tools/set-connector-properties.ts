@@ -1,11 +1,13 @@
 import { z } from "zod";
-import { connectorDefinition } from "../account-connectors.js";
+import { connectorDefinition } from "../shared/account-connectors.js";
 import { ToolInputError } from "../errors.js";
-import { askForProperties, isSecretProperty, writeProperties } from "../properties.js";
+import { askForProperties, isSecretProperty, writeProperties } from "../shared/properties.js";
 import { looksSensitive } from "../../setup/catalog.js";
 import { computeSetupState } from "../../setup/setup-state.js";
 import { defineTool } from "../tool.js";
-import { accountConnectorIdArg, accountIdArg, propertiesArg, resolveAccountId, setupStateSchema, setupSummary } from "./shared.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountConnectorIdArg, accountIdArg, propertiesArg } from "../shared/arguments.js";
+import { setupStateSchema, setupSummary } from "../shared/results.js";
 
 export const setConnectorProperties = defineTool({
   name: "set_connector_properties",

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { cardIcon } from "../../../setup/icons.js";
 import { defineTool } from "../../tool.js";
-import { accountIdArg, resolveAccountId } from "../../tools/shared.js";
+import { resolveAccountId } from "../../shared/account-policy.js";
+import { accountIdArg } from "../../shared/arguments.js";
 
 /** Icons asked of Cyclr at once: a picker page shows up to 20. */
 const CONCURRENCY = 4;

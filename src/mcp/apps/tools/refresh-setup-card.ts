@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { cardIcon } from "../../../setup/icons.js";
 import { defineTool } from "../../tool.js";
-import { getAccountConnector } from "../../tools/get-account-connector.js";
-import { accountConnectorIdArg, accountIdArg } from "../../tools/shared.js";
+import { accountConnectorCheckShape, checkAccountConnector } from "../../shared/account-connector-check.js";
+import { accountConnectorIdArg, accountIdArg } from "../../shared/arguments.js";
 
 export const refreshSetupCard = defineTool({
   name: "refresh_setup_card",
@@ -17,22 +17,20 @@ export const refreshSetupCard = defineTool({
     withIcon: z.boolean().default(false).describe("Also return the connector's icon (the card asks once)."),
   },
   outputSchema: {
-    ...getAccountConnector.outputSchema,
+    ...accountConnectorCheckShape,
     icon: z.string().optional(),
   },
   cyclrCalls: "as get_account_connector; `GET /v1.0/connectors/{id}` for the icon",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   ui: { card: "setup-card", visibility: ["app"] },
-  handler: (deps) => {
+  handler: (deps) => async (args, context) => {
     // The same view, the same wait and the same shared poll as the model's get_account_connector.
-    const get = getAccountConnector.handler(deps);
-    return async (args, context) => {
-      const { structuredContent: view, text } = await get(
-        { accountConnectorId: args.accountConnectorId, accountId: args.accountId, waitForAuthentication: args.waitSeconds },
-        context,
-      );
-      const icon = args.withIcon ? cardIcon(await deps.cyclr.getConnectorIcon(view.accountId, view.connector.id, { signal: context.signal }).catch(() => undefined)) : undefined;
-      return { structuredContent: { ...view, ...(icon !== undefined && { icon }) }, text };
-    };
+    const { structuredContent: view, text } = await checkAccountConnector(
+      deps,
+      { accountConnectorId: args.accountConnectorId, accountId: args.accountId, waitForAuthentication: args.waitSeconds },
+      context,
+    );
+    const icon = args.withIcon ? cardIcon(await deps.cyclr.getConnectorIcon(view.accountId, view.connector.id, { signal: context.signal }).catch(() => undefined)) : undefined;
+    return { structuredContent: { ...view, ...(icon !== undefined && { icon }) }, text };
   },
 });

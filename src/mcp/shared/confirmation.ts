@@ -4,8 +4,8 @@
  * into the chat cannot confirm for them); otherwise the call needs confirm: true, which the
  * assistant may only pass once the person has agreed.
  */
-import { ToolInputError } from "./errors.js";
-import type { PersonChannel } from "./tool.js";
+import { ToolInputError } from "../errors.js";
+import type { PersonChannel } from "./person.js";
 
 export type Confirmation = "confirmed" | "declined";
 

@@ -3,10 +3,10 @@
  * and its setup state. Shared by the tools and the account connector resource.
  */
 import { z } from "zod";
-import type { CyclrOperations } from "../cyclr/client.js";
-import type { AccountConnector, Connector } from "../cyclr/schemas.js";
-import { computeSetupState, waitingStep, type BrowserStep, type SetupState } from "../setup/setup-state.js";
-import { connectorRefSchema, setupStateSchema } from "./tools/shared.js";
+import type { CyclrOperations } from "../../cyclr/client.js";
+import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
+import { computeSetupState, waitingStep, type BrowserStep, type SetupState } from "../../setup/setup-state.js";
+import { connectorRefSchema, setupStateSchema } from "./results.js";
 
 /** The connector definition behind an account connector; fetched when Cyclr left its Parameters out. */
 export async function connectorDefinition(

@@ -2,12 +2,12 @@
  * Setting account connector properties: one call per property, each reported on its own; and asking
  * the person for missing ones through a form when their client can show one (never for a secret).
  */
-import type { CyclrOperations } from "../cyclr/client.js";
-import { mayHaveBeenApplied } from "../cyclr/errors.js";
-import type { AccountConnector, Connector } from "../cyclr/schemas.js";
-import { connectorProperties, looksSensitive, type ConnectorProperty } from "../setup/catalog.js";
-import { describeError } from "./errors.js";
-import type { PersonChannel } from "./tool.js";
+import type { CyclrOperations } from "../../cyclr/client.js";
+import { mayHaveBeenApplied } from "../../cyclr/errors.js";
+import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
+import { connectorProperties, looksSensitive, type ConnectorProperty } from "../../setup/catalog.js";
+import { describeError } from "../errors.js";
+import type { PersonChannel } from "./person.js";
 
 export interface PropertyResult {
   name: string;

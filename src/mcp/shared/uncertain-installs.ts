@@ -4,7 +4,7 @@
  * in that account finds the late install instead of making a second one. Shared by every session of
  * a process; keyed by account, so a session sees only what its own account's installs left.
  */
-import { uncertainInstallKey, type UncertainInstall } from "../setup/install-recovery.js";
+import { uncertainInstallKey, type UncertainInstall } from "../../setup/install-recovery.js";
 
 /** Long enough for the person to come back to a setup after a slow Cyclr; after that, list_account_connectors tells. */
 const REMEMBER_MS = 60 * 60_000;

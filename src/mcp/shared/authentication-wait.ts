@@ -5,8 +5,8 @@
  * many waits (retries, several sessions, a background watch) cost what one does.
  */
 import { z } from "zod";
-import type { CyclrOperations } from "../cyclr/client.js";
-import { readJson, type Store } from "../store/index.js";
+import type { CyclrOperations } from "../../cyclr/client.js";
+import { readJson, type Store } from "../../store/index.js";
 import { loadAccountConnectorView, type AccountConnectorView } from "./account-connectors.js";
 
 /** done: the person finished the step (setup moved on); not_waiting: the next step was not the person's in a browser. */

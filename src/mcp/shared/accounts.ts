@@ -1,9 +1,9 @@
 /** The partner's accounts as the assistant sees them, and what this session may see of them. Shared by list_accounts, the account resource and completions. */
-import type { Account } from "../cyclr/schemas.js";
-import { searchAccounts, type MatchKind } from "../setup/search.js";
-import type { ServerDeps } from "./tool.js";
-import { maySeeAccount } from "./tools/shared.js";
-import type { LeftOutItem } from "../cyclr/schemas.js";
+import type { Account } from "../../cyclr/schemas.js";
+import { searchAccounts, type MatchKind } from "../../setup/search.js";
+import type { CyclrOperations } from "../../cyclr/client.js";
+import { maySeeAccount, type AccountScope } from "./account-policy.js";
+import type { LeftOutItem } from "../../cyclr/schemas.js";
 
 export interface AccountView {
   accountId: string;
@@ -35,7 +35,7 @@ export interface FoundAccounts {
  * read, then searched or filtered, then paged here; otherwise Cyclr pages.
  */
 export async function findAccounts(
-  deps: ServerDeps,
+  deps: AccountScope & { cyclr: CyclrOperations },
   request: { query?: string; page: number; pageSize: number },
   signal?: AbortSignal,
 ): Promise<FoundAccounts> {

@@ -26,6 +26,7 @@ import { isLegacyRequest, type CallToolRequest } from "@modelcontextprotocol/ser
 import type { HttpConfig } from "../config/index.js";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { withLogContext, type Logger } from "../log.js";
+import type { InputRounds } from "../mcp/input-rounds.js";
 import { createServer, type ToolCallRecord, type ToolSelection } from "../mcp/server.js";
 import type { ServerDeps } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
@@ -60,6 +61,8 @@ export interface HttpHostingOptions {
   storeProblem?: () => Promise<string | undefined>;
   /** Serves the credential pages' paths; returns false for others. */
   credentialPages?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Asking the person on 2026-07-28: input_required rounds with signed requestStates, bound to each caller. */
+  inputRounds?: InputRounds;
 }
 
 export interface HttpHost {
@@ -186,6 +189,9 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       audit: (entry) => audit(caller, entry),
       // Stateless: the client's answer to a request of ours could reach another replica.
       ...(config.stateless && { clientRequests: false }),
+      ...(options.inputRounds && { inputRounds: options.inputRounds }),
+      // A requestState answers only the caller it was given to: the same token, or person and client, and account.
+      caller: caller.key,
     });
   }
 

@@ -8,10 +8,11 @@ import { serveStdio as serveStdioEntry } from "@modelcontextprotocol/server/stdi
 import { StdioServerTransport } from "@modelcontextprotocol/server/stdio";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
+import type { InputRounds } from "../mcp/input-rounds.js";
 import { createServer, type ServerHandle, type ToolSelection } from "../mcp/server.js";
 import type { ServerDeps } from "../mcp/tool.js";
 
-export async function serveStdio(options: { deps: ServerDeps; redactor: Redactor; logger: Logger; selection?: ToolSelection }): Promise<void> {
+export async function serveStdio(options: { deps: ServerDeps; redactor: Redactor; logger: Logger; selection?: ToolSelection; inputRounds?: InputRounds }): Promise<void> {
   const servers: ServerHandle[] = [];
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {

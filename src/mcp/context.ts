@@ -4,15 +4,16 @@
  * result. Built per call from the SDK's request context, so handlers never see the SDK.
  *
  * Two protocol revisions ask differently. A 2025-11-25 client is sent requests (elicitation/create)
- * while the call waits; a 2026-07-28 client is answered input_required and retries the call with
- * the person's answers (input-rounds.ts). What a client can do is read per request: its _meta on
+ * while the call waits; a 2026-07-28 client is answered input_required and calls again with the
+ * person's answers (input-rounds.ts). What a client can do is read per request: its _meta on
  * 2026-07-28, what it declared at initialize on 2025-11-25.
  */
 import { randomUUID } from "node:crypto";
 import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities, type McpServer, type ServerContext } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
-import type { FormField, PersonChannel, ToolContext } from "./tool.js";
+import { formSchema, formValues } from "./shared/person.js";
+import type { CarriedValue, PersonChannel, ToolContext } from "./tool.js";
 
 /** Whether this request speaks 2026-07-28: it carries the per-request _meta envelope. */
 export function isModernRequest(ctx: ServerContext): boolean {
@@ -64,6 +65,8 @@ export interface ToolContextOptions {
   stopping: AbortSignal;
   /** How the person is asked in this call (pushChannel for 2025-11-25, the input rounds for 2026-07-28, or nothing). */
   person: PersonChannel;
+  /** The rounds of a 2026-07-28 call (input-rounds.ts); none on 2025-11-25. */
+  rounds?: { carriedValue(name: string): unknown; carry(name: string, value: CarriedValue): void };
 }
 
 export function createToolContext(ctx: ServerContext, options: ToolContextOptions): ToolContext {
@@ -78,6 +81,10 @@ export function createToolContext(ctx: ServerContext, options: ToolContextOption
     },
     background: (task) => options.background.start(task),
     keepSecret: (...secrets) => options.session.register(...secrets),
+    rounds: {
+      carried: (name) => options.rounds?.carriedValue(name),
+      carry: (name, value) => options.rounds?.carry(name, value),
+    },
   };
 }
 
@@ -97,34 +104,12 @@ export function pushChannel(server: McpServer, ctx: ServerContext, signal: Abort
   }
   if (elicitation?.url) {
     channel.openUrl = async (message, url) => {
+      // A link made by an earlier round exists only on 2026-07-28: here every call makes its own.
+      if (url === undefined) return { accepted: false };
       const elicitationId = randomUUID();
       const result = await ctx.mcpReq.elicitInput({ mode: "url", message, url, elicitationId }, { signal });
       return { accepted: result.action === "accept", complete: server.server.createElicitationCompletionNotifier(elicitationId) };
     };
   }
   return channel;
-}
-
-/** The values a person entered for these fields (empty ones left out), as strings. */
-export function formValues(fields: readonly FormField[], content: Record<string, unknown>): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const field of fields) {
-    const value = content[field.name];
-    if ((typeof value === "string" || typeof value === "number" || typeof value === "boolean") && String(value) !== "") values[field.name] = String(value);
-  }
-  return values;
-}
-
-/** A flat form of text fields (a choice where there are allowed values), as elicitation's requestedSchema. */
-export function formSchema(fields: readonly FormField[]) {
-  const properties: Record<string, { type: "string"; title: string; description?: string; enum?: string[] }> = {};
-  for (const field of fields) {
-    properties[field.name] = {
-      type: "string",
-      title: field.title,
-      ...(field.description !== undefined && { description: field.description }),
-      ...(field.allowedValues !== undefined && { enum: field.allowedValues }),
-    };
-  }
-  return { type: "object" as const, properties, required: fields.map((f) => f.name) };
 }

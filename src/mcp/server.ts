@@ -13,8 +13,8 @@ import {
   ResourceTemplate,
   type CacheHint,
   type CallToolResult,
+  type InputRequiredResult,
   type RegisteredTool,
-  type ServerContext,
 } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { CyclrError, CyclrHttpError, CyclrNetworkError } from "../cyclr/errors.js";
@@ -25,12 +25,13 @@ import { CARD_TOOLS, Cards, clientShowsCards, isCardHelper } from "./apps/index.
 import type { Completer } from "./completions.js";
 import { BackgroundTasks, clientCapabilities, createToolContext, isModernRequest, pushChannel } from "./context.js";
 import { AmbiguousInstallError, describeError, ToolInputError } from "./errors.js";
+import { InputNeeded, type InputRounds } from "./input-rounds.js";
 import { INSTRUCTIONS, READ_ONLY_INSTRUCTIONS } from "./instructions.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDefinition } from "./prompts/prompt.js";
 import { RESOURCES } from "./resources/index.js";
 import type { ResourceDefinition } from "./resources/resource.js";
-import type { PersonChannel, ServerDeps, ToolDefinition } from "./tool.js";
+import type { ServerDeps, ToolDefinition } from "./tool.js";
 import { TOOLS } from "./tools/index.js";
 
 export interface ServerOptions {
@@ -53,6 +54,13 @@ export interface ServerOptions {
   clientRequests?: boolean;
   /** Told of every tool call once it is answered (hosted mode writes the audit trail from it). */
   audit?: (entry: ToolCallRecord) => void;
+  /**
+   * Asking the person on 2026-07-28 (input_required and its signed requestState); without it a
+   * 2026-07-28 client is asked nothing, as one without elicitation.
+   */
+  inputRounds?: InputRounds;
+  /** Whom the requestStates of this server are bound to: the caller's key (hosted), else the one stdio client. */
+  caller?: string;
 }
 
 /** One tool call, for the audit trail: never its arguments, never a token. */
@@ -125,10 +133,13 @@ interface CallSetting {
   shutdown: ShutdownSignals;
   audit: (entry: ToolCallRecord) => void;
   clientRequests: boolean;
-  cards: Cards;
+  inputRounds: InputRounds | undefined;
+  caller: string;
 }
 
-export function createServer({ deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER, audit = () => undefined, clientRequests = true }: ServerOptions): ServerHandle {
+export function createServer(options: ServerOptions): ServerHandle {
+  const { deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER, audit = () => undefined, clientRequests = true, inputRounds } = options;
+  const caller = options.caller ?? "stdio";
   // What this session's calls use or are given is hidden from this session's output, and no other's.
   const redactor = processRedactor.scope();
   const server = new McpServer(
@@ -142,6 +153,8 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
       cacheHints: CACHE_HINTS,
       // 2025-11-25 clients are asked with requests while the call waits (context.ts), never by re-running it.
       inputRequired: { legacyShim: false },
+      // A 2026-07-28 client's requestState is checked before any handler runs: signature, lifetime, caller, spent once.
+      ...(inputRounds && { requestState: { verify: inputRounds.verifier(caller) } }),
     },
   );
   const background = new BackgroundTasks(logger, redactor);
@@ -154,7 +167,7 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   const helpers = selected.some((tool) => tool.ui) ? (CARD_TOOLS as readonly unknown[] as ToolDefinition[]) : [];
   const all = [...selected, ...helpers];
   const cards = new Cards(all);
-  const setting: CallSetting = { server, deps, session: redactor, logger, background, shutdown, audit, clientRequests, cards };
+  const setting: CallSetting = { server, deps, session: redactor, logger, background, shutdown, audit, clientRequests, inputRounds, caller };
   const registered = all.map((tool) => ({ tool, registered: registerTool(setting, tool) }));
   listTools(server, registered, cards);
   // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
@@ -243,7 +256,7 @@ function registerTool(setting: CallSetting, tool: ToolDefinition): RegisteredToo
       outputSchema: output,
       annotations: { title: tool.title, ...tool.annotations },
     },
-    async (args: Record<string, unknown>, ctx): Promise<CallToolResult> => {
+    async (args: Record<string, unknown>, ctx): Promise<CallToolResult | InputRequiredResult> => {
       // A card helper answers only a client that shows cards, as if it did not exist for any other.
       if (isCardHelper(tool) && !clientShowsCards(clientCapabilities(server, ctx))) {
         return { content: [{ type: "text", text: `Tool ${tool.name} not found.` }], isError: true };
@@ -260,8 +273,21 @@ function registerTool(setting: CallSetting, tool: ToolDefinition): RegisteredToo
       const requested = typeof typedArgs.accountId === "string" ? typedArgs.accountId : undefined;
       const account = deps.accounts?.pinnedAccountId ?? requested ?? deps.defaultAccountId;
       const record = (outcome: string) => audit({ tool: tool.name, ...(account !== undefined && { account }), outcome, ms: Math.round(performance.now() - started) });
+      // How the person is asked: requests to a 2025-11-25 client that declared elicitation (not with
+      // --stateless); rounds of input_required for a 2026-07-28 one.
+      const modern = isModernRequest(ctx);
+      const round = modern && setting.inputRounds
+        ? setting.inputRounds.begin(ctx, { caller: setting.caller, tool: tool.name, args: typedArgs, capabilities: clientCapabilities(server, ctx) })
+        : undefined;
+      if (round && "refused" in round) {
+        // Nothing ran: the person's answer is for another call.
+        logger.warn("tool call refused: its requestState is for another call", { tool: tool.name });
+        record("invalid_request_state");
+        return { content: [{ type: "text", text: `${round.refused} Call ${tool.name} again without it. Nothing was changed.` }], isError: true };
+      }
+      const person = round ? round.person : !modern && setting.clientRequests ? pushChannel(server, ctx, signal) : {};
       try {
-        const context = createToolContext(ctx, { signal, background: setting.background, session, stopping: shutdown.stopping, person: personFor(setting, ctx, signal) });
+        const context = createToolContext(ctx, { signal, background: setting.background, session, stopping: shutdown.stopping, person, ...(round && { rounds: round }) });
         const result = await handle(typedArgs, context);
         session.register(...secrets);
         const reveal = result.reveal ?? [];
@@ -272,6 +298,12 @@ function registerTool(setting: CallSetting, tool: ToolDefinition): RegisteredToo
           structuredContent: keepShape(result.structuredContent, redactor.value(result.structuredContent, { reveal }), output),
         };
       } catch (error) {
+        if (error instanceof InputNeeded && round) {
+          // The person is asked; the call is answered when the client calls again with their answer.
+          logger.debug("tool call asks the person", { tool: tool.name, ms: Math.round(performance.now() - started) });
+          record("input_required");
+          return round.inputRequired(error);
+        }
         if (ctx.mcpReq.signal.aborted) {
           // The client cancelled: it expects no answer, and nothing went wrong.
           logger.debug("tool call cancelled", { tool: tool.name, error: redactor.text(error instanceof Error ? error.message : String(error)) });
@@ -298,12 +330,6 @@ function registerTool(setting: CallSetting, tool: ToolDefinition): RegisteredToo
       }
     },
   );
-}
-
-/** How this call may ask the person: requests to a 2025-11-25 client that declared elicitation (not in --stateless mode). */
-function personFor(setting: CallSetting, ctx: ServerContext, signal: AbortSignal): PersonChannel {
-  if (isModernRequest(ctx)) return {};
-  return setting.clientRequests ? pushChannel(setting.server, ctx, signal) : {};
 }
 
 /** The stable code of a failure, for the audit trail: a Cyclr error's own, else one per kind. */

@@ -178,8 +178,10 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   }
 
   /** A server for this caller: one per 2025-11-25 session (or request, --stateless), one per 2026-07-28 request. */
-  function newServer(caller: Caller) {
+  function newServer(caller: Caller, kind: "session" | "request") {
     return createServer({
+      // A session's caller may come back with a token of other scopes: its tool list follows (offer).
+      toolsMayChange: kind === "session",
       deps: callerDeps(caller),
       redactor: options.redactor,
       logger,
@@ -196,7 +198,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
   }
 
   const legacy = new LegacySessions({ config, table, logger, newServer, offerFor: (caller) => callerSelection(caller, options.selection) });
-  const modern = new ModernRequests({ logger, redactor: options.redactor, newServer });
+  const modern = new ModernRequests({ logger, redactor: options.redactor, newServer: (caller) => newServer(caller, "request") });
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
     if (req.method !== "POST") {

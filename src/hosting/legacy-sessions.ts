@@ -30,7 +30,7 @@ export interface LegacySessionsOptions {
   table: SessionTable<LegacySession>;
   logger: Logger;
   /** A server for this caller (one per session; one per request with --stateless). */
-  newServer: (caller: Caller) => ServerHandle;
+  newServer: (caller: Caller, kind: "session" | "request") => ServerHandle;
   /** The tools the caller's current token allows. */
   offerFor: (caller: Caller) => ToolSelection;
 }
@@ -102,7 +102,7 @@ export class LegacySessions {
       void evicted.close().catch(() => undefined);
     }
     let opened = false;
-    const { server: mcp, close, offer } = this.options.newServer(caller);
+    const { server: mcp, close, offer } = this.options.newServer(caller, "session");
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (sessionId) => {
@@ -130,7 +130,7 @@ export class LegacySessions {
   }
 
   private async serveStateless(req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller): Promise<void> {
-    const { server: mcp, close } = this.options.newServer(caller);
+    const { server: mcp, close } = this.options.newServer(caller, "request");
     const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on("close", () => void close().catch(() => undefined));
     await mcp.connect(transport);

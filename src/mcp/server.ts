@@ -61,6 +61,12 @@ export interface ServerOptions {
   inputRounds?: InputRounds;
   /** Whom the requestStates of this server are bound to: the caller's key (hosted), else the one stdio client. */
   caller?: string;
+  /**
+   * Whether the tool list may change while the client is connected: a hosted 2025-11-25 session,
+   * whose caller may come back with a token of other scopes (offer). Elsewhere it never does (a
+   * 2026-07-28 request is answered by a server of its own), and the capability says so.
+   */
+  toolsMayChange?: boolean;
 }
 
 /** One tool call, for the audit trail: never its arguments, never a token. */
@@ -147,7 +153,13 @@ export function createServer(options: ServerOptions): ServerHandle {
     // logging: the client may set a level (logging/setLevel; per request on 2026-07-28); tool failures are sent as log messages too.
     {
       instructions: selection.readOnly || offered?.readOnly ? `${INSTRUCTIONS}\n${READ_ONLY_INSTRUCTIONS}` : INSTRUCTIONS,
-      capabilities: { logging: {} },
+      // What changes is announced only where it can change (list_changed, or a 2026-07-28 listen stream).
+      capabilities: {
+        logging: {},
+        tools: { listChanged: options.toolsMayChange ?? false },
+        resources: { listChanged: false },
+        ...(!selection.readOnly && { prompts: { listChanged: false } }),
+      },
       // A caller's new scope changes several tools at once: one notice.
       debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/resources/list_changed"],
       cacheHints: CACHE_HINTS,

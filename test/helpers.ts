@@ -12,6 +12,28 @@ export { fillCredentialPage } from "../src/sandbox/consent-driver.js";
 
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
+/** The model-facing tools, in the order a client lists them (the order of a setup), whichever revision it speaks. */
+export const TOOL_NAMES = [
+  "list_accounts",
+  "create_account",
+  "list_connectors",
+  "list_account_connectors",
+  "install_connector",
+  "set_connector_properties",
+  "create_credential_link",
+  "authenticate_connector",
+  "create_oauth_link",
+  "get_account_connector",
+  "list_templates",
+  "install_template",
+  "get_cycle",
+  "set_step_value",
+  "activate_cycle",
+  "pause_cycle",
+  "reconnect_connector",
+  "remove_account_connector",
+];
+
 export interface ServerUnderTest {
   client: Client;
   /** Everything the server wrote to stderr so far. */

@@ -51,7 +51,7 @@ export class ModernRequests {
     const authInfo: AuthInfo = {
       token: "",
       clientId: caller.client ?? caller.subject,
-      scopes: caller.mayWrite ? [SCOPES.read, SCOPES.write] : [SCOPES.read],
+      scopes: [SCOPES.read, ...(caller.mayWrite ? [SCOPES.write] : []), ...(caller.mayChangeCycles ? [SCOPES.cycles] : [])],
     };
     this.callers.set(authInfo, caller);
     (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;

@@ -9,22 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approveOAuthLink, fillCredentialPage } from "../../src/sandbox/consent-driver.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { openClient, REVISIONS, type Elicit, type OpenOptions, type Revision, type TestClient, type ToolCallResult } from "../clients.js";
-import { sandboxEnv, spawnHttpServer, type HttpServerUnderTest } from "../helpers.js";
+import { sandboxEnv, spawnHttpServer, TOOL_NAMES, type HttpServerUnderTest } from "../helpers.js";
 
-const TOOL_NAMES = [
-  "list_accounts",
-  "create_account",
-  "list_connectors",
-  "list_account_connectors",
-  "install_connector",
-  "set_connector_properties",
-  "create_credential_link",
-  "authenticate_connector",
-  "create_oauth_link",
-  "get_account_connector",
-  "reconnect_connector",
-  "remove_account_connector",
-];
 const CARDS = { extensions: { "io.modelcontextprotocol/ui": { mimeTypes: ["text/html;profile=mcp-app"] } } };
 const PIPEDRIVE = 1001;
 const XERO = 1007;
@@ -64,7 +50,7 @@ describe.each(cases)("a %s client over %s", (revision, transport) => {
   it("lists the tools in the order of a setup, and the resources, templates and prompt", async () => {
     const client = await open();
     expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(TOOL_NAMES);
-    expect((await client.listResources()).resources.map((r) => r.uri)).toEqual(["cyclr://connectors", "cyclr://reference/auth-types"]);
+    expect((await client.listResources()).resources.map((r) => r.uri)).toEqual(["cyclr://connectors", "cyclr://reference/auth-types", "cyclr://templates"]);
     expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual(
       expect.arrayContaining(["cyclr://connectors/{connectorId}", "cyclr://accounts/{accountId}/connectors/{accountConnectorId}"]),
     );

@@ -7,23 +7,9 @@ import { spawn } from "node:child_process";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { CLI, MODERN_REVISION, modernRequest, rawRequest, sandboxEnv, spawnHttpServer, type HttpServerUnderTest } from "../helpers.js";
+import { CLI, MODERN_REVISION, modernRequest, rawRequest, sandboxEnv, spawnHttpServer, TOOL_NAMES, type HttpServerUnderTest } from "../helpers.js";
 
 const SECRET = "a-partner-backend-secret-of-32-bytes-or-more";
-const TOOL_NAMES = [
-  "list_accounts",
-  "create_account",
-  "list_connectors",
-  "list_account_connectors",
-  "install_connector",
-  "set_connector_properties",
-  "create_credential_link",
-  "authenticate_connector",
-  "create_oauth_link",
-  "get_account_connector",
-  "reconnect_connector",
-  "remove_account_connector",
-];
 
 let sandbox: Sandbox;
 let server: HttpServerUnderTest;
@@ -51,7 +37,7 @@ function token(scope: string): Promise<string> {
 describe("a 2026-07-28-only client over HTTP", () => {
   let auth: { headers: Record<string, string> };
   beforeAll(async () => {
-    auth = { headers: { authorization: `Bearer ${await token("cyclr:read cyclr:write")}` } };
+    auth = { headers: { authorization: `Bearer ${await token("cyclr:read cyclr:write cyclr:cycles")}` } };
   });
 
   it("discovers the server, then lists and uses the whole surface with no initialize and no session", async () => {
@@ -66,9 +52,9 @@ describe("a 2026-07-28-only client over HTTP", () => {
     const tools = await modernRequest(server.url, "tools/list", {}, auth);
     expect((tools.message.result?.tools as { name: string }[]).map((t) => t.name)).toEqual(TOOL_NAMES);
     const resources = await modernRequest(server.url, "resources/list", {}, auth);
-    expect((resources.message.result?.resources as { uri: string }[]).map((r) => r.uri)).toEqual(["cyclr://connectors", "cyclr://reference/auth-types"]);
+    expect((resources.message.result?.resources as { uri: string }[]).map((r) => r.uri)).toEqual(["cyclr://connectors", "cyclr://reference/auth-types", "cyclr://templates"]);
     const templates = await modernRequest(server.url, "resources/templates/list", {}, auth);
-    expect((templates.message.result?.resourceTemplates as unknown[]).length).toBe(3);
+    expect((templates.message.result?.resourceTemplates as unknown[]).length).toBe(4);
     const prompts = await modernRequest(server.url, "prompts/list", {}, auth);
     expect(prompts.message.result?.prompts).toMatchObject([{ name: "setup_connector" }]);
     const read = await modernRequest(server.url, "resources/read", { uri: "cyclr://reference/auth-types" }, auth);
@@ -127,7 +113,7 @@ describe("a 2026-07-28-only client over HTTP", () => {
     const reader = { headers: { authorization: `Bearer ${await token("cyclr:read")}` } };
     const listed = await modernRequest(server.url, "tools/list", {}, reader);
     const names = (listed.message.result?.tools as { name: string }[]).map((t) => t.name);
-    expect(names).toEqual(["list_accounts", "list_connectors", "list_account_connectors", "get_account_connector"]);
+    expect(names).toEqual(["list_accounts", "list_connectors", "list_account_connectors", "get_account_connector", "list_templates", "get_cycle"]);
     const refused = await modernRequest(server.url, "tools/call", { name: "install_connector", arguments: { connectorId: 1007 } }, reader);
     expect(refused.status).toBe(403);
     expect(refused.message.error).toMatchObject({ code: -32002, message: expect.stringMatching(/cyclr:write/) });

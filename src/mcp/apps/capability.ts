@@ -13,7 +13,7 @@ export const CARD_MIME_TYPE = "text/html;profile=mcp-app";
  * True when the client advertised io.modelcontextprotocol/ui in capabilities.extensions and, if it
  * lists the kinds of card it renders, ours (text/html;profile=mcp-app) among them.
  */
-export function clientShowsCards(capabilities: object | undefined): boolean {
+export function clientShowsCards(capabilities: object | null | undefined): boolean {
   const extensions = (capabilities as { extensions?: Record<string, unknown> } | undefined)?.extensions;
   const ui = extensions?.[UI_EXTENSION];
   if (!ui || typeof ui !== "object") return false;

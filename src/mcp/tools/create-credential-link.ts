@@ -5,7 +5,7 @@ import { connectorDefinition } from "../shared/account-connectors.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { accountConnectorIdArg, accountIdArg, forCycleArg } from "../shared/arguments.js";
 import { setupStateSchema } from "../shared/results.js";
 
 const LINK_MINUTES = 10;
@@ -18,6 +18,7 @@ export const createCredentialLink = defineTool({
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,
+    cycleId: forCycleArg,
   },
   outputSchema: {
     accountId: z.string(),
@@ -52,7 +53,7 @@ export const createCredentialLink = defineTool({
     } else {
       const request = credentialRequest(accountConnector, definition, accountId);
       if (!request) {
-        const { nextStep } = computeSetupState(accountConnector, definition, accountId);
+        const { nextStep } = computeSetupState(accountConnector, definition, accountId, args.cycleId);
         throw new ToolInputError(
           `${definition.Name} (account connector ${accountConnector.Id}) needs no secret from the person now. ` +
             `${nextStep.tool ? `Next: ${nextStep.tool}. ` : ""}${nextStep.instruction}`,
@@ -66,7 +67,7 @@ export const createCredentialLink = defineTool({
         keepSecret: context.keepSecret,
       });
       context.keepSecret(made.token);
-      await deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", made.expiresAt);
+      await deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", made.expiresAt, made.id);
       const asksFor = request.fields.map((f) => f.label);
       // Never the link itself: its token is a secret, and what is carried is not.
       context.rounds.carry("link", { expiresAtUtc: made.expiresAt.toISOString(), asksFor });
@@ -87,7 +88,7 @@ export const createCredentialLink = defineTool({
       }
     }
     const nextStep = waitingStep(
-      { accountConnectorId: accountConnector.Id, accountId },
+      { accountConnectorId: accountConnector.Id, accountId, ...(args.cycleId !== undefined && { cycleId: args.cycleId }) },
       "create_credential_link",
       openedByClient === "declined"
         ? url !== undefined
@@ -96,7 +97,7 @@ export const createCredentialLink = defineTool({
         : `${openedByClient === "accepted" ? "The page was opened for the person" : "Give the person the link"}: they enter ${asksFor.join(", ")} there. It works once, for 10 minutes.`,
     );
     // What the person is doing now, and the call that follows.
-    const setup = { ...computeSetupState(accountConnector, definition, accountId), nextStep };
+    const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
     const shown = openedByClient !== "accepted" ? url : undefined;
     return {
       structuredContent: {
@@ -114,7 +115,7 @@ export const createCredentialLink = defineTool({
       text:
         `Credential page for ${definition.Name} (account connector ${accountConnector.Id}), asking for ${asksFor.join(", ")}` +
         `${openedByClient === "accepted" ? ": the client opened it for the person." : shown !== undefined ? `: ${shown}` : "."}\n` +
-        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call get_account_connector with waitForAuthentication.`,
+        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"}.`,
     };
   },
 });

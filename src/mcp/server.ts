@@ -229,16 +229,23 @@ function schemasOf(tool: ToolDefinition) {
   if (!schemas) {
     const input = z.object(tool.inputSchema);
     const output = z.object(tool.outputSchema);
-    // As the SDK lists them (JSON Schema 2020-12 through the schema's Standard JSON Schema face).
+    // As the SDK lists them (JSON Schema 2020-12 through the schema's Standard JSON Schema face),
+    // without the root's $schema: clients pass input schemas on to the model's provider, and some
+    // providers refuse a keyword they do not know (test/schema-dialect.ts lists what all take).
     schemas = {
       input,
       output,
-      listedInput: { type: "object", ...input["~standard"].jsonSchema.input({ target: "draft-2020-12" }) },
-      listedOutput: output["~standard"].jsonSchema.output({ target: "draft-2020-12" }),
+      listedInput: { type: "object", ...withoutDialect(input["~standard"].jsonSchema.input({ target: "draft-2020-12" })) },
+      listedOutput: withoutDialect(output["~standard"].jsonSchema.output({ target: "draft-2020-12" })),
     };
     toolSchemas.set(tool, schemas);
   }
   return schemas;
+}
+
+/** A JSON Schema without its root's `$schema` (which dialect it is written in). */
+function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(schema).filter(([key]) => key !== "$schema"));
 }
 
 /**

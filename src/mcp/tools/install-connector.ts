@@ -11,10 +11,10 @@ import { existingInstall, freeName } from "../../setup/existing-installs.js";
 import { computeSetupState, type SetupState } from "../../setup/setup-state.js";
 import { AmbiguousInstallError, ToolInputError } from "../errors.js";
 import { askForProperties, writeProperties, type PropertyResult } from "../shared/properties.js";
-import { defineTool } from "../tool.js";
+import { defineTool, type ServerDeps, type ToolContext } from "../tool.js";
 import type { UncertainInstalls } from "../shared/uncertain-installs.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountIdArg, propertiesArg } from "../shared/arguments.js";
+import { accountIdArg, positiveId, propertiesArg } from "../shared/arguments.js";
 import { connectorRefSchema, setupStateSchema, setupSummary } from "../shared/results.js";
 
 interface Credentials {
@@ -179,7 +179,7 @@ export const installConnector = defineTool({
   description:
     "Install a connector into the account (step 2), creating an account connector; returns its accountConnectorId and setup. Properties may be given now or later; secrets come through the credential link setup.nextStep names. An existing install of the connector is returned (existing: true) unless allowDuplicate. Sent once: a lost answer is reported as installed, not installed or maybe still running (a later identical install then returns it).",
   inputSchema: {
-    connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
+    connectorId: positiveId().describe("The connector's id from list_connectors."),
     name: z.string().trim().min(1).max(200).optional().describe("Default: the connector's name."),
     description: z.string().max(1000).optional().describe("Optional."),
     authenticationId: z
@@ -192,7 +192,7 @@ export const installConnector = defineTool({
     authValue: z.string().min(1).max(10_000).optional().describe("API key (ApiKey connectors). Secret."),
     username: z.string().min(1).max(500).optional().describe("Basic connectors; with password."),
     password: z.string().min(1).max(2000).optional().describe("Basic connectors. Secret."),
-    properties: propertiesArg.optional().describe("Properties to set now, e.g. [{name: \"CompanyDomain\", value: \"acme\"}]."),
+    properties: propertiesArg().optional().describe("Properties to set now (at most 50), e.g. [{name: \"CompanyDomain\", value: \"acme\"}]."),
     allowDuplicate: z
       .boolean()
       .optional()
@@ -241,6 +241,14 @@ export const installConnector = defineTool({
     const chosen = chooseAuthentication(definition, args.authenticationId, args);
     const authValue = authValueFor(definition, chosen, args);
 
+    // On a 2026-07-28 client, the round after the person was asked for the settings: the install
+    // was made by the round before, and is not made again.
+    const earlier = InstalledSchema.safeParse(context.rounds.carried("installed"));
+    if (earlier.success) {
+      const accountConnector = await deps.cyclr.getAccountConnector(accountId, earlier.data.accountConnectorId, { signal });
+      return askForSettings(deps, context, accountId, definition, accountConnector, chosen?.authenticationId, earlier.data.note);
+    }
+
     const listed = (await deps.cyclr.listAccountConnectors(accountId, { signal })).items;
     const wanted = args.name ?? definition.Name;
     const identity = { accountId, connectorId: args.connectorId, name: wanted };
@@ -285,22 +293,42 @@ export const installConnector = defineTool({
       ));
     const { accountConnector } = installed;
     const note = [renamed.trim(), installed.note].filter(Boolean).join(" ") || undefined;
-    // The method asked for decides how the rest of setup goes: Cyclr accepted it, whether or not it reports it back.
-    if (chosen?.authenticationId !== undefined && accountConnector.AuthenticationId === undefined) accountConnector.AuthenticationId = chosen.authenticationId;
-    let setup = computeSetupState(accountConnector, definition, accountId);
-    // Where the client can show a form, ask the person for the missing settings now (never secrets).
-    let form: { outcome: "filled" | "declined"; results: PropertyResult[] } | undefined;
-    if (setup.state === "needs_properties" && context.person.fillForm) {
-      const asked = await askForProperties(context.person, definition.Name, setup.missingProperties);
-      if (asked.outcome === "filled" || asked.outcome === "declined") {
-        const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, asked.values, context.signal, context.keepSecret);
-        form = { outcome: asked.outcome, results };
-        setup = computeSetupState(accountConnector, definition, accountId);
-      }
-    }
-    return installResult(accountId, definition, accountConnector, setup, { ...(form && { form }), ...(note !== undefined && { note }) });
+    // What a later round (2026-07-28, after the settings form) needs, so that it does not install again.
+    context.rounds.carry("installed", { accountConnectorId: accountConnector.Id, ...(note !== undefined && { note }) });
+    return askForSettings(deps, context, accountId, definition, accountConnector, chosen?.authenticationId, note);
   },
 });
+
+/** What the round that installed carries to the next (2026-07-28): the account connector made, and the note about it. */
+const InstalledSchema = z.object({ accountConnectorId: z.number().int(), note: z.string().optional() });
+
+/**
+ * The new install's setup, after asking the person for its missing settings where the client can
+ * show a form (never secrets), and setting what they entered.
+ */
+async function askForSettings(
+  deps: ServerDeps,
+  context: ToolContext,
+  accountId: string,
+  definition: Connector,
+  accountConnector: AccountConnector,
+  authenticationId: string | undefined,
+  note: string | undefined,
+) {
+  // The method asked for decides how the rest of setup goes: Cyclr accepted it, whether or not it reports it back.
+  if (authenticationId !== undefined && accountConnector.AuthenticationId === undefined) accountConnector.AuthenticationId = authenticationId;
+  let setup = computeSetupState(accountConnector, definition, accountId);
+  let form: { outcome: "filled" | "declined"; results: PropertyResult[] } | undefined;
+  if (setup.state === "needs_properties" && context.person.fillForm) {
+    const asked = await askForProperties(context.person, definition.Name, setup.missingProperties);
+    if (asked.outcome === "filled" || asked.outcome === "declined") {
+      const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, asked.values, context.signal, context.keepSecret);
+      form = { outcome: asked.outcome, results };
+      setup = computeSetupState(accountConnector, definition, accountId);
+    }
+  }
+  return installResult(accountId, definition, accountConnector, setup, { ...(form && { form }), ...(note !== undefined && { note }) });
+}
 
 /** The tool's result, for a new install or an existing one. */
 function installResult(

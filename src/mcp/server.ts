@@ -25,7 +25,7 @@ import { CARD_TOOLS, Cards, clientShowsCards, isCardHelper } from "./apps/index.
 import type { Completer } from "./completions.js";
 import { BackgroundTasks, clientCapabilities, createToolContext, isModernRequest, pushChannel } from "./context.js";
 import { AmbiguousCycleInstallError, AmbiguousInstallError, describeError, ToolInputError } from "./errors.js";
-import { InputNeeded, type InputRounds } from "./input-rounds.js";
+import { CallAgain, InputNeeded, type InputRounds } from "./input-rounds.js";
 import { INSTRUCTIONS, READ_ONLY_INSTRUCTIONS } from "./instructions.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDefinition } from "./prompts/prompt.js";
@@ -333,9 +333,9 @@ function registerTool(setting: CallSetting, tool: ToolDefinition): RegisteredToo
           structuredContent: keepShape(result.structuredContent, redactor.value(result.structuredContent, { reveal }), output),
         };
       } catch (error) {
-        if (error instanceof InputNeeded && round) {
-          // The person is asked; the call is answered when the client calls again with their answer.
-          logger.debug("tool call asks the person", { tool: tool.name, ms: Math.round(performance.now() - started) });
+        if ((error instanceof InputNeeded || error instanceof CallAgain) && round) {
+          // The person is asked, or a wait for them goes on: the call is answered when the client calls again.
+          logger.debug(error instanceof InputNeeded ? "tool call asks the person" : "tool call goes on in another round", { tool: tool.name, ms: Math.round(performance.now() - started) });
           record("input_required");
           return round.inputRequired(error);
         }

@@ -12,7 +12,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { rawRequest, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
+import { modernRequest, rawRequest, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
 import { walk } from "../walk.js";
 
 const SECRET = "partner-shared-secret-health-0123456789";
@@ -123,4 +123,31 @@ describe("Acme's sync stopped", () => {
       ["reconnect_connector", "insufficient_scope", "initech-0042"],
     ]);
   }, 60_000);
+
+  it("on 2026-07-28, the wait for the next run goes on in rounds of the call, and a run made between rounds is seen by the next", async () => {
+    // An integration that runs every 4 hours of 100 ms (24 s), its connectors signed in.
+    const [cycle] = sandbox.installCycles("umbrella-9001", "b52e7c04-91d3-4f6a-8e2b-6a7c0d9e1f33", 1, { Status: "Active", Interval: 240 });
+    const token = sandbox.issueAccessToken();
+    for (const step of cycle!.steps) {
+      const response = await fetch(`${sandbox.url}/v1.0/account/connectors/${step.AccountConnectorId}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}`, "x-cyclr-account": "umbrella-9001", "content-type": "application/json" },
+        body: JSON.stringify({ AuthValue: "dW1icmVsbGE6c2lnbmVkLWlu" }),
+      });
+      expect(response.status).toBe(200);
+    }
+    const reader = { headers: { authorization: `Bearer ${await mint("support-umbrella", "umbrella-9001", "cyclr:read")}` } };
+    const args = { cycleId: cycle!.Id, waitForRun: 60 };
+    const first = await modernRequest(server.url, "tools/call", { name: "get_cycle_activity", arguments: args }, reader);
+    // The first round held the request a short while, then asks for nothing: call again.
+    expect(first.message.result).toMatchObject({ resultType: "input_required" });
+    expect(first.message.result?.inputRequests).toBeUndefined();
+    await expect.poll(() => sandbox.cycle("umbrella-9001", cycle!.Id)!.LastSuccessfulRunDate, { timeout: 30_000, interval: 500 }).not.toBe("0001-01-01T00:00:00");
+    const started = Date.now();
+    const second = await modernRequest(server.url, "tools/call", { name: "get_cycle_activity", arguments: args }, { ...reader, requestState: first.message.result?.requestState as string });
+    expect(second.message.result).toMatchObject({ resultType: "complete", structuredContent: { cycleId: cycle!.Id, waited: { outcome: "ran" } } });
+    // It compared with what the first round saw, so it knew at once.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((second.message.result?.structuredContent as { waited: { seconds: number } }).waited.seconds).toBeGreaterThanOrEqual(10);
+  }, 90_000);
 });

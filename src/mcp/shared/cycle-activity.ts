@@ -10,6 +10,7 @@ import type { Incident } from "../../cyclr/schemas.js";
 import { runTime } from "../../setup/cycle-health.js";
 import type { ToolContext, ServerDeps } from "../tool.js";
 import { pollDelay } from "./authentication-wait.js";
+import { waitRun } from "./wait-rounds.js";
 import { incidentEntry, type IncidentEntry } from "./cycle-health.js";
 
 /** Cyclr's pages read at most for one filtered page of the tool (100 incidents each). */
@@ -168,14 +169,16 @@ export type RunOutcome = "ran" | "failed" | "timed_out" | "not_running";
 /**
  * Waits for the cycle's next run after a fix: until Cyclr's last successful run moves on ("ran"),
  * a new error incident appears ("failed"), or the time is up. Compares with what it saw at the
- * start, not with clocks. A shutdown or a cancellation ends it early.
+ * start, not with clocks; on 2026-07-28 the wait goes on in rounds of the call (wait-rounds.ts),
+ * and what it saw at the start travels with them (incident ids and a time: no customer data).
+ * A shutdown or a cancellation ends it early.
  */
 export async function waitForNextRun(
   deps: Pick<ServerDeps, "cyclr">,
   accountId: string,
   cycleId: string,
   seconds: number,
-  context: Pick<ToolContext, "signal" | "stopping" | "progress">,
+  context: Pick<ToolContext, "signal" | "stopping" | "progress" | "rounds">,
 ): Promise<{ outcome: RunOutcome; seconds: number }> {
   const started = performance.now();
   const signal = AbortSignal.any([context.signal, context.stopping]);
@@ -187,15 +190,27 @@ export async function waitForNextRun(
     ]);
     return { cycle, errors: newest.items.filter((i) => (i.IncidentLevel ?? "Error").toLowerCase() === "error") };
   };
+  const run = waitRun(context, seconds * 1000);
+  const waited = () => Math.round((run.waitedBeforeMs + performance.now() - started) / 100) / 10;
   const first = await look();
-  const waited = () => Math.round((performance.now() - started) / 100) / 10;
   if (!/^active$/i.test(first.cycle.Status ?? "")) return { outcome: "not_running", seconds: 0 };
-  const known = new Set(first.errors.map(key));
-  const lastRun = first.cycle.LastSuccessfulRunDate;
+  const carried = context.rounds.carried("runBaseline");
+  const baseline = isBaseline(carried) ? carried : { lastRun: first.cycle.LastSuccessfulRunDate ?? null, known: first.errors.map(key) };
+  context.rounds.carry("runBaseline", baseline);
+  const known = new Set(baseline.known);
+  const check = (now: Awaited<ReturnType<typeof look>>): RunOutcome | undefined => {
+    const ran = now.cycle.LastSuccessfulRunDate !== undefined && now.cycle.LastSuccessfulRunDate !== baseline.lastRun;
+    const failed = now.errors.find((i) => !known.has(key(i)));
+    if (ran && (!failed || timeOf(failed) <= (runTime(now.cycle.LastSuccessfulRunDate) ?? 0))) return "ran";
+    if (failed) return "failed";
+    return /^active$/i.test(now.cycle.Status ?? "") ? undefined : "not_running";
+  };
+  // A later round may find the run already made.
+  const already = check(first);
+  if (already) return { outcome: already, seconds: waited() };
   for (let attempt = 0; ; attempt++) {
-    const elapsed = performance.now() - started;
-    const delay = Math.min(pollDelay(attempt), seconds * 1000 - elapsed);
-    if (delay <= 0) return { outcome: "timed_out", seconds: waited() };
+    const delay = Math.min(pollDelay(attempt), run.timeoutMs - (performance.now() - started));
+    if (delay <= 0) break;
     try {
       await sleep(delay, signal);
     } catch {
@@ -208,14 +223,20 @@ export async function waitForNextRun(
       if (signal.aborted) return { outcome: "timed_out", seconds: waited() };
       throw error;
     }
-    const ran = now.cycle.LastSuccessfulRunDate !== lastRun && now.cycle.LastSuccessfulRunDate !== undefined;
-    const failed = now.errors.find((i) => !known.has(key(i)));
-    if (ran && (!failed || timeOf(failed) <= (runTime(now.cycle.LastSuccessfulRunDate) ?? 0))) return { outcome: "ran", seconds: waited() };
-    if (failed) return { outcome: "failed", seconds: waited() };
-    if (!/^active$/i.test(now.cycle.Status ?? "")) return { outcome: "not_running", seconds: waited() };
-    const done = Math.min(seconds, Math.round((performance.now() - started) / 1000));
+    const outcome = check(now);
+    if (outcome) return { outcome, seconds: waited() };
+    const done = Math.min(seconds, Math.round((run.waitedBeforeMs + performance.now() - started) / 1000));
     await context.progress(done, seconds, `Waiting for the integration's next run: ${done} s of ${seconds} s`);
   }
+  // This round's share is over: the next round of the call goes on waiting (2026-07-28), else the wait is over.
+  if (run.next) run.next();
+  return { outcome: "timed_out", seconds: waited() };
+}
+
+function isBaseline(value: unknown): value is { lastRun: string | null; known: string[] } {
+  if (typeof value !== "object" || value === null) return false;
+  const { lastRun, known } = value as { lastRun?: unknown; known?: unknown };
+  return (lastRun === null || typeof lastRun === "string") && Array.isArray(known) && known.every((k) => typeof k === "string");
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -6,7 +6,7 @@
  * backing off, stopping after 10 minutes, starting over when shown again). Everything upstream (an
  * incident's message) is set as text, never as markup. A link lives only in the call that opens it.
  */
-import { h, iconOf } from "./dom.js";
+import { cardHeader, h, iconOf, stepList, supportBlock } from "./dom.js";
 import type { CardHost } from "./host.js";
 import { RefreshLoop } from "./refresh-loop.js";
 import { REFRESH_WAIT_SECONDS, STOP_AFTER_MS } from "./refresh-schedule.js";
@@ -33,7 +33,7 @@ export class CycleCard {
   /** The page last opened from the card (its tool and arguments, never its link), to open a fresh one. */
   private opened: { tool: "create_oauth_link" | "create_credential_link"; args: Record<string, unknown> } | undefined;
   private generation = 0;
-  private detailsOpen = false;
+  private readonly detailsOpen = { value: false };
   private readonly loop: RefreshLoop;
 
   constructor(
@@ -80,7 +80,7 @@ export class CycleCard {
       this.generation++;
       this.notice = undefined;
       this.opened = undefined;
-      this.detailsOpen = false;
+      this.detailsOpen.value = false;
       this.loop.end();
     }
     this.error = undefined;
@@ -242,21 +242,13 @@ export class CycleCard {
         )
       : undefined;
 
-    const details = h(
-      "details",
-      { class: "support" },
-      h("summary", { text: "Details for support" }),
-      h("dl", {}, ...cycleSupportDetails(c).flatMap((d) => [h("dt", { text: d.label }), h("dd", { text: d.value })])),
-    );
-    details.open = this.detailsOpen;
-    details.addEventListener("toggle", () => (this.detailsOpen = details.open));
 
     this.root.replaceChildren(
       h(
         "section",
         { class: "card cycle", attrs: { "data-cycle-state": c.setup?.state ?? "unknown", ...(c.health && { "data-health": c.health.state }) } },
-        h("header", {}, iconOf(view.title, undefined), h("span", { class: "grow" }, h("h1", { text: view.title }), view.subtitle ? h("small", { class: "account", text: view.subtitle }) : undefined)),
-        view.steps.length ? h("ol", { class: "steps" }, ...view.steps.map((s) => h("li", { class: s.status, text: s.label, attrs: { "data-step": s.key, "aria-current": s.status === "current" ? "step" : "false" } }))) : undefined,
+        cardHeader(view.title, undefined, view.subtitle),
+        view.steps.length ? stepList(view.steps) : undefined,
         stopped
           ? h("p", { class: "notice stopped", text: `Stopped checking after ${STOP_AFTER_MS / 60_000} minutes. Done in your browser? Check now.`, attrs: { role: "status" } })
           : view.status
@@ -266,7 +258,7 @@ export class CycleCard {
         this.error ? h("p", { class: "error", text: this.error, attrs: { role: "alert" } }) : undefined,
         buttons.childElementCount ? buttons : undefined,
         health,
-        details,
+        supportBlock(cycleSupportDetails(c), this.detailsOpen),
       ),
     );
   }

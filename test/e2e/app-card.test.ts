@@ -31,7 +31,8 @@ const SALESFORCE_TO_MAILCHIMP = "7ad2265e-2ff0-477b-b913-cae1dfde2ea8";
 let sandbox: Sandbox;
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  sandbox = await startSandbox();
+  // Cycles on real time: what an integration shows is what the test put there.
+  sandbox = await startSandbox({ minuteMs: 60_000 });
 }, 60_000);
 afterAll(async () => sandbox?.close());
 

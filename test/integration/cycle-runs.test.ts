@@ -133,3 +133,31 @@ describe("incidents, in Cyclr's shapes", () => {
     expect((await raw("/v1.0/cycles/not-a-guid/incidents", "initech-0042")).status).toBe(400);
   });
 });
+
+describe("reading incidents from a Cyclr that caps pageSize", () => {
+  it("counts and filters past the first page, however short Cyclr makes it", async () => {
+    const { readActivity } = await import("../../src/mcp/shared/cycle-activity.js");
+    const { tallyRecentErrors, recentSince } = await import("../../src/mcp/shared/cycle-health.js");
+    const capped = await startSandbox({ minuteMs: 60_000, maxPageSize: 30 });
+    const made = createCyclrClient({
+      apiUrl: capped.url,
+      credentials: { kind: "clientCredentials", clientId: capped.clientId, clientSecret: capped.clientSecret },
+      timeoutMs: 5_000,
+      redactor: new Redactor([capped.clientSecret]),
+      logger: silentLogger,
+    });
+    try {
+      const [cycle] = capped.installCycles("umbrella-9001", ZENDESK_TO_SLACK, 1);
+      capped.addIncidents("umbrella-9001", cycle!.Id, { IncidentLevel: "Warning", ShortMessage: "429" }, 5);
+      capped.addIncidents("umbrella-9001", cycle!.Id, { ShortMessage: "Failed to call the method" }, 100);
+      const deps = { cyclr: made.client };
+      const tally = await tallyRecentErrors(deps, "umbrella-9001", recentSince(), {});
+      expect(tally?.tallies.get(cycle!.Id.toLowerCase())?.count).toBe(100);
+      const warnings = await readActivity(deps, "umbrella-9001", { cycleId: cycle!.Id, level: "warning", page: 1, pageSize: 20, full: false }, {});
+      expect(warnings.incidents.map((i) => i.message)).toEqual(["429", "429", "429", "429", "429"]);
+    } finally {
+      await made.close();
+      await capped.close();
+    }
+  });
+});

@@ -46,6 +46,7 @@ class IncidentStream {
   private page = 0;
   private done = false;
   private previousFirst: string | undefined;
+  private longest = 0;
   private lastAt = Number.POSITIVE_INFINITY;
   /** Times came newest first so far: an incident older than `since` ends the stream. */
   ordered = true;
@@ -73,7 +74,10 @@ class IncidentStream {
         break;
       }
       this.previousFirst = first;
-      if (listed.items.length + listed.leftOut.length < SCAN_PAGE_SIZE) this.done = true;
+      // A page shorter than one before is the last; a short first page may be Cyclr's cap on pageSize, so the next page settles it.
+      const size = listed.items.length + listed.leftOut.length;
+      if (this.page > 1 && size < this.longest) this.done = true;
+      this.longest = Math.max(this.longest, size);
       this.buffer = listed.items;
     }
     const head = this.buffer[0];

@@ -164,8 +164,9 @@ export async function tallyRecentErrors(
         if (!tally.latest || (at !== undefined && at > tally.latest.at)) tally.latest = { incident, at: at ?? 0 };
         tallies.set(id.toLowerCase(), tally);
       }
+      // A page shorter than one before ends the walk; a short first page may be Cyclr's cap on pageSize, so the next page settles it.
       const size = items.length + listed.leftOut.length;
-      if (size < longest || size < pageSize) return { tallies, capped: false };
+      if (page > 1 && size < longest) return { tallies, capped: false };
       longest = Math.max(longest, size);
     }
     return { tallies, capped: true };

@@ -55,6 +55,7 @@ async function main(): Promise<number> {
   let credentials: CyclrCredentials | undefined = config.credentials;
   let accountId = config.accountId;
   let serviceDomain = config.serviceDomain;
+  let marketplaceId = config.marketplaceId;
   let stopSandbox: (() => Promise<void>) | undefined;
   if (config.sandbox) {
     // Loaded only in sandbox mode.
@@ -65,6 +66,7 @@ async function main(): Promise<number> {
     credentials = { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret };
     accountId ??= sandbox.accountId;
     serviceDomain ??= sandbox.serviceDomainUrl;
+    marketplaceId ??= sandbox.marketplaceId;
   }
   if (!credentials) throw new Error("unreachable: loadConfig guarantees credentials outside sandbox mode");
 
@@ -153,6 +155,8 @@ async function main(): Promise<number> {
   const accountConnectorPolls = new AccountConnectorPolls(cyclr.client, store, http ? cyclr.forAccount : undefined);
   const deps: ServerDeps = {
     cyclr: cyclr.client,
+    // The partner's own token, whatever token a pinned session's calls use (hosting/http.ts).
+    partner: cyclr.client,
     credentialLinks,
     oauthTargetOrigins,
     oauthLanding,
@@ -161,6 +165,7 @@ async function main(): Promise<number> {
     uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs), { store, logger }),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
+    ...(marketplaceId !== undefined && { marketplaceId }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),
   };
   const target = `${config.sandbox ? `the embedded sandbox at ${apiUrl}` : apiUrl}${accountId ? `, default account ${accountId}` : ", no default account"}`;

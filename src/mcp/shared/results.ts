@@ -83,6 +83,7 @@ export const cycleSetupSchema = z
       )
       .describe("Values the person still has to give, for set_step_value."),
     partner: z.array(z.string()).optional().describe("What only the partner can fix, in the template."),
+    onCyclrPages: z.array(z.string()).optional().describe("What the person sets on Cyclr's own pages (LAUNCH), not through this chat."),
     webhooks: z.array(z.object({ stepId: z.string(), stepName: z.string().optional(), url: z.string().optional() })).optional(),
     nextStep: nextStepSchema,
   }) satisfies z.ZodType<CycleSetup>;

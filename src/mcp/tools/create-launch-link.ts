@@ -1,0 +1,92 @@
+import { z } from "zod";
+import type { NextStep } from "../../setup/setup-state.js";
+import { accountHoldings, cyclesOfTemplate } from "../../setup/templates.js";
+import { ToolInputError } from "../errors.js";
+import { defineTool } from "../tool.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountIdArg } from "../shared/arguments.js";
+import { existingAccount, expiresAt, giveLink, LINK_MINUTES, linkShape, tagsArg, templatesTagged } from "../shared/launch.js";
+import { nextStepSchema } from "../shared/results.js";
+
+export const createLaunchLink = defineTool({
+  name: "create_launch_link",
+  title: "Hand the setup to Cyclr's LAUNCH page",
+  description:
+    "Give the person one link to Cyclr's LAUNCH page (the partner's branding) for the templates with these tags: there they pick the integration, sign in its connectors, set its values and start it. " +
+    "For a person who would rather finish there, or when get_cycle's nextStep says the chat cannot finish. The account must exist. The link works once, for 5 minutes: give it just before they use it. " +
+    "Afterwards list_templates with the same tags shows what they installed.",
+  inputSchema: {
+    accountId: accountIdArg,
+    tags: tagsArg,
+    start: z.boolean().optional().describe("Default true: LAUNCH starts the integration when the person finishes; false leaves it installed, paused."),
+    runOnce: z.boolean().optional().describe("Run the integration once instead of on a schedule (default false)."),
+  },
+  outputSchema: {
+    ...linkShape,
+    templates: z
+      .array(z.object({ id: z.string(), name: z.string(), cycles: z.array(z.object({ cycleId: z.string(), status: z.string().optional() })).optional() }))
+      .describe("What LAUNCH offers for these tags (those the partner published), with the account's cycles of each before the person starts: a cycle not listed here is new."),
+    start: z.boolean(),
+    runOnce: z.boolean(),
+    nextStep: nextStepSchema,
+  },
+  cyclrCalls:
+    "`GET /v1.0/accounts/{id}` (it must exist), `GET /v1.0/templates?tag=` (one per tag), `GET /v1.0/cycles`; then `POST /v1.0/accounts/{id}/launch` `{Tags, Start, RunOnce, InlineOAuth}` with the partner's token",
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  // The person installs and starts an integration there, signing in its connectors on the way.
+  changesCycles: true,
+  changesConnectors: true,
+  handler: (deps) => async (args, context) => {
+    const { signal } = context;
+    const accountId = resolveAccountId(args.accountId, deps);
+    // Checked first: Cyclr would create an account that does not exist.
+    await existingAccount(deps.cyclr, accountId, "a LAUNCH link", { signal });
+    const [templates, cycles] = await Promise.all([templatesTagged(deps.cyclr, accountId, args.tags, { signal }), deps.cyclr.listCycles(accountId, { signal })]);
+    if (!templates.items.length) {
+      throw new ToolInputError(
+        `No template has the tag${args.tags.length === 1 ? "" : "s"} ${args.tags.map((t) => `"${t}"`).join(", ")}: LAUNCH would offer nothing. ` +
+          "list_templates shows each template's tags; pass one of those.",
+      );
+    }
+    const holdings = accountHoldings(accountId, [], cycles.items, templates.items);
+    const offered = templates.items.map((t) => {
+      const existing = cyclesOfTemplate(holdings, t.Id);
+      return { id: t.Id, name: t.Name, ...(existing.length && { cycles: existing }) };
+    });
+    const start = args.start ?? true;
+    const runOnce = args.runOnce ?? false;
+    // The partner's token, not the session's (Cyclr's docs: never an account-restricted token for this call).
+    const link = await deps.partner.createLaunchLink(accountId, { Tags: args.tags, Start: start, RunOnce: runOnce, InlineOAuth: true }, { signal });
+    const names = offered.map((t) => t.name);
+    const openedByClient = await giveLink(context, { url: link.LaunchUrl, token: link.Token }, `Set up ${names.length === 1 ? names[0] : "your integration"} on the integration page.`);
+    const expiresAtUtc = expiresAt(link.ExpiresAtUtc);
+    const choose = names.length === 1 ? `"${names[0]}"` : `one of ${names.map((n) => `"${n}"`).join(", ")}`;
+    const nextStep: NextStep = {
+      tool: "list_templates",
+      arguments: { accountId, tags: args.tags },
+      instruction:
+        `${openedByClient === "accepted" ? "The link was opened for the person" : openedByClient === "declined" ? "The person declined to open it in their client: if they want to go on, give them the link to open themselves" : "Give the person the link"} ` +
+        `(it works once and expires in ${LINK_MINUTES} minutes; only they should open it). On that page they pick ${choose}, sign in its connectors, set its values` +
+        `${start ? " and start it" : ""}. When they say they are done, list_templates with these tags shows what they installed: a cycle not in templates[].cycles of this result is new` +
+        `${start ? "; Active means it runs" : ""}. Then get_cycle on it.`,
+    };
+    return {
+      structuredContent: {
+        accountId,
+        ...(openedByClient !== "accepted" && { url: link.LaunchUrl }),
+        expiresAtUtc,
+        singleUse: true as const,
+        validForMinutes: LINK_MINUTES,
+        ...(openedByClient && { openedByClient }),
+        templates: offered,
+        start,
+        runOnce,
+        nextStep,
+      },
+      reveal: [link.LaunchUrl],
+      text:
+        `LAUNCH link for account ${accountId} (${names.join(", ")})${openedByClient === "accepted" ? ": the client opened it for the person." : `: ${link.LaunchUrl}`}\n` +
+        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Next: ${nextStep.tool}. ${nextStep.instruction}`,
+    };
+  },
+});

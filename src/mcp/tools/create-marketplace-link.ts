@@ -1,0 +1,82 @@
+import { z } from "zod";
+import type { NextStep } from "../../setup/setup-state.js";
+import { ToolInputError } from "../errors.js";
+import { defineTool } from "../tool.js";
+import { resolveAccountId } from "../shared/account-policy.js";
+import { accountIdArg } from "../shared/arguments.js";
+import { cycleEntry, existingAccount, expiresAt, giveLink, LINK_MINUTES, linkShape } from "../shared/launch.js";
+import { nextStepSchema } from "../shared/results.js";
+
+/** The account's cycles listed in the result, to tell the new ones by afterwards; beyond this, only their count. */
+const MAX_LISTED_CYCLES = 50;
+
+export const createMarketplaceLink = defineTool({
+  name: "create_marketplace_link",
+  title: "Hand the person to the partner's Marketplace",
+  description:
+    "Give the person one link to the partner's Cyclr Marketplace, where they browse its integrations and install and start the ones they want, on Cyclr's pages. " +
+    "For a person who wants to choose there rather than in the chat. The account must exist. The link works once, for 5 minutes: give it just before they use it. " +
+    "Afterwards list_templates with installed: true shows what they installed.",
+  inputSchema: {
+    accountId: accountIdArg,
+    marketplaceId: z.number().int().min(1).max(2_147_483_647).optional().describe("The Marketplace's id (Cyclr Console > Embedding > Marketplace); default the server's (CYCLR_MARKETPLACE_ID)."),
+  },
+  outputSchema: {
+    ...linkShape,
+    marketplaceId: z.number(),
+    cycles: z
+      .array(z.object({ cycleId: z.string(), name: z.string().optional(), status: z.string().optional() }))
+      .describe(`The account's cycles before the person starts (at most ${MAX_LISTED_CYCLES}): a cycle not listed here is new.`),
+    cycleCount: z.number().describe("How many cycles the account had before the person starts."),
+    nextStep: nextStepSchema,
+  },
+  cyclrCalls: "`GET /v1.0/accounts/{id}` (it must exist), `GET /v1.0/cycles`; then `POST /v1.0/accounts/{id}/marketplace` `{MarketplaceId, InlineOAuth}` with the partner's token",
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  // The person installs and starts integrations there, signing in their connectors on the way.
+  changesCycles: true,
+  changesConnectors: true,
+  handler: (deps) => async (args, context) => {
+    const { signal } = context;
+    const accountId = resolveAccountId(args.accountId, deps);
+    const marketplaceId = args.marketplaceId ?? deps.marketplaceId;
+    if (marketplaceId === undefined) {
+      throw new ToolInputError(
+        "No Marketplace given: pass marketplaceId (its id in the Cyclr Console, Embedding > Marketplace), or start the server with CYCLR_MARKETPLACE_ID (--marketplace-id). " +
+          "Without a Marketplace, create_launch_link hands one template's setup to Cyclr's LAUNCH page instead.",
+      );
+    }
+    // Checked first: Cyclr would create an account that does not exist.
+    await existingAccount(deps.cyclr, accountId, "a Marketplace link", { signal });
+    const cycles = await deps.cyclr.listCycles(accountId, { signal });
+    // The partner's token, not the session's (an account-restricted token is not for these calls).
+    const link = await deps.partner.createMarketplaceLink(accountId, { MarketplaceId: marketplaceId, InlineOAuth: true }, { signal });
+    const openedByClient = await giveLink(context, { url: link.MarketplaceUrl, token: link.Token }, "Choose and set up integrations in the Marketplace.");
+    const expiresAtUtc = expiresAt(link.ExpiresAtUtc);
+    const nextStep: NextStep = {
+      tool: "list_templates",
+      arguments: { accountId, installed: true },
+      instruction:
+        `${openedByClient === "accepted" ? "The link was opened for the person" : openedByClient === "declined" ? "The person declined to open it in their client: if they want to go on, give them the link to open themselves" : "Give the person the link"} ` +
+        `(it works once and expires in ${LINK_MINUTES} minutes; only they should open it). There they install and start the integrations they want. ` +
+        "When they say they are done, list_templates with installed: true shows each installed template's cycles: one not in cycles of this result is new; Active means it runs. Then get_cycle on it.",
+    };
+    return {
+      structuredContent: {
+        accountId,
+        ...(openedByClient !== "accepted" && { url: link.MarketplaceUrl }),
+        expiresAtUtc,
+        singleUse: true as const,
+        validForMinutes: LINK_MINUTES,
+        ...(openedByClient && { openedByClient }),
+        marketplaceId,
+        cycles: cycles.items.slice(0, MAX_LISTED_CYCLES).map(cycleEntry),
+        cycleCount: cycles.items.length,
+        nextStep,
+      },
+      reveal: [link.MarketplaceUrl],
+      text:
+        `Marketplace link for account ${accountId} (Marketplace ${marketplaceId})${openedByClient === "accepted" ? ": the client opened it for the person." : `: ${link.MarketplaceUrl}`}\n` +
+        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Next: ${nextStep.tool}. ${nextStep.instruction}`,
+    };
+  },
+});

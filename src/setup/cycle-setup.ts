@@ -297,10 +297,11 @@ export function sortPrerequisites(prerequisites: readonly Prerequisite[]): {
       stepsToRead.add(p.ObjectId);
     } else {
       // A value at a level this server does not set (a cycle variable; a mapping not under a step): the person's, on Cyclr's pages.
-      const onCyclrPages = objectType.includes("variable") || ((p.ReasonCode === 40 || p.ReasonCode === 41) && objectType !== "action");
+      const variable = objectType.includes("variable");
+      const onCyclrPages = variable || ((p.ReasonCode === 40 || p.ReasonCode === 41) && objectType !== "action");
       blockers.push({
         reasonCode: p.ReasonCode,
-        words: reasonWords(p.ReasonCode, p.Reason),
+        words: variable ? `the integration's variable${p.ObjectId !== undefined ? ` "${p.ObjectId}"` : ""} has no value` : reasonWords(p.ReasonCode, p.Reason),
         ...(p.ObjectId !== undefined && objectType !== "accountconnector" && !onCyclrPages && { stepId: p.ObjectId }),
         ...(onCyclrPages && { onCyclrPages }),
       });

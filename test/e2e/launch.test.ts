@@ -4,14 +4,19 @@
  * (Chromium) and finishes there, and the nextStep reads the account's cycles and finds the running
  * one. Then the guards: an account that does not exist is not created, the link is the person's
  * alone (nothing of the server opens it, no log line shows it), --read-only hides both tools, a
- * client with URL elicitation opens it. Against the built CLI and the sandbox over loopback.
+ * client with URL elicitation opens it; hosted, both scopes are needed, a pinned session asks for its
+ * own account only, and the one call to Cyclr goes with the partner's token. Against the built CLI and
+ * the sandbox over loopback.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ElicitRequestSchema, type ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ElicitRequestSchema, type CallToolResult, type ElicitRequest } from "@modelcontextprotocol/sdk/types.js";
+import { SignJWT } from "jose";
 import type { Browser } from "playwright-core";
 import { approveOAuthLink, finishLaunch, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { launchChromium } from "../browser.js";
-import { sandboxEnv, spawnServer, structured, text, type ServerUnderTest } from "../helpers.js";
+import { rawRequest, sandboxEnv, spawnHttpServer, spawnServer, structured, text, type HttpServerUnderTest, type ServerUnderTest } from "../helpers.js";
 
 const NAV_TO_SLACK = "d29f6a0c-5e83-4b17-a6c4-8f0b3e9d2a51";
 const ZENDESK_TO_SLACK = "b52e7c04-91d3-4f6a-8e2b-6a7c0d9e1f33";
@@ -180,5 +185,94 @@ describe("guards", () => {
     } finally {
       await withUrls.close();
     }
+  });
+});
+
+describe("hosted", () => {
+  const SECRET = "partner-shared-secret-0123456789abcdef";
+  let hosted: HttpServerUnderTest;
+  beforeAll(async () => {
+    hosted = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_AUTH_JWT_SECRET: SECRET, CYCLR_LOG_FORMAT: "json" }) });
+  });
+  afterAll(() => hosted?.stop());
+
+  const mint = (scope: string) =>
+    new SignJWT({ scope, cyclr_account: "umbrella-9001", azp: "acme-app" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("integrator-7")
+      .setAudience(hosted.url)
+      .setExpirationTime("10m")
+      .sign(new TextEncoder().encode(SECRET));
+  const connect = async (token: string) => {
+    const client = new Client({ name: "launch-hosted", version: "0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(hosted.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    return client;
+  };
+  const rawCall = (token: string, name: string, args: Record<string, unknown>) =>
+    rawRequest(hosted.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${token}`, "mcp-protocol-version": "2025-11-25" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name, arguments: args } }),
+    });
+
+  it("needs cyclr:cycles and cyclr:write; a pinned session asks for its own account only; the link is made with the partner's token after a check with its own", async () => {
+    const before = sandbox.requests.length;
+    for (const [scope, missing] of [
+      ["cyclr:read cyclr:cycles", "cyclr:write"],
+      ["cyclr:read cyclr:write", "cyclr:cycles"],
+    ] as const) {
+      const token = await mint(scope);
+      const client = await connect(token);
+      const offered = (await client.listTools()).tools.map((t) => t.name);
+      expect(offered).not.toContain("create_launch_link");
+      expect(offered).not.toContain("create_marketplace_link");
+      await client.close();
+      const refused = await rawCall(token, "create_launch_link", { tags: ["crm"] });
+      expect(refused.status).toBe(403);
+      expect(refused.headers["www-authenticate"]).toBe(`Bearer error="insufficient_scope", scope="${missing}"`);
+    }
+    expect(sandbox.requests.slice(before).filter((r) => r.method === "POST" && r.path.startsWith("/v1.0/"))).toEqual([]);
+
+    const integrator = await connect(await mint("cyclr:read cyclr:write cyclr:cycles"));
+    const elsewhere = (await integrator.callTool({ name: "create_launch_link", arguments: { accountId: "acme-sandbox", tags: ["crm"] } })) as CallToolResult;
+    expect(text(elsewhere)).toContain("pinned to account umbrella-9001");
+    const start = sandbox.requests.length;
+    const link = structured((await integrator.callTool({ name: "create_launch_link", arguments: { tags: ["crm"] } })) as CallToolResult);
+    expect(link.accountId).toBe("umbrella-9001");
+    const sent = sandbox.requests.slice(start);
+    const scopeOf = (path: string) => {
+      const request = sent.find((r) => r.path === path);
+      return request && sandbox.accessTokenScope((request.headers.authorization ?? "").replace(/^Bearer /, ""));
+    };
+    // The account was read with the session's own token, restricted to it; the link was made with the partner's.
+    expect(scopeOf("/v1.0/accounts/umbrella-9001")).toBe("umbrella-9001");
+    expect(scopeOf("/v1.0/accounts/umbrella-9001/launch")).toBe("partner");
+    expect(sent.map((r) => r.path).indexOf("/v1.0/accounts/umbrella-9001")).toBeLessThan(sent.map((r) => r.path).indexOf("/v1.0/accounts/umbrella-9001/launch"));
+    await integrator.close();
+
+    const lines = hosted
+      .stderr()
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const audit = lines.filter((line) => line.msg === "audit" && line.tool === "create_launch_link");
+    expect(audit.map((line) => [line.outcome, line.account])).toEqual([
+      ["insufficient_scope", "umbrella-9001"],
+      ["insufficient_scope", "umbrella-9001"],
+      ["INVALID_INPUT", "umbrella-9001"],
+      ["ok", "umbrella-9001"],
+    ]);
+    const token = tokenOf(link.url);
+    for (const form of [token, encodeURIComponent(token)]) expect(hosted.stderr()).not.toContain(form);
+  });
+
+  it("Cyclr refuses such a link to an account-restricted token (the sandbox, as Cyclr's docs warn)", async () => {
+    const restricted = sandbox.issueAccessToken({ accountId: "umbrella-9001" });
+    const answer = await fetch(`${sandbox.url}/v1.0/accounts/umbrella-9001/launch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${restricted}`, "content-type": "application/json" },
+      body: JSON.stringify({ Tags: ["crm"] }),
+    });
+    expect(answer.status).toBe(403);
   });
 });

@@ -22,6 +22,8 @@ const TOOL_NAMES = [
   "set_step_value",
   "activate_cycle",
   "pause_cycle",
+  "create_launch_link",
+  "create_marketplace_link",
   "reconnect_connector",
   "remove_account_connector",
 ];

@@ -6,10 +6,14 @@ import { escapeHtml, page, scriptJson } from "./pages.js";
 export interface SetupField {
   /** The form field's name. */
   key: string;
-  kind: "parameter" | "field";
-  /** Where it is in the template: the step's and the value's position. */
+  /** A step's parameter or field mapping; or a connector's property, asked with its sign-in. */
+  kind: "parameter" | "field" | "property";
+  /** Where it is in the template: the step's and the value's position (a property: its connector's name and target). */
   step: number;
   index: number;
+  property?: { connector: string; target: string };
+  /** Typed as a password (a sensitive property). */
+  secret?: boolean;
   label: string;
   description?: string;
   required: boolean;
@@ -42,7 +46,7 @@ export function setupPage(session: string, template: { id: string; name: string;
       const id = escapeHtml(f.key);
       const input = f.choices
         ? `<select id="${id}" name="${id}"${f.required ? " required" : ""}><option value=""></option>${f.choices.map((c) => `<option value="${escapeHtml(c.Value)}">${escapeHtml(c.Name)}</option>`).join("")}</select>`
-        : `<input id="${id}" name="${id}"${f.required ? " required" : ""}>`;
+        : `<input id="${id}" name="${id}"${f.secret ? ' type="password" autocomplete="off"' : ""}${f.required ? " required" : ""}>`;
       return `<p><label for="${id}">${escapeHtml(f.label)}${f.required ? "" : " (optional)"}</label><br>${input}${f.description ? `<br><small>${escapeHtml(f.description)}</small>` : ""}</p>`;
     })
     .join("");

@@ -163,11 +163,11 @@ export class SandboxLaunch {
     }
     this.sessions.delete(nonce);
     const cycle = this.state.cycles.install(session.accountId, template);
-    this.signIn(cycle);
+    this.signIn(cycle, (connectorName) => described.fields.flatMap((f) => (f.property?.connector === connectorName ? [{ Name: f.property.target, Value: form.get(f.key)?.trim() ?? "" }] : [])));
     const errors: string[] = [];
     for (const value of described.fields) {
       const given = form.get(value.key)?.trim();
-      if (!given) continue;
+      if (!given || value.kind === "property") continue;
       const target = value.kind === "parameter" ? cycle.steps[value.step]?.parameters[value.index] : cycle.steps[value.step]?.fields[value.index];
       if (!target) continue;
       try {
@@ -201,6 +201,25 @@ export class SandboxLaunch {
       connectors.push({ name: step.connector, connected: signedIn });
     }
     const fields: SetupField[] = [];
+    // A connector's required properties come with its sign-in (LAUNCH's authentication screen).
+    for (const { name, connected } of connectors) {
+      if (connected) continue;
+      for (const parameter of this.state.connectors.find((c) => c.Name === name)?.Parameters ?? []) {
+        if (!parameter.IsAccountConnectorProperty || parameter.IsOptional) continue;
+        fields.push({
+          key: `property:${name}:${parameter.TargetName}`,
+          kind: "property",
+          step: -1,
+          index: -1,
+          property: { connector: name, target: parameter.TargetName },
+          label: `${name}: ${parameter.Name}`,
+          ...(parameter.Description !== null && { description: parameter.Description }),
+          required: true,
+          ...(parameter.IsSensitive && { secret: true }),
+          ...(parameter.Values?.length && { choices: parameter.Values.map((v) => ({ Name: v, Value: v })) }),
+        });
+      }
+    }
     template.steps.forEach((step, stepIndex) => {
       (step.parameters ?? []).forEach((spec, index) => {
         if (spec.preset !== undefined) return;
@@ -233,12 +252,14 @@ export class SandboxLaunch {
     return { id: template.id, name: template.name, connectors, fields };
   }
 
-  /** The person signed in to each connector on LAUNCH's screens: a stand-in credential (inferred shape, as the consent page's). */
-  private signIn(cycle: CycleRecord): void {
+  /** The person signed in to each connector on LAUNCH's screens, its properties given: a stand-in credential (inferred shape, as the consent page's). */
+  private signIn(cycle: CycleRecord, properties: (connectorName: string) => { Name: string; Value: string }[]): void {
     for (const step of cycle.steps) {
       if (step.AccountConnectorId === null) continue;
       const record = this.state.accountConnector(cycle.AccountId, step.AccountConnectorId);
       if (!record || this.state.render(record).Authenticated === true) continue;
+      const connectorName = this.state.connectorsById.get(record.ConnectorId)?.Name ?? "";
+      for (const property of properties(connectorName)) if (property.Value) this.state.upsertProperty(record, property);
       record.AuthValue = JSON.stringify({ AccessToken: randomBytes(24).toString("hex"), Expires: new Date(Date.now() + 3600_000).toISOString() });
     }
   }

@@ -80,6 +80,7 @@ describe("where the chat cannot finish, LAUNCH does", () => {
       // Slack was connected in the chat: LAUNCH reuses it; Dynamics NAV is signed in on LAUNCH's screen.
       expect(await page.textContent("body")).toContain("Slack: already connected.");
       await page.getByLabel("Sign in to Microsoft Dynamics NAV").check();
+      await page.getByLabel("Microsoft Dynamics NAV: Server URL").fill("https://nav.acme.test:7047");
       await page.getByLabel("Post message: Channel").selectOption({ label: "#sales" });
       await page.getByRole("button", { name: "Install and start" }).click();
       await expect.poll(() => page.textContent("#outcome")).toContain("Dynamics NAV orders to Slack is running");
@@ -98,6 +99,10 @@ describe("where the chat cannot finish, LAUNCH does", () => {
     const running = await call("get_cycle", listed.nextStep.arguments);
     expect(running).toMatchObject({ cycleId: launched, status: "Active", setup: { state: "active" } });
     expect(sandbox.cycle(sandbox.accountId, launched)?.steps[1]?.parameters[0]).toMatchObject({ Name: "Channel", Value: "C0SALES22" });
+    // LAUNCH took the connector the chat had installed (the template's Existing Installation), now signed in, its property set.
+    const navConnector = running.setup.connectors[0];
+    expect(navConnector).toMatchObject({ name: "Microsoft Dynamics NAV", ready: true, accountConnectorId: installed.setup.connectors[0].accountConnectorId });
+    expect(sandbox.accountConnector(sandbox.accountId, navConnector.accountConnectorId)).toMatchObject({ Authenticated: true, Properties: [expect.objectContaining({ Name: "ServerUrl", Value: "https://nav.acme.test:7047" })] });
 
     // A bearer token: no log line shows it, in any encoding.
     const token = tokenOf(link.url);
@@ -112,7 +117,7 @@ describe("the Marketplace", () => {
     expect(link).toMatchObject({ marketplaceId: sandbox.marketplaceId, cycleCount: 3, nextStep: { tool: "list_templates", arguments: { installed: true } } });
     expect(sandbox.launchLink(tokenOf(link.url))).toMatchObject({ kind: "marketplace", opened: false });
 
-    const finished = await finishLaunch(link.url, { integration: "Zendesk urgent tickets to Slack", values: { "Post message: Channel": "#support" } });
+    const finished = await finishLaunch(link.url, { integration: "Zendesk urgent tickets to Slack", values: { "Zendesk: Subdomain": "acme", "Post message: Channel": "#support" } });
     expect(finished).toMatchObject({ status: 200, result: { templateId: ZENDESK_TO_SLACK, status: "Active" } });
     const listed = await call(link.nextStep.tool, link.nextStep.arguments);
     // Only templates the account has cycles of, the newest first.

@@ -73,16 +73,19 @@ describe("the LAUNCH page", () => {
   });
 
   it("Start false installs it paused; RunOnce starts it to run once", async () => {
-    const paused = await finishLaunch((await post("/v1.0/accounts/initech-0042/launch", { Tags: ["ecommerce"], Start: false })).json.LaunchUrl!, { values: { "Create sales receipt: Income Account": "Sales" } });
+    const values = { "Shopify: Shop Name": "acme", "QuickBooks Online: Environment": "Sandbox", "Create sales receipt: Income Account": "Sales" };
+    const paused = await finishLaunch((await post("/v1.0/accounts/initech-0042/launch", { Tags: ["ecommerce"], Start: false })).json.LaunchUrl!, { values });
+    // A connector's required properties are asked with its sign-in, then the template's values.
+    expect(paused.asked).toEqual(Object.keys(values));
     expect(paused.result?.status).toBe("stopped");
     expect(sandbox.cycle("initech-0042", paused.result!.cycleId)).toMatchObject({ Status: "Paused" });
-    const once = await finishLaunch((await post("/v1.0/accounts/initech-0042/launch", { Tags: ["ecommerce"], RunOnce: true })).json.LaunchUrl!, { values: { "Create sales receipt: Income Account": "Services" } });
+    const once = await finishLaunch((await post("/v1.0/accounts/initech-0042/launch", { Tags: ["ecommerce"], RunOnce: true })).json.LaunchUrl!, { values });
     expect(sandbox.cycle("initech-0042", once.result!.cycleId)).toMatchObject({ Status: "Active", RunOnce: true });
   });
 
   it("a template the partner left broken is installed but not started, and the page says why", async () => {
     const { json } = await post("/v1.0/accounts/initech-0042/launch", { Tags: ["project-management"] });
-    const done = await finishLaunch(json.LaunchUrl!, { values: { "Create issue: Project Key": "BUG" } });
+    const done = await finishLaunch(json.LaunchUrl!, { values: { "Jira: Domain": "acme.atlassian.net", "Create issue: Project Key": "BUG" } });
     expect(done.result).toMatchObject({ status: "stopped", errors: [expect.stringContaining("prerequisites")] });
     expect(done.outcome).toContain("is installed but not running");
   });

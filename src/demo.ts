@@ -156,7 +156,7 @@ export async function runDemo(): Promise<number> {
     return false;
   };
 
-  console.log("cyclr-mcp demo: onboarding two connectors, then an integration, in the embedded sandbox, through a real MCP client over stdio.");
+  console.log("cyclr-mcp demo: onboarding two connectors, then an integration, then one handed to Cyclr's LAUNCH page, in the embedded sandbox, through a real MCP client over stdio.");
   const pipedrive = await onboard("pipdrive", { CompanyDomain: "acme", apiKey: "demo-pipedrive-api-key-1234" });
   const salesforce = await onboard("sales force", { isSandbox: "false" });
   console.log("\nThen an integration from one of the partner's templates, for another customer.");

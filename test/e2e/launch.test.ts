@@ -16,7 +16,7 @@ import { SignJWT } from "jose";
 import type { Browser } from "playwright-core";
 import { approveOAuthLink, finishLaunch, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { launchChromium } from "../browser.js";
-import { rawRequest, sandboxEnv, spawnHttpServer, spawnServer, structured, text, type HttpServerUnderTest, type ServerUnderTest } from "../helpers.js";
+import { modernRequest, rawRequest, sandboxEnv, spawnHttpServer, spawnServer, structured, text, type HttpServerUnderTest, type ServerUnderTest } from "../helpers.js";
 
 const NAV_TO_SLACK = "d29f6a0c-5e83-4b17-a6c4-8f0b3e9d2a51";
 const ZENDESK_TO_SLACK = "b52e7c04-91d3-4f6a-8e2b-6a7c0d9e1f33";
@@ -163,7 +163,8 @@ describe("guards", () => {
       const names = (await readOnly.client.listTools()).tools.map((t) => t.name);
       expect(names).not.toContain("create_launch_link");
       expect(names).not.toContain("create_marketplace_link");
-      expect((await readOnly.call("create_launch_link", { tags: ["crm"] })).isError).toBe(true);
+      // A tool not offered does not exist for this client: the protocol's -32602 (unknown tool).
+      await expect(readOnly.call("create_launch_link", { tags: ["crm"] })).rejects.toMatchObject({ code: -32602 });
     } finally {
       await readOnly.close();
     }
@@ -269,6 +270,33 @@ describe("hosted", () => {
     ]);
     const token = tokenOf(link.url);
     for (const form of [token, encodeURIComponent(token)]) expect(hosted.stderr()).not.toContain(form);
+  });
+
+  it("a 2026-07-28 client asked to open the link calls again with the answer: the link is made once, and stays out of both answers", async () => {
+    const bearer = { authorization: `Bearer ${await mint("cyclr:read cyclr:write cyclr:cycles")}` };
+    const made = () => sandbox.requests.filter((r) => r.method === "POST" && r.path === "/v1.0/accounts/umbrella-9001/launch").length;
+    const before = made();
+    const options = { headers: bearer, capabilities: { elicitation: { url: {} } } };
+    const first = await modernRequest(hosted.url, "tools/call", { name: "create_launch_link", arguments: { tags: ["helpdesk"] } }, options);
+    expect(first.message.result).toMatchObject({ resultType: "input_required", inputRequests: { "ask-1": { method: "elicitation/create", params: { mode: "url" } } } });
+    const asked = (first.message.result?.inputRequests as Record<string, { params: { url: string } }>)["ask-1"]!.params.url;
+    expect(made()).toBe(before + 1);
+    // What travels through the client to the next round carries no token.
+    const state = first.message.result?.requestState as string;
+    expect(state).not.toContain(tokenOf(asked));
+    expect(state).not.toContain(encodeURIComponent(tokenOf(asked)));
+
+    const second = await modernRequest(
+      hosted.url,
+      "tools/call",
+      { name: "create_launch_link", arguments: { tags: ["helpdesk"] } },
+      { ...options, inputResponses: { "ask-1": { action: "accept" } }, requestState: state },
+    );
+    expect(second.message.result).toMatchObject({ resultType: "complete", structuredContent: { openedByClient: "accepted", templates: [{ name: "Zendesk urgent tickets to Slack" }] } });
+    expect(second.message.result?.structuredContent).not.toHaveProperty("url");
+    expect(JSON.stringify(second.message.result)).not.toContain(tokenOf(asked));
+    expect(made()).toBe(before + 1);
+    expect(sandbox.launchLink(tokenOf(asked))).toMatchObject({ opened: false });
   });
 
   it("Cyclr refuses such a link to an account-restricted token (the sandbox, as Cyclr's docs warn)", async () => {

@@ -68,15 +68,26 @@ export async function existingAccount(cyclr: CyclrOperations, accountId: string,
 }
 
 /**
- * Gives the person the link: the token is the session's secret from now on (hidden from its other
- * answers), and a client with URL elicitation is asked to open it for them. Nothing here fetches
- * it: its first request spends it.
+ * Gives the person the link: a client with URL elicitation is asked to open it for them. Nothing
+ * here fetches it: its first request spends it. `url` is undefined on a later round of a 2026-07-28
+ * call (the round that made the link asked about it; the link itself is never carried): the answer
+ * given then comes back.
  */
-export async function giveLink(context: Pick<ToolContext, "keepSecret" | "person">, link: { url: string; token: string }, message: string): Promise<"accepted" | "declined" | undefined> {
-  context.keepSecret(link.token);
+export async function giveLink(context: Pick<ToolContext, "person">, url: string | undefined, message: string): Promise<"accepted" | "declined" | undefined> {
   if (!context.person.openUrl) return undefined;
-  const opened = await context.person.openUrl(message, link.url);
+  const opened = await context.person.openUrl(message, url);
   return opened.accepted ? "accepted" : "declined";
+}
+
+/** What the next step says of the link, whether the client opened it, the person declined, or the assistant gives it. */
+export function linkWords(openedByClient: "accepted" | "declined" | undefined, url: string | undefined, tool: string): string {
+  if (openedByClient === "accepted") return "The link was opened for the person";
+  if (openedByClient === "declined") {
+    return url !== undefined
+      ? "The person declined to open it in their client: if they want to go on, give them the link to open themselves"
+      : `The person declined to open it in their client: if they want to go on, call ${tool} again for a new link`;
+  }
+  return "Give the person the link";
 }
 
 /** Cyclr's expiry as an ISO time (it sends seven decimals); now + 5 minutes when it sends none or an unreadable one. */

@@ -4,11 +4,16 @@ import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountIdArg } from "../shared/arguments.js";
-import { cycleEntry, existingAccount, expiresAt, giveLink, LINK_MINUTES, linkShape } from "../shared/launch.js";
+import { cycleEntry, existingAccount, expiresAt, giveLink, LINK_MINUTES, linkShape, linkWords } from "../shared/launch.js";
 import { nextStepSchema } from "../shared/results.js";
 
 /** The account's cycles listed in the result, to tell the new ones by afterwards; beyond this, only their count. */
 const MAX_LISTED_CYCLES = 50;
+
+const CycleEntrySchema = z.object({ cycleId: z.string(), name: z.string().optional(), status: z.string().optional() });
+
+/** What the round that made the link carries to the next (2026-07-28): when it expires and the account's cycles then, never the link. */
+const MadeMarketplaceLinkSchema = z.object({ expiresAtUtc: z.string(), cycles: z.array(CycleEntrySchema), cycleCount: z.number() });
 
 export const createMarketplaceLink = defineTool({
   name: "create_marketplace_link",
@@ -25,7 +30,7 @@ export const createMarketplaceLink = defineTool({
     ...linkShape,
     marketplaceId: z.number(),
     cycles: z
-      .array(z.object({ cycleId: z.string(), name: z.string().optional(), status: z.string().optional() }))
+      .array(CycleEntrySchema)
       .describe(`The account's cycles before the person starts (at most ${MAX_LISTED_CYCLES}): a cycle not listed here is new.`),
     cycleCount: z.number().describe("How many cycles the account had before the person starts."),
     nextStep: nextStepSchema,
@@ -45,37 +50,51 @@ export const createMarketplaceLink = defineTool({
           "Without a Marketplace, create_launch_link hands one template's setup to Cyclr's LAUNCH page instead.",
       );
     }
-    // Checked first: Cyclr would create an account that does not exist.
-    await existingAccount(deps.cyclr, accountId, "a Marketplace link", { signal });
-    const cycles = await deps.cyclr.listCycles(accountId, { signal });
-    // The partner's token, not the session's (an account-restricted token is not for these calls).
-    const link = await deps.partner.createMarketplaceLink(accountId, { MarketplaceId: marketplaceId, InlineOAuth: true }, { signal });
-    const openedByClient = await giveLink(context, { url: link.MarketplaceUrl, token: link.Token }, "Choose and set up integrations in the Marketplace.");
-    const expiresAtUtc = expiresAt(link.ExpiresAtUtc);
+    // On a 2026-07-28 client, the round after the person was asked to open the link: it was made then, and is not made again.
+    const earlier = MadeMarketplaceLinkSchema.safeParse(context.rounds.carried("link"));
+    let link: z.infer<typeof MadeMarketplaceLinkSchema> & { url?: string };
+    if (earlier.success) {
+      link = earlier.data;
+    } else {
+      // Checked first: Cyclr would create an account that does not exist.
+      await existingAccount(deps.cyclr, accountId, "a Marketplace link", { signal });
+      const listed = await deps.cyclr.listCycles(accountId, { signal });
+      // The partner's token, not the session's (an account-restricted token is not for these calls).
+      const made = await deps.partner.createMarketplaceLink(accountId, { MarketplaceId: marketplaceId, InlineOAuth: true }, { signal });
+      // A bearer token: hidden from this session's answers but where it is given to the person.
+      context.keepSecret(made.Token);
+      const carried = { expiresAtUtc: expiresAt(made.ExpiresAtUtc), cycles: listed.items.slice(0, MAX_LISTED_CYCLES).map(cycleEntry), cycleCount: listed.items.length };
+      // Never the link itself: its token is a secret, and what is carried is not.
+      context.rounds.carry("link", carried);
+      link = { ...carried, url: made.MarketplaceUrl };
+    }
+    const { url, expiresAtUtc, cycles, cycleCount } = link;
+    const openedByClient = await giveLink(context, url, "Choose and set up integrations in the Marketplace.");
+    const shown = openedByClient !== "accepted" ? url : undefined;
     const nextStep: NextStep = {
       tool: "list_templates",
       arguments: { accountId, installed: true },
       instruction:
-        `${openedByClient === "accepted" ? "The link was opened for the person" : openedByClient === "declined" ? "The person declined to open it in their client: if they want to go on, give them the link to open themselves" : "Give the person the link"} ` +
+        `${linkWords(openedByClient, url, "create_marketplace_link")} ` +
         `(it works once and expires in ${LINK_MINUTES} minutes; only they should open it). There they install and start the integrations they want. ` +
         "When they say they are done, list_templates with installed: true shows each installed template's cycles: one not in cycles of this result is new; Active means it runs. Then get_cycle on it.",
     };
     return {
       structuredContent: {
         accountId,
-        ...(openedByClient !== "accepted" && { url: link.MarketplaceUrl }),
+        ...(shown !== undefined && { url: shown }),
         expiresAtUtc,
         singleUse: true as const,
         validForMinutes: LINK_MINUTES,
         ...(openedByClient && { openedByClient }),
         marketplaceId,
-        cycles: cycles.items.slice(0, MAX_LISTED_CYCLES).map(cycleEntry),
-        cycleCount: cycles.items.length,
+        cycles,
+        cycleCount,
         nextStep,
       },
-      reveal: [link.MarketplaceUrl],
+      reveal: shown !== undefined ? [shown] : [],
       text:
-        `Marketplace link for account ${accountId} (Marketplace ${marketplaceId})${openedByClient === "accepted" ? ": the client opened it for the person." : `: ${link.MarketplaceUrl}`}\n` +
+        `Marketplace link for account ${accountId} (Marketplace ${marketplaceId})${openedByClient === "accepted" ? ": the client opened it for the person." : shown !== undefined ? `: ${shown}` : "."}\n` +
         `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Next: ${nextStep.tool}. ${nextStep.instruction}`,
     };
   },

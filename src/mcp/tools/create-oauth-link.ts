@@ -84,16 +84,6 @@ export const createOAuthLink = defineTool({
     }
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
-    // Names this link in the browser step: reaching its landing page ends that step, and no later link's.
-    const linkId = randomUUID();
-    if (!target) {
-      // By default the person lands on this server's own page, which says they can go back to the
-      // conversation; a callback message is for an opener window, so it keeps the service domain.
-      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id, link: linkId }).catch(() => undefined) : undefined;
-      const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
-      target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
-    }
-    if (!target.allowed) throw new ToolInputError(`The service domain ${deps.serviceDomain} is not an allowed targetOrigin (${target.reason}): pass targetOrigin.`);
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
     // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
     if (!possibleMethods(accountConnector, definition).includes("oauthLink")) {
@@ -105,21 +95,43 @@ export const createOAuthLink = defineTool({
       );
     }
 
-    const signIn = await deps.cyclr.createSignInToken(accountId, args.username ?? DEFAULT_USERNAME, { signal });
-    context.keepSecret(signIn.Token);
-    const url = buildOAuthLink({
-      serviceDomain: deps.serviceDomain,
-      accountConnectorId: accountConnector.Id,
-      signInToken: signIn.Token,
-      targetOrigin: target.targetOrigin,
-      ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
-    });
-    await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000), linkId);
+    // On a 2026-07-28 client, the round after the person was asked to open the link: it was made then, and is not made again.
+    const earlier = MadeLinkSchema.safeParse(context.rounds.carried("link"));
+    let link: { url?: string; expiresAtUtc: string; id: string };
+    if (earlier.success) {
+      link = earlier.data;
+    } else {
+      // Names this link in the browser step: reaching its landing page ends that step, and no later link's.
+      const linkId = randomUUID();
+      if (!target) {
+        // By default the person lands on this server's own page, which says they can go back to the
+        // conversation; a callback message is for an opener window, so it keeps the service domain.
+        const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id, link: linkId }).catch(() => undefined) : undefined;
+        const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
+        target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
+      }
+      if (!target.allowed) throw new ToolInputError(`The service domain ${deps.serviceDomain} is not an allowed targetOrigin (${target.reason}): pass targetOrigin.`);
+      const signIn = await deps.cyclr.createSignInToken(accountId, args.username ?? DEFAULT_USERNAME, { signal });
+      context.keepSecret(signIn.Token);
+      const url = buildOAuthLink({
+        serviceDomain: deps.serviceDomain,
+        accountConnectorId: accountConnector.Id,
+        signInToken: signIn.Token,
+        targetOrigin: target.targetOrigin,
+        ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
+      });
+      await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000), linkId);
+      // Never the link itself: its token is a secret, and what is carried is not.
+      context.rounds.carry("link", { expiresAtUtc: signIn.ExpiresAtUtc, id: linkId });
+      link = { url, expiresAtUtc: signIn.ExpiresAtUtc, id: linkId };
+    }
+    const { url } = link;
     let openedByClient: "accepted" | "declined" | undefined;
     if (context.person.openUrl) {
       const opened = await context.person.openUrl(`Sign in to ${definition.Name} to connect it to your Cyclr account.`, url);
       openedByClient = opened.accepted ? "accepted" : "declined";
-      if (opened.accepted) {
+      const complete = opened.complete;
+      if (opened.accepted && complete) {
         // Tell the client when the person has finished, so it can close the browser step.
         context.background(async (watchSignal) => {
           const { outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, accountConnector.Id, {
@@ -129,8 +141,8 @@ export const createOAuthLink = defineTool({
           });
           if (outcome !== "done") return;
           // Seen done, landing page or not: the step is over for every replica.
-          await deps.browserSteps.end(accountId, accountConnector.Id, linkId).catch(() => undefined);
-          await opened.complete();
+          await deps.browserSteps.end(accountId, accountConnector.Id, link.id).catch(() => undefined);
+          await complete();
         });
       }
     }
@@ -138,29 +150,35 @@ export const createOAuthLink = defineTool({
       { accountConnectorId: accountConnector.Id, accountId, ...(args.cycleId !== undefined && { cycleId: args.cycleId }) },
       "create_oauth_link",
       openedByClient === "declined"
-        ? "The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for 5 minutes)."
+        ? url !== undefined
+          ? "The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for 5 minutes)."
+          : "The person declined to open the link in their client. Ask whether they want to continue; if so, call create_oauth_link again for a new link."
         : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; it works once and expires in 5 minutes.`,
     );
     // What the person is doing now, and the call that follows.
     const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
+    // With URL elicitation the client has the link: the one-time token need not pass through the model.
+    const shown = openedByClient !== "accepted" ? url : undefined;
     return {
       structuredContent: {
         accountId,
         accountConnectorId: accountConnector.Id,
-        // With URL elicitation the client has the link: the one-time token need not pass through the model.
-        ...(openedByClient !== "accepted" && { url }),
-        expiresAtUtc: signIn.ExpiresAtUtc,
+        ...(shown !== undefined && { url: shown }),
+        expiresAtUtc: link.expiresAtUtc,
         singleUse: true as const,
         validForMinutes: LINK_MINUTES,
         ...(openedByClient && { openedByClient }),
         setup,
       },
-      reveal: [url],
+      reveal: shown !== undefined ? [shown] : [],
       text:
-        `OAuth link for ${definition.Name} (account connector ${accountConnector.Id})${openedByClient === "accepted" ? "" : `: ${url}`}\n` +
+        `OAuth link for ${definition.Name} (account connector ${accountConnector.Id})${shown !== undefined ? `: ${shown}` : ""}\n` +
         `${openedByClient === "accepted" ? "The client opened it for the person." : openedByClient === "declined" ? "The person declined to open it." : "Give it to the person to open in their browser."} ` +
-        `It works once and expires at ${signIn.ExpiresAtUtc} (${LINK_MINUTES} minutes). ` +
+        `It works once and expires at ${link.expiresAtUtc} (${LINK_MINUTES} minutes). ` +
         `Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"} to verify.`,
     };
   },
 });
+
+/** What the round that made the link carries to the next (2026-07-28): when it expires and the id naming its browser step, never the link. */
+const MadeLinkSchema = z.object({ expiresAtUtc: z.string(), id: z.string() });

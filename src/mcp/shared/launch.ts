@@ -19,7 +19,7 @@ export const tagsArg = z
   .array(z.string().trim().min(1).max(100))
   .min(1)
   .max(10)
-  .describe('The template\'s tags, as list_templates shows them, e.g. ["crm"]: LAUNCH offers the published templates with one of them.');
+  .describe('The template\'s tags as list_templates shows them, e.g. ["crm"]: LAUNCH offers those with one.');
 
 /** The link as both tools answer it. */
 export const linkShape = {

@@ -18,14 +18,13 @@ export const createLaunchLink = defineTool({
   name: "create_launch_link",
   title: "Hand the setup to Cyclr's LAUNCH page",
   description:
-    "Give the person one link to Cyclr's LAUNCH page (the partner's branding) for the templates with these tags: there they pick the integration, sign in its connectors, set its values and start it. " +
-    "For a person who would rather finish there, or when get_cycle's nextStep says the chat cannot finish. The account must exist. The link works once, for 5 minutes: give it just before they use it. " +
-    "Afterwards list_templates with the same tags shows what they installed.",
+    "One link to Cyclr's LAUNCH page (the partner's branding) for the templates with these tags: there the person picks one, signs in its connectors, sets its values and starts it. " +
+    "When they prefer that, or get_cycle's nextStep names it. The account must exist. Works once, for 5 minutes: give it just before use. Then list_templates with the same tags.",
   inputSchema: {
     accountId: accountIdArg,
     tags: tagsArg,
-    start: z.boolean().optional().describe("Default true: LAUNCH starts the integration when the person finishes; false leaves it installed, paused."),
-    runOnce: z.boolean().optional().describe("Run the integration once instead of on a schedule (default false)."),
+    start: z.boolean().optional().describe("Default true: LAUNCH starts it; false leaves it installed, paused."),
+    runOnce: z.boolean().optional().describe("Run it once, not on a schedule (default false)."),
   },
   outputSchema: {
     ...linkShape,

@@ -19,12 +19,11 @@ export const createMarketplaceLink = defineTool({
   name: "create_marketplace_link",
   title: "Hand the person to the partner's Marketplace",
   description:
-    "Give the person one link to the partner's Cyclr Marketplace, where they browse its integrations and install and start the ones they want, on Cyclr's pages. " +
-    "For a person who wants to choose there rather than in the chat. The account must exist. The link works once, for 5 minutes: give it just before they use it. " +
-    "Afterwards list_templates with installed: true shows what they installed.",
+    "One link to the partner's Cyclr Marketplace, where the person picks, installs and starts integrations themselves. The account must exist. " +
+    "Works once, for 5 minutes: give it just before use. Then list_templates with installed: true.",
   inputSchema: {
     accountId: accountIdArg,
-    marketplaceId: z.number().int().min(1).max(2_147_483_647).optional().describe("The Marketplace's id (Cyclr Console > Embedding > Marketplace); default the server's (CYCLR_MARKETPLACE_ID)."),
+    marketplaceId: z.number().int().min(1).max(2_147_483_647).optional().describe("Default CYCLR_MARKETPLACE_ID (Cyclr Console > Embedding > Marketplace)."),
   },
   outputSchema: {
     ...linkShape,

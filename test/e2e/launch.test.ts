@@ -154,6 +154,9 @@ describe("guards", () => {
     const before = sandbox.requests.length;
     const refused = await server.call("create_launch_link", { tags: ["no-such-tag"] });
     expect(text(refused)).toContain('No template has the tag "no-such-tag": LAUNCH would offer nothing');
+    const none = await server.call("create_launch_link", { tags: [] });
+    expect(none.isError).toBe(true);
+    expect(text(none)).toMatch(/tags/);
     expect(sandbox.requests.slice(before).filter((r) => r.method === "POST")).toEqual([]);
   });
 

@@ -11,15 +11,15 @@ import { CyclrHttpError } from "../../cyclr/errors.js";
 import type { Cycle, Template } from "../../cyclr/schemas.js";
 import { ToolInputError } from "../errors.js";
 import type { ToolContext } from "../tool.js";
+import { boundedList } from "./arguments.js";
 
 /** Cyclr's LAUNCH and Marketplace links last 5 minutes and are spent when first opened (Cyclr's docs). */
 export const LINK_MINUTES = 5;
 
-export const tagsArg = z
-  .array(z.string().trim().min(1).max(100))
-  .min(1)
-  .max(10)
-  .describe('The template\'s tags as list_templates shows them, e.g. ["crm"]: LAUNCH offers those with one.');
+/** 1 to 10 tags (the bounds are checked, and said in the description: array bounds are not portable to every model provider). */
+export const tagsArg = boundedList(z.string().trim().min(1).max(100), { min: 1, max: 10 }).describe(
+  'The template\'s tags (1 to 10) as list_templates shows them, e.g. ["crm"]: LAUNCH offers those with one.',
+);
 
 /** The link as both tools answer it. */
 export const linkShape = {

@@ -23,12 +23,12 @@ const connectorPropertySchema = z.object({
 });
 
 /**
- * What an argument of a next step may be: a plain value, or a list of {name, value} properties. A
+ * What an argument of a next step may be: a plain value, a list of values (tags), or a list of {name, value} properties. A
  * union of one-typed schemas rather than one type list: output schemas keep one type per schema, as
  * some clients' validators and every model provider's dialect expect (the bytes are the client's,
  * not the model's: output schemas are not passed to the model).
  */
-const stepArgumentSchema: z.ZodType<StepArgument> = z.union([z.string(), z.number(), z.boolean(), z.array(z.record(z.string(), z.string()))]);
+const stepArgumentSchema: z.ZodType<StepArgument> = z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.array(z.record(z.string(), z.string()))]);
 
 // Their meaning (tool absent when done; angle brackets are what to ask the person) is in the server's
 // instructions, said once rather than in every tool's output schema.

@@ -26,7 +26,7 @@ export const listTemplates = defineTool({
   inputSchema: {
     query: z.string().trim().max(200).optional().describe('What the person wants, e.g. "salesforce to mailchimp".'),
     connector: z.string().trim().max(200).optional().describe("Only templates using this connector, e.g. \"Slack\"."),
-    tags: tagsArg.optional().describe("Only templates with one of these tags (what a LAUNCH link offers)."),
+    tags: tagsArg.optional().describe("Only templates with one of these tags, 1 to 10 (what a LAUNCH link offers)."),
     installed: z.boolean().optional().describe("Only templates the account has cycles of, newest first (after LAUNCH or the Marketplace)."),
     accountId: accountIdArg,
     page: z.number().int().min(1).max(10_000).default(1).describe("Page number, from 1."),

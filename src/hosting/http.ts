@@ -166,7 +166,8 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     };
     const pinned = caller.pinnedAccountId;
     const cyclr = pinned !== undefined && options.cyclrForAccount ? options.cyclrForAccount(pinned) : options.deps.cyclr;
-    return { ...options.deps, cyclr, accounts };
+    // Who asks for the links this session makes, for their pages to name and check.
+    return { ...options.deps, cyclr, accounts, ...(caller.person && { requester: caller.person }) };
   }
 
   function newServer(caller: Caller) {

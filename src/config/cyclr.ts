@@ -83,7 +83,7 @@ export const CYCLR_SETTINGS = {
     type: "string",
     help:
       "The partner's name the credential and sign-in pages show the person, beside the Cyclr account and the connector (whose service their details go to), " +
-      "e.g. Acme; default the service domain's host name (acme-h.cyclr.com).",
+      "e.g. Acme; default the service domain's host name (acme-h.cyclr.com), or \"Cyclr sandbox\" with --sandbox.",
     value: nonEmpty.max(100, "must be at most 100 characters").optional(),
   },
   oauthTargetOrigins: {

@@ -250,7 +250,7 @@ export class CredentialPages implements CredentialLinks {
       expiresAt,
     };
     await this.store.set(linkKey(linkHash(token)), JSON.stringify(page), { ttlMs: LINK_LIFETIME_MS });
-    this.options.logger.info("OAuth sign-in page created", { accountId: binding.accountId, accountConnectorId: binding.accountConnectorId });
+    this.options.logger.info("OAuth sign-in page created", linkLogFields(binding, page));
     return { url: `${origin}${CREDENTIALS_PATH}${token}`, token, expiresAt: new Date(expiresAt) };
   }
 
@@ -278,7 +278,7 @@ export class CredentialPages implements CredentialLinks {
     timer.unref();
     check.unref();
     this.given.set(hash, { settle, timer, check, ...(binding.keepSecret && { keepSecret: binding.keepSecret }) });
-    this.options.logger.info("credential link created", { accountId: binding.accountId, accountConnectorId: binding.accountConnectorId });
+    this.options.logger.info("credential link created", linkLogFields(binding, link));
     return { url: `${origin}${CREDENTIALS_PATH}${token}`, id: hash, token, expiresAt: new Date(expiresAt), used };
   }
 
@@ -431,6 +431,17 @@ export class CredentialPages implements CredentialLinks {
 }
 
 const landingKey = (hash: string) => `landing:${hash}`;
+
+/** A link's log line: which account connector, who made it, and whether for someone else or only for its maker (never its token). */
+function linkLogFields(binding: LinkParties & { accountConnectorId: number }, stored: Pick<StoredPage, "subject">): Record<string, unknown> {
+  return {
+    accountId: binding.accountId,
+    accountConnectorId: binding.accountConnectorId,
+    ...(binding.requester && { by: binding.requester.subject }),
+    ...(binding.forSomeoneElse && { forSomeoneElse: true }),
+    ...(stored.subject !== undefined && { signInRequired: true }),
+  };
+}
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);

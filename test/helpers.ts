@@ -145,13 +145,3 @@ export async function spawnHttpServer(options: { env?: Record<string, string>; a
     },
   };
 }
-
-/** A loopback port free right now, for a server whose address must be known before it starts (a redirect URI registered beforehand). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

@@ -3,8 +3,10 @@
  * hosted with an identity provider, end to end: the built server with MCP_HTTP_AUTH_ISSUER, a real
  * authorization server (oidc-provider) with the pages' client registered, the SDK's own client
  * signing people in for the tools, and Chromium at the pages, signing in at the same issuer. What
- * reaches Cyclr is read from the sandbox's request log.
+ * reaches Cyclr is read from the sandbox's request log. Then two replicas on Redis: a sign-in
+ * started on one finishes on the other.
  */
+import type { ClientMetadata } from "oidc-provider";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -12,11 +14,15 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { startAuthorizationServer, type AuthorizationServer } from "../authorization-server.js";
 import { launchChromium } from "../browser.js";
-import { freePort, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
+import { randomUUID } from "node:crypto";
+import { sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
 import { connectThroughSignIn } from "../oauth-client.js";
+import { freePort, redisDump, redisServer, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
 
 const PARTNER = "Acme Integrations";
 const PAGE_CLIENT = { id: "cyclr-mcp-pages", secret: "pages-client-secret-0123456789" };
+/** The replicas' deployment has a public URL, and so a redirect URI, of its own. */
+const REPLICAS_CLIENT = { id: "cyclr-mcp-pages-replicas", secret: "replicas-client-secret-0123456789" };
 const PEOPLE = {
   alice: { name: "Alice Example", email: "alice@example.com" },
   bob: { name: "Bob Other", email: "bob@example.com" },
@@ -28,24 +34,26 @@ let as: AuthorizationServer;
 let server: HttpServerUnderTest;
 let browser: Browser;
 const clients = new Map<string, Client>();
+/** Where the replicas' deployment is reached (the first replica listens there). */
+let replicasPort: number;
 
 beforeAll(async () => {
   sandbox = await startSandbox();
   // The pages' redirect URI is registered at the issuer before the server starts, so its port is chosen first.
   const port = await freePort();
+  replicasPort = await freePort();
+  const client = (id: string, secret: string, at: number): ClientMetadata => ({
+    client_id: id,
+    client_secret: secret,
+    redirect_uris: [`http://127.0.0.1:${at}/credentials/signed-in`],
+    grant_types: ["authorization_code"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "client_secret_basic",
+  });
   as = await startAuthorizationServer({
     accounts: { alice: sandbox.accountId, bob: sandbox.accountId, sam: sandbox.accountId },
     people: PEOPLE,
-    clients: [
-      {
-        client_id: PAGE_CLIENT.id,
-        client_secret: PAGE_CLIENT.secret,
-        redirect_uris: [`http://127.0.0.1:${port}/credentials/signed-in`],
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-        token_endpoint_auth_method: "client_secret_basic",
-      },
-    ],
+    clients: [client(PAGE_CLIENT.id, PAGE_CLIENT.secret, port), client(REPLICAS_CLIENT.id, REPLICAS_CLIENT.secret, replicasPort)],
   });
   server = await spawnHttpServer({
     env: sandboxEnv(sandbox, {
@@ -89,7 +97,7 @@ async function credentialLink(person: keyof typeof PEOPLE, extra: Record<string,
 }
 
 /** The person signs in at the issuer's own login and consent pages, until the browser is back at this server. */
-async function signInAt(page: Page, person: string): Promise<void> {
+async function signInAt(page: Page, person: string, backAt = server.origin): Promise<void> {
   for (let step = 0; step < 6 && new URL(page.url()).origin === as.issuer; step++) {
     if ((await page.locator('input[name="login"]').count()) > 0) {
       await page.fill('input[name="login"]', person);
@@ -99,7 +107,7 @@ async function signInAt(page: Page, person: string): Promise<void> {
     // The issuer's pages import a web font, which a closed network never serves: the DOM is enough.
     await Promise.all([page.waitForURL((url) => url.href !== at, { waitUntil: "domcontentloaded" }), page.click("button.login-submit", { noWaitAfter: true })]);
   }
-  expect(new URL(page.url()).origin).toBe(server.origin);
+  expect(new URL(page.url()).origin).toBe(backAt);
 }
 
 /** A browser of the person's own, signed in at the pages once it has opened one. */
@@ -277,5 +285,57 @@ describe("links for someone else", () => {
     } finally {
       await strict.stop();
     }
+  });
+});
+
+reportMissingRedis("the pages' sign-in across replicas");
+
+describe.skipIf(!redisServer)("the pages' sign-in across two replicas on Redis", () => {
+  let redis: RedisUnderTest;
+  const replicas: HttpServerUnderTest[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await Promise.allSettled(replicas.map((replica) => replica.stop()));
+    await redis?.close();
+  });
+
+  it("starts on one replica and finishes on the other, and Redis never holds the link's token", async () => {
+    const publicUrl = `http://127.0.0.1:${replicasPort}`;
+    const env = sandboxEnv(sandbox, {
+      CYCLR_MCP_REDIS_URL: redis.url,
+      CYCLR_MCP_REDIS_PREFIX: `pages-${randomUUID()}:`,
+      CYCLR_MCP_PUBLIC_URL: publicUrl,
+      MCP_HTTP_AUTH_ISSUER: as.issuer,
+      MCP_HTTP_PAGE_CLIENT_ID: REPLICAS_CLIENT.id,
+      MCP_HTTP_PAGE_CLIENT_SECRET: REPLICAS_CLIENT.secret,
+    });
+    const [a, b] = await Promise.all([spawnHttpServer({ env, args: ["--port", String(replicasPort)] }), spawnHttpServer({ env })]);
+    replicas.push(a, b);
+    const { client } = await connectThroughSignIn(as, "alice", a.url);
+    const installed = structured(await client.callTool({ name: "install_connector", arguments: { allowDuplicate: true, connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] } }) as CallToolResult);
+    const link = structured(await client.callTool({ name: "create_credential_link", arguments: { accountConnectorId: installed.accountConnectorId } }) as CallToolResult);
+    const token = new URL(link.url as string).pathname.split("/").pop() ?? "";
+
+    // The load balancer sends the person's browser to B: B starts the sign-in, the issuer returns them to the public URL (A).
+    const person = await browserOf();
+    await person.page.goto(`${b.origin}${new URL(link.url as string).pathname}`);
+    expect(new URL(person.page.url()).origin).toBe(as.issuer);
+    await signInAt(person.page, "alice", publicUrl);
+    expect(person.page.url()).toBe(link.url);
+    await expect(person.page.locator("h1").textContent()).resolves.toBe("Connect Pipedrive");
+    expect(await partiesText(person.page)).toContain("Alice Example (alice@example.com): you, signed in");
+    await person.page.fill('input[name="apiKey"]', "replica-key-0001");
+    await person.page.click('button[type="submit"]');
+    await expect(person.page.locator("h1").textContent()).resolves.toBe("Pipedrive is connected");
+    await person.context.close();
+    await client.close();
+
+    expect(b.stderr()).not.toContain("credential page sign-in");
+    expect(a.stderr()).toMatch(/credential page sign-in .*"subject":"alice"/);
+    const dump = await redisDump(redis);
+    expect(dump).not.toContain(token);
+    expect(dump).not.toContain("replica-key-0001");
   });
 });

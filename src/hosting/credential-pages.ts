@@ -199,7 +199,7 @@ export class CredentialPages implements CredentialLinks {
           })
         : undefined;
     const parties = step?.parties && this.shown(step.parties);
-    sendPage(res, 200, (page) => connectedPage(page, query.get("name") ?? undefined, query.has("error"), parties));
+    sendPage(res, 200, (styleNonce) => connectedPage(styleNonce, query.get("name") ?? undefined, query.has("error"), parties));
   }
 
   /** Whether a link's page must check who fills it: hosted with the sign-in, made by a person, for themselves. */

@@ -80,7 +80,14 @@ export class PageSignIn {
    * the person is signed in there already (they are signed in as someone else).
    */
   async start(res: ServerResponse, token: string, again = false): Promise<void> {
-    const configuration = await this.discovered();
+    let configuration: oidc.Configuration;
+    try {
+      configuration = await this.discovered();
+    } catch (error) {
+      // Not the person's fault, and their link is intact: they come back in a moment.
+      this.options.logger.warn("credential page sign-in unavailable: the issuer's metadata cannot be read", { error: this.options.redactor.text(error instanceof Error ? error.message : String(error)) });
+      return sendPage(res, 503, (nonce) => messagePage(nonce, "Try again in a moment", "Signing in is not possible just now. Your link still works: reload it in a minute."), { "retry-after": "30" });
+    }
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();

@@ -141,6 +141,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       subject: caller.subject,
       ...(caller.client !== undefined && { client: caller.client }),
       ...(entry.account !== undefined && { account: entry.account }),
+      ...(entry.cycle !== undefined && { cycle: entry.cycle }),
       tool: entry.tool,
       outcome: entry.outcome,
       ms: entry.ms,

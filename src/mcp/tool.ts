@@ -183,6 +183,11 @@ export interface ToolDefinition<Input extends z.ZodRawShape = z.ZodRawShape, Out
    * Only clients that advertise the extension see it; `visibility: ["app"]` makes a helper only the card calls.
    */
   ui?: ToolUi;
+  /**
+   * Changes a cycle (installs one, sets its values, starts or stops it): moves the person's data, so
+   * a hosted caller needs the cycle scope (cyclr:cycles) for it, beside cyclr:write for the connector tools.
+   */
+  changesCycles?: boolean;
   /** Argument values that are secrets: kept out of any error text. */
   secrets?: (args: Infer<Input>) => (string | undefined)[];
   handler: (deps: ServerDeps) => (args: Infer<Input>, context: ToolContext) => Promise<ToolResult<Infer<Output>>>;

@@ -5,7 +5,7 @@ import { connectorDefinition } from "../shared/account-connectors.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { accountConnectorIdArg, accountIdArg, forCycleArg } from "../shared/arguments.js";
 import { forSomeoneElseArg, linkParties } from "../shared/link-parties.js";
 import { setupStateSchema } from "../shared/results.js";
 
@@ -20,6 +20,7 @@ export const createCredentialLink = defineTool({
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,
+    cycleId: forCycleArg,
     forSomeoneElse: forSomeoneElseArg,
   },
   outputSchema: {
@@ -48,7 +49,7 @@ export const createCredentialLink = defineTool({
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, context.signal);
     const request = credentialRequest(accountConnector, definition, accountId);
     if (!request) {
-      const { nextStep } = computeSetupState(accountConnector, definition, accountId);
+      const { nextStep } = computeSetupState(accountConnector, definition, accountId, args.cycleId);
       throw new ToolInputError(
         `${definition.Name} (account connector ${accountConnector.Id}) needs no secret from the person now. ` +
           `${nextStep.tool ? `Next: ${nextStep.tool}. ` : ""}${nextStep.instruction}`,
@@ -78,7 +79,7 @@ export const createCredentialLink = defineTool({
       }
     }
     const nextStep = waitingStep(
-      { accountConnectorId: accountConnector.Id, accountId },
+      { accountConnectorId: accountConnector.Id, accountId, ...(args.cycleId !== undefined && { cycleId: args.cycleId }) },
       "create_credential_link",
       openedByClient === "declined"
         ? `The person declined to open the page in their client. Ask whether they want to continue; if so, give them the link to open themselves: they enter ${asksFor.join(", ")} there.`
@@ -87,7 +88,7 @@ export const createCredentialLink = defineTool({
           : `${openedByClient === "accepted" ? "The page was opened for the person" : "Give the person the link"}: they enter ${asksFor.join(", ")} there. It works once, for 10 minutes.`,
     );
     // What the person is doing now, and the call that follows.
-    const setup = { ...computeSetupState(accountConnector, definition, accountId), nextStep };
+    const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
     const expiresAtUtc = link.expiresAt.toISOString();
     return {
       structuredContent: {
@@ -105,7 +106,7 @@ export const createCredentialLink = defineTool({
       text:
         `Credential page for ${definition.Name} (account connector ${accountConnector.Id}), asking for ${asksFor.join(", ")}` +
         `${openedByClient === "accepted" ? ": the client opened it for the person." : `: ${link.url}`}\n` +
-        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call get_account_connector with waitForAuthentication.`,
+        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"}.`,
     };
   },
 });

@@ -8,7 +8,7 @@ import { defineTool } from "../tool.js";
 import { connectorDefinition } from "../shared/account-connectors.js";
 import { waitForAuthentication } from "../shared/authentication-wait.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { accountConnectorIdArg, accountIdArg, forCycleArg } from "../shared/arguments.js";
 import { forSomeoneElseArg, linkParties } from "../shared/link-parties.js";
 import { setupStateSchema } from "../shared/results.js";
 
@@ -51,6 +51,7 @@ export const createOAuthLink = defineTool({
       .optional()
       .describe(`The account user signing in (created if missing); default "${DEFAULT_USERNAME}".`),
     accountId: accountIdArg,
+    cycleId: forCycleArg,
     forSomeoneElse: forSomeoneElseArg,
   },
   outputSchema: {
@@ -104,7 +105,7 @@ export const createOAuthLink = defineTool({
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
     // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
     if (!possibleMethods(accountConnector, definition).includes("oauthLink")) {
-      const { nextStep } = computeSetupState(accountConnector, definition, accountId);
+      const { nextStep } = computeSetupState(accountConnector, definition, accountId, args.cycleId);
       throw new ToolInputError(
         `${definition.Name} (account connector ${accountConnector.Id}) does not use an OAuth sign-in` +
           `${authType ? ` (auth type ${authType}${oauth2Type ? `/${oauth2Type}` : ""})` : ""}. ` +
@@ -164,7 +165,7 @@ export const createOAuthLink = defineTool({
       }
     }
     const nextStep = waitingStep(
-      { accountConnectorId: accountConnector.Id, accountId },
+      { accountConnectorId: accountConnector.Id, accountId, ...(args.cycleId !== undefined && { cycleId: args.cycleId }) },
       "create_oauth_link",
       openedByClient === "declined"
         ? `The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for ${minutes} minutes).`
@@ -173,7 +174,7 @@ export const createOAuthLink = defineTool({
           : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; it works once and expires in ${minutes} minutes.`,
     );
     // What the person is doing now, and the call that follows.
-    const setup = { ...computeSetupState(accountConnector, definition, accountId), nextStep };
+    const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
     return {
       structuredContent: {
         accountId,
@@ -191,7 +192,7 @@ export const createOAuthLink = defineTool({
         `OAuth link for ${definition.Name} (account connector ${accountConnector.Id})${openedByClient === "accepted" ? "" : `: ${url}`}\n` +
         `${openedByClient === "accepted" ? "The client opened it for the person." : openedByClient === "declined" ? "The person declined to open it." : "Give it to the person to open in their browser."} ` +
         `It works once and expires at ${expiresAtUtc} (${minutes} minutes). ` +
-        "Then call get_account_connector with waitForAuthentication to verify.",
+        `Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"} to verify.`,
     };
   },
 });

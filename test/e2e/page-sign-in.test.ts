@@ -15,7 +15,7 @@ import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { startAuthorizationServer, type AuthorizationServer } from "../authorization-server.js";
 import { launchChromium } from "../browser.js";
 import { randomUUID } from "node:crypto";
-import { sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
+import { rawRequest, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
 import { connectThroughSignIn } from "../oauth-client.js";
 import { freePort, redisDump, redisServer, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
 
@@ -130,6 +130,14 @@ describe("a credential link, hosted with an identity provider", () => {
   it("opens for the person who made it once they sign in with the same issuer, and names whose account the key goes to", async () => {
     const { accountConnectorId, url } = await credentialLink("alice");
     const token = new URL(url).pathname.split("/").pop() ?? "";
+    // Without a sign-in, the page is a redirect to the issuer, with the sign-in's state in a sealed cookie scoped to the return path.
+    const first = await rawRequest(url);
+    expect(first.status).toBe(303);
+    expect(new URL(String(first.headers.location)).origin).toBe(as.issuer);
+    expect(first.body).not.toContain("Pipedrive");
+    const [stateCookie = ""] = (first.headers["set-cookie"] as string[] | undefined) ?? [];
+    expect(stateCookie).toMatch(/^cyclr_mcp_sign_in_[\w-]{16}=[\w.-]+; Max-Age=600; Path=\/credentials\/signed-in; HttpOnly; SameSite=Lax$/);
+    expect(stateCookie).not.toContain(token);
     const { context, page, dialogs } = await browserOf();
     await page.goto(url);
     // Sent to sign in first: the form is not shown to whoever holds the link.

@@ -1,9 +1,18 @@
 #!/usr/bin/env node
 /**
  * `npm run conformance`: the official MCP conformance suite (@modelcontextprotocol/conformance)
- * against `cyclr-mcp --http --sandbox`. The suite needs Node >= 22, so it runs under a Node 22 binary
- * from the npm package `node@22`, installed with it into .tools/conformance (git-ignored), never as a
- * devDependency: that package's bin would shadow the Node every npm script runs on.
+ * against `cyclr-mcp --http --sandbox`, once for what each protocol revision this server speaks
+ * requires: `--requirements 2025-11-25` (the initialize handshake, sessions) and
+ * `--requirements 2026-07-28` (stateless, per-request _meta). A requirement set is frozen by the
+ * suite at the revision's release, so the run says what conforming to that revision asks.
+ *
+ * The suite needs Node >= 22, so it runs under a Node 22 binary from the npm package `node@22`,
+ * installed with it into .tools/conformance (git-ignored), never as a devDependency: that package's
+ * bin would shadow the Node every npm script runs on.
+ *
+ * conformance-baseline.yml lists the scenarios that need the SDK's own test fixtures (tools,
+ * resources and prompts with fixed names and contents), each with why. The suite fails a run if one
+ * of those ever passes, so the baseline cannot go stale.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,23 +20,11 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tools = `${root}.tools/conformance`;
-const SUITE_VERSION = "0.1.16";
+const SUITE_VERSION = "0.2.0-alpha.12";
 const NODE_RANGE = "22";
-/**
- * Every server scenario of the suite. Those that probe the tools, resources and prompts of the SDK's
- * "everything" test server (test_image_content, test://static-text, test_simple_prompt...) cannot
- * pass against a server without them: conformance-baseline.yml lists each, with why. Two of those
- * (tools-call-simple-text, tools-call-error) pass here only because their checks accept the error
- * result an unknown tool gets.
- */
-
-function listScenarios() {
-  const listed = spawnSync(`${tools}/node_modules/.bin/node`, [`${tools}/node_modules/@modelcontextprotocol/conformance/dist/index.js`, "list"], { encoding: "utf8" });
-  const server = (listed.stdout ?? "").split(/Client scenarios/)[0] ?? "";
-  const names = [...server.matchAll(/^\s+- ([\w-]+) \[/gm)].map((m) => m[1]);
-  if (names.length === 0) throw new Error(`the conformance suite listed no server scenarios:\n${listed.stdout}\n${listed.stderr}`);
-  return names;
-}
+/** The protocol revisions this server serves, each run against what it requires. */
+const REVISIONS = ["2025-11-25", "2026-07-28"];
+const suite = `${tools}/node_modules/@modelcontextprotocol/conformance/dist/index.js`;
 
 function installTools() {
   const manifest = { name: "cyclr-mcp-conformance-tools", private: true, dependencies: { node: NODE_RANGE, "@modelcontextprotocol/conformance": SUITE_VERSION } };
@@ -55,35 +52,32 @@ function startServer() {
   });
 }
 
+/** Runs one requirement set; its exit status is the suite's (0: every required scenario passed, or failed as the baseline says). */
+function runRequirements(node22, url, revision) {
+  console.log(`\n== conformance ${SUITE_VERSION}, --requirements ${revision}`);
+  const run = spawnSync(node22, [suite, "server", "--url", url, "--requirements", revision, "--expected-failures", `${root}conformance-baseline.yml`], {
+    encoding: "utf8",
+    timeout: 900_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  process.stdout.write(run.stdout ?? "");
+  process.stderr.write(run.stderr ?? "");
+  return run.status === 0;
+}
+
 installTools();
-const SCENARIOS = listScenarios();
 if (!existsSync(`${root}dist/cli.js`)) throw new Error("dist/cli.js is missing: run npm run build first");
 const node22 = `${tools}/node_modules/.bin/node`;
 console.log(`conformance suite ${SUITE_VERSION} under Node ${spawnSync(node22, ["--version"], { encoding: "utf8" }).stdout.trim()}`);
-const { child, url } = await startServer();
-let passed = 0;
-let failed = 0;
-let expected = 0;
-try {
-  for (const scenario of SCENARIOS) {
-    const run = spawnSync(
-      node22,
-      [`${tools}/node_modules/@modelcontextprotocol/conformance/dist/index.js`, "server", "--url", url, "--scenario", scenario, "--expected-failures", `${root}conformance-baseline.yml`],
-      { encoding: "utf8", timeout: 120_000 },
-    );
-    const ok = run.status === 0;
-    const summary = /Passed: .*/.exec(run.stdout ?? "")?.[0] ?? "";
-    // Exit 0 with failed checks: a failure listed in conformance-baseline.yml, with its reason there.
-    const baseline = ok && !/, 0 failed/.test(summary);
-    if (baseline) expected++;
-    else if (ok) passed++;
-    else failed++;
-    console.log(`${baseline ? "expected failure (conformance-baseline.yml)" : ok ? "ok" : "FAIL"}: ${scenario} ${summary}`);
-    if (!ok) console.log(`${run.stdout}\n${run.stderr}`);
+const failed = [];
+for (const revision of REVISIONS) {
+  // A server of its own for each set: one run's sessions and installs are not the next one's.
+  const { child, url } = await startServer();
+  try {
+    if (!runRequirements(node22, url, revision)) failed.push(revision);
+  } finally {
+    child.kill("SIGTERM");
   }
-} finally {
-  child.kill("SIGTERM");
 }
-if (expected > 0) console.log(`${expected} scenario(s) failed as conformance-baseline.yml expects`);
-console.log(`conformance: ${passed} passed, ${failed} failed`);
-process.exitCode = failed === 0 ? 0 : 1;
+console.log(failed.length === 0 ? `\nconformance: both revisions pass (${REVISIONS.join(", ")})` : `\nconformance: FAILED for ${failed.join(", ")}`);
+process.exitCode = failed.length === 0 ? 0 : 1;

@@ -7,6 +7,7 @@ import { serveStdio } from "./hosting/stdio.js";
 import type { CredentialPages } from "./hosting/credential-pages.js";
 import { createLogger } from "./log.js";
 import { AccountConnectorPolls, BrowserSteps } from "./mcp/shared/authentication-wait.js";
+import { InputRounds } from "./mcp/input-rounds.js";
 import { UncertainInstalls } from "./mcp/shared/uncertain-installs.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
@@ -167,6 +168,9 @@ async function main(): Promise<number> {
     if (!http && !oauthTargetOrigins.includes(origin)) oauthTargetOrigins.push(origin);
     return url;
   };
+  // 2026-07-28 clients are asked through input_required rounds; the state they carry is signed with a
+  // key derived from the partner's secret, which every replica has, and spent once in the store.
+  const inputRounds = new InputRounds({ secret: credentialSecret(credentials), store });
   // Hosted: what is done for one account (waits, credential pages) uses a token Cyclr restricted to it.
   const accountConnectorPolls = new AccountConnectorPolls(cyclr.client, store, http ? cyclr.forAccount : undefined);
   const deps: ServerDeps = {
@@ -203,6 +207,7 @@ async function main(): Promise<number> {
       store,
       selection,
       credentialPages: (req, res) => loadedPages.handle(req, res),
+      inputRounds,
     });
     hostOrigin = host.origin;
     // Plain http is a place to send a browser only on loopback (as CYCLR_OAUTH_TARGET_ORIGINS allows).
@@ -221,7 +226,7 @@ async function main(): Promise<number> {
     process.once(signal, () => void shutdown().finally(() => process.exit(0)));
   }
   logger.info(`cyclr-mcp ${VERSION} serving MCP on stdio against ${target}${config.sandboxFaults ? "; sandbox fault injection on at POST /__sandbox/faults" : ""}`);
-  await serveStdio({ deps, redactor, logger, selection });
+  await serveStdio({ deps, redactor, logger, selection, inputRounds });
   await shutdown();
   return 0;
 }

@@ -5,9 +5,8 @@
  * the credential page and approves the OAuth consent page.
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { Client, type CallToolResult } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { approveOAuthLink, fillCredentialPage } from "./sandbox/consent-driver.js";
 
 const CLI = fileURLToPath(new URL("./cli.js", import.meta.url));
@@ -30,7 +29,8 @@ function fill(args: Record<string, unknown>, answers: Answers): Record<string, u
 /** Runs the demo; resolves with the exit code (0 when both connectors end up ready). */
 export async function runDemo(): Promise<number> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, "--sandbox", "--log-level", "warn"], stderr: "inherit" });
-  const client = new Client({ name: "cyclr-mcp-demo", version: "1.0.0" });
+  // The current revision (2026-07-28): no initialize, no session; each request says who the client is.
+  const client = new Client({ name: "cyclr-mcp-demo", version: "1.0.0" }, { versionNegotiation: { mode: { pin: "2026-07-28" } } });
   await client.connect(transport);
   let step = 0;
   const say = (title: string) => console.log(`\n── Step ${++step}: ${title}`);

@@ -12,6 +12,28 @@ export { fillCredentialPage } from "../src/sandbox/consent-driver.js";
 
 export const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
+/** The model-facing tools, in the order a client lists them (the order of a setup), whichever revision it speaks. */
+export const TOOL_NAMES = [
+  "list_accounts",
+  "create_account",
+  "list_connectors",
+  "list_account_connectors",
+  "install_connector",
+  "set_connector_properties",
+  "create_credential_link",
+  "authenticate_connector",
+  "create_oauth_link",
+  "get_account_connector",
+  "list_templates",
+  "install_template",
+  "get_cycle",
+  "set_step_value",
+  "activate_cycle",
+  "pause_cycle",
+  "reconnect_connector",
+  "remove_account_connector",
+];
+
 export interface ServerUnderTest {
   client: Client;
   /** Everything the server wrote to stderr so far. */
@@ -144,4 +166,62 @@ export async function spawnHttpServer(options: { env?: Record<string, string>; a
       return exited;
     },
   };
+}
+
+/** The 2026-07-28 revision's per-request envelope, as a client sends it in params._meta. */
+export const MODERN_REVISION = "2026-07-28";
+
+export interface ModernRequestOptions {
+  /** Extra request headers (Authorization). */
+  headers?: Record<string, string>;
+  /** What the client says it can do, in this request's _meta. */
+  capabilities?: Record<string, unknown>;
+  /** A retry's answers and the state the server gave (input_required). */
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+}
+
+/**
+ * One raw 2026-07-28 request (what a client without the SDK sends): the _meta envelope and the
+ * headers the revision requires. Resolves with the HTTP status and the JSON-RPC message answered
+ * (read from an event stream when the answer is one).
+ */
+export async function modernRequest(
+  url: string,
+  method: string,
+  params: Record<string, unknown>,
+  options: ModernRequestOptions = {},
+): Promise<{ status: number; message: { result?: Record<string, unknown> & { resultType?: string }; error?: { code: number; message: string; data?: unknown } } }> {
+  const body = {
+    jsonrpc: "2.0",
+    id: Math.floor(Math.random() * 1e9),
+    method,
+    params: {
+      ...params,
+      _meta: {
+        "io.modelcontextprotocol/protocolVersion": MODERN_REVISION,
+        "io.modelcontextprotocol/clientInfo": { name: "raw-2026", version: "0" },
+        "io.modelcontextprotocol/clientCapabilities": options.capabilities ?? {},
+      },
+      ...(options.inputResponses && { inputResponses: options.inputResponses }),
+      ...(options.requestState !== undefined && { requestState: options.requestState }),
+    },
+  };
+  const name = typeof params.name === "string" ? params.name : typeof params.uri === "string" ? params.uri : undefined;
+  const response = await rawRequest(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": MODERN_REVISION,
+      "mcp-method": method,
+      ...(name !== undefined && { "mcp-name": name }),
+      ...options.headers,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = String(response.headers["content-type"] ?? "").startsWith("text/event-stream")
+    ? (response.body.split("\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).pop() ?? "{}")
+    : response.body;
+  return { status: response.status, message: JSON.parse(text) };
 }

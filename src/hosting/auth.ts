@@ -12,10 +12,9 @@
 import { createHash, createSecretKey, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions, type RemoteJWKSet } from "jose";
-import { discoverAuthorizationServerMetadata } from "@modelcontextprotocol/sdk/client/auth.js";
-import { getOAuthProtectedResourceMetadataUrl } from "@modelcontextprotocol/sdk/server/auth/router.js";
-import type { OAuthProtectedResourceMetadata } from "@modelcontextprotocol/sdk/shared/auth.js";
-import { CallToolRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { discoverAuthorizationServerMetadata } from "@modelcontextprotocol/client";
+import { CallToolRequestSchema } from "@modelcontextprotocol/core";
+import { getOAuthProtectedResourceMetadataUrl, type OAuthProtectedResourceMetadata } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import type { HttpToken, JwtAuthConfig } from "../config/index.js";
 import type { Logger } from "../log.js";

@@ -1,6 +1,7 @@
 /**
- * Hosted mode: MCP over the SDK's Streamable HTTP transport at /mcp, for support copilots and
- * onboarding bots serving many customers' accounts.
+ * Hosted mode: MCP at /mcp over Streamable HTTP, for support copilots and onboarding bots serving
+ * many customers' accounts. This file is the router: every request passes the same guards, whichever
+ * protocol revision it speaks, and then goes where its revision is served.
  *
  * - Who may call (auth.ts): bearer tokens, or OAuth access tokens (MCP authorization: this server is
  *   a protected resource, its metadata at /.well-known/oauth-protected-resource); Host and Origin
@@ -8,28 +9,35 @@
  * - Scopes: a caller without cyclr:write is offered the read-only tools, and a tools/call beyond its
  *   scopes is answered 403 insufficient_scope here, before the SDK sees it.
  * - Tenant pinning: a token bound to an account, or X-Cyclr-Account from a backend whose token is
- *   not bound, pins the session: every tool then acts on that account only (resolveAccountId).
- * - Sessions: stateful by default (closed after an idle time), or --stateless for replicas.
+ *   not bound, pins the caller: every tool then acts on that account only (resolveAccountId).
+ * - Limits (calls in flight per token and per session, sessions) and the audit trail, here.
+ * - Then by revision (the SDK's isLegacyRequest): 2025-11-25 requests to their sessions
+ *   (legacy-sessions.ts: stateful, or --stateless for replicas), 2026-07-28 requests to a server of
+ *   their own (modern-requests.ts: no session, any replica).
  * - The credential pages are served by the same listener.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { CallToolRequestSchema, isInitializeRequest, type CallToolRequest } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema } from "@modelcontextprotocol/core";
+import { toWebRequest } from "@modelcontextprotocol/node";
+import { isLegacyRequest, type CallToolRequest } from "@modelcontextprotocol/server";
 import type { HttpConfig } from "../config/index.js";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { withLogContext, type Logger } from "../log.js";
+import type { InputRounds } from "../mcp/input-rounds.js";
 import { createServer, type ToolCallRecord, type ToolSelection } from "../mcp/server.js";
 import type { ServerDeps } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
 import { CallerAuthentication, callerSelection, type Caller, type Refusal } from "./auth.js";
 import { CREDENTIALS_PATH } from "./credential-pages.js";
+import { INVALID, json, jsonRpcError, MAX_BODY_BYTES, readJson, refuse, requestId } from "./json-rpc.js";
+import { LegacySessions, type LegacySession } from "./legacy-sessions.js";
+import { ModernRequests } from "./modern-requests.js";
 import { Readiness, type ReadinessChecks } from "./readiness.js";
-import { SessionTable, type TrackedSession } from "./sessions.js";
+import { SessionTable } from "./sessions.js";
 
-const MAX_BODY_BYTES = 1024 * 1024;
 const SHUTDOWN_GRACE_MS = 10_000;
 /** After the grace, how long cut calls have to send their "restarting" answer. */
 const CUT_ANSWER_MS = 2_000;
@@ -41,8 +49,8 @@ export interface HttpHostingOptions {
   accountAllowlist?: readonly string[];
   /**
    * Least privilege toward Cyclr: the operations with a token restricted to one account, for the
-   * sessions pinned to it (so a bug in pinning still cannot reach another account). Without it
-   * (a ready CYCLR_ACCESS_TOKEN cannot be narrowed) pinned sessions use the shared client.
+   * callers pinned to it (so a bug in pinning still cannot reach another account). Without it
+   * (a ready CYCLR_ACCESS_TOKEN cannot be narrowed) pinned callers use the shared client.
    */
   cyclrForAccount?: (accountId: string) => CyclrOperations;
   redactor: Redactor;
@@ -54,6 +62,8 @@ export interface HttpHostingOptions {
   store?: ReadinessChecks["store"];
   /** Serves the credential pages' paths; returns false for others. */
   credentialPages?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Asking the person on 2026-07-28: input_required rounds with signed requestStates, bound to each caller. */
+  inputRounds?: InputRounds;
 }
 
 export interface HttpHost {
@@ -63,12 +73,6 @@ export interface HttpHost {
   close: () => Promise<void>;
 }
 
-interface Session extends TrackedSession {
-  transport: StreamableHTTPServerTransport;
-  /** Offers the session's caller the tools its current token allows. */
-  offer: (selection: ToolSelection) => void;
-}
-
 type ToolCall = CallToolRequest;
 
 /** The tools/call being answered, while it is: whether its audit line has been written. */
@@ -76,7 +80,7 @@ const unaudited = new AsyncLocalStorage<{ audited: boolean }>();
 
 export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> {
   const { config, logger } = options;
-  const sessions = new SessionTable<Session>(config);
+  const table = new SessionTable<LegacySession>(config);
   // POSTs whose responses have not ended: a shutdown waits for them.
   let inFlight = 0;
   let closing = false;
@@ -160,7 +164,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     return refuse(req, res, refusal.status, refusal.code, refusal.message, refusal.headers);
   }
 
-  function sessionDeps(caller: Caller): ServerDeps {
+  function callerDeps(caller: Caller): ServerDeps {
     const accounts = {
       ...(caller.pinnedAccountId !== undefined && { pinnedAccountId: caller.pinnedAccountId }),
       ...(options.accountAllowlist !== undefined && { allowlist: options.accountAllowlist }),
@@ -171,9 +175,12 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     return { ...options.deps, cyclr, accounts, ...(caller.person && { requester: caller.person }) };
   }
 
-  function newServer(caller: Caller) {
+  /** A server for this caller: one per 2025-11-25 session (or request, --stateless), one per 2026-07-28 request. */
+  function newServer(caller: Caller, kind: "session" | "request") {
     return createServer({
-      deps: sessionDeps(caller),
+      // A session's caller may come back with a token of other scopes: its tool list follows (offer).
+      toolsMayChange: kind === "session",
+      deps: callerDeps(caller),
       redactor: options.redactor,
       logger,
       shutdown,
@@ -182,34 +189,34 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       audit: (entry) => audit(caller, entry),
       // Stateless: the client's answer to a request of ours could reach another replica.
       ...(config.stateless && { clientRequests: false }),
+      ...(options.inputRounds && { inputRounds: options.inputRounds }),
+      // A requestState answers only the caller it was given to: the same token, or person and client, and account.
+      caller: caller.key,
     });
   }
 
+  const legacy = new LegacySessions({ config, table, logger, newServer, offerFor: (caller) => callerSelection(caller, options.selection) });
+  const modern = new ModernRequests({ logger, redactor: options.redactor, newServer: (caller) => newServer(caller, "request") });
+
   async function handleMcp(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
-    const sessionId = req.headers["mcp-session-id"];
-    let session: Session | undefined;
-    if (!config.stateless && typeof sessionId === "string") {
-      session = sessions.get(sessionId);
-      if (!session) return refuse(req, res, 404, -32001, "Session not found: it expired or was closed. Initialize a new session.");
-      // A session belongs to the token, or the person and client, (and account) that opened it.
-      if (session.caller !== caller.key) return refuse(req, res, 403, -32002, "This session belongs to another caller.");
-      session.lastSeen = Date.now();
-      // The same person may come back with a token of other scopes (a step-up, say): the list follows it.
-      session.offer(callerSelection(caller, options.selection));
-    }
     if (req.method !== "POST") {
-      if (config.stateless) return jsonRpcError(res, 405, -32000, "Method not allowed: this server is stateless (--stateless); send POST only.", { allow: "POST" });
-      if (!session) return jsonRpcError(res, 400, -32000, "Bad request: no Mcp-Session-Id; initialize a session first.");
-      // A standing event stream (GET) keeps its session from counting as idle while it is open.
-      const open = session;
-      open.active++;
-      res.once("close", () => open.active--);
-      return open.transport.handleRequest(req, res);
+      // A standing event stream (GET) or the end of a session (DELETE): 2025-11-25 sessions only.
+      const found = legacy.find(req, caller);
+      if ("refused" in found) return refuse(req, res, found.refused.status, found.refused.code, found.refused.message);
+      return legacy.stream(req, res, found.session);
     }
 
     const body = await readJson(req, res);
     if (body === INVALID) return;
     const id = requestId(body);
+    // The SDK's own test of the revision, so the two legs never disagree: no per-request _meta envelope is 2025-11-25.
+    const isModern = !(await isLegacyRequest(await toWebRequest(req, body), body, { maxRequestBodySize: MAX_BODY_BYTES }));
+    let session: LegacySession | undefined;
+    if (!isModern) {
+      const found = legacy.find(req, caller);
+      if ("refused" in found) return jsonRpcError(res, found.refused.status, found.refused.code, found.refused.message, {}, id);
+      session = found.session;
+    }
     // Read once: the scope check, the audit of refused calls and the audit of rejected ones use it.
     const parsedCall = CallToolRequestSchema.safeParse(body);
     const toolCall = parsedCall.success ? parsedCall.data : undefined;
@@ -219,7 +226,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       return jsonRpcError(res, beyondScope.status, beyondScope.code, beyondScope.message, beyondScope.headers, id);
     }
     // Limits apply where requests enter: a caller past them is told so at once, with no work done.
-    const call = id !== undefined ? sessions.startCall(caller.quota, session) : { done: () => undefined };
+    const call = id !== undefined ? table.startCall(caller.quota, session) : { done: () => undefined };
     if ("limit" in call) {
       auditRefused(caller, toolCall, "rate_limited");
       const whose = call.limit === "session" ? "this session" : `${caller.quotaOwner}, over all ${caller.quotaOwner === "this token" ? "its" : "their"} sessions`;
@@ -237,88 +244,19 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
         counted.lastSeen = Date.now();
       }
     });
+    const serve = () => (isModern ? modern.serve(req, res, body, caller) : legacy.serve(req, res, body, caller, session, id));
     // A tools/call that the SDK turns away before any tool runs (an unknown tool, arguments that do
-    // not fit its schema) gets its audit line here, when its answer has gone.
-    const served = session;
-    if ((served || config.stateless) && toolCall) {
+    // not fit its schema, a 2026-07-28 header that disagrees with the body) gets its audit line
+    // here, when its answer has gone. (An initialize is never a tools/call.)
+    if (toolCall && (isModern || session || config.stateless)) {
       const pending = { audited: false };
       res.once("close", () => {
         if (!pending.audited) auditRefused(caller, toolCall, "rejected");
       });
-      return unaudited.run(pending, () => (served ? served.transport.handleRequest(req, res, body) : handleStateless(req, res, body, caller)));
+      return unaudited.run(pending, serve);
     }
-    if (session) return session.transport.handleRequest(req, res, body);
-    if (config.stateless) return handleStateless(req, res, body, caller);
-    if (!isInitializeRequest(body)) return jsonRpcError(res, 400, -32000, "Bad request: no Mcp-Session-Id; initialize a session first.", {}, id);
-    return openSession(req, res, body, caller, id);
+    return serve();
   }
-
-  async function openSession(req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller, id: JsonRpcId | undefined): Promise<void> {
-    const admission = sessions.admit(caller.quota);
-    if (!admission.admitted) {
-      const advice =
-        admission.limit === "token"
-          ? "close a session you no longer use (HTTP DELETE with its Mcp-Session-Id) or try again later"
-          : "try again later";
-      logger.warn("session refused: at the limit", { setting: admission.setting, max: admission.max });
-      return jsonRpcError(res, 429, -32000, `Too many sessions open (at most ${admission.max}, ${admission.setting}), none of them idle: ${advice}.`, { "retry-after": "30" }, id);
-    }
-    if (admission.evict) {
-      const [evictedId, evicted] = admission.evict;
-      logger.info("session closed", { session: evictedId, why: "least recently used idle session, to make room" });
-      void evicted.close().catch(() => undefined);
-    }
-    let opened = false;
-    const { server: mcp, close, offer } = newServer(caller);
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (sessionId) => {
-        opened = true;
-        sessions.opened(sessionId, { transport, close, offer, caller: caller.key, token: caller.quota, lastSeen: Date.now(), active: 0, calls: 0 });
-        logger.info("session opened", {
-          session: sessionId,
-          ...(caller.pinnedAccountId !== undefined && { pinnedAccountId: caller.pinnedAccountId }),
-          ...(caller.subject !== undefined && { subject: caller.subject }),
-          ...(caller.client !== undefined && { client: caller.client }),
-          ...(!caller.mayWrite && { readOnly: true }),
-        });
-      },
-      onsessionclosed: (sessionId) => void closeSession(sessionId, "closed by the client"),
-    });
-    try {
-      await mcp.connect(transport);
-      await transport.handleRequest(req, res, body);
-    } finally {
-      if (!opened) {
-        sessions.abandoned(caller.quota);
-        void close().catch(() => undefined);
-      }
-    }
-  }
-
-  async function handleStateless(req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller): Promise<void> {
-    const { server: mcp, close } = newServer(caller);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on("close", () => void close().catch(() => undefined));
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, body);
-  }
-
-  async function closeSession(id: string, why: string): Promise<void> {
-    const session = sessions.delete(id);
-    if (!session) return;
-    logger.info("session closed", { session: id, why });
-    await session.close().catch(() => undefined);
-  }
-
-  const sweeper = setInterval(
-    () => {
-      const idleBefore = Date.now() - config.sessionIdleSeconds * 1000;
-      for (const [id, session] of sessions.entries()) if (session.lastSeen < idleBefore && session.calls === 0) void closeSession(id, "idle");
-    },
-    Math.min(60_000, config.sessionIdleSeconds * 500),
-  );
-  sweeper.unref();
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -360,7 +298,6 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     origin,
     close: async () => {
       closing = true;
-      clearInterval(sweeper);
       // Waits for the person end now (they are safe to repeat); other calls get the grace, then are cut.
       // Either way each gets an answer saying the server is restarting, before the connections close.
       stopping.abort();
@@ -371,55 +308,11 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
         await drained(Date.now() + CUT_ANSWER_MS);
       }
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.allSettled(sessions.ids().map((id) => closeSession(id, "server shutting down")));
+      await Promise.allSettled([legacy.close(), modern.close()]);
       server.closeAllConnections();
       await stopped;
     },
   };
-}
-
-const INVALID = Symbol("invalid body");
-
-/** The request's JSON body, or INVALID after answering with the JSON-RPC error that fits. */
-async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      jsonRpcError(res, 413, -32600, `Request body too large: at most ${MAX_BODY_BYTES} bytes.`, { connection: "close" });
-      req.destroy();
-      return INVALID;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    jsonRpcError(res, 400, -32700, "Parse error: the body is not valid JSON.");
-    return INVALID;
-  }
-  if (Array.isArray(body)) {
-    // JSON-RPC batches were removed from MCP (protocol 2025-06-18): one message per request.
-    jsonRpcError(res, 400, -32600, "Invalid request: batches are not supported; send one JSON-RPC message per request.");
-    return INVALID;
-  }
-  return body;
-}
-
-function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
-  res.end(JSON.stringify(body));
-}
-
-type JsonRpcId = string | number;
-
-/** The id of a JSON-RPC request (a message with a method and an id); undefined for notifications and responses. */
-function requestId(body: unknown): JsonRpcId | undefined {
-  if (!body || typeof body !== "object" || !("method" in body) || !("id" in body)) return undefined;
-  const { id } = body as { id: unknown };
-  return typeof id === "string" || typeof id === "number" ? id : undefined;
 }
 
 /** The path for the log: a credential link's token is the person's secret, so it is never written. */
@@ -428,51 +321,3 @@ function loggedPath(url: string | undefined): string {
   return path.startsWith(CREDENTIALS_PATH) ? `${CREDENTIALS_PATH}…` : path;
 }
 
-/** The most of a refused request's body read to find its id, and how long to wait for it. */
-const REFUSED_BODY_BYTES = 64 * 1024;
-const REFUSED_BODY_MS = 2_000;
-
-/**
- * A JSON-RPC error for a request refused before its body was needed (no token, no session, shutting
- * down): the body is read, within a small limit and time, so the error carries the request's id
- * and the client can match it; null when it cannot be read.
- */
-async function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): Promise<void> {
-  let id: JsonRpcId | null = null;
-  if (req.method === "POST" && !req.readableEnded) {
-    const text = await readSome(req, REFUSED_BODY_BYTES, REFUSED_BODY_MS);
-    if (text !== undefined) {
-      try {
-        id = requestId(JSON.parse(text)) ?? null;
-      } catch {
-        // Not JSON: there is no id to give back.
-      }
-    }
-  }
-  jsonRpcError(res, status, code, message, { ...headers, ...(id === null && req.method === "POST" && !req.readableEnded && { connection: "close" }) }, id);
-}
-
-/** The whole body as text if it is at most `limit` bytes and arrives within `ms`; otherwise undefined. */
-function readSome(req: IncomingMessage, limit: number, ms: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (value: string | undefined) => {
-      clearTimeout(timer);
-      req.off("data", onData).off("end", onEnd).off("error", onEnd);
-      resolve(value);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) finish(undefined);
-      else chunks.push(chunk);
-    };
-    const onEnd = () => finish(size <= limit ? Buffer.concat(chunks).toString("utf8") : undefined);
-    const timer = setTimeout(() => finish(undefined), ms);
-    req.on("data", onData).once("end", onEnd).once("error", onEnd);
-  });
-}
-
-function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}, id: JsonRpcId | null = null): void {
-  json(res, status, { jsonrpc: "2.0", error: { code, message }, id }, headers);
-}

@@ -2,19 +2,34 @@
  * What a tool handler may do besides calling Cyclr: ask the person through the client (form or URL
  * elicitation, only when the client declared it), report progress, and keep watching after its
  * result. Built per call from the SDK's request context, so handlers never see the SDK.
+ *
+ * Two protocol revisions ask differently. A 2025-11-25 client is sent requests (elicitation/create)
+ * while the call waits; a 2026-07-28 client is answered input_required and calls again with the
+ * person's answers (input-rounds.ts). What a client can do is read per request: its _meta on
+ * 2026-07-28, what it declared at initialize on 2025-11-25.
  */
 import { randomUUID } from "node:crypto";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { CLIENT_CAPABILITIES_META_KEY, type ClientCapabilities, type McpServer, type ServerContext } from "@modelcontextprotocol/server";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
-import type { FormField, PersonChannel, ToolContext } from "./tool.js";
+import { formSchema, formValues } from "./shared/person.js";
+import type { CarriedValue, PersonChannel, ToolContext } from "./tool.js";
 
-/** The parts of the SDK's per-request context that a tool context is made from. */
-export interface RequestExtra {
-  signal: AbortSignal;
-  requestId: string | number;
-  _meta?: { progressToken?: string | number };
-  sendNotification: (notification: { method: "notifications/progress"; params: { progressToken: string | number; progress: number; total: number; message: string } }) => Promise<void>;
+/** Whether this request speaks 2026-07-28: it carries the per-request _meta envelope. */
+export function isModernRequest(ctx: ServerContext): boolean {
+  return ctx.mcpReq.envelope !== undefined && Object.keys(ctx.mcpReq.envelope).length > 0;
+}
+
+/**
+ * What the client said it can do, for this request: the request's own _meta (2026-07-28), else
+ * what it declared when it initialized (2025-11-25).
+ */
+export function clientCapabilities(server: McpServer, ctx: ServerContext): ClientCapabilities | undefined {
+  if (isModernRequest(ctx)) {
+    const declared = (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY];
+    return declared && typeof declared === "object" ? (declared as ClientCapabilities) : undefined;
+  }
+  return server.server.getClientCapabilities();
 }
 
 /** Background work of one server (one session): aborted together when it closes. */
@@ -42,64 +57,59 @@ export class BackgroundTasks {
   }
 }
 
-export function createToolContext(
-  server: McpServer,
-  extra: RequestExtra,
-  background: BackgroundTasks,
-  session: Redactor,
-  stopping: AbortSignal,
-  /** Whether requests to the client are possible (not in --stateless mode). */
-  clientRequests = true,
-): ToolContext {
-  const progressToken = extra._meta?.progressToken;
+export interface ToolContextOptions {
+  /** The call's signal: the client cancelling, or a shutdown's grace ending. */
+  signal: AbortSignal;
+  background: BackgroundTasks;
+  session: Redactor;
+  stopping: AbortSignal;
+  /** How the person is asked in this call (pushChannel for 2025-11-25, the input rounds for 2026-07-28, or nothing). */
+  person: PersonChannel;
+  /** The rounds of a 2026-07-28 call (input-rounds.ts); none on 2025-11-25. */
+  rounds?: { carriedValue(name: string): unknown; carry(name: string, value: CarriedValue): void };
+}
+
+export function createToolContext(ctx: ServerContext, options: ToolContextOptions): ToolContext {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
   return {
-    signal: extra.signal,
-    stopping,
-    person: clientRequests ? personChannel(server, extra) : {},
+    signal: options.signal,
+    stopping: options.stopping,
+    person: options.person,
     progress: async (progress, total, message) => {
       if (progressToken === undefined) return;
-      await extra.sendNotification({ method: "notifications/progress", params: { progressToken, progress, total, message } });
+      await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken, progress, total, message } });
     },
-    background: (task) => background.start(task),
-    keepSecret: (...secrets) => session.register(...secrets),
+    background: (task) => options.background.start(task),
+    keepSecret: (...secrets) => options.session.register(...secrets),
+    rounds: {
+      carried: (name) => options.rounds?.carriedValue(name),
+      carry: (name, value) => options.rounds?.carry(name, value),
+    },
   };
 }
 
-function personChannel(server: McpServer, extra: RequestExtra): PersonChannel {
-  const elicitation = server.server.getClientCapabilities()?.elicitation;
-  const options = { relatedRequestId: extra.requestId, signal: extra.signal };
+/**
+ * The 2025-11-25 way: requests to the client while the call waits, for the elicitation modes it
+ * declared at initialize.
+ */
+export function pushChannel(server: McpServer, ctx: ServerContext, signal: AbortSignal): PersonChannel {
+  const elicitation = clientCapabilities(server, ctx)?.elicitation;
   const channel: PersonChannel = {};
   if (elicitation?.form) {
     channel.fillForm = async (message, fields) => {
-      const result = await server.server.elicitInput({ mode: "form", message, requestedSchema: formSchema(fields) }, options);
+      const result = await ctx.mcpReq.elicitInput({ mode: "form", message, requestedSchema: formSchema(fields) }, { signal });
       if (result.action !== "accept" || !result.content) return undefined;
-      const values: Record<string, string> = {};
-      for (const field of fields) {
-        const value = result.content[field.name];
-        if (value !== undefined && value !== null && String(value) !== "") values[field.name] = String(value);
-      }
-      return values;
+      return formValues(fields, result.content);
     };
   }
   if (elicitation?.url) {
     channel.openUrl = async (message, url) => {
+      // A link made by an earlier round exists only on 2026-07-28: here every call makes its own.
+      if (url === undefined) return { accepted: false };
       const elicitationId = randomUUID();
-      const result = await server.server.elicitInput({ mode: "url", message, url, elicitationId }, options);
+      const result = await ctx.mcpReq.elicitInput({ mode: "url", message, url, elicitationId }, { signal });
       return { accepted: result.action === "accept", complete: server.server.createElicitationCompletionNotifier(elicitationId) };
     };
   }
   return channel;
-}
-
-function formSchema(fields: FormField[]) {
-  const properties: Record<string, { type: "string"; title: string; description?: string; enum?: string[] }> = {};
-  for (const field of fields) {
-    properties[field.name] = {
-      type: "string",
-      title: field.title,
-      ...(field.description !== undefined && { description: field.description }),
-      ...(field.allowedValues !== undefined && { enum: field.allowedValues }),
-    };
-  }
-  return { type: "object" as const, properties, required: fields.map((f) => f.name) };
 }

@@ -1,25 +1,37 @@
 /**
- * The server factory: registers every tool and resource from their definitions, with one error
- * mapping and one redactor. Transports live in hosting/.
+ * The server factory: registers every tool, resource and prompt from its definition, with one
+ * error mapping and one redactor. The same server answers both protocol revisions (2025-11-25 and
+ * 2026-07-28); what differs per request (which elicitation the client can do, whether it shows
+ * cards) is read from the request (context.ts). Transports live in hosting/.
  */
-import { completable } from "@modelcontextprotocol/sdk/server/completable.js";
-import { McpServer, ResourceTemplate, type RegisteredPrompt, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { ErrorCode, McpError, ReadResourceRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import {
+  completable,
+  McpServer,
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceNotFoundError,
+  ResourceTemplate,
+  type CacheHint,
+  type CallToolResult,
+  type InputRequiredResult,
+  type RegisteredTool,
+} from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { CyclrError, CyclrHttpError, CyclrNetworkError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
-import { CARD_TOOLS, offerCards } from "./apps/index.js";
-import { BackgroundTasks, createToolContext } from "./context.js";
+import { CARD_TOOLS, Cards, clientShowsCards, isCardHelper } from "./apps/index.js";
+import type { Completer } from "./completions.js";
+import { BackgroundTasks, clientCapabilities, createToolContext, isModernRequest, pushChannel } from "./context.js";
 import { AmbiguousCycleInstallError, AmbiguousInstallError, describeError, ToolInputError } from "./errors.js";
+import { InputNeeded, type InputRounds } from "./input-rounds.js";
 import { INSTRUCTIONS, READ_ONLY_INSTRUCTIONS } from "./instructions.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDefinition } from "./prompts/prompt.js";
 import { RESOURCES } from "./resources/index.js";
 import type { ResourceDefinition } from "./resources/resource.js";
-import type { Completer } from "./completions.js";
-import type { ToolDefinition, ServerDeps } from "./tool.js";
+import type { ServerDeps, ToolDefinition } from "./tool.js";
 import { TOOLS } from "./tools/index.js";
 
 export interface ServerOptions {
@@ -35,13 +47,26 @@ export interface ServerOptions {
   offered?: ToolSelection;
   shutdown?: ShutdownSignals;
   /**
-   * Whether the server may send requests to the client (form or URL elicitation). Off in
+   * Whether the server may send requests to a 2025-11-25 client (form or URL elicitation). Off in
    * --stateless mode: the client's answer could reach another replica, which knows nothing of the
    * question; tools then answer as for a client without elicitation.
    */
   clientRequests?: boolean;
   /** Told of every tool call once it is answered (hosted mode writes the audit trail from it). */
   audit?: (entry: ToolCallRecord) => void;
+  /**
+   * Asking the person on 2026-07-28 (input_required and its signed requestState); without it a
+   * 2026-07-28 client is asked nothing, as one without elicitation.
+   */
+  inputRounds?: InputRounds;
+  /** Whom the requestStates of this server are bound to: the caller's key (hosted), else the one stdio client. */
+  caller?: string;
+  /**
+   * Whether the tool list may change while the client is connected: a hosted 2025-11-25 session,
+   * whose caller may come back with a token of other scopes (offer). Elsewhere it never does (a
+   * 2026-07-28 request is answered by a server of its own), and the capability says so.
+   */
+  toolsMayChange?: boolean;
 }
 
 /** One tool call, for the audit trail: never its arguments, never a token. */
@@ -91,6 +116,22 @@ export function selectTools(selection: ToolSelection = {}): ToolDefinition[] {
   });
 }
 
+/**
+ * How long a 2026-07-28 client may keep a list (SEP-2549), and for whom. What depends on the
+ * caller (its scope narrows the tools; the instructions follow) or on the client (the cards) is
+ * private: never served to another caller from a shared cache. What is the same for every caller
+ * of this server (the prompt, the resource templates) is public. Reads are never cached: a setup
+ * state changes while the person works.
+ */
+const CACHE_HINTS: Partial<Record<"tools/list" | "prompts/list" | "resources/list" | "resources/templates/list" | "resources/read" | "server/discover", CacheHint>> = {
+  "server/discover": { ttlMs: 60_000, cacheScope: "private" },
+  "tools/list": { ttlMs: 60_000, cacheScope: "private" },
+  "resources/list": { ttlMs: 60_000, cacheScope: "private" },
+  "prompts/list": { ttlMs: 300_000, cacheScope: "public" },
+  "resources/templates/list": { ttlMs: 300_000, cacheScope: "public" },
+  "resources/read": { ttlMs: 0, cacheScope: "private" },
+};
+
 export interface ServerHandle {
   server: McpServer;
   /**
@@ -101,33 +142,65 @@ export interface ServerHandle {
   close: () => Promise<void>;
 }
 
-export function createServer({ deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER, audit = () => undefined, clientRequests = true }: ServerOptions): ServerHandle {
+/** What one tool call needs from the server it runs in. */
+interface CallSetting {
+  server: McpServer;
+  deps: ServerDeps;
+  session: Redactor;
+  logger: Logger;
+  background: BackgroundTasks;
+  shutdown: ShutdownSignals;
+  audit: (entry: ToolCallRecord) => void;
+  clientRequests: boolean;
+  inputRounds: InputRounds | undefined;
+  caller: string;
+}
+
+export function createServer(options: ServerOptions): ServerHandle {
+  const { deps, redactor: processRedactor, logger, selection = {}, offered, shutdown = NEVER, audit = () => undefined, clientRequests = true, inputRounds } = options;
+  const caller = options.caller ?? "stdio";
   // What this session's calls use or are given is hidden from this session's output, and no other's.
   const redactor = processRedactor.scope();
   const server = new McpServer(
     { name: "cyclr-mcp", title: "Cyclr connector setup", version: VERSION },
-    // logging: the client may set a level (logging/setLevel); tool failures are sent as log messages too.
+    // logging: the client may set a level (logging/setLevel; per request on 2026-07-28); tool failures are sent as log messages too.
     {
       instructions: selection.readOnly || offered?.readOnly ? `${INSTRUCTIONS}\n${READ_ONLY_INSTRUCTIONS}` : INSTRUCTIONS,
-      capabilities: { logging: {} },
-      // Showing the cards to a client that renders them changes several tools at once: one notice.
+      // What changes is announced only where it can change (list_changed, or a 2026-07-28 listen stream).
+      capabilities: {
+        logging: {},
+        tools: { listChanged: options.toolsMayChange ?? false },
+        resources: { listChanged: false },
+        ...(!selection.readOnly && { prompts: { listChanged: false } }),
+      },
+      // A caller's new scope changes several tools at once: one notice.
       debouncedNotificationMethods: ["notifications/tools/list_changed", "notifications/resources/list_changed"],
+      cacheHints: CACHE_HINTS,
+      // 2025-11-25 clients are asked with requests while the call waits (context.ts), never by re-running it.
+      inputRequired: { legacyShim: false },
+      // A 2026-07-28 client's requestState is checked before any handler runs: signature, lifetime, caller, spent once.
+      ...(inputRounds && { requestState: { verify: inputRounds.verifier(caller) } }),
     },
   );
+  const background = new BackgroundTasks(logger, redactor);
   // Malformed input from the client (a line that is not JSON-RPC, say) is reported, not fatal.
   server.server.onerror = (error) => logger.warn("protocol error", { error: redactor.text(error.message) });
-  const background = new BackgroundTasks(logger, redactor);
+  // A 2026-07-28 request's server lives as long as its request: whatever it started stops with it.
+  server.server.onclose = () => void background.close();
   const selected = selectTools(selection);
   // The cards' helpers come with the tools whose cards call them (read-only, so kept by --read-only too).
   const helpers = selected.some((tool) => tool.ui) ? (CARD_TOOLS as readonly unknown[] as ToolDefinition[]) : [];
-  const registered = [...selected, ...helpers].map((tool) => ({ tool, registered: registerTool(server, tool, deps, redactor, logger, background, shutdown, audit, clientRequests) }));
-  // Shown only to a client that advertises the MCP Apps extension (apps/index.ts).
-  const cards = offerCards(server, registered);
+  const all = [...selected, ...helpers];
+  const cards = new Cards(all);
+  const setting: CallSetting = { server, deps, session: redactor, logger, background, shutdown, audit, clientRequests, inputRounds, caller };
+  const registered = all.map((tool) => ({ tool, registered: registerTool(setting, tool) }));
+  listTools(server, registered, cards);
+  // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
+  const readers = RESOURCES.map((resource) => registerResource(server, resource, deps, redactor, logger));
+  answerResources(server, readers, cards);
+  if (!selection.readOnly) for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
   // The tools a caller's scope may narrow; the cards' helpers follow the client's capabilities instead.
   const tools = new Map<string, RegisteredTool>(registered.filter(({ tool }) => selected.includes(tool)).map(({ tool, registered: r }) => [tool.name, r]));
-  // Resources change nothing; the setup walkthrough is about making changes, so a read-only server leaves it out.
-  answerResourceReads(server, [...RESOURCES.map((resource) => registerResource(server, resource, deps, redactor, logger)), ...cards]);
-  if (!selection.readOnly) for (const prompt of PROMPTS) registerPrompt(server, prompt, deps, redactor, logger);
   // The same filter as at registration: a tool is offered when selectTools keeps it.
   const offer = (narrower: ToolSelection) => {
     const kept = new Set(selectTools(narrower).map((tool) => tool.name));
@@ -148,29 +221,71 @@ export function createServer({ deps, redactor: processRedactor, logger, selectio
   };
 }
 
-function registerTool(
-  server: McpServer,
-  tool: ToolDefinition,
-  deps: ServerDeps,
-  session: Redactor,
-  logger: Logger,
-  background: BackgroundTasks,
-  shutdown: ShutdownSignals,
-  audit: (entry: ToolCallRecord) => void,
-  clientRequests: boolean,
-): RegisteredTool {
+/** The input and output schemas of a tool definition, as the SDK takes them (made once per definition). */
+const toolSchemas = new WeakMap<ToolDefinition, { input: z.ZodObject; output: z.ZodObject; listedInput: unknown; listedOutput: unknown }>();
+
+function schemasOf(tool: ToolDefinition) {
+  let schemas = toolSchemas.get(tool);
+  if (!schemas) {
+    const input = z.object(tool.inputSchema);
+    const output = z.object(tool.outputSchema);
+    // As the SDK lists them (JSON Schema 2020-12 through the schema's Standard JSON Schema face).
+    schemas = {
+      input,
+      output,
+      listedInput: { type: "object", ...input["~standard"].jsonSchema.input({ target: "draft-2020-12" }) },
+      listedOutput: output["~standard"].jsonSchema.output({ target: "draft-2020-12" }),
+    };
+    toolSchemas.set(tool, schemas);
+  }
+  return schemas;
+}
+
+/**
+ * tools/list, per request: the tools offered (in the order of a setup, always the same), with
+ * each one's card for a client that shows cards, and the card helpers only for such a client.
+ */
+function listTools(server: McpServer, registered: readonly { tool: ToolDefinition; registered: RegisteredTool }[], cards: Cards): void {
+  server.server.setRequestHandler("tools/list", (_request, ctx) => {
+    const shown = clientShowsCards(clientCapabilities(server, ctx));
+    return {
+      tools: registered
+        .filter(({ tool, registered: r }) => r.enabled && cards.listed(tool, shown))
+        .map(({ tool }) => {
+          const { listedInput, listedOutput } = schemasOf(tool);
+          const meta = cards.toolMeta(tool, shown);
+          return {
+            name: tool.name,
+            title: tool.title,
+            description: tool.description,
+            inputSchema: listedInput as { type: "object" },
+            outputSchema: listedOutput as { type: "object" },
+            annotations: { title: tool.title, ...tool.annotations },
+            ...(meta && { _meta: meta }),
+          };
+        }),
+    };
+  });
+}
+
+function registerTool(setting: CallSetting, tool: ToolDefinition): RegisteredTool {
+  const { server, deps, session, logger, shutdown, audit } = setting;
   const handle = tool.handler(deps);
-  const output = z.object(tool.outputSchema);
+  const { input, output } = schemasOf(tool);
   return server.registerTool(
     tool.name,
     {
       title: tool.title,
       description: tool.description,
-      inputSchema: tool.inputSchema,
-      outputSchema: tool.outputSchema,
+      inputSchema: input,
+      outputSchema: output,
       annotations: { title: tool.title, ...tool.annotations },
     },
-    async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
+    async (args: Record<string, unknown>, ctx): Promise<CallToolResult | InputRequiredResult> => {
+      // A card helper answers only a client that shows cards, as if it did not exist for any other.
+      if (isCardHelper(tool) && !clientShowsCards(clientCapabilities(server, ctx))) {
+        return { content: [{ type: "text", text: `Tool ${tool.name} not found.` }], isError: true };
+      }
       const typedArgs = args as z.output<z.ZodObject<z.ZodRawShape>>;
       // Secrets in the arguments are hidden from this call's answer at once, and from the session's
       // later answers only once the call succeeded (they were really used): a failed call, or one
@@ -178,15 +293,29 @@ function registerTool(
       const secrets = tool.secrets?.(typedArgs) ?? [];
       const redactor = session.scope();
       redactor.register(...secrets);
-      const signal = AbortSignal.any([extra.signal, shutdown.cut]);
+      const signal = AbortSignal.any([ctx.mcpReq.signal, shutdown.cut]);
       const started = performance.now();
       const requested = typeof typedArgs.accountId === "string" ? typedArgs.accountId : undefined;
       const account = deps.accounts?.pinnedAccountId ?? requested ?? deps.defaultAccountId;
       const named = typeof typedArgs.cycleId === "string" ? typedArgs.cycleId : undefined;
       const record = (outcome: string, cycle = named) =>
         audit({ tool: tool.name, ...(account !== undefined && { account }), ...(cycle !== undefined && { cycle }), outcome, ms: Math.round(performance.now() - started) });
+      // How the person is asked: requests to a 2025-11-25 client that declared elicitation (not with
+      // --stateless); rounds of input_required for a 2026-07-28 one.
+      const modern = isModernRequest(ctx);
+      const round = modern && setting.inputRounds
+        ? setting.inputRounds.begin(ctx, { caller: setting.caller, tool: tool.name, args: typedArgs, capabilities: clientCapabilities(server, ctx) })
+        : undefined;
+      if (round && "refused" in round) {
+        // Nothing ran: the person's answer is for another call.
+        logger.warn("tool call refused: its requestState is for another call", { tool: tool.name });
+        record("invalid_request_state");
+        return { content: [{ type: "text", text: `${round.refused} Call ${tool.name} again without it. Nothing was changed.` }], isError: true };
+      }
+      const person = round ? round.person : !modern && setting.clientRequests ? pushChannel(server, ctx, signal) : {};
       try {
-        const result = await handle(typedArgs, createToolContext(server, { ...extra, signal }, background, session, shutdown.stopping, clientRequests));
+        const context = createToolContext(ctx, { signal, background: setting.background, session, stopping: shutdown.stopping, person, ...(round && { rounds: round }) });
+        const result = await handle(typedArgs, context);
         session.register(...secrets);
         const reveal = result.reveal ?? [];
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });
@@ -197,7 +326,13 @@ function registerTool(
           structuredContent: keepShape(result.structuredContent, redactor.value(result.structuredContent, { reveal }), output),
         };
       } catch (error) {
-        if (extra.signal.aborted) {
+        if (error instanceof InputNeeded && round) {
+          // The person is asked; the call is answered when the client calls again with their answer.
+          logger.debug("tool call asks the person", { tool: tool.name, ms: Math.round(performance.now() - started) });
+          record("input_required");
+          return round.inputRequired(error);
+        }
+        if (ctx.mcpReq.signal.aborted) {
           // The client cancelled: it expects no answer, and nothing went wrong.
           logger.debug("tool call cancelled", { tool: tool.name, error: redactor.text(error instanceof Error ? error.message : String(error)) });
           record("cancelled");
@@ -217,7 +352,8 @@ function registerTool(
           logger.warn("tool call failed", { tool: tool.name, error: redactor.text(described) });
         }
         const text = described ?? `The ${tool.name} tool failed unexpectedly. The details are in the server's log; try again, or report it.`;
-        void server.sendLoggingMessage({ level: described === undefined ? "error" : "warning", logger: "cyclr-mcp", data: { tool: tool.name, error: redactor.text(text) } }).catch(() => undefined);
+        // Sent as a log message too, to a client that asked for them (logging/setLevel, or the request's logLevel on 2026-07-28).
+        void ctx.mcpReq.log(described === undefined ? "error" : "warning", { tool: tool.name, error: redactor.text(text) }, "cyclr-mcp").catch(() => undefined);
         return { content: [{ type: "text", text: redactor.text(text) }], isError: true };
       }
     },
@@ -268,13 +404,11 @@ function keepShape(original: Record<string, unknown>, redacted: Record<string, u
   return redacted;
 }
 
-/** JSON-RPC error code for a resource that does not exist (MCP 2025-11-25, resources/read). */
-const RESOURCE_NOT_FOUND = -32002;
-
 /** How one resource answers resources/read: whether a URI is its, and its contents. */
 interface ResourceReader {
+  resource: ResourceDefinition;
   match(uri: string): Record<string, string> | undefined;
-  read(uri: URL, variables: Record<string, string>, signal: AbortSignal): Promise<{ contents: { uri: string; mimeType: string; text: string; _meta?: Record<string, unknown> }[] }>;
+  read(uri: URL, variables: Record<string, string>, signal: AbortSignal): Promise<{ contents: { uri: string; mimeType: string; text: string }[] }>;
 }
 
 function registerResource(server: McpServer, resource: ResourceDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): ResourceReader {
@@ -287,8 +421,8 @@ function registerResource(server: McpServer, resource: ResourceDefinition, deps:
     } catch (error) {
       const described = describeError(error);
       logger.warn("resource read failed", { uri: uri.href, error: redactor.text(error instanceof Error ? error.message : String(error)) });
-      if (error instanceof CyclrHttpError && error.status === 404) throw new McpError(RESOURCE_NOT_FOUND, redactor.text(described ?? `Resource not found: ${uri.href}`), { uri: uri.href });
-      throw new McpError(ErrorCode.InternalError, redactor.text(described ?? `Reading ${uri.href} failed unexpectedly; see the server's log.`));
+      if (error instanceof CyclrHttpError && error.status === 404) throw new ResourceNotFoundError(uri.href, redactor.text(described ?? `Resource not found: ${uri.href}`));
+      throw new ProtocolError(ProtocolErrorCode.InternalError, redactor.text(described ?? `Reading ${uri.href} failed unexpectedly; see the server's log.`));
     }
   };
   const flatten = (variables: Record<string, string | string[]>) => Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? "") : v]));
@@ -297,53 +431,73 @@ function registerResource(server: McpServer, resource: ResourceDefinition, deps:
       Object.entries(resource.complete ?? {}).map(([variable, completer]) => [variable, quietly(completer(deps), logger, redactor)]),
     );
     const template = new ResourceTemplate(resource.uriTemplate, { list: undefined, complete });
-    server.registerResource(resource.name, template, metadata, (uri, variables, extra) => contents(uri, flatten(variables), extra.signal));
-    return { match: (uri) => { const found = template.uriTemplate.match(uri); return found ? flatten(found) : undefined; }, read: contents };
+    server.registerResource(resource.name, template, metadata, (uri, variables, ctx) => contents(uri, flatten(variables), ctx.mcpReq.signal));
+    return {
+      resource,
+      match: (uri) => {
+        const found = template.uriTemplate.match(uri);
+        return found ? flatten(found) : undefined;
+      },
+      read: contents,
+    };
   }
   const fixed = resource.uri ?? "";
-  server.registerResource(resource.name, fixed, metadata, (uri, extra) => contents(uri, {}, extra.signal));
-  return { match: (uri) => (uri === fixed ? {} : undefined), read: contents };
+  server.registerResource(resource.name, fixed, metadata, (uri, ctx) => contents(uri, {}, ctx.mcpReq.signal));
+  return { resource, match: (uri) => (uri === fixed ? {} : undefined), read: contents };
 }
 
 /**
- * resources/read over our own readers, so that a URI no resource has answers -32002 with the uri
- * in data, as the spec says (the SDK's McpServer answers -32602). Listing and completion stay the SDK's.
+ * resources/list and resources/read over our own readers, per request: the cards only for a client
+ * that shows them, and a URI no resource has answers "not found" with the uri in data, as the spec
+ * says. Templates and their completions stay the SDK's.
  */
-function answerResourceReads(server: McpServer, readers: ResourceReader[]): void {
-  server.server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+function answerResources(server: McpServer, readers: readonly ResourceReader[], cards: Cards): void {
+  server.server.setRequestHandler("resources/list", (_request, ctx) => ({
+    resources: [
+      ...readers
+        .filter(({ resource }) => resource.uri !== undefined)
+        .map(({ resource }) => ({ uri: resource.uri ?? "", name: resource.name, title: resource.title, description: resource.description, mimeType: resource.mimeType })),
+      ...cards.resources(clientShowsCards(clientCapabilities(server, ctx))),
+    ],
+  }));
+  server.server.setRequestHandler("resources/read", async (request, ctx) => {
     const { uri } = request.params;
     let parsed: URL;
     try {
       parsed = new URL(uri);
     } catch {
-      throw new McpError(ErrorCode.InvalidParams, `Not a URI: ${uri}.`);
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Not a URI: ${uri}.`);
     }
+    const card = cards.read(parsed.href, clientShowsCards(clientCapabilities(server, ctx)));
+    if (card) return card;
     for (const reader of readers) {
       const variables = reader.match(parsed.href);
-      if (variables) return reader.read(parsed, variables, extra.signal);
+      if (variables) return reader.read(parsed, variables, ctx.mcpReq.signal);
     }
-    throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}. The resources are listed by resources/list and resources/templates/list.`, { uri });
+    throw new ResourceNotFoundError(uri, `Resource not found: ${uri}. The resources are listed by resources/list and resources/templates/list.`);
   });
 }
 
-function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): RegisteredPrompt {
+function registerPrompt(server: McpServer, prompt: PromptDefinition, deps: ServerDeps, redactor: Redactor, logger: Logger): void {
   const get = prompt.get(deps);
-  const argsSchema = Object.fromEntries(
+  const shape: Record<string, z.ZodType<string | undefined>> = Object.fromEntries(
     Object.entries(prompt.argsSchema).map(([name, schema]) => {
       const completer = prompt.complete?.[name];
       if (!completer) return [name, schema];
       const complete = quietly(completer(deps), logger, redactor);
-      // completable() marks the schema it is given: mark a copy, so every session's server can do the same.
-      return [name, completable(schema.clone(), (value, context) => complete(value ?? "", context))];
+      // completable() marks the schema it is given: mark a copy, so every server can do the same.
+      // An optional argument is marked inside its optional (where the SDK looks for it).
+      const suggest = (value: unknown, context?: { arguments?: Record<string, string> }) => complete(typeof value === "string" ? value : "", context);
+      return [name, schema instanceof z.ZodOptional ? completable((schema.unwrap() as z.ZodType<string>).clone(), suggest).optional() : completable(schema.clone(), suggest)];
     }),
   );
-  return server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema }, async (args: Record<string, string | undefined>, extra) => {
+  server.registerPrompt(prompt.name, { title: prompt.title, description: prompt.description, argsSchema: z.object(shape) }, async (args, ctx) => {
     try {
-      return await get(args, { signal: extra.signal });
+      return await get(args, { signal: ctx.mcpReq.signal });
     } catch (error) {
       const described = describeError(error);
       logger.warn("prompt failed", { prompt: prompt.name, error: redactor.text(error instanceof Error ? error.message : String(error)) });
-      throw new McpError(ErrorCode.InvalidParams, redactor.text(described ?? `The ${prompt.name} prompt failed unexpectedly; see the server's log.`));
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, redactor.text(described ?? `The ${prompt.name} prompt failed unexpectedly; see the server's log.`));
     }
   });
 }

@@ -141,7 +141,23 @@ export interface ToolContext {
   background(task: (signal: AbortSignal) => Promise<void>): void;
   /** Registers secrets learnt during the call (a sign-in token) with the session's redactor: hidden from its answers from now on. */
   keepSecret(...secrets: (string | HashedSecret)[]): void;
+  /**
+   * Rounds of one call (2026-07-28): a client answers the person's questions by calling again, and
+   * the handler runs again from the top. What a run proved before asking (a write done: an
+   * install, a link given out) is carried to the next round, so that the re-run does not repeat it.
+   * Never a secret: it travels signed, not encrypted, through the client. On 2025-11-25 a call runs
+   * once, and nothing is carried.
+   */
+  rounds: {
+    /** What an earlier round of this call carried under `name`, or undefined (the first round; 2025-11-25). */
+    carried(name: string): unknown;
+    /** Carries `value` to the rounds after this one's question. */
+    carry(name: string, value: CarriedValue): void;
+  };
 }
+
+/** What a round may carry: JSON, and never a secret. */
+export type CarriedValue = string | number | boolean | null | CarriedValue[] | { [key: string]: CarriedValue };
 
 export interface ToolAnnotations {
   readOnlyHint: boolean;

@@ -47,7 +47,7 @@ describe("a client without the MCP Apps extension", () => {
     expect(tools.map((t) => t.name)).not.toContain("refresh_setup_card");
     const { resources } = await server.client.listResources();
     expect(resources.filter((r) => r.uri.startsWith("ui://"))).toEqual([]);
-    await expect(server.client.readResource({ uri: "ui://cyclr/setup-card.html" })).rejects.toMatchObject({ code: -32002 });
+    await expect(server.client.readResource({ uri: "ui://cyclr/setup-card.html" })).rejects.toMatchObject({ code: -32602 });
     const helper = await server.call("refresh_setup_card", { accountConnectorId: 1 });
     expect(helper.isError).toBe(true);
   });

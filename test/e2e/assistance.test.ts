@@ -109,7 +109,7 @@ describe("the installed connector resource", () => {
     const body = JSON.parse(content && "text" in content ? content.text : "");
     expect(body).toMatchObject({ accountConnectorId: installed.accountConnectorId, connector: { id: SALESFORCE }, setup: { state: "needs_properties" } });
     const missing = `cyclr://accounts/${sandbox.accountId}/connectors/999999`;
-    await expect(server.client.readResource({ uri: missing })).rejects.toMatchObject({ code: -32002, data: { uri: missing }, message: expect.stringMatching(/Account connector 999999 was not found/) });
+    await expect(server.client.readResource({ uri: missing })).rejects.toMatchObject({ code: -32602, data: { uri: missing }, message: expect.stringMatching(/Account connector 999999 was not found/) });
   });
 });
 

@@ -47,8 +47,9 @@ describe("stdout carries only the protocol", () => {
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const request = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "0" } } };
-    // A line that is not JSON-RPC is reported on stderr and does not stop the server.
+    // A line that is not JSON is skipped; JSON that is not JSON-RPC is reported on stderr; neither stops the server.
     child.stdin.write("this is not json\n");
+    child.stdin.write(`${JSON.stringify({ not: "json-rpc" })}\n`);
     child.stdin.write(`${JSON.stringify(request)}\n`);
     child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })}\n`);
     child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "list_connectors", arguments: { pageSize: 2 } } })}\n`);
@@ -195,8 +196,7 @@ describe("choosing the tools", () => {
       expect((await readOnly.client.listResources()).resources.length).toBeGreaterThan(0);
       expect(readOnly.client.getServerCapabilities()?.prompts).toBeUndefined();
       expect(readOnly.client.getInstructions()).toContain("read-only");
-      const refused = await readOnly.call("install_connector", { allowDuplicate: true, connectorId: 1001 });
-      expect(refused.isError).toBe(true);
+      await expect(readOnly.call("install_connector", { allowDuplicate: true, connectorId: 1001 })).rejects.toMatchObject({ code: -32602 });
     } finally {
       await readOnly.close();
     }

@@ -23,9 +23,11 @@ afterAll(async () => {
 });
 
 describe("resources/read", () => {
-  it("answers -32002 with the uri in data for a resource that does not exist", async () => {
+  // -32602 with data { uri } (SEP-2164): what 2026-07-28 requires, and what the SDK answers on every
+  // revision; a 2025-11-25 client should also accept it (the spec's -32002 is kept for reading only).
+  it("answers -32602 with the uri in data for a resource that does not exist", async () => {
     for (const uri of ["cyclr://no/such/resource", "https://example.com/elsewhere", "cyclr://connectors/424242"]) {
-      await expect(server.client.readResource({ uri }), uri).rejects.toMatchObject({ code: -32002, data: { uri } });
+      await expect(server.client.readResource({ uri }), uri).rejects.toMatchObject({ code: -32602, data: { uri } });
     }
   });
 });

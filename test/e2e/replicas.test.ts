@@ -10,7 +10,7 @@ import { ElicitationCompleteNotificationSchema, ElicitRequestSchema, type CallTo
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { approveOAuthLink } from "../../src/sandbox/consent-driver.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { fillCredentialPage, rawRequest, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
+import { fillCredentialPage, modernRequest, rawRequest, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
 import { freePort, redisServer, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
 
 /** Pipedrive: an API key (and a CompanyDomain property) in the sandbox's catalog. */
@@ -177,6 +177,22 @@ describe.skipIf(!redisServer)("two replicas on Redis", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("2026-07-28: no session to stick to; the person's answer may reach the other replica, and a replay is refused on both", async () => {
+    const [a, b] = await deployment();
+    const forms = { capabilities: { elicitation: { form: {} } } };
+    const installed = await modernRequest(a.url, "tools/call", { name: "install_connector", arguments: { allowDuplicate: true, connectorId: PIPEDRIVE, properties: [{ name: "CompanyDomain", value: "acme" }] } });
+    const accountConnectorId = (installed.message.result?.structuredContent as { accountConnectorId: number }).accountConnectorId;
+    const removal = { name: "remove_account_connector", arguments: { accountConnectorId } };
+    // Asked on A, answered on B (as a load balancer with no affinity sends it).
+    const asked = await modernRequest(a.url, "tools/call", removal, forms);
+    expect(asked.message.result).toMatchObject({ resultType: "input_required" });
+    const retry = { ...forms, inputResponses: { "ask-1": { action: "accept", content: { decision: "yes" } } }, requestState: asked.message.result?.requestState as string };
+    const answered = await modernRequest(b.url, "tools/call", removal, retry);
+    expect(answered.message.result).toMatchObject({ structuredContent: { outcome: "removed" } });
+    for (const replica of [a, b]) expect((await modernRequest(replica.url, "tools/call", removal, retry)).message.error).toMatchObject({ code: -32602 });
+    expect(sandbox.requests.filter((r) => r.method === "DELETE" && r.path.endsWith(`/${accountConnectorId}`))).toHaveLength(1);
   });
 
   it("one token request and one catalog load serve both replicas", async () => {

@@ -3,28 +3,8 @@
  * as a client lists them, are kept in test/__toolsnaps__. CI fails on drift or a missing snapshot.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnServer, type ServerUnderTest } from "../helpers.js";
+import { spawnServer, TOOL_NAMES, type ServerUnderTest } from "../helpers.js";
 
-const TOOL_NAMES = [
-  "list_accounts",
-  "create_account",
-  "list_connectors",
-  "list_account_connectors",
-  "install_connector",
-  "set_connector_properties",
-  "create_credential_link",
-  "authenticate_connector",
-  "create_oauth_link",
-  "get_account_connector",
-  "list_templates",
-  "install_template",
-  "get_cycle",
-  "set_step_value",
-  "activate_cycle",
-  "pause_cycle",
-  "reconnect_connector",
-  "remove_account_connector",
-];
 
 let server: ServerUnderTest;
 beforeAll(async () => {

@@ -202,7 +202,8 @@ describe("icons and the extension", () => {
   it("shows cards only to a client that advertises io.modelcontextprotocol/ui with our mime type (or none listed)", () => {
     // Written from the spec, so that start-up need not load ext-apps: the same as the package's own.
     expect([UI_EXTENSION, CARD_MIME_TYPE]).toEqual([EXTENSION_ID, RESOURCE_MIME_TYPE]);
-    for (const capabilities of [undefined, {}, { extensions: { [UI_EXTENSION]: { mimeTypes: [CARD_MIME_TYPE] } } }, { extensions: { [UI_EXTENSION]: {} } }]) {
+    const cases: Parameters<typeof getUiCapability>[0][] = [undefined, {}, { extensions: { [UI_EXTENSION]: { mimeTypes: [CARD_MIME_TYPE] } } }, { extensions: { [UI_EXTENSION]: {} } }];
+    for (const capabilities of cases) {
       expect(clientShowsCards(capabilities)).toBe(getUiCapability(capabilities) !== undefined);
     }
     expect(clientShowsCards(undefined)).toBe(false);

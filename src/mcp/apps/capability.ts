@@ -4,8 +4,6 @@
  * loading that module costs every start-up about 16 ms for a constant and a property read (a unit
  * test checks both agree with the package's own).
  */
-import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
-
 /** The extension's name in capabilities.extensions (io.modelcontextprotocol/ui, SEP-1865). */
 export const UI_EXTENSION = "io.modelcontextprotocol/ui";
 /** The MIME type of an MCP App's HTML resource. */
@@ -15,7 +13,7 @@ export const CARD_MIME_TYPE = "text/html;profile=mcp-app";
  * True when the client advertised io.modelcontextprotocol/ui in capabilities.extensions and, if it
  * lists the kinds of card it renders, ours (text/html;profile=mcp-app) among them.
  */
-export function clientShowsCards(capabilities: ClientCapabilities | undefined): boolean {
+export function clientShowsCards(capabilities: object | null | undefined): boolean {
   const extensions = (capabilities as { extensions?: Record<string, unknown> } | undefined)?.extensions;
   const ui = extensions?.[UI_EXTENSION];
   if (!ui || typeof ui !== "object") return false;

@@ -1,70 +1,65 @@
 /**
- * Cards for hosts that render MCP Apps (io.modelcontextprotocol/ui, SEP-1865). Everything here is
- * registered disabled and shown only once the client has said, in initialize, that it renders
- * them: a client without the extension lists the same tools, with no _meta, and no ui:// resource.
+ * Cards for hosts that render MCP Apps (io.modelcontextprotocol/ui, SEP-1865), shown only to a
+ * client that says it renders them: on 2025-11-25 in initialize, on 2026-07-28 in the request's
+ * own _meta. A client without the extension lists the same tools, with no _meta, no card helper
+ * and no ui:// resource. Decided per request (server.ts lists tools and resources through here),
+ * so one server answers both kinds of client alike.
  *
- * The metadata is written here from the extension's spec, with its constants and capability check
- * from @modelcontextprotocol/ext-apps/server: its registerAppTool and registerAppResource set _meta
- * at registration, before the client's capabilities are known, so they do not fit a server that
- * must answer two kinds of client alike.
+ * The metadata is written here from the extension's spec: @modelcontextprotocol/ext-apps/server's
+ * registerAppTool and registerAppResource set _meta at registration, before anything is known of
+ * the client.
  */
-import type { McpServer, RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { ToolDefinition } from "../tool.js";
-import { clientShowsCards } from "./capability.js";
-import { CARD_MIME_TYPE, CARD_RESOURCE_META, CARDS, readCardHtml, toolUiMeta } from "./cards.js";
+import { CARD_MIME_TYPE, CARD_RESOURCE_META, CARDS, readCardHtml, toolUiMeta, type CardDefinition } from "./cards.js";
 
 export { CARD_TOOLS } from "./tools/index.js";
+export { clientShowsCards } from "./capability.js";
 
-export interface RegisteredToolOf {
-  tool: ToolDefinition;
-  registered: RegisteredTool;
+/** A card resource as resources/list gives it. */
+export interface ListedCard {
+  uri: string;
+  name: string;
+  title: string;
+  description: string;
+  mimeType: string;
+  _meta: Record<string, unknown>;
 }
 
-/** How a card resource answers resources/read (server.ts's reader shape). */
-export interface CardReader {
-  match(uri: string): Record<string, string> | undefined;
-  read(uri: URL): Promise<{ contents: { uri: string; mimeType: string; text: string; _meta: Record<string, unknown> }[] }>;
+/** The cards of the tools a server offers. */
+export class Cards {
+  private readonly cards: readonly CardDefinition[];
+
+  constructor(tools: readonly ToolDefinition[]) {
+    // Only the cards a model-facing tool shows: a helper alone brings none.
+    const used = new Set(tools.filter((tool) => tool.ui && !isCardHelper(tool)).map((tool) => tool.ui?.card));
+    this.cards = CARDS.filter((card) => used.has(card.name));
+  }
+
+  /** Whether a tool is listed: a card helper only to a client that shows cards. */
+  listed(tool: ToolDefinition, shown: boolean): boolean {
+    return shown || !isCardHelper(tool);
+  }
+
+  /** The _meta a tool is listed with: its card, for a client that shows cards. */
+  toolMeta(tool: ToolDefinition, shown: boolean): Record<string, unknown> | undefined {
+    return shown && tool.ui ? toolUiMeta(tool.ui.card, tool.ui.visibility) : undefined;
+  }
+
+  /** The ui:// resources, for a client that shows cards. */
+  resources(shown: boolean): ListedCard[] {
+    if (!shown) return [];
+    return this.cards.map((card) => ({ uri: card.uri, name: card.name, title: card.title, description: card.description, mimeType: CARD_MIME_TYPE, _meta: CARD_RESOURCE_META }));
+  }
+
+  /** Reads a card, for a client that shows cards; undefined when the uri is none of them. */
+  read(uri: string, shown: boolean): Promise<{ contents: { uri: string; mimeType: string; text: string; _meta: Record<string, unknown> }[] }> | undefined {
+    const card = shown ? this.cards.find((c) => c.uri === uri) : undefined;
+    if (!card) return undefined;
+    return readCardHtml(card.name).then((text) => ({ contents: [{ uri: card.uri, mimeType: CARD_MIME_TYPE, text, _meta: CARD_RESOURCE_META }] }));
+  }
 }
 
-/**
- * Prepares the cards of the tools registered (those with `ui`), and shows them when the client
- * that initializes advertises the extension. Returns the readers of the ui:// resources, which
- * answer only once the cards are shown.
- */
-export function offerCards(server: McpServer, tools: readonly RegisteredToolOf[]): CardReader[] {
-  const withCards = tools.filter(({ tool }) => tool.ui);
-  // The card helpers are hidden from clients without cards, like everything else here.
-  for (const { tool, registered } of withCards) if (tool.ui?.visibility?.includes("model") === false) registered.disable();
-  const used = new Set(withCards.filter(({ tool }) => tool.ui?.visibility?.includes("model") !== false).map(({ tool }) => tool.ui?.card));
-  const cards = CARDS.filter((card) => used.has(card.name));
-  let shown = false;
-  const resources = cards.map((card) => {
-    const resource = server.registerResource(
-      card.name,
-      card.uri,
-      { title: card.title, description: card.description, mimeType: CARD_MIME_TYPE, _meta: CARD_RESOURCE_META },
-      async (uri) => ({ contents: [{ uri: uri.href, mimeType: CARD_MIME_TYPE, text: await readCardHtml(card.name), _meta: CARD_RESOURCE_META }] }),
-    );
-    resource.disable();
-    return resource;
-  });
-
-  const previous = server.server.oninitialized;
-  server.server.oninitialized = () => {
-    previous?.();
-    if (shown || !clientShowsCards(server.server.getClientCapabilities())) return;
-    shown = true;
-    for (const { tool, registered } of withCards) {
-      if (!tool.ui) continue;
-      // Only the helpers are enabled here: whether a model-facing tool is offered is the caller's scope's to say.
-      const helper = tool.ui.visibility?.includes("model") === false;
-      registered.update({ _meta: toolUiMeta(tool.ui.card, tool.ui.visibility), ...(helper && { enabled: true }) });
-    }
-    for (const resource of resources) resource.enable();
-  };
-
-  return cards.map((card) => ({
-    match: (uri) => (shown && uri === card.uri ? {} : undefined),
-    read: async (uri) => ({ contents: [{ uri: uri.href, mimeType: CARD_MIME_TYPE, text: await readCardHtml(card.name), _meta: CARD_RESOURCE_META }] }),
-  }));
+/** A tool only the cards call (visibility ["app"]). */
+export function isCardHelper(tool: ToolDefinition): boolean {
+  return tool.ui?.visibility?.includes("model") === false;
 }

@@ -47,34 +47,47 @@ export const createCredentialLink = defineTool({
     }
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal: context.signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, context.signal);
-    const request = credentialRequest(accountConnector, definition, accountId);
-    if (!request) {
-      const { nextStep } = computeSetupState(accountConnector, definition, accountId, args.cycleId);
-      throw new ToolInputError(
-        `${definition.Name} (account connector ${accountConnector.Id}) needs no secret from the person now. ` +
-          `${nextStep.tool ? `Next: ${nextStep.tool}. ` : ""}${nextStep.instruction}`,
-      );
+    // On a 2026-07-28 client, the round after the person was asked to open the page: it was made
+    // then (and may be used already), and is not made again.
+    const earlier = MadeLinkSchema.safeParse(context.rounds.carried("link"));
+    let link: { url?: string; expiresAtUtc: string; asksFor: string[]; used?: Promise<boolean> };
+    if (earlier.success) {
+      link = earlier.data;
+    } else {
+      const request = credentialRequest(accountConnector, definition, accountId);
+      if (!request) {
+        const { nextStep } = computeSetupState(accountConnector, definition, accountId, args.cycleId);
+        throw new ToolInputError(
+          `${definition.Name} (account connector ${accountConnector.Id}) needs no secret from the person now. ` +
+            `${nextStep.tool ? `Next: ${nextStep.tool}. ` : ""}${nextStep.instruction}`,
+        );
+      }
+      const parties = await linkParties(deps, { accountId, connectorName: definition.Name, forSomeoneElse: args.forSomeoneElse }, context.signal);
+      const made = await deps.credentialLinks.create({
+        ...parties,
+        accountConnectorId: accountConnector.Id,
+        request,
+        keepSecret: context.keepSecret,
+      });
+      context.keepSecret(made.token);
+      await deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", made.expiresAt, made.id);
+      const asksFor = request.fields.map((f) => f.label);
+      // Never the link itself: its token is a secret, and what is carried is not.
+      context.rounds.carry("link", { expiresAtUtc: made.expiresAt.toISOString(), asksFor });
+      link = { url: made.url, expiresAtUtc: made.expiresAt.toISOString(), asksFor, used: made.used };
     }
-
-    const parties = await linkParties(deps, { accountId, connectorName: definition.Name, forSomeoneElse: args.forSomeoneElse }, context.signal);
-    const link = await deps.credentialLinks.create({
-      ...parties,
-      accountConnectorId: accountConnector.Id,
-      request,
-      keepSecret: context.keepSecret,
-    });
-    context.keepSecret(link.token);
-    await deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", link.expiresAt, link.id);
-    const asksFor = request.fields.map((f) => f.label);
+    const { url, asksFor, expiresAtUtc } = link;
     let openedByClient: "accepted" | "declined" | undefined;
     // A link for someone else is sent to them: this client's person is not the one to open it.
     if (context.person.openUrl && !args.forSomeoneElse) {
-      const opened = await context.person.openUrl(`Enter ${asksFor.join(", ")} for ${definition.Name} on a secure page.`, link.url);
+      const opened = await context.person.openUrl(`Enter ${asksFor.join(", ")} for ${definition.Name} on a secure page.`, url);
       openedByClient = opened.accepted ? "accepted" : "declined";
-      if (opened.accepted) {
+      const { complete } = opened;
+      const used = link.used;
+      if (opened.accepted && complete && used) {
         context.background(async (signal) => {
           const aborted = new Promise<boolean>((resolve) => signal.addEventListener("abort", () => resolve(false), { once: true }));
-          if (await Promise.race([link.used, aborted])) await opened.complete();
+          if (await Promise.race([used, aborted])) await complete();
         });
       }
     }
@@ -82,19 +95,21 @@ export const createCredentialLink = defineTool({
       { accountConnectorId: accountConnector.Id, accountId, ...(args.cycleId !== undefined && { cycleId: args.cycleId }) },
       "create_credential_link",
       openedByClient === "declined"
-        ? `The person declined to open the page in their client. Ask whether they want to continue; if so, give them the link to open themselves: they enter ${asksFor.join(", ")} there.`
+        ? url !== undefined
+          ? `The person declined to open the page in their client. Ask whether they want to continue; if so, give them the link to open themselves: they enter ${asksFor.join(", ")} there.`
+          : `The person declined to open the page in their client. Ask whether they want to continue; if so, call create_credential_link again for a new link: they enter ${asksFor.join(", ")} there.`
         : args.forSomeoneElse
           ? `Send the link to the person it is for: they enter ${asksFor.join(", ")} there, on a page that says you sent it, for this account. It works once, for 10 minutes.`
           : `${openedByClient === "accepted" ? "The page was opened for the person" : "Give the person the link"}: they enter ${asksFor.join(", ")} there. It works once, for 10 minutes.`,
     );
     // What the person is doing now, and the call that follows.
     const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
-    const expiresAtUtc = link.expiresAt.toISOString();
+    const shown = openedByClient !== "accepted" ? url : undefined;
     return {
       structuredContent: {
         accountId,
         accountConnectorId: accountConnector.Id,
-        ...(openedByClient !== "accepted" && { url: link.url }),
+        ...(shown !== undefined && { url: shown }),
         asksFor,
         expiresAtUtc,
         validForMinutes: LINK_MINUTES,
@@ -102,11 +117,14 @@ export const createCredentialLink = defineTool({
         ...(openedByClient && { openedByClient }),
         setup,
       },
-      reveal: [link.url],
+      reveal: shown !== undefined ? [shown] : [],
       text:
         `Credential page for ${definition.Name} (account connector ${accountConnector.Id}), asking for ${asksFor.join(", ")}` +
-        `${openedByClient === "accepted" ? ": the client opened it for the person." : `: ${link.url}`}\n` +
+        `${openedByClient === "accepted" ? ": the client opened it for the person." : shown !== undefined ? `: ${shown}` : "."}\n` +
         `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"}.`,
     };
   },
 });
+
+/** What the round that made the page carries to the next (2026-07-28): when it expires and what it asks for, never the link. */
+const MadeLinkSchema = z.object({ expiresAtUtc: z.string(), asksFor: z.array(z.string()) });

@@ -91,17 +91,6 @@ export const createOAuthLink = defineTool({
     }
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
-    const parties = await linkParties(deps, { accountId, connectorName: definition.Name, forSomeoneElse: args.forSomeoneElse }, signal);
-    // Names this link in the browser step: reaching its landing page ends that step, and no later link's.
-    const linkId = randomUUID();
-    if (!target) {
-      // By default the person lands on this server's own page, which says they can go back to the
-      // conversation; a callback message is for an opener window, so it keeps the service domain.
-      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id, link: linkId, parties }).catch(() => undefined) : undefined;
-      const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
-      target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
-    }
-    if (!target.allowed) throw new ToolInputError(`The service domain ${deps.serviceDomain} is not an allowed targetOrigin (${target.reason}): pass targetOrigin.`);
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
     // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
     if (!possibleMethods(accountConnector, definition).includes("oauthLink")) {
@@ -113,43 +102,66 @@ export const createOAuthLink = defineTool({
       );
     }
 
-    const username = args.username ?? DEFAULT_USERNAME;
-    // Where the pages sign the person in (or name a sender), the link opens a page of this server,
-    // which asks Cyclr for the sign-in link once the person goes on from it.
-    const page = await deps.credentialLinks?.createSignInPage({
-      ...parties,
-      accountConnectorId: accountConnector.Id,
-      serviceDomain: deps.serviceDomain,
-      username,
-      targetOrigin: target.targetOrigin,
-      ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
-    });
-    let url: string;
-    let expiresAtUtc: string;
-    if (page) {
-      context.keepSecret(page.token);
-      url = page.url;
-      expiresAtUtc = page.expiresAt.toISOString();
+    // On a 2026-07-28 client, the round after the person was asked to open the link: it was made then, and is not made again.
+    const earlier = MadeLinkSchema.safeParse(context.rounds.carried("link"));
+    let link: { url?: string; expiresAtUtc: string; id: string; minutes: number };
+    if (earlier.success) {
+      link = earlier.data;
     } else {
-      const signIn = await deps.cyclr.createSignInToken(accountId, username, { signal });
-      context.keepSecret(signIn.Token);
-      url = buildOAuthLink({
-        serviceDomain: deps.serviceDomain,
+      const parties = await linkParties(deps, { accountId, connectorName: definition.Name, forSomeoneElse: args.forSomeoneElse }, signal);
+      // Names this link in the browser step: reaching its landing page ends that step, and no later link's.
+      const linkId = randomUUID();
+      if (!target) {
+        // By default the person lands on this server's own page, which says they can go back to the
+        // conversation; a callback message is for an opener window, so it keeps the service domain.
+        const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id, link: linkId, parties }).catch(() => undefined) : undefined;
+        const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
+        target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
+      }
+      if (!target.allowed) throw new ToolInputError(`The service domain ${deps.serviceDomain} is not an allowed targetOrigin (${target.reason}): pass targetOrigin.`);
+      const username = args.username ?? DEFAULT_USERNAME;
+      // Where the pages sign the person in (or name a sender), the link opens a page of this server,
+      // which asks Cyclr for the sign-in link once the person goes on from it.
+      const page = await deps.credentialLinks?.createSignInPage({
+        ...parties,
         accountConnectorId: accountConnector.Id,
-        signInToken: signIn.Token,
+        serviceDomain: deps.serviceDomain,
+        username,
         targetOrigin: target.targetOrigin,
         ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
       });
-      expiresAtUtc = signIn.ExpiresAtUtc;
+      let url: string;
+      let expiresAtUtc: string;
+      if (page) {
+        context.keepSecret(page.token);
+        url = page.url;
+        expiresAtUtc = page.expiresAt.toISOString();
+      } else {
+        const signIn = await deps.cyclr.createSignInToken(accountId, username, { signal });
+        context.keepSecret(signIn.Token);
+        url = buildOAuthLink({
+          serviceDomain: deps.serviceDomain,
+          accountConnectorId: accountConnector.Id,
+          signInToken: signIn.Token,
+          targetOrigin: target.targetOrigin,
+          ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
+        });
+        expiresAtUtc = signIn.ExpiresAtUtc;
+      }
+      const minutes = page ? PAGE_MINUTES : LINK_MINUTES;
+      await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", page?.expiresAt ?? new Date(Date.now() + LINK_MINUTES * 60_000), linkId);
+      // Never the link itself: its token is a secret, and what is carried is not.
+      context.rounds.carry("link", { expiresAtUtc, id: linkId, minutes });
+      link = { url, expiresAtUtc, id: linkId, minutes };
     }
-    const minutes = page ? PAGE_MINUTES : LINK_MINUTES;
-    await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", page?.expiresAt ?? new Date(Date.now() + LINK_MINUTES * 60_000), linkId);
+    const { url, minutes } = link;
     let openedByClient: "accepted" | "declined" | undefined;
     // A link for someone else is sent to them: this client's person is not the one to open it.
     if (context.person.openUrl && !args.forSomeoneElse) {
       const opened = await context.person.openUrl(`Sign in to ${definition.Name} to connect it to your Cyclr account.`, url);
       openedByClient = opened.accepted ? "accepted" : "declined";
-      if (opened.accepted) {
+      const complete = opened.complete;
+      if (opened.accepted && complete) {
         // Tell the client when the person has finished, so it can close the browser step.
         context.background(async (watchSignal) => {
           const { outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, accountConnector.Id, {
@@ -159,8 +171,8 @@ export const createOAuthLink = defineTool({
           });
           if (outcome !== "done") return;
           // Seen done, landing page or not: the step is over for every replica.
-          await deps.browserSteps.end(accountId, accountConnector.Id, linkId).catch(() => undefined);
-          await opened.complete();
+          await deps.browserSteps.end(accountId, accountConnector.Id, link.id).catch(() => undefined);
+          await complete();
         });
       }
     }
@@ -168,31 +180,37 @@ export const createOAuthLink = defineTool({
       { accountConnectorId: accountConnector.Id, accountId, ...(args.cycleId !== undefined && { cycleId: args.cycleId }) },
       "create_oauth_link",
       openedByClient === "declined"
-        ? `The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for ${minutes} minutes).`
+        ? url !== undefined
+          ? `The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for ${minutes} minutes).`
+          : "The person declined to open the link in their client. Ask whether they want to continue; if so, call create_oauth_link again for a new link."
         : args.forSomeoneElse
           ? `Send the link to the person it is for: its page says you sent it, for this account, before they sign in. It works once and expires in ${minutes} minutes.`
           : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; it works once and expires in ${minutes} minutes.`,
     );
     // What the person is doing now, and the call that follows.
     const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
+    // With URL elicitation the client has the link: the one-time token need not pass through the model.
+    const shown = openedByClient !== "accepted" ? url : undefined;
     return {
       structuredContent: {
         accountId,
         accountConnectorId: accountConnector.Id,
-        // With URL elicitation the client has the link: the one-time token need not pass through the model.
-        ...(openedByClient !== "accepted" && { url }),
-        expiresAtUtc,
+        ...(shown !== undefined && { url: shown }),
+        expiresAtUtc: link.expiresAtUtc,
         singleUse: true as const,
         validForMinutes: minutes,
         ...(openedByClient && { openedByClient }),
         setup,
       },
-      reveal: [url],
+      reveal: shown !== undefined ? [shown] : [],
       text:
-        `OAuth link for ${definition.Name} (account connector ${accountConnector.Id})${openedByClient === "accepted" ? "" : `: ${url}`}\n` +
+        `OAuth link for ${definition.Name} (account connector ${accountConnector.Id})${shown !== undefined ? `: ${shown}` : ""}\n` +
         `${openedByClient === "accepted" ? "The client opened it for the person." : openedByClient === "declined" ? "The person declined to open it." : "Give it to the person to open in their browser."} ` +
-        `It works once and expires at ${expiresAtUtc} (${minutes} minutes). ` +
+        `It works once and expires at ${link.expiresAtUtc} (${minutes} minutes). ` +
         `Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"} to verify.`,
     };
   },
 });
+
+/** What the round that made the link carries to the next (2026-07-28): when it expires and the id naming its browser step, never the link. */
+const MadeLinkSchema = z.object({ expiresAtUtc: z.string(), id: z.string(), minutes: z.number().default(LINK_MINUTES) });

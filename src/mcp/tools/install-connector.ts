@@ -11,7 +11,7 @@ import { existingInstall, freeName } from "../../setup/existing-installs.js";
 import { computeSetupState, type SetupState } from "../../setup/setup-state.js";
 import { AmbiguousInstallError, ToolInputError } from "../errors.js";
 import { askForProperties, writeProperties, type PropertyResult } from "../shared/properties.js";
-import { defineTool } from "../tool.js";
+import { defineTool, type ServerDeps, type ToolContext } from "../tool.js";
 import type { UncertainInstalls } from "../shared/uncertain-installs.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountIdArg, propertiesArg } from "../shared/arguments.js";
@@ -241,6 +241,14 @@ export const installConnector = defineTool({
     const chosen = chooseAuthentication(definition, args.authenticationId, args);
     const authValue = authValueFor(definition, chosen, args);
 
+    // On a 2026-07-28 client, the round after the person was asked for the settings: the install
+    // was made by the round before, and is not made again.
+    const earlier = InstalledSchema.safeParse(context.rounds.carried("installed"));
+    if (earlier.success) {
+      const accountConnector = await deps.cyclr.getAccountConnector(accountId, earlier.data.accountConnectorId, { signal });
+      return askForSettings(deps, context, accountId, definition, accountConnector, chosen?.authenticationId, earlier.data.note);
+    }
+
     const listed = (await deps.cyclr.listAccountConnectors(accountId, { signal })).items;
     const wanted = args.name ?? definition.Name;
     const identity = { accountId, connectorId: args.connectorId, name: wanted };
@@ -285,22 +293,42 @@ export const installConnector = defineTool({
       ));
     const { accountConnector } = installed;
     const note = [renamed.trim(), installed.note].filter(Boolean).join(" ") || undefined;
-    // The method asked for decides how the rest of setup goes: Cyclr accepted it, whether or not it reports it back.
-    if (chosen?.authenticationId !== undefined && accountConnector.AuthenticationId === undefined) accountConnector.AuthenticationId = chosen.authenticationId;
-    let setup = computeSetupState(accountConnector, definition, accountId);
-    // Where the client can show a form, ask the person for the missing settings now (never secrets).
-    let form: { outcome: "filled" | "declined"; results: PropertyResult[] } | undefined;
-    if (setup.state === "needs_properties" && context.person.fillForm) {
-      const asked = await askForProperties(context.person, definition.Name, setup.missingProperties);
-      if (asked.outcome === "filled" || asked.outcome === "declined") {
-        const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, asked.values, context.signal, context.keepSecret);
-        form = { outcome: asked.outcome, results };
-        setup = computeSetupState(accountConnector, definition, accountId);
-      }
-    }
-    return installResult(accountId, definition, accountConnector, setup, { ...(form && { form }), ...(note !== undefined && { note }) });
+    // What a later round (2026-07-28, after the settings form) needs, so that it does not install again.
+    context.rounds.carry("installed", { accountConnectorId: accountConnector.Id, ...(note !== undefined && { note }) });
+    return askForSettings(deps, context, accountId, definition, accountConnector, chosen?.authenticationId, note);
   },
 });
+
+/** What the round that installed carries to the next (2026-07-28): the account connector made, and the note about it. */
+const InstalledSchema = z.object({ accountConnectorId: z.number().int(), note: z.string().optional() });
+
+/**
+ * The new install's setup, after asking the person for its missing settings where the client can
+ * show a form (never secrets), and setting what they entered.
+ */
+async function askForSettings(
+  deps: ServerDeps,
+  context: ToolContext,
+  accountId: string,
+  definition: Connector,
+  accountConnector: AccountConnector,
+  authenticationId: string | undefined,
+  note: string | undefined,
+) {
+  // The method asked for decides how the rest of setup goes: Cyclr accepted it, whether or not it reports it back.
+  if (authenticationId !== undefined && accountConnector.AuthenticationId === undefined) accountConnector.AuthenticationId = authenticationId;
+  let setup = computeSetupState(accountConnector, definition, accountId);
+  let form: { outcome: "filled" | "declined"; results: PropertyResult[] } | undefined;
+  if (setup.state === "needs_properties" && context.person.fillForm) {
+    const asked = await askForProperties(context.person, definition.Name, setup.missingProperties);
+    if (asked.outcome === "filled" || asked.outcome === "declined") {
+      const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, asked.values, context.signal, context.keepSecret);
+      form = { outcome: asked.outcome, results };
+      setup = computeSetupState(accountConnector, definition, accountId);
+    }
+  }
+  return installResult(accountId, definition, accountConnector, setup, { ...(form && { form }), ...(note !== undefined && { note }) });
+}
 
 /** The tool's result, for a new install or an existing one. */
 function installResult(

@@ -66,7 +66,7 @@ export interface ToolContextOptions {
   /** How the person is asked in this call (pushChannel for 2025-11-25, the input rounds for 2026-07-28, or nothing). */
   person: PersonChannel;
   /** The rounds of a 2026-07-28 call (input-rounds.ts); none on 2025-11-25. */
-  rounds?: { carriedValue(name: string): unknown; carry(name: string, value: CarriedValue): void };
+  rounds?: { carriedValue(name: string): unknown; carry(name: string, value: CarriedValue): void; again(): never };
 }
 
 export function createToolContext(ctx: ServerContext, options: ToolContextOptions): ToolContext {
@@ -84,6 +84,7 @@ export function createToolContext(ctx: ServerContext, options: ToolContextOption
     rounds: {
       carried: (name) => options.rounds?.carriedValue(name),
       carry: (name, value) => options.rounds?.carry(name, value),
+      ...(options.rounds && { again: options.rounds.again.bind(options.rounds) }),
     },
   };
 }

@@ -70,6 +70,14 @@ export class InputNeeded extends Error {
   }
 }
 
+/** Thrown by Round.again(): the call answers input_required with only a state, and the client calls again at once. */
+export class CallAgain extends Error {
+  override readonly name = "CallAgain";
+  constructor() {
+    super("the call goes on in another round");
+  }
+}
+
 /** A requestState that cannot be taken: the message says why, for the log (the client is told only that it is invalid). */
 class RefusedState extends Error {
   override readonly name = "RefusedState";
@@ -184,6 +192,11 @@ export class Round {
     this.carried[name] = value;
   }
 
+  /** Ends this run: the client calls again with what was carried (a wait that goes on in the next round). */
+  again(): never {
+    throw new CallAgain();
+  }
+
   /** The answer to the next ask, or InputNeeded with its request. */
   private answer(request: InputRequest): Answer {
     const key = this.nextKey();
@@ -197,19 +210,22 @@ export class Round {
     return `ask-${this.asks}`;
   }
 
-  /** The input_required result for an ask with no answer yet, with the state for the round that follows. */
-  async inputRequired(needed: InputNeeded): Promise<InputRequiredResult> {
+  /**
+   * The input_required result for an ask with no answer yet, with the state for the round that
+   * follows; for CallAgain, the state alone (nothing to ask: the client calls again at once).
+   */
+  async inputRequired(needed: InputNeeded | CallAgain): Promise<InputRequiredResult> {
     const requestState = await this.rounds.mint({
       v: 1,
       id: randomUUID(),
       caller: this.call.caller,
       tool: this.call.tool,
       args: this.call.args,
-      asked: [needed.key],
+      asked: needed instanceof InputNeeded ? [needed.key] : [],
       answers: this.answers,
       carried: this.carried,
     });
-    return inputRequired({ inputRequests: { [needed.key]: needed.request }, requestState });
+    return needed instanceof InputNeeded ? inputRequired({ inputRequests: { [needed.key]: needed.request }, requestState }) : inputRequired({ requestState });
   }
 }
 

@@ -153,6 +153,12 @@ export interface ToolContext {
     carried(name: string): unknown;
     /** Carries `value` to the rounds after this one's question. */
     carry(name: string, value: CarriedValue): void;
+    /**
+     * 2026-07-28 only: ends this run and asks the client to call again at once, carrying what was
+     * carried. A wait for the person goes on that way in short rounds, so no request is held for
+     * long and any replica can take the next (shared/wait-rounds.ts). Undefined on 2025-11-25.
+     */
+    again?: () => never;
   };
 }
 

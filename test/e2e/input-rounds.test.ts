@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { modernRequest, sandboxEnv, spawnHttpServer, type HttpServerUnderTest } from "../helpers.js";
+import { fillCredentialPage, modernRequest, sandboxEnv, spawnHttpServer, type HttpServerUnderTest } from "../helpers.js";
 
 const TOKEN_A = "tenant-a-token-0123456789abcdef";
 const TOKEN_B = "tenant-b-token-0123456789abcdef";
@@ -134,4 +134,34 @@ describe("a write before the question", () => {
     const payload = Buffer.from((first.message.result?.requestState as string).split(".")[1] ?? "", "base64url").toString("utf8");
     expect(payload).not.toContain(sandbox.clientSecret);
   });
+});
+
+describe("a wait for the person on 2026-07-28", () => {
+  it("goes on in short rounds of the call (input_required with a state alone), and the round after the person finished answers done", async () => {
+    const found = await callTool("list_connectors", { query: "mailchimp", pageSize: 1 });
+    const connectorId = (found.message.result?.structuredContent as { connectors: { id: number }[] }).connectors[0]?.id as number;
+    const accountConnectorId = await install(connectorId);
+    // A client without URL elicitation: the link comes in the result, for the person to open.
+    const link = await callTool("create_credential_link", { accountConnectorId }, { ...asA, capabilities: {} });
+    const url = (link.message.result?.structuredContent as { url: string }).url;
+
+    const started = Date.now();
+    const first = await callTool("get_account_connector", { accountConnectorId, waitForAuthentication: 40 });
+    // The first round held the request for a short while only, and asks for nothing: call again.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(first.message.result).toMatchObject({ resultType: "input_required" });
+    expect(first.message.result?.inputRequests).toBeUndefined();
+    const state = first.message.result?.requestState as string;
+    expect(state).toEqual(expect.any(String));
+
+    expect((await fillCredentialPage(url, { apiKey: "mc-key-typed-between-rounds" })).status).toBe(200);
+    const second = await callTool("get_account_connector", { accountConnectorId, waitForAuthentication: 40 }, { ...asA, requestState: state });
+    expect(second.message.result).toMatchObject({ resultType: "complete", structuredContent: { authenticated: true, waited: { outcome: "done" } } });
+    // The rounds' time adds up: the second round knows how long the first one waited.
+    expect((second.message.result?.structuredContent as { waited: { seconds: number } }).waited.seconds).toBeGreaterThanOrEqual(10);
+
+    // The state was spent by the second round: a replay is refused before anything runs.
+    const replay = await callTool("get_account_connector", { accountConnectorId, waitForAuthentication: 40 }, { ...asA, requestState: state });
+    expect(replay.message.error?.code).toBe(-32602);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import { accountConnectorViewShape, loadAccountConnectorView, whilePersonAtLink,
 import { waitForAuthentication, type WaitOutcome } from "./authentication-wait.js";
 import { resolveAccountId } from "./account-policy.js";
 import { setupSummary } from "./results.js";
+import { waitRun } from "./wait-rounds.js";
 import type { ServerDeps, ToolContext } from "../tool.js";
 
 export const accountConnectorCheckShape = {
@@ -30,7 +31,7 @@ export interface AccountConnectorCheck {
   waitForAuthentication?: number | undefined;
 }
 
-export async function checkAccountConnector(deps: ServerDeps, args: AccountConnectorCheck, context: Pick<ToolContext, "signal" | "stopping" | "progress">) {
+export async function checkAccountConnector(deps: ServerDeps, args: AccountConnectorCheck, context: Pick<ToolContext, "signal" | "stopping" | "progress" | "rounds">) {
   const accountId = resolveAccountId(args.accountId, deps);
   const ids = { accountId, accountConnectorId: args.accountConnectorId };
   if (args.waitForAuthentication === undefined) {
@@ -46,21 +47,24 @@ export async function checkAccountConnector(deps: ServerDeps, args: AccountConne
   // this call; a link already used or expired is not waited on.
   const step = await deps.browserSteps.step(accountId, args.accountConnectorId);
   const started = performance.now();
+  // On 2026-07-28 the wait goes on in short rounds of the call (wait-rounds.ts).
+  const run = waitRun(context, totalSeconds * 1000);
   const { view: seen, outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, args.accountConnectorId, {
-    timeoutMs: totalSeconds * 1000,
+    timeoutMs: run.timeoutMs,
     // A shutdown ends the wait at once: the person's link stays valid, and the call can be repeated.
     signal: AbortSignal.any([context.signal, context.stopping]),
     ...(step !== undefined && { waitingFor: step.tool, stepOver: step.over }),
     onPoll: (waitedMs) => {
-      const seconds = Math.min(totalSeconds, Math.round(waitedMs / 1000));
+      const seconds = Math.min(totalSeconds, Math.round((run.waitedBeforeMs + waitedMs) / 1000));
       const message = `Waiting for the person to finish in their browser: ${seconds} s of ${totalSeconds} s`;
       return context.progress(seconds, totalSeconds, message);
     },
   });
+  if (outcome === "timed_out" && run.next) run.next();
   if (outcome === "done") await deps.browserSteps.end(accountId, args.accountConnectorId);
   // Timed out with the link still valid: the next step is another wait, not a new link.
   const view = { ...seen, setup: whilePersonAtLink(seen.setup, ids, await deps.browserSteps.pending(accountId, args.accountConnectorId)) };
-  const waited = { seconds: Math.round((performance.now() - started) / 100) / 10, outcome };
+  const waited = { seconds: Math.round((run.waitedBeforeMs + performance.now() - started) / 100) / 10, outcome };
   const summary = outcome === "not_waiting" && step?.over ? linkOverSummary : waitSummary(outcome, waited.seconds);
   return { structuredContent: { ...view, waited }, text: `${summary} ${describeView(view)}` };
 }

@@ -9,22 +9,31 @@ export const accountIdArg = z
   .optional()
   .describe("The account's API ID; default the server's.");
 
-export const accountConnectorIdArg = z
-  .number()
-  .int()
-  .positive()
-  .describe("From install_connector or list_account_connectors.");
+/**
+ * A list whose bounds zod enforces but the listed JSON Schema does not carry: minItems and maxItems
+ * are outside what every model provider's function calling takes (test/schema-dialect.ts), so the
+ * bounds are said in the description instead.
+ */
+export function boundedList<T extends z.ZodType>(item: T, { min = 0, max }: { min?: number; max: number }) {
+  return z.array(item).refine((list) => list.length >= min && list.length <= max, {
+    message: min > 0 ? `must list ${min} to ${max} items` : `must list at most ${max} items`,
+  });
+}
+
+/** Ids are whole numbers from 1: `.min(1)`, not `.positive()`, whose exclusive bound some providers refuse. */
+export const positiveId = () => z.number().int().min(1);
+
+export const accountConnectorIdArg = positiveId().describe("From install_connector or list_account_connectors.");
 
 export const confirmArg = z.boolean().optional().describe("true once the person agreed (a form asks them where the client can).");
 
-export const propertiesArg = z
-  .array(
-    z.object({
-      name: z.string().trim().min(1).max(200).describe("Property name: the connector parameter's TargetName, as listed in missingProperties."),
-      value: z.string().max(10_000).describe("The value to set. For a property with allowed values, one of them."),
-    }),
-  )
-  .max(50);
+const propertySchema = z.object({
+  name: z.string().trim().min(1).max(200).describe("Property name: the connector parameter's TargetName, as listed in missingProperties."),
+  value: z.string().max(10_000).describe("The value to set. For a property with allowed values, one of them."),
+});
+
+/** Up to 50 properties; set_connector_properties asks for at least one. */
+export const propertiesArg = ({ min = 0 }: { min?: number } = {}) => boundedList(propertySchema, { min, max: 50 });
 
 /** Cyclr's template, cycle and step ids are GUIDs; anything path-like is refused before it reaches a URL. */
 const guidLike = (what: string) =>

@@ -13,6 +13,7 @@ import { computeSetupState } from "../../setup/setup-state.js";
 import type { ServerDeps, ToolContext } from "../tool.js";
 import { connectorDefinition, whilePersonAtLink } from "./account-connectors.js";
 import { waitForAuthentication, type BrowserStep, type WaitOutcome } from "./authentication-wait.js";
+import { waitRun } from "./wait-rounds.js";
 import { cycleSetupSchema } from "./results.js";
 
 export const cycleViewShape = {
@@ -226,7 +227,7 @@ export async function waitForCycle(
   accountId: string,
   cycleId: string,
   seconds: number,
-  context: Pick<ToolContext, "signal" | "stopping" | "progress">,
+  context: Pick<ToolContext, "signal" | "stopping" | "progress" | "rounds">,
 ): Promise<{ view: CycleView; outcome: WaitOutcome; seconds: number }> {
   const started = performance.now();
   const first = await loadCycle(deps, accountId, cycleId, context.signal);
@@ -242,19 +243,22 @@ export async function waitForCycle(
     }
     return { view: first.view, outcome: finished ? "done" : "not_waiting", seconds: 0 };
   }
+  // On 2026-07-28 the wait goes on in short rounds of the call (wait-rounds.ts).
+  const run = waitRun(context, seconds * 1000);
   const { outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, at.accountConnectorId, {
-    timeoutMs: seconds * 1000,
+    timeoutMs: run.timeoutMs,
     // A shutdown ends the wait at once: the person's link stays valid, and the call can be repeated.
     signal: AbortSignal.any([context.signal, context.stopping]),
     waitingFor: at.step,
     onPoll: (waitedMs) => {
-      const done = Math.min(seconds, Math.round(waitedMs / 1000));
+      const done = Math.min(seconds, Math.round((run.waitedBeforeMs + waitedMs) / 1000));
       return context.progress(done, seconds, `Waiting for the person to finish in their browser: ${done} s of ${seconds} s`);
     },
   });
+  if (outcome === "timed_out" && run.next) run.next();
   if (outcome === "done") await deps.browserSteps.end(accountId, at.accountConnectorId);
   const view = await loadCycleView(deps, accountId, first.cycle.Id, context.signal, first.cycle);
-  return { view, outcome, seconds: Math.round((performance.now() - started) / 100) / 10 };
+  return { view, outcome, seconds: Math.round((run.waitedBeforeMs + performance.now() - started) / 100) / 10 };
 }
 
 /** The text content for a cycle: what it is, its state and the next step. */

@@ -23,11 +23,12 @@ const connectorPropertySchema = z.object({
 });
 
 /**
- * What an argument of a next step may be: a plain value, or a list of {name, value} properties.
- * Declared as one JSON Schema type list, not a union of four schemas: the same meaning in a tenth
- * of the bytes of tools/list, repeated in every tool that returns a setup state.
+ * What an argument of a next step may be: a plain value, or a list of {name, value} properties. A
+ * union of one-typed schemas rather than one type list: output schemas keep one type per schema, as
+ * some clients' validators and every model provider's dialect expect (the bytes are the client's,
+ * not the model's: output schemas are not passed to the model).
  */
-const stepArgumentSchema = z.unknown().meta({ type: ["string", "number", "boolean", "array"] }) as unknown as z.ZodType<StepArgument>;
+const stepArgumentSchema: z.ZodType<StepArgument> = z.union([z.string(), z.number(), z.boolean(), z.array(z.record(z.string(), z.string()))]);
 
 // Their meaning (tool absent when done; angle brackets are what to ask the person) is in the server's
 // instructions, said once rather than in every tool's output schema.

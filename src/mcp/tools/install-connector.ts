@@ -14,7 +14,7 @@ import { askForProperties, writeProperties, type PropertyResult } from "../share
 import { defineTool, type ServerDeps, type ToolContext } from "../tool.js";
 import type { UncertainInstalls } from "../shared/uncertain-installs.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountIdArg, propertiesArg } from "../shared/arguments.js";
+import { accountIdArg, positiveId, propertiesArg } from "../shared/arguments.js";
 import { connectorRefSchema, setupStateSchema, setupSummary } from "../shared/results.js";
 
 interface Credentials {
@@ -179,7 +179,7 @@ export const installConnector = defineTool({
   description:
     "Install a connector into the account (step 2), creating an account connector; returns its accountConnectorId and setup. Properties may be given now or later; secrets come through the credential link setup.nextStep names. An existing install of the connector is returned (existing: true) unless allowDuplicate. Sent once: a lost answer is reported as installed, not installed or maybe still running (a later identical install then returns it).",
   inputSchema: {
-    connectorId: z.number().int().positive().describe("The connector's id from list_connectors."),
+    connectorId: positiveId().describe("The connector's id from list_connectors."),
     name: z.string().trim().min(1).max(200).optional().describe("Default: the connector's name."),
     description: z.string().max(1000).optional().describe("Optional."),
     authenticationId: z
@@ -192,7 +192,7 @@ export const installConnector = defineTool({
     authValue: z.string().min(1).max(10_000).optional().describe("API key (ApiKey connectors). Secret."),
     username: z.string().min(1).max(500).optional().describe("Basic connectors; with password."),
     password: z.string().min(1).max(2000).optional().describe("Basic connectors. Secret."),
-    properties: propertiesArg.optional().describe("Properties to set now, e.g. [{name: \"CompanyDomain\", value: \"acme\"}]."),
+    properties: propertiesArg().optional().describe("Properties to set now (at most 50), e.g. [{name: \"CompanyDomain\", value: \"acme\"}]."),
     allowDuplicate: z
       .boolean()
       .optional()

@@ -16,10 +16,9 @@ export const setConnectorProperties = defineTool({
     "Set properties on an installed connector (step 3, before authenticating); names from setup.missingProperties. Each is set and reported on its own; one whose answer was lost is reported unknown and not sent again. Values are never echoed. Leave properties out to ask the person in a form, where their client can.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
-    properties: propertiesArg
-      .min(1)
+    properties: propertiesArg({ min: 1 })
       .optional()
-      .describe('e.g. [{name: "isSandbox", value: "false"}]; leave out for a form.'),
+      .describe('1 to 50, e.g. [{name: "isSandbox", value: "false"}]; leave out for a form.'),
     accountId: accountIdArg,
     cycleId: forCycleArg,
   },

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { cardIcon } from "../../../setup/icons.js";
 import { defineTool } from "../../tool.js";
 import { resolveAccountId } from "../../shared/account-policy.js";
-import { accountIdArg } from "../../shared/arguments.js";
+import { accountIdArg, boundedList, positiveId } from "../../shared/arguments.js";
 
 /** Icons asked of Cyclr at once: a picker page shows up to 20. */
 const CONCURRENCY = 4;
@@ -14,7 +14,7 @@ export const getConnectorIcons = defineTool({
     "For the connector picker and the setup card only (hidden from the model): the icons of the connectors named, as data URIs. " +
     "A connector without a usable icon is listed without one.",
   inputSchema: {
-    connectorIds: z.array(z.number().int().positive()).min(1).max(50).describe("Connector ids from list_connectors or an account connector's connector.id."),
+    connectorIds: boundedList(positiveId(), { min: 1, max: 50 }).describe("1 to 50 connector ids from list_connectors or an account connector's connector.id."),
     accountId: accountIdArg,
   },
   outputSchema: {

@@ -126,22 +126,40 @@ async function main(): Promise<number> {
   // The credential pages load on the first credential link, not at start-up (stdio: with a loopback
   // listener of their own; hosted: mounted on the HTTP listener, links on the public URL).
   let credentialPages: Promise<CredentialPages> | undefined;
+  // Whose service the pages say the person connects to: the operator's name for it, else the service domain's host.
+  const partner = config.partnerName ?? (config.sandbox ? "Cyclr sandbox" : serviceDomain && new URL(serviceDomain).host);
+  const pageSignIn = http?.pageSignIn;
   const pages = () =>
-    (credentialPages ??= import("./hosting/credential-pages.js").then(
-      (m) =>
-        new m.CredentialPages({
-          cyclr: cyclr.client,
-          store,
-          redactor,
-          logger,
-          ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }),
-          ...(http?.trustProxy && { clientAddress: forwardedClientAddress }),
-          ...(http && cyclr.forAccount && { cyclrForAccount: cyclr.forAccount }),
-          // Replicas hide what a person typed on another's page by keyed hashes, under a key they all derive alike.
-          ...(store.shared && { secretHash: SecretHash.derivedFrom(credentialSecret(credentials)) }),
-        }),
-    ));
-  const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };
+    (credentialPages ??= Promise.all([import("./hosting/credential-pages.js"), pageSignIn && import("./hosting/page-sign-in.js")]).then(([m, signInModule]) => {
+      const created: CredentialPages = new m.CredentialPages({
+        cyclr: cyclr.client,
+        store,
+        redactor,
+        logger,
+        ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }),
+        ...(http?.trustProxy && { clientAddress: forwardedClientAddress }),
+        ...(http && cyclr.forAccount && { cyclrForAccount: cyclr.forAccount }),
+        // Replicas hide what a person typed on another's page by keyed hashes, under a key they all derive alike.
+        ...(store.shared && { secretHash: SecretHash.derivedFrom(credentialSecret(credentials)) }),
+        ...(partner !== undefined && { partner }),
+        // The pages' sign-in keeps its state in cookies sealed under a key every replica derives alike.
+        ...(pageSignIn &&
+          signInModule && {
+            signIn: new signInModule.PageSignIn({
+              config: pageSignIn,
+              origin: () => created.origin(),
+              key: signInModule.PageSignIn.keyFrom(credentialSecret(credentials)),
+              logger,
+              redactor,
+            }),
+          }),
+      });
+      return created;
+    }));
+  const credentialLinks: CredentialLinks = {
+    create: async (binding) => (await pages()).create(binding),
+    createSignInPage: async (binding) => (await pages()).createSignInPage(binding),
+  };
   // Computed once; hosted without CYCLR_MCP_PUBLIC_URL, the listener's own origin is added once it is known.
   const oauthTargetOrigins = [...new Set([serviceDomain, ...(config.oauthTargetOrigins ?? []), http?.publicUrl].filter((o) => o !== undefined))];
   // The OAuth landing page is served where the credential pages are; in stdio mode the loopback
@@ -171,6 +189,7 @@ async function main(): Promise<number> {
     ...(serviceDomain !== undefined && { serviceDomain }),
     ...(marketplaceId !== undefined && { marketplaceId }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),
+    ...(http?.linksForOthers && { linksForOthers: true }),
   };
   const target = `${config.sandbox ? `the embedded sandbox at ${apiUrl}` : apiUrl}${accountId ? `, default account ${accountId}` : ", no default account"}`;
   const shutdown = async () => {

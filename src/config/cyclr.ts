@@ -26,6 +26,8 @@ export interface CyclrConfig {
   accountId?: string;
   /** Partner service domain as an origin, e.g. https://acme-h.cyclr.com. */
   serviceDomain?: string;
+  /** The partner's name as the credential pages show it (whose service the person connects to). */
+  partnerName?: string;
   /** Origins, besides the service domain (and, hosted, this server's public origin), where an OAuth sign-in may end. */
   oauthTargetOrigins?: string[];
   /** The Marketplace create_marketplace_link shows when the call names none (Console > Embedding > Marketplace). */
@@ -76,6 +78,15 @@ export const CYCLR_SETTINGS = {
     type: "string",
     help: "Partner service domain for OAuth links, as a host (acme-h.cyclr.com) or origin. Needed by create_oauth_link.",
     value: originSchema("service domain", "acme-h.cyclr.com or https://acme-h.cyclr.com").optional(),
+  },
+  partnerName: {
+    env: "CYCLR_PARTNER_NAME",
+    flag: "partner-name",
+    type: "string",
+    help:
+      "The partner's name the credential and sign-in pages show the person, beside the Cyclr account and the connector (whose service their details go to), " +
+      "e.g. Acme; default the service domain's host name (acme-h.cyclr.com), or \"Cyclr sandbox\" with --sandbox.",
+    value: nonEmpty.max(100, "must be at most 100 characters").optional(),
   },
   oauthTargetOrigins: {
     env: "CYCLR_OAUTH_TARGET_ORIGINS",
@@ -150,6 +161,7 @@ export function cyclrConfig(settings: SettingValues<typeof CYCLR_SETTINGS>): Cyc
   }
   if (settings.accountId !== undefined) config.accountId = settings.accountId;
   if (settings.serviceDomain !== undefined) config.serviceDomain = settings.serviceDomain;
+  if (settings.partnerName !== undefined) config.partnerName = settings.partnerName;
   if (settings.oauthTargetOrigins !== undefined) config.oauthTargetOrigins = settings.oauthTargetOrigins;
   if (settings.marketplaceId !== undefined) config.marketplaceId = settings.marketplaceId;
   if (settings.sandbox) return config;

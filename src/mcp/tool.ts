@@ -50,19 +50,47 @@ export interface ServerDeps {
   uncertainInstalls: UncertainInstalls;
   /** Which accounts calls may touch: a hosted session pinned to one, and the allow-list. */
   accounts?: AccountPolicy;
+  /** Hosted, a caller known as a person (a JWT access token): who asks for the links this session makes. */
+  requester?: Requester;
+  /** MCP_HTTP_LINKS_FOR_OTHERS: a link may be made for another person than its maker (forSomeoneElse). */
+  linksForOthers?: boolean;
 }
 
-/** The browser step an OAuth landing page ends: the account connector, and the id the link was recorded under (BrowserSteps). */
+/** A person the server knows by their access token: its sub, and the name and e-mail it carries, if any. */
+export interface Requester {
+  subject: string;
+  name?: string;
+  email?: string;
+}
+
+/**
+ * Whose account a link's page connects, and who asked for it: shown above its form. Nothing
+ * secret: names, and an id where Cyclr gives no name.
+ */
+export interface LinkParties {
+  accountId: string;
+  /** The Cyclr account's name, from Cyclr; the page shows the id when Cyclr gives none. */
+  accountName?: string;
+  connectorName: string;
+  /** Who made the link, where the server knows them as a person (hosted, a JWT access token). */
+  requester?: Requester;
+  /** Made for another person than its maker (a support person sending it to a customer): no sign-in; the page names the sender. */
+  forSomeoneElse?: boolean;
+}
+
+/**
+ * The browser step an OAuth landing page ends: the account connector, and the id the link was
+ * recorded under (BrowserSteps); and whose account it was, for the page to say.
+ */
 export interface LandingStep {
   accountId: string;
   accountConnectorId: number;
   link?: string;
+  parties?: LinkParties;
 }
 
-export interface CredentialLinkBinding {
-  accountId: string;
+export interface CredentialLinkBinding extends LinkParties {
   accountConnectorId: number;
-  connectorName: string;
   request: CredentialRequest;
   /**
    * The session that gave out the link: what the person types is hidden from its answers too (as
@@ -71,18 +99,40 @@ export interface CredentialLinkBinding {
   keepSecret?: (...secrets: (string | HashedSecret)[]) => void;
 }
 
-export interface CredentialLinks {
-  /** A one-time link to a page asking for exactly what `request` lists, bound to this account connector. */
-  create(binding: CredentialLinkBinding): Promise<CredentialLink>;
+/** What the page before an OAuth sign-in needs to ask Cyclr for the sign-in link when the person goes on. */
+export interface SignInPageBinding extends LinkParties {
+  accountConnectorId: number;
+  /** The partner's service domain, as an origin: where the sign-in link goes. */
+  serviceDomain: string;
+  /** The account user Cyclr's sign-in token is for. */
+  username: string;
+  targetOrigin: string;
+  callbackMessage?: string;
 }
 
-export interface CredentialLink {
+/** A page of this server a link opens: its URL (with the one-time token) and when it stops working. */
+export interface PageLink {
   url: string;
-  /** Names the link in the browser step (a hash of its token: it opens nothing), so that its use ends that step. */
-  id: string;
   /** The link's one-time token (in the url): a secret of the session that gave it out. */
   token: string;
   expiresAt: Date;
+}
+
+export interface CredentialLinks {
+  /** A one-time link to a page asking for exactly what `request` lists, bound to this account connector. */
+  create(binding: CredentialLinkBinding): Promise<CredentialLink>;
+  /**
+   * A one-time link to a page of this server that an OAuth sign-in starts from: it names whose
+   * account the connector goes to, signs the person in where the credential pages do, and asks
+   * Cyclr for the sign-in link only when the person goes on. Undefined where no such page is
+   * wanted (no sign-in to check, no sender to name): the sign-in link then goes to Cyclr directly.
+   */
+  createSignInPage(binding: SignInPageBinding): Promise<PageLink | undefined>;
+}
+
+export interface CredentialLink extends PageLink {
+  /** Names the link in the browser step (a hash of its token: it opens nothing), so that its use ends that step. */
+  id: string;
   /** Resolves true once the person has submitted and Cyclr accepted it; false when the link expires unused. */
   used: Promise<boolean>;
 }

@@ -56,6 +56,7 @@ async function main(): Promise<number> {
   let credentials: CyclrCredentials | undefined = config.credentials;
   let accountId = config.accountId;
   let serviceDomain = config.serviceDomain;
+  let marketplaceId = config.marketplaceId;
   let stopSandbox: (() => Promise<void>) | undefined;
   if (config.sandbox) {
     // Loaded only in sandbox mode.
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
     credentials = { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret };
     accountId ??= sandbox.accountId;
     serviceDomain ??= sandbox.serviceDomainUrl;
+    marketplaceId ??= sandbox.marketplaceId;
   }
   if (!credentials) throw new Error("unreachable: loadConfig guarantees credentials outside sandbox mode");
 
@@ -175,6 +177,8 @@ async function main(): Promise<number> {
   const accountConnectorPolls = new AccountConnectorPolls(cyclr.client, store, http ? cyclr.forAccount : undefined);
   const deps: ServerDeps = {
     cyclr: cyclr.client,
+    // The partner's own token, whatever token a pinned session's calls use (hosting/http.ts).
+    partner: cyclr.client,
     credentialLinks,
     oauthTargetOrigins,
     oauthLanding,
@@ -183,6 +187,7 @@ async function main(): Promise<number> {
     uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs), { store, logger }),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
+    ...(marketplaceId !== undefined && { marketplaceId }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),
     ...(http?.linksForOthers && { linksForOthers: true }),
   };

@@ -30,6 +30,8 @@ export const TOOL_NAMES = [
   "set_step_value",
   "activate_cycle",
   "pause_cycle",
+  "create_launch_link",
+  "create_marketplace_link",
   "reconnect_connector",
   "remove_account_connector",
 ];

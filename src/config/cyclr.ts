@@ -30,6 +30,8 @@ export interface CyclrConfig {
   partnerName?: string;
   /** Origins, besides the service domain (and, hosted, this server's public origin), where an OAuth sign-in may end. */
   oauthTargetOrigins?: string[];
+  /** The Marketplace create_marketplace_link shows when the call names none (Console > Embedding > Marketplace). */
+  marketplaceId?: number;
   timeoutMs: number;
   /** The largest body accepted from Cyclr, in bytes. */
   maxResponseBytes: number;
@@ -95,6 +97,17 @@ export const CYCLR_SETTINGS = {
       "besides the service domain and, hosted, CYCLR_MCP_PUBLIC_URL: create_oauth_link refuses any other targetOrigin. http only for loopback hosts.",
     value: list.pipe(z.array(originSchema("origin", "https://app.example.com"))).optional(),
   },
+  marketplaceId: {
+    env: "CYCLR_MARKETPLACE_ID",
+    flag: "marketplace-id",
+    type: "string",
+    help: "The Marketplace create_marketplace_link shows when the call names none: its id in the Cyclr Console (Embedding > Marketplace).",
+    value: z.coerce
+      .number({ message: "must be a Marketplace id, a whole number such as 27" })
+      .int("must be a Marketplace id, a whole number such as 27")
+      .min(1, "must be a Marketplace id, a whole number such as 27")
+      .optional(),
+  },
   sandbox: {
     env: "CYCLR_SANDBOX",
     flag: "sandbox",
@@ -150,6 +163,7 @@ export function cyclrConfig(settings: SettingValues<typeof CYCLR_SETTINGS>): Cyc
   if (settings.serviceDomain !== undefined) config.serviceDomain = settings.serviceDomain;
   if (settings.partnerName !== undefined) config.partnerName = settings.partnerName;
   if (settings.oauthTargetOrigins !== undefined) config.oauthTargetOrigins = settings.oauthTargetOrigins;
+  if (settings.marketplaceId !== undefined) config.marketplaceId = settings.marketplaceId;
   if (settings.sandbox) return config;
 
   const hasClient = settings.clientId !== undefined || settings.clientSecret !== undefined;

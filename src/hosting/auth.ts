@@ -191,7 +191,11 @@ export class CallerAuthentication {
     const tool = selectTools(operator).find((t) => t.name === call.data.params.name);
     if (!tool || tool.annotations.readOnlyHint) return undefined;
     if (tool.changesCycles) {
-      return caller.mayChangeCycles ? undefined : this.insufficientScope(`${tool.name} changes an integration (a cycle): it needs scope ${SCOPES.cycles}`, [SCOPES.cycles]);
+      // The LAUNCH and Marketplace links let the person install and sign in connectors too: both scopes.
+      const missing = [...(caller.mayChangeCycles ? [] : [SCOPES.cycles]), ...(tool.changesConnectors && !caller.mayWrite ? [SCOPES.write] : [])];
+      if (!missing.length) return undefined;
+      const why = tool.changesConnectors ? "changes integrations (cycles) and connectors" : "changes an integration (a cycle)";
+      return this.insufficientScope(`${tool.name} ${why}: it needs scope ${missing.join(" and ")}`, missing);
     }
     return caller.mayWrite ? undefined : this.insufficientScope(`${tool.name} changes the account: it needs scope ${SCOPES.write}`, [SCOPES.write]);
   }

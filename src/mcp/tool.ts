@@ -3,7 +3,7 @@
  * dependencies at registration. The whole surface can be listed and snapshotted without a network.
  */
 import type { z } from "zod";
-import type { CyclrOperations } from "../cyclr/client.js";
+import type { CyclrOperations, PartnerOperations } from "../cyclr/client.js";
 import type { HashedSecret } from "../redact.js";
 import type { CredentialRequest } from "../setup/credential-request.js";
 import type { CardName } from "./apps/cards.js";
@@ -17,6 +17,15 @@ export type { FormField, PersonChannel } from "./shared/person.js";
 
 export interface ServerDeps {
   cyclr: CyclrOperations;
+  /**
+   * The calls that hand a person to Cyclr's own pages (LAUNCH, a Marketplace), always with the
+   * partner's token, also in a pinned session whose `cyclr` uses a token restricted to its account:
+   * Cyclr's docs say not to make them with such a token. Used only after the account was checked
+   * through `cyclr`.
+   */
+  partner: PartnerOperations;
+  /** CYCLR_MARKETPLACE_ID: the Marketplace create_marketplace_link shows when the call names none. */
+  marketplaceId?: number;
   /** CYCLR_ACCOUNT_ID: used when a call names no account. */
   defaultAccountId?: string;
   /** CYCLR_SERVICE_DOMAIN as an origin: needed for OAuth links. */
@@ -210,6 +219,12 @@ export interface ToolDefinition<Input extends z.ZodRawShape = z.ZodRawShape, Out
    * a hosted caller needs the cycle scope (cyclr:cycles) for it, beside cyclr:write for the connector tools.
    */
   changesCycles?: boolean;
+  /**
+   * With changesCycles: the person also installs and signs in connectors through it (the LAUNCH and
+   * Marketplace links), so a hosted caller needs cyclr:write as well as cyclr:cycles. (A writer that
+   * does not change cycles needs cyclr:write anyway.)
+   */
+  changesConnectors?: boolean;
   /** Argument values that are secrets: kept out of any error text. */
   secrets?: (args: Infer<Input>) => (string | undefined)[];
   handler: (deps: ServerDeps) => (args: Infer<Input>, context: ToolContext) => Promise<ToolResult<Infer<Output>>>;

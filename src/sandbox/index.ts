@@ -9,10 +9,12 @@ import { handle, type ApiOptions, type SandboxRequest, type SandboxResponse } fr
 import { faultAnswer, faultFromBody, FaultList, replacesAnswer, SandboxFaultBodySchema, writeHugeBody, type SandboxFault } from "./faults.js";
 import { SandboxState } from "./state.js";
 import type { CycleRecord } from "./cycles.js";
+import { SANDBOX_MARKETPLACE_ID, type LaunchLinkState } from "./launch.js";
 import type { ConnectorSpec } from "./fixtures.js";
 
 export type { SandboxFault } from "./faults.js";
 export type { CycleRecord } from "./cycles.js";
+export type { LaunchLinkState } from "./launch.js";
 
 export interface SandboxOptions {
   host?: string;
@@ -58,6 +60,8 @@ export interface Sandbox {
   clientSecret: string;
   accountId: string;
   otherAccountId: string;
+  /** The sandbox's Marketplace (POST /v1.0/accounts/{id}/marketplace knows no other). */
+  marketplaceId: number;
   requests: RecordedRequest[];
   clearRequests(): void;
   issueAccessToken(options?: { accountId?: string }): string;
@@ -74,6 +78,8 @@ export interface Sandbox {
   cycle(accountId: string, cycleId: string): CycleRecord | undefined;
   /** The account's cycles as the sandbox keeps them. */
   cycles(accountId: string): CycleRecord[];
+  /** A LAUNCH or Marketplace link by its token: what it was made for, and whether anything opened it yet. */
+  launchLink(token: string): LaunchLinkState | undefined;
   close(): Promise<void>;
 }
 
@@ -225,6 +231,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clientSecret: api.clientSecret,
     accountId,
     otherAccountId,
+    marketplaceId: SANDBOX_MARKETPLACE_ID,
     requests,
     clearRequests: () => void requests.splice(0),
     issueAccessToken: (tokenOptions = {}) => state.issueAccessToken(api.tokenLifetimeSeconds * 1000, tokenOptions.accountId),
@@ -242,6 +249,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     cycle: (account, id) => state.cycles.cycle(account, id),
     cycles: (account) => state.cycles.cyclesOf(account),
+    launchLink: (token) => state.launch.link(token),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -251,3 +259,4 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 export { approveOAuthLink } from "./consent-driver.js";
+export { finishLaunch } from "./launch-driver.js";

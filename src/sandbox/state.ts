@@ -1,6 +1,7 @@
 /** The sandbox's in-memory world: accounts, connectors, account connectors, tokens, consents. */
 import { randomBytes } from "node:crypto";
 import { SandboxCycles } from "./cycles.js";
+import { SandboxLaunch } from "./launch.js";
 import { ODD_TEMPLATE } from "./template-fixtures.js";
 import { CUSTOM_CONNECTORS, oddCatalogItems, REPORTS_DEFAULT_AUTH, seedConnectors, type ConnectorFixture, type ConnectorSpec } from "./fixtures.js";
 
@@ -79,6 +80,8 @@ export class SandboxState {
   readonly oddTemplates: unknown[];
   /** The template library, and the cycles installed from it. */
   readonly cycles: SandboxCycles;
+  /** Cyclr's own pages for the person: the LAUNCH and Marketplace links, and the LAUNCH page. */
+  readonly launch = new SandboxLaunch(this);
   private nextAccountConnectorId = 1;
   private nextPropertyId = 1;
 

@@ -310,7 +310,7 @@ async function tokenVerification() {
 
   const fetchesBefore = issuer.fetches();
   // Over HTTP: one hosted server taking both, N calls each way on one session, median per call.
-  const { url, child } = await spawnHosted({ ...envFor(sandbox), MCP_HTTP_AUTH_ISSUER: issuer.issuer, MCP_HTTP_TOKENS: `${staticToken}=${sandbox.accountId}` });
+  const { url, child } = await spawnHosted({ ...envFor(sandbox), MCP_HTTP_AUTH_ISSUER: issuer.issuer, MCP_HTTP_PAGE_SIGN_IN: "off", MCP_HTTP_TOKENS: `${staticToken}=${sandbox.accountId}` });
   const perCall = async (token) => {
     const client = new Client({ name: "bench-auth", version: "1.0.0" });
     await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));

@@ -59,6 +59,30 @@ const sdkWithoutSideEffects = {
   },
 };
 
+/**
+ * Every zod schema of the classic API carries its JSON Schema converter (zod/v4/core's
+ * to-json-schema.js and json-schema-processors.js: 20 KB of each card), reached only through
+ * toJSONSchema and the Standard JSON Schema face, which a card never calls: it validates
+ * messages, it does not describe them. The two modules become stand-ins with the same exports,
+ * each failing loudly if a conversion were ever asked for.
+ */
+const noJsonSchemaInCards = {
+  name: "no-json-schema-in-cards",
+  setup(bundle) {
+    bundle.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/](to-json-schema|json-schema-processors)\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, "utf8");
+      const names = new Set([...source.matchAll(/^export (?:function|const|let|class) ([\w$]+)/gm)].map((match) => match[1]));
+      for (const match of source.matchAll(/^export \{([^}]*)\}/gm)) for (const part of match[1].split(",")) names.add(part.trim().split(/\s+as\s+/).pop());
+      const body = [
+        'const unavailable = () => { throw new Error("JSON Schema conversion is not part of the card"); };',
+        // create*Method makes the method a schema carries (its `~standard` getter makes two): made, never called.
+        ...[...names].filter(Boolean).map((name) => `export const ${name} = ${name.startsWith("create") ? "() => unavailable" : "unavailable"};`),
+      ].join("\n");
+      return { contents: body, loader: "js" };
+    });
+  },
+};
+
 const analyze = process.argv.includes("--analyze");
 mkdirSync(`${root}dist/apps`, { recursive: true });
 // Minified like the script: a host reads the whole file for every card it shows.
@@ -72,7 +96,7 @@ for (const card of CARDS) {
     platform: "browser",
     target: "es2022",
     legalComments: "none",
-    plugins: [zodAsNamespace, sdkWithoutSideEffects],
+    plugins: [zodAsNamespace, sdkWithoutSideEffects, noJsonSchemaInCards],
     metafile: analyze,
     write: false,
     logLevel: "warning",

@@ -56,6 +56,7 @@ async function main(): Promise<number> {
   let credentials: CyclrCredentials | undefined = config.credentials;
   let accountId = config.accountId;
   let serviceDomain = config.serviceDomain;
+  let marketplaceId = config.marketplaceId;
   let stopSandbox: (() => Promise<void>) | undefined;
   if (config.sandbox) {
     // Loaded only in sandbox mode.
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
     credentials = { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret };
     accountId ??= sandbox.accountId;
     serviceDomain ??= sandbox.serviceDomainUrl;
+    marketplaceId ??= sandbox.marketplaceId;
   }
   if (!credentials) throw new Error("unreachable: loadConfig guarantees credentials outside sandbox mode");
 
@@ -124,22 +126,40 @@ async function main(): Promise<number> {
   // The credential pages load on the first credential link, not at start-up (stdio: with a loopback
   // listener of their own; hosted: mounted on the HTTP listener, links on the public URL).
   let credentialPages: Promise<CredentialPages> | undefined;
+  // Whose service the pages say the person connects to: the operator's name for it, else the service domain's host.
+  const partner = config.partnerName ?? (config.sandbox ? "Cyclr sandbox" : serviceDomain && new URL(serviceDomain).host);
+  const pageSignIn = http?.pageSignIn;
   const pages = () =>
-    (credentialPages ??= import("./hosting/credential-pages.js").then(
-      (m) =>
-        new m.CredentialPages({
-          cyclr: cyclr.client,
-          store,
-          redactor,
-          logger,
-          ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }),
-          ...(http?.trustProxy && { clientAddress: forwardedClientAddress }),
-          ...(http && cyclr.forAccount && { cyclrForAccount: cyclr.forAccount }),
-          // Replicas hide what a person typed on another's page by keyed hashes, under a key they all derive alike.
-          ...(store.shared && { secretHash: SecretHash.derivedFrom(credentialSecret(credentials)) }),
-        }),
-    ));
-  const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };
+    (credentialPages ??= Promise.all([import("./hosting/credential-pages.js"), pageSignIn && import("./hosting/page-sign-in.js")]).then(([m, signInModule]) => {
+      const created: CredentialPages = new m.CredentialPages({
+        cyclr: cyclr.client,
+        store,
+        redactor,
+        logger,
+        ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }),
+        ...(http?.trustProxy && { clientAddress: forwardedClientAddress }),
+        ...(http && cyclr.forAccount && { cyclrForAccount: cyclr.forAccount }),
+        // Replicas hide what a person typed on another's page by keyed hashes, under a key they all derive alike.
+        ...(store.shared && { secretHash: SecretHash.derivedFrom(credentialSecret(credentials)) }),
+        ...(partner !== undefined && { partner }),
+        // The pages' sign-in keeps its state in cookies sealed under a key every replica derives alike.
+        ...(pageSignIn &&
+          signInModule && {
+            signIn: new signInModule.PageSignIn({
+              config: pageSignIn,
+              origin: () => created.origin(),
+              key: signInModule.PageSignIn.keyFrom(credentialSecret(credentials)),
+              logger,
+              redactor,
+            }),
+          }),
+      });
+      return created;
+    }));
+  const credentialLinks: CredentialLinks = {
+    create: async (binding) => (await pages()).create(binding),
+    createSignInPage: async (binding) => (await pages()).createSignInPage(binding),
+  };
   // Computed once; hosted without CYCLR_MCP_PUBLIC_URL, the listener's own origin is added once it is known.
   const oauthTargetOrigins = [...new Set([serviceDomain, ...(config.oauthTargetOrigins ?? []), http?.publicUrl].filter((o) => o !== undefined))];
   // The OAuth landing page is served where the credential pages are; in stdio mode the loopback
@@ -157,6 +177,8 @@ async function main(): Promise<number> {
   const accountConnectorPolls = new AccountConnectorPolls(cyclr.client, store, http ? cyclr.forAccount : undefined);
   const deps: ServerDeps = {
     cyclr: cyclr.client,
+    // The partner's own token, whatever token a pinned session's calls use (hosting/http.ts).
+    partner: cyclr.client,
     credentialLinks,
     oauthTargetOrigins,
     oauthLanding,
@@ -165,7 +187,9 @@ async function main(): Promise<number> {
     uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs), { store, logger }),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
+    ...(marketplaceId !== undefined && { marketplaceId }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),
+    ...(http?.linksForOthers && { linksForOthers: true }),
   };
   const target = `${config.sandbox ? `the embedded sandbox at ${apiUrl}` : apiUrl}${accountId ? `, default account ${accountId}` : ", no default account"}`;
   const shutdown = async () => {

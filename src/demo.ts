@@ -1,5 +1,6 @@
 /**
- * `npm run demo`: three onboardings (two connectors, then an integration from a template), then a support call, driven through a real MCP client over stdio
+ * `npm run demo`: three onboardings (two connectors, then an integration from a template), an integration the chat
+ * hands to Cyclr's LAUNCH page, then a support call, driven through a real MCP client over stdio
  * against the embedded sandbox, printed step by step. It plays the assistant, which only ever does what the previous
  * result's nextStep says, and the person, who types names with typos, answers questions, fills in
  * the credential page and approves the OAuth consent page.
@@ -8,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Client, type CallToolResult } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { approveOAuthLink, fillCredentialPage } from "./sandbox/consent-driver.js";
+import { finishLaunch } from "./sandbox/launch-driver.js";
 
 const CLI = fileURLToPath(new URL("./cli.js", import.meta.url));
 
@@ -109,6 +111,27 @@ export async function runDemo(): Promise<number> {
   };
 
   /**
+   * An integration the chat cannot finish (a connector with no API flow): the nextStep hands it to Cyclr's LAUNCH
+   * page, the person finishes there, and the nextStep reads the account's cycles to find it running.
+   */
+  const handOff = async (typed: string, accountId: string, person: { integration: string; values: Record<string, string> }) => {
+    say(`The person says "sync ${typed}" for the customer ${accountId}: search the templates`);
+    let result = await call("list_templates", { query: typed, accountId });
+    for (let guard = 0; guard < 8; guard++) {
+      const next = result.setup?.nextStep ?? result.nextStep;
+      if (!next?.tool) return result.setup?.state === "active";
+      say(`As nextStep says: ${next.tool}`);
+      result = await call(next.tool, next.arguments);
+      if (next.tool === "create_launch_link" && result.url) {
+        say(`The person opens the LAUNCH link, picks "${person.integration}", signs in to its connectors, fills in ${Object.keys(person.values).join(", ")} and presses Install and start`);
+        const launched = await finishLaunch(result.url, person);
+        console.log(`   browser: ${launched.status} "${launched.outcome}"`);
+      }
+    }
+    return false;
+  };
+
+  /**
    * Support: the person says a customer's sync stopped (spelling the customer with a typo); the rest is
    * nextStep: the account, its failing integration, the cause, a new sign-in, and the next run.
    */
@@ -134,18 +157,20 @@ export async function runDemo(): Promise<number> {
     return false;
   };
 
-  console.log("cyclr-mcp demo: onboarding two connectors, then an integration, in the embedded sandbox, through a real MCP client over stdio.");
+  console.log("cyclr-mcp demo: onboarding two connectors, then an integration, then one handed to Cyclr's LAUNCH page, in the embedded sandbox, through a real MCP client over stdio.");
   const pipedrive = await onboard("pipdrive", { CompanyDomain: "acme", apiKey: "demo-pipedrive-api-key-1234" });
   const salesforce = await onboard("sales force", { isSandbox: "false" });
   console.log("\nThen an integration from one of the partner's templates, for another customer.");
   const integration = await integrate("salesfroce to mailchimp", "globex-eu-7731", { isSandbox: "false", apiKey: "demo-mailchimp-api-key-us6", choice: "Customers" });
+  console.log("\nThen an integration the chat cannot finish, handed to Cyclr's LAUNCH page.");
+  const launched = await handOff("dynamics nav orders to slack", "acme-widgets-17", { integration: "Dynamics NAV orders to Slack", values: { "Microsoft Dynamics NAV: Server URL": "https://nav.acme-widgets.test:7047", "Post message: Channel": "#sales" } });
   console.log("\nAnd a support call: another customer's integration stopped working.");
   const repaired = await support("Acme", "acme corportion");
   await client.close();
-  const ready = pipedrive && salesforce && integration && repaired;
+  const ready = pipedrive && salesforce && integration && launched && repaired;
   console.log(
     ready
-      ? "\nDone: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, and Acme's runs again with Salesforce connected again."
+      ? "\nDone: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, Acme Widgets' Dynamics NAV orders reach Slack (set up on LAUNCH), and Acme's runs again with Salesforce connected again."
       : "\nNot everything is ready: see above.",
   );
   return ready ? 0 : 1;

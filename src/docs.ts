@@ -32,7 +32,7 @@ function tools(): string {
     const hints = [
       tool.annotations.readOnlyHint ? "read-only" : undefined,
       tool.annotations.destructiveHint ? "destructive" : undefined,
-      tool.changesCycles ? "changes cycles" : undefined,
+      tool.changesCycles ? (tool.changesConnectors ? "changes cycles and connectors" : "changes cycles") : undefined,
     ].filter(Boolean);
     return `| \`${tool.name}\`${hints.length ? ` (${hints.join(", ")})` : ""} | ${argumentList(tool.inputSchema as Record<string, z.ZodType>)} | ${cell(tool.description)} | ${cell(tool.cyclrCalls)} |`;
   });

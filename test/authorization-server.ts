@@ -7,7 +7,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
-import Provider, { type KoaContextWithOIDC } from "oidc-provider";
+import Provider, { type ClientMetadata, type KoaContextWithOIDC } from "oidc-provider";
 
 export const SCOPES = ["cyclr:read", "cyclr:write", "cyclr:cycles"] as const;
 
@@ -24,6 +24,10 @@ export interface AuthorizationServerOptions {
   /** People who may only read: they are granted cyclr:read whatever the client asks (the test may change it). */
   readOnly?: Set<string>;
   accessTokenTtlSeconds?: number;
+  /** People's names and e-mails: in their userinfo and, for this server's tool calls, in their access tokens. */
+  people?: Record<string, { name?: string; email?: string }>;
+  /** Clients registered beforehand (the credential pages' sign-in). */
+  clients?: ClientMetadata[];
 }
 
 /** Who signed in: the account of the code being exchanged, or of the session at the authorization endpoint. */
@@ -40,7 +44,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const provider = new Provider(issuer, {
     jwks: { keys: [signing] },
     // Clients register with the scopes they will ask for (the SDK sends the resource's scopes_supported).
-    scopes: ["openid", "offline_access", ...SCOPES],
+    scopes: ["openid", "offline_access", "profile", "email", ...SCOPES],
+    claims: { openid: ["sub"], profile: ["name"], email: ["email"] },
+    ...(options.clients && { clients: options.clients }),
     features: {
       devInteractions: { enabled: true },
       registration: { enabled: true },
@@ -60,10 +66,11 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
       },
     },
     extraTokenClaims: (_ctx, token) => {
-      const accountId = "accountId" in token && typeof token.accountId === "string" ? options.accounts?.[token.accountId] : undefined;
-      return accountId !== undefined ? { cyclr_account: accountId } : undefined;
+      const person = "accountId" in token && typeof token.accountId === "string" ? token.accountId : undefined;
+      const accountId = person !== undefined ? options.accounts?.[person] : undefined;
+      return { ...(accountId !== undefined && { cyclr_account: accountId }), ...(person !== undefined && options.people?.[person]) };
     },
-    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...options.people?.[sub] }) }),
     ttl: { Interaction: 600, Session: 600, Grant: 600, AuthorizationCode: 60, AccessToken: options.accessTokenTtlSeconds ?? 600 },
     pkce: { required: () => true },
     // Loopback over plain http, as the tests run: oidc-provider allows it outside production.

@@ -30,6 +30,8 @@ export const TOOL_NAMES = [
   "set_step_value",
   "activate_cycle",
   "pause_cycle",
+  "create_launch_link",
+  "create_marketplace_link",
   "list_cycles",
   "get_cycle_activity",
   "reconnect_connector",

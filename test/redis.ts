@@ -125,3 +125,17 @@ async function untilPong(port: number, child: ChildProcess, output: () => string
   }
   throw new Error(`redis-server did not answer PING on port ${port}: ${output()}`);
 }
+
+/** Every key and value in the Redis under test, as text (RESP over a plain socket: KEYS *, then DUMP-free GETs). */
+export async function redisDump(redis: RedisUnderTest): Promise<string> {
+  const { createClient } = await import("redis");
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  try {
+    const keys = await client.keys("*");
+    const values = await Promise.all(keys.map(async (key) => ((await client.type(key)) === "string" ? ((await client.get(key)) ?? "") : "")));
+    return [...keys, ...values].join("\n");
+  } finally {
+    await client.close();
+  }
+}

@@ -26,8 +26,12 @@ export interface CyclrConfig {
   accountId?: string;
   /** Partner service domain as an origin, e.g. https://acme-h.cyclr.com. */
   serviceDomain?: string;
+  /** The partner's name as the credential pages show it (whose service the person connects to). */
+  partnerName?: string;
   /** Origins, besides the service domain (and, hosted, this server's public origin), where an OAuth sign-in may end. */
   oauthTargetOrigins?: string[];
+  /** The Marketplace create_marketplace_link shows when the call names none (Console > Embedding > Marketplace). */
+  marketplaceId?: number;
   timeoutMs: number;
   /** The largest body accepted from Cyclr, in bytes. */
   maxResponseBytes: number;
@@ -75,6 +79,15 @@ export const CYCLR_SETTINGS = {
     help: "Partner service domain for OAuth links, as a host (acme-h.cyclr.com) or origin. Needed by create_oauth_link.",
     value: originSchema("service domain", "acme-h.cyclr.com or https://acme-h.cyclr.com").optional(),
   },
+  partnerName: {
+    env: "CYCLR_PARTNER_NAME",
+    flag: "partner-name",
+    type: "string",
+    help:
+      "The partner's name the credential and sign-in pages show the person, beside the Cyclr account and the connector (whose service their details go to), " +
+      "e.g. Acme; default the service domain's host name (acme-h.cyclr.com), or \"Cyclr sandbox\" with --sandbox.",
+    value: nonEmpty.max(100, "must be at most 100 characters").optional(),
+  },
   oauthTargetOrigins: {
     env: "CYCLR_OAUTH_TARGET_ORIGINS",
     flag: "oauth-target-origins",
@@ -83,6 +96,17 @@ export const CYCLR_SETTINGS = {
       "Comma-separated origins (e.g. https://app.example.com) where a person's browser may go after an OAuth sign-in, " +
       "besides the service domain and, hosted, CYCLR_MCP_PUBLIC_URL: create_oauth_link refuses any other targetOrigin. http only for loopback hosts.",
     value: list.pipe(z.array(originSchema("origin", "https://app.example.com"))).optional(),
+  },
+  marketplaceId: {
+    env: "CYCLR_MARKETPLACE_ID",
+    flag: "marketplace-id",
+    type: "string",
+    help: "The Marketplace create_marketplace_link shows when the call names none: its id in the Cyclr Console (Embedding > Marketplace).",
+    value: z.coerce
+      .number({ message: "must be a Marketplace id, a whole number such as 27" })
+      .int("must be a Marketplace id, a whole number such as 27")
+      .min(1, "must be a Marketplace id, a whole number such as 27")
+      .optional(),
   },
   sandbox: {
     env: "CYCLR_SANDBOX",
@@ -137,7 +161,9 @@ export function cyclrConfig(settings: SettingValues<typeof CYCLR_SETTINGS>): Cyc
   }
   if (settings.accountId !== undefined) config.accountId = settings.accountId;
   if (settings.serviceDomain !== undefined) config.serviceDomain = settings.serviceDomain;
+  if (settings.partnerName !== undefined) config.partnerName = settings.partnerName;
   if (settings.oauthTargetOrigins !== undefined) config.oauthTargetOrigins = settings.oauthTargetOrigins;
+  if (settings.marketplaceId !== undefined) config.marketplaceId = settings.marketplaceId;
   if (settings.sandbox) return config;
 
   const hasClient = settings.clientId !== undefined || settings.clientSecret !== undefined;

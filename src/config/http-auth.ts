@@ -1,9 +1,15 @@
-/** Hosted mode's JWT access tokens: who signs them (an authorization server, or a partner's backend), for whom, and how they name an account. */
+/**
+ * Hosted mode's JWT access tokens: who signs them (an authorization server, or a partner's backend),
+ * for whom, and how they name an account; and who may fill a link's page: the person who made it,
+ * signed in there with the same issuer, unless the link was made for someone else.
+ */
 import { z } from "zod";
 import { isLoopbackHost } from "../loopback.js";
 import { booleanText, ConfigError, nonEmpty, urlSchema, type SettingsTable, type SettingValues } from "./setting.js";
 
 export const DEFAULT_ACCOUNT_CLAIM = "cyclr_account";
+/** Where the issuer sends the person back after the pages' sign-in: the redirect URI, on the public URL. */
+export const PAGE_SIGN_IN_REDIRECT_PATH = "/credentials/signed-in";
 /** An HS256 secret shorter than this is refused (RFC 7518 §3.2: a key at least as long as the hash). */
 export const MIN_JWT_SECRET_BYTES = 32;
 
@@ -26,6 +32,22 @@ export interface JwtAuthConfig {
   accountClaim: string;
   /** A token without the account claim is accepted even with no CYCLR_ACCOUNT_ALLOWLIST (it may act on every account). */
   allowUnpinned: boolean;
+}
+
+/** The client the credential pages sign the person in with (OpenID Connect at the access tokens' issuer). */
+export interface PageSignInConfig {
+  issuer: string;
+  clientId: string;
+  /** Without it, a public client: PKCE alone. */
+  clientSecret?: string;
+}
+
+/** Who may fill a link's page. */
+export interface PageAccessConfig {
+  /** Hosted with an issuer (on by default): the page signs the person in and takes the form only from the link's maker. */
+  pageSignIn?: PageSignInConfig;
+  /** A caller may make a link for another person (forSomeoneElse), whose page names the sender instead of signing anyone in. */
+  linksForOthers: boolean;
 }
 
 export const HTTP_AUTH_SETTINGS = {
@@ -78,6 +100,42 @@ export const HTTP_AUTH_SETTINGS = {
     help: "Accept JWTs without the account claim even with no CYCLR_ACCOUNT_ALLOWLIST (they may then act on any account); off by default, and such tokens are refused.",
     value: booleanText.default(false),
   },
+  pageSignIn: {
+    env: "MCP_HTTP_PAGE_SIGN_IN",
+    flag: "page-sign-in",
+    type: "string",
+    help:
+      "With MCP_HTTP_AUTH_ISSUER: on (the default) has the credential pages, and the page before an OAuth sign-in, sign the person in with that issuer " +
+      "(OpenID Connect, authorization code with PKCE) and take the form only from the person who made the link (the same sub); it needs MCP_HTTP_PAGE_CLIENT_ID. " +
+      "off: a link works for whoever holds it, as without an issuer.",
+    value: z.enum(["on", "off"], { message: "must be on or off" }).optional(),
+  },
+  pageClientId: {
+    env: "MCP_HTTP_PAGE_CLIENT_ID",
+    flag: "page-client-id",
+    type: "string",
+    help:
+      "The client the pages sign the person in with, registered at MCP_HTTP_AUTH_ISSUER: OpenID Connect, authorization code with PKCE, scopes openid profile email, " +
+      `redirect URI CYCLR_MCP_PUBLIC_URL + ${PAGE_SIGN_IN_REDIRECT_PATH}, giving the same sub as the access tokens.`,
+    value: nonEmpty.optional(),
+  },
+  pageClientSecret: {
+    env: "MCP_HTTP_PAGE_CLIENT_SECRET",
+    flag: "page-client-secret",
+    type: "string",
+    help: "That client's secret (sent as HTTP Basic, client_secret_basic); leave it out for a public client (PKCE alone).",
+    secret: true,
+    value: nonEmpty.optional(),
+  },
+  linksForOthers: {
+    env: "MCP_HTTP_LINKS_FOR_OTHERS",
+    flag: "links-for-others",
+    type: "boolean",
+    help:
+      "Let a caller make a credential or OAuth link for another person (forSomeoneElse of create_credential_link and create_oauth_link: a support person " +
+      "sending it to a customer): its page signs no one in and says plainly who sent it, for which account. Off by default: such calls are refused.",
+    value: booleanText.default(false),
+  },
 } as const satisfies SettingsTable;
 
 /** The JWT settings: an issuer or a shared secret, not both; the rest only beside one of them. */
@@ -112,4 +170,33 @@ export function checkJwtHosting(jwt: JwtAuthConfig | undefined, host: string, pu
     const setting = jwt.signer.kind === "issuer" ? "MCP_HTTP_AUTH_ISSUER (--http-auth-issuer)" : "MCP_HTTP_AUTH_JWT_SECRET (--http-auth-jwt-secret)";
     throw new ConfigError(`${setting} on a non-loopback host needs CYCLR_MCP_PUBLIC_URL (--public-url): access tokens are issued for <public URL>/mcp.`);
   }
+}
+
+/**
+ * Who may fill a link's page. With an issuer the pages sign the person in unless the operator says
+ * off: a link is a bearer token, and without the check whoever is sent one fills it (their keys
+ * then land in the sender's account).
+ */
+export function pageAccessConfig(settings: SettingValues<typeof HTTP_AUTH_SETTINGS>): PageAccessConfig {
+  const { authIssuer: issuer, pageSignIn, pageClientId: clientId, pageClientSecret: clientSecret } = settings;
+  const access: PageAccessConfig = { linksForOthers: settings.linksForOthers };
+  if (issuer === undefined) {
+    const stray = clientId !== undefined ? HTTP_AUTH_SETTINGS.pageClientId : clientSecret !== undefined ? HTTP_AUTH_SETTINGS.pageClientSecret : pageSignIn === "on" ? HTTP_AUTH_SETTINGS.pageSignIn : undefined;
+    if (stray) throw new ConfigError(`${stray.env} (--${stray.flag}) needs MCP_HTTP_AUTH_ISSUER (--http-auth-issuer): the pages sign the person in with the issuer of the access tokens.`);
+    return access;
+  }
+  if (pageSignIn === "off") {
+    if (clientId !== undefined || clientSecret !== undefined) {
+      throw new ConfigError("MCP_HTTP_PAGE_CLIENT_ID or MCP_HTTP_PAGE_CLIENT_SECRET is set, but MCP_HTTP_PAGE_SIGN_IN=off: remove them, or turn the pages' sign-in on.");
+    }
+    return access;
+  }
+  if (clientId === undefined) {
+    throw new ConfigError(
+      "MCP_HTTP_AUTH_ISSUER (--http-auth-issuer): the credential pages sign the person in with it, so that only the person who made a link can fill it. " +
+        `Register a client there (OpenID Connect, authorization code with PKCE, redirect URI CYCLR_MCP_PUBLIC_URL + ${PAGE_SIGN_IN_REDIRECT_PATH}) and set ` +
+        "MCP_HTTP_PAGE_CLIENT_ID (--page-client-id) and MCP_HTTP_PAGE_CLIENT_SECRET (--page-client-secret); or set MCP_HTTP_PAGE_SIGN_IN=off (a link then works for whoever holds it).",
+    );
+  }
+  return { ...access, pageSignIn: { issuer, clientId, ...(clientSecret !== undefined && { clientSecret }) } };
 }

@@ -1,7 +1,7 @@
 /** Hosted mode's settings: the listener, who may call it (bearer tokens; JWTs are in http-auth.ts), and the limits on sessions and calls. */
 import { z } from "zod";
 import { isLoopbackHost } from "../loopback.js";
-import { checkJwtHosting, type JwtAuthConfig } from "./http-auth.js";
+import { checkJwtHosting, pageAccessConfig, type HTTP_AUTH_SETTINGS, type JwtAuthConfig, type PageAccessConfig } from "./http-auth.js";
 import { booleanText, ConfigError, count, list, nonEmpty, originSchema, wholeNumber, type SettingsTable, type SettingValues } from "./setting.js";
 
 export const DEFAULT_HTTP_PORT = 3333;
@@ -18,7 +18,7 @@ export interface HttpToken {
   accountId?: string;
 }
 
-export interface HttpConfig {
+export interface HttpConfig extends PageAccessConfig {
   port: number;
   host: string;
   /** No sessions: every request stands alone (replicas behind a load balancer). */
@@ -159,8 +159,12 @@ export const HTTP_SETTINGS = {
 } as const satisfies SettingsTable;
 
 /** The hosted listener's configuration, checked: a listener other machines can reach needs proven callers and named hosts. */
-export function httpConfig(settings: SettingValues<typeof HTTP_SETTINGS>, jwt: JwtAuthConfig | undefined, accountAllowlist: readonly string[] | undefined): HttpConfig {
-  const http: HttpConfig = {
+export function httpConfig(
+  settings: SettingValues<typeof HTTP_SETTINGS & typeof HTTP_AUTH_SETTINGS>,
+  jwt: JwtAuthConfig | undefined,
+  accountAllowlist: readonly string[] | undefined,
+): HttpConfig {
+  const http: Omit<HttpConfig, keyof PageAccessConfig> = {
     port: settings.port,
     host: settings.host,
     stateless: settings.stateless,
@@ -192,5 +196,6 @@ export function httpConfig(settings: SettingValues<typeof HTTP_SETTINGS>, jwt: J
   if (outside.length > 0) {
     throw new ConfigError(`MCP_HTTP_TOKENS (--http-tokens) binds a token to account ${outside[0]?.accountId}, which CYCLR_ACCOUNT_ALLOWLIST does not allow.`);
   }
-  return http;
+  // Who may fill a link's page: checked once the listener itself may start.
+  return { ...http, ...pageAccessConfig(settings) };
 }

@@ -18,7 +18,7 @@ export { ConfigError } from "./setting.js";
 export { credentialSecret, DEFAULT_MAX_RESPONSE_BYTES, type CyclrCredentials } from "./cyclr.js";
 export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logging.js";
 export type { HttpConfig, HttpToken } from "./http.js";
-export type { JwtAuthConfig, TokenSigner } from "./http-auth.js";
+export { PAGE_SIGN_IN_REDIRECT_PATH, type JwtAuthConfig, type PageSignInConfig, type TokenSigner } from "./http-auth.js";
 export type { StoreConfig } from "./store.js";
 
 export interface Config extends CyclrConfig {

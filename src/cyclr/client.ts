@@ -21,7 +21,9 @@ import {
   FieldMappingListSchema,
   FieldMappingSchema,
   IncidentListSchema,
+  LaunchLinkSchema,
   LookupChoiceListSchema,
+  MarketplaceLinkSchema,
   MessageSchema,
   PrerequisiteListSchema,
   SignInTokenSchema,
@@ -35,7 +37,9 @@ import {
   type CycleStep,
   type FieldMapping,
   type Incident,
+  type LaunchLink,
   type LookupChoice,
+  type MarketplaceLink,
   type Prerequisite,
   type StepParameter,
   type Template,
@@ -101,6 +105,36 @@ export interface IncidentPage {
   after?: string;
 }
 
+/**
+ * POST /v1.0/accounts/{id}/launch (cycles.md, LAUNCH): what the server sends. LAUNCH offers the
+ * published templates carrying one of the Tags; Start (Cyclr's default true) starts the cycle the
+ * person installs, RunOnce runs it once.
+ */
+export interface LaunchLinkRequest {
+  Tags: string[];
+  Start?: boolean;
+  RunOnce?: boolean;
+  /** OAuth sign-ins open in the same window instead of a popup: the link is opened as a page of its own, not in a frame. */
+  InlineOAuth?: boolean;
+}
+
+/** POST /v1.0/accounts/{id}/marketplace: which Marketplace to show. */
+export interface MarketplaceLinkRequest {
+  MarketplaceId: number;
+  InlineOAuth?: boolean;
+}
+
+/**
+ * The calls that hand a person to Cyclr's own pages (LAUNCH, a Marketplace). Apart from
+ * CyclrOperations because they must go with the partner's token: Cyclr's docs say not to make them
+ * with a token restricted to an account, which is what a pinned hosted session's operations use.
+ * Each creates the account when the id does not exist, and makes a one-time link (5 minutes).
+ */
+export interface PartnerOperations {
+  createLaunchLink(accountId: string, request: LaunchLinkRequest, options?: CallOptions): Promise<LaunchLink>;
+  createMarketplaceLink(accountId: string, request: MarketplaceLinkRequest, options?: CallOptions): Promise<MarketplaceLink>;
+}
+
 /** The account's catalog as cached: possibly stale while a refresh runs, or after one failed. */
 export interface Catalog {
   connectors: Connector[];
@@ -151,8 +185,8 @@ export interface CyclrOperations {
   /** Clears the stored credentials: Cyclr answers {"Message": "Connector '…' successfully de-authenticated."}. */
   deauthenticateAccountConnector(accountId: string, accountConnectorId: number, options?: CallOptions): Promise<{ Message?: string | undefined }>;
   deleteAccountConnector(accountId: string, accountConnectorId: number, options?: CallOptions): Promise<{ Message?: string | undefined }>;
-  /** The partner's templates (all pages), item by item. */
-  listTemplates(accountId: string, options?: CallOptions): Promise<Listed<Template>>;
+  /** The partner's templates (all pages), item by item; with `tag`, those Cyclr lists under it (its own filter, as LAUNCH picks them). */
+  listTemplates(accountId: string, options?: CallOptions & { tag?: string }): Promise<Listed<Template>>;
   getTemplate(accountId: string, templateId: string, options?: CallOptions): Promise<Template>;
   /** Installs a template into the account: the new cycle (paused). Sent once: never retried. */
   installTemplate(accountId: string, templateId: string, options?: CallOptions): Promise<Cycle>;
@@ -232,7 +266,7 @@ interface CatalogEntry {
   refreshFailedAt?: number;
 }
 
-export class CyclrClient implements CyclrOperations {
+export class CyclrClient implements CyclrOperations, PartnerOperations {
   private readonly catalogTtlMs: number;
   private readonly catalogPageSize: number;
   private readonly catalogPageConcurrency: number;
@@ -544,13 +578,13 @@ export class CyclrClient implements CyclrOperations {
     });
   }
 
-  async listTemplates(accountId: string, options: CallOptions = {}): Promise<Listed<Template>> {
+  async listTemplates(accountId: string, { tag, ...options }: CallOptions & { tag?: string } = {}): Promise<Listed<Template>> {
     const entries = await collectPages(
       async (page, pageSize): Promise<Page<ListEntry<Template>>> => {
         const { data, headers } = await this.http.response(TemplateListSchema, {
           method: "GET",
           path: "/v1.0/templates",
-          query: { page, pageSize },
+          query: { page, pageSize, tag },
           accountId,
           target: { kind: "templates" },
           ...options,
@@ -715,6 +749,27 @@ export class CyclrClient implements CyclrOperations {
       ...options,
     });
     return this.reportLeftOutAs("incident", accountId, splitEntries(onPage(entries, page.page)));
+  }
+
+  createLaunchLink(accountId: string, request: LaunchLinkRequest, options: CallOptions = {}): Promise<LaunchLink> {
+    return this.http.json(LaunchLinkSchema, {
+      method: "POST",
+      // Partner level: the account is in the path (Cyclr's tests send X-Cyclr-Account too; the docs do not).
+      path: `/v1.0/accounts/${segment(accountId)}/launch`,
+      json: request,
+      target: { kind: "launch", id: accountId },
+      ...options,
+    });
+  }
+
+  createMarketplaceLink(accountId: string, request: MarketplaceLinkRequest, options: CallOptions = {}): Promise<MarketplaceLink> {
+    return this.http.json(MarketplaceLinkSchema, {
+      method: "POST",
+      path: `/v1.0/accounts/${segment(accountId)}/marketplace`,
+      json: request,
+      target: { kind: "marketplace", id: String(request.MarketplaceId) },
+      ...options,
+    });
   }
 
   private reportLeftOutAs<T>(what: string, accountId: string, listed: Listed<T>): Listed<T> {

@@ -3,6 +3,7 @@
  * upstream never break parsing; fields we do not use (Icon, AuthValue's content) are not kept.
  */
 import { z } from "zod";
+import { isLoopbackHost } from "../loopback.js";
 
 /** Cyclr's docs show literal "null" strings and empty strings where a value is absent. */
 const text = z
@@ -184,6 +185,35 @@ export const SignInTokenSchema = z.object({
   ExpiresAtUtc: z.string().min(1),
 });
 export type SignInToken = z.infer<typeof SignInTokenSchema>;
+
+/**
+ * A page of Cyclr's own for the person (LAUNCH, a Marketplace): a one-time link that signs them in
+ * (cycles.md, LAUNCH). Token is in the URL too; the URL must be a web address a browser opens:
+ * https, or http on this machine (the sandbox), never another scheme a chat would render as a link.
+ */
+const pageUrl = z
+  .string()
+  .url()
+  .refine((value) => {
+    const url = new URL(value);
+    return url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+  }, "not an https URL");
+
+export const LaunchLinkSchema = z.object({
+  Token: z.string().min(1),
+  LaunchUrl: pageUrl,
+  ExpiresAtUtc: text,
+  AccountId: text,
+});
+export type LaunchLink = z.infer<typeof LaunchLinkSchema>;
+
+export const MarketplaceLinkSchema = z.object({
+  Token: z.string().min(1),
+  MarketplaceUrl: pageUrl,
+  ExpiresAtUtc: text,
+  AccountId: text,
+});
+export type MarketplaceLink = z.infer<typeof MarketplaceLinkSchema>;
 
 export const AccessTokenResponseSchema = z.object({
   access_token: z.string().min(1),

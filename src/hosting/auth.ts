@@ -19,6 +19,7 @@ import { z } from "zod";
 import type { HttpToken, JwtAuthConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { selectTools, type ToolSelection } from "../mcp/server.js";
+import type { Requester } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
 
 /**
@@ -52,6 +53,8 @@ export interface Caller {
   /** A JWT's client (client_id, or azp). */
   client?: string;
   pinnedAccountId?: string;
+  /** A JWT's caller as a person: its sub, and its name and e-mail where the token carries them (who asked for a link). */
+  person?: Requester;
 }
 
 /** A request refused before it reaches MCP: the HTTP status, JSON-RPC code and the words. */
@@ -95,6 +98,10 @@ const AccessTokenClaimsSchema = z.looseObject({
   scp: z.union([z.string(), z.array(z.string())]).optional(),
   client_id: z.string().optional(),
   azp: z.string().optional(),
+  // Shown on a link's page as who asked for it: kept short, and escaped there.
+  name: z.string().trim().min(1).max(200).optional().catch(undefined),
+  preferred_username: z.string().trim().min(1).max(200).optional().catch(undefined),
+  email: z.string().trim().min(1).max(200).optional().catch(undefined),
 });
 /** What this server needs of the authorization server's metadata (RFC 8414, or OpenID discovery). */
 const IssuerMetadataSchema = z.looseObject({ issuer: z.string(), jwks_uri: z.url().optional() });
@@ -184,7 +191,11 @@ export class CallerAuthentication {
     const tool = selectTools(operator).find((t) => t.name === call.data.params.name);
     if (!tool || tool.annotations.readOnlyHint) return undefined;
     if (tool.changesCycles) {
-      return caller.mayChangeCycles ? undefined : this.insufficientScope(`${tool.name} changes an integration (a cycle): it needs scope ${SCOPES.cycles}`, [SCOPES.cycles]);
+      // The LAUNCH and Marketplace links let the person install and sign in connectors too: both scopes.
+      const missing = [...(caller.mayChangeCycles ? [] : [SCOPES.cycles]), ...(tool.changesConnectors && !caller.mayWrite ? [SCOPES.write] : [])];
+      if (!missing.length) return undefined;
+      const why = tool.changesConnectors ? "changes integrations (cycles) and connectors" : "changes an integration (a cycle)";
+      return this.insufficientScope(`${tool.name} ${why}: it needs scope ${missing.join(" and ")}`, missing);
     }
     return caller.mayWrite ? undefined : this.insufficientScope(`${tool.name} changes the account: it needs scope ${SCOPES.write}`, [SCOPES.write]);
   }
@@ -229,6 +240,8 @@ export class CallerAuthentication {
     }
     const subject = claims.data.sub;
     const client = claims.data.client_id ?? claims.data.azp;
+    const name = claims.data.name ?? claims.data.preferred_username;
+    const email = claims.data.email;
     // Sessions are bound to the person and the client (a session id leaked to another client of the
     // same person is of no use); limits count the person, since anyone can register more clients.
     const caller: Caller = {
@@ -239,6 +252,7 @@ export class CallerAuthentication {
       mayChangeCycles,
       subject,
       ...(client !== undefined && { client }),
+      person: { subject, ...(name !== undefined && { name }), ...(email !== undefined && { email }) },
     };
     return this.pin(req, caller, account.success ? account.data : undefined);
   }

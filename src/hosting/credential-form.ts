@@ -1,10 +1,8 @@
 /**
  * A credential page's form, once the router (credential-pages.ts) has checked the request: the
  * claim on the link (one submission at a time, over every replica), the check of what was typed,
- * the writes to Cyclr, and spending the link. Also the link as the store keeps it, which the
- * router reads to show the page.
+ * the writes to Cyclr, and spending the link. (The link as the store keeps it is link-records.ts.)
  */
-import { createHash, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
@@ -16,38 +14,9 @@ import type { HashedForm, Redactor, SecretHash } from "../redact.js";
 import { basicAuthValue } from "../setup/auth-values.js";
 import { PROPERTY_FIELD } from "../setup/credential-request.js";
 import { readJson, type Store } from "../store/index.js";
-import { credentialFormPage, notFoundPage, sendPage, successPage } from "./credential-page-html.js";
+import { credentialFormPage, notFoundPage, sendPage, successPage, type PageParties } from "./credential-page-html.js";
+import { claimLink, CREDENTIALS_PATH, linkKey, readLink, releaseClaim, usedKey, type StoredLink } from "./link-records.js";
 
-export const CREDENTIALS_PATH = "/credentials/";
-export const LINK_LIFETIME_MS = 10 * 60_000;
-/**
- * How long one submission holds its link while it writes to Cyclr. Past it (the replica died
- * mid-write) the person may submit again; a submission that succeeds removes the link first.
- */
-const CLAIM_MS = 2 * 60_000;
-
-const CredentialFieldSchema = z.object({ field: z.string(), label: z.string(), description: z.string().optional(), secret: z.boolean() });
-
-/** A link as the store keeps it (the token itself is not kept: the key is its hash). */
-export const StoredLinkSchema = z.object({
-  accountId: z.string(),
-  accountConnectorId: z.number(),
-  connectorName: z.string(),
-  request: z.object({ authValue: z.enum(["apiKey", "basic"]).optional(), properties: z.array(z.string()), fields: z.array(CredentialFieldSchema) }),
-  /** Fields still to be set: a retry after a partial failure asks only for these. */
-  remaining: z.array(CredentialFieldSchema),
-  csrfToken: z.string(),
-  expiresAt: z.number(),
-});
-export type StoredLink = z.infer<typeof StoredLinkSchema>;
-
-/** The store's key for a link: a hash of its token, so that what the store holds opens no page. */
-export function linkHash(token: string): string {
-  return createHash("sha256").update(token).digest("base64url");
-}
-export const linkKey = (hash: string) => `link:${hash}`;
-const claimKey = (hash: string) => `link-claim:${hash}`;
-export const usedKey = (hash: string) => `link-used:${hash}`;
 const typedKey = (hash: string) => `link-typed:${hash}`;
 
 /** What was typed on a link's page, as the store keeps it for the replica that gave it out: per secret, the keyed hashes of its forms. */
@@ -60,18 +29,12 @@ export async function readTypedSecrets(store: Store, hash: string): Promise<Hash
   return (await readJson(store, typedKey(hash), TypedSecretsSchema)) ?? [];
 }
 
-/** The link under this hash, while it is valid. */
-export async function readLink(store: Store, hash: string, now: number): Promise<StoredLink | undefined> {
-  const link = await readJson(store, linkKey(hash), StoredLinkSchema);
-  return link && link.expiresAt > now ? link : undefined;
-}
-
-/** The form for what the link still asks, with a message when the last submission failed. */
-export function sendForm(res: ServerResponse, status: number, token: string, link: StoredLink, error?: string): void {
+/** The form for what the link still asks, below whose account it goes to, with a message when the last submission failed. */
+export function sendForm(res: ServerResponse, status: number, token: string, link: StoredLink, parties: PageParties, error?: string): void {
   sendPage(res, status, (nonce) =>
     credentialFormPage({
       nonce,
-      connectorName: link.connectorName,
+      parties,
       fields: link.remaining,
       csrfToken: link.csrfToken,
       action: `${CREDENTIALS_PATH}${token}`,
@@ -107,34 +70,34 @@ export interface CredentialFormOptions {
 export class CredentialForm {
   constructor(private readonly options: CredentialFormOptions) {}
 
-  /** A submission whose origin and CSRF token the router has checked. */
-  async submit(res: ServerResponse, token: string, hash: string, body: URLSearchParams): Promise<void> {
+  /** A submission whose origin, CSRF token and person the router has checked. */
+  async submit(res: ServerResponse, token: string, hash: string, body: URLSearchParams, parties: PageParties): Promise<void> {
     const { store } = this.options;
     // One submission at a time, over every replica: the other sees the page of a used link.
-    const claim = randomUUID();
-    if (!(await store.set(claimKey(hash), claim, { ttlMs: CLAIM_MS, onlyIfAbsent: true }))) return sendPage(res, 404, (nonce) => notFoundPage(nonce));
+    const claim = await claimLink(store, hash);
+    if (claim === undefined) return sendPage(res, 404, (nonce) => notFoundPage(nonce));
     let spent = false;
     try {
       // Read again under the claim: a submission that finished just before took the link away, or
       // set some of its fields (a partial failure) on another replica.
       const current = await readLink(store, hash, this.options.now());
-      if (!current) return sendPage(res, 404, (nonce) => notFoundPage(nonce));
-      spent = await this.take(res, token, hash, current, body);
+      if (!current || current.kind === "sign-in") return sendPage(res, 404, (nonce) => notFoundPage(nonce));
+      spent = await this.take(res, token, hash, current, body, parties);
     } finally {
       // A used link keeps its claim until the claim expires: nothing can use it again meanwhile.
-      if (!spent) await store.delete(claimKey(hash), claim).catch(() => undefined);
+      if (!spent) await releaseClaim(store, hash, claim);
     }
   }
 
   /** Checks and stores what was typed; true once Cyclr accepted it all and the link is spent. */
-  private async take(res: ServerResponse, token: string, hash: string, link: StoredLink, body: URLSearchParams): Promise<boolean> {
+  private async take(res: ServerResponse, token: string, hash: string, link: StoredLink, body: URLSearchParams, parties: PageParties): Promise<boolean> {
     const values = new Map<string, string>();
     const secrets: string[] = [];
     for (const field of link.remaining) {
       const value = body.get(field.field) ?? "";
       if (field.secret) secrets.push(value);
       if (value.trim() === "") {
-        sendForm(res, 400, token, link, `Please fill in ${field.label}.`);
+        sendForm(res, 400, token, link, parties, `Please fill in ${field.label}.`);
         return false;
       }
       values.set(field.field, field.secret ? value : value.trim());
@@ -156,13 +119,13 @@ export class CredentialForm {
       // What Cyclr accepted is not asked again, on whichever replica the person retries.
       const ttlMs = link.expiresAt - this.options.now();
       if (ttlMs > 0) await this.options.store.set(linkKey(hash), JSON.stringify(link), { ttlMs }).catch(() => undefined);
-      sendForm(res, 400, token, link, failure);
+      sendForm(res, 400, token, link, parties, failure);
       return false;
     }
     this.options.logger.info("credential link used", { accountId: link.accountId, accountConnectorId: link.accountConnectorId });
     // Cyclr has it: the person is told so even if the store fails now (the claim, kept, still bars a second use).
     await this.spend(hash, link).catch((error: unknown) => this.options.logger.warn("credential link used, but not marked used in the store", { error: String(error) }));
-    sendPage(res, 200, (nonce) => successPage(nonce, link.connectorName));
+    sendPage(res, 200, (nonce) => successPage(nonce, parties));
     return true;
   }
 

@@ -11,10 +11,16 @@
  * that the store holds no usable link, for its lifetime. The bad-token counters are in the store
  * too, so the limit holds across replicas.
  *
+ * Every page of a link names, above its form, the connector, the Cyclr account and the partner the
+ * details go to, and who asked for them where the server knows. Hosted with the pages' sign-in
+ * (page-sign-in.ts), a link made by a person signed in at the issuer shows its form to that person
+ * only, and takes it from no one else; a link made for someone else says who sent it instead.
+ *
  * This module gives out links and routes the pages' requests, with their checks (the bad-token
- * limit, methods, body size, same origin and the CSRF token); what a submission then does (the
- * claim, the writes to Cyclr, spending the link) is credential-form.ts, the HTML and its headers
- * credential-page-html.ts.
+ * limit, who is signed in, methods, body size, same origin and the CSRF token); what a submission
+ * then does (the claim, the writes to Cyclr, spending the link) is credential-form.ts, the page
+ * before an OAuth sign-in oauth-start.ts, the links as stored link-records.ts, the HTML and its
+ * headers credential-page-html.ts.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -23,13 +29,16 @@ import { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { Logger } from "../log.js";
 import { BrowserSteps } from "../mcp/shared/authentication-wait.js";
-import type { CredentialLink, CredentialLinkBinding, CredentialLinks, LandingStep } from "../mcp/tool.js";
+import type { CredentialLink, CredentialLinkBinding, CredentialLinks, LandingStep, LinkParties, PageLink, SignInPageBinding } from "../mcp/tool.js";
 import type { HashedSecret, Redactor, SecretHash } from "../redact.js";
-import { StoreUnavailableError, type Store } from "../store/index.js";
-import { CREDENTIALS_PATH, CredentialForm, LINK_LIFETIME_MS, linkHash, linkKey, readLink, readTypedSecrets, sendForm, usedKey, type StoredLink } from "./credential-form.js";
-import { connectedPage, messagePage, notFoundPage, sendPage } from "./credential-page-html.js";
+import { readJson, StoreUnavailableError, type Store } from "../store/index.js";
+import { CredentialForm, readTypedSecrets, sendForm } from "./credential-form.js";
+import { connectedPage, messagePage, notFoundPage, otherPersonPage, sendPage, type PageParties } from "./credential-page-html.js";
+import { CREDENTIALS_PATH, LINK_LIFETIME_MS, linkHash, linkKey, PartiesSchema, readLink, usedKey, type StoredLink, type StoredPage, type StoredSignInPage } from "./link-records.js";
+import { OAuthStart } from "./oauth-start.js";
+import { PAGE_SIGN_IN_REDIRECT_PATH, type PageSignIn, type PagePerson } from "./page-sign-in.js";
 
-export { CREDENTIALS_PATH } from "./credential-form.js";
+export { CREDENTIALS_PATH } from "./link-records.js";
 /** Where an OAuth sign-in ends by default: ?name= the connector's name; ?error= when the person denied access. */
 export const CONNECTED_PATH = "/connected";
 const MAX_BODY_BYTES = 16 * 1024;
@@ -39,8 +48,15 @@ const BAD_TOKEN_WINDOW_MS = 60_000;
 /** How often a replica that gave out a link checks whether it was used elsewhere, in case it missed the event. */
 const USED_CHECK_MS = 15_000;
 
-/** Which account connector an OAuth landing nonce is for, and its link's id (stored under the nonce's hash). */
-const LandingStepSchema = z.object({ accountId: z.string(), accountConnectorId: z.number(), link: z.string().optional() });
+/**
+ * Which account connector an OAuth landing nonce is for, its link's id, and whose account it is
+ * (stored under the nonce's hash).
+ */
+const LandingStepSchema = z.object({ accountId: z.string(), accountConnectorId: z.number(), link: z.string().optional(), parties: PartiesSchema.optional() });
+/** A landing nonce outlives the page before the sign-in (10 minutes) and Cyclr's sign-in (5). */
+const LANDING_LIFETIME_MS = 2 * LINK_LIFETIME_MS;
+/** Asks a page whose maker is signed in as someone else for a fresh login at the issuer. */
+const SIGN_IN_AGAIN = "sign-in=again";
 
 /** What the replica that gave out a link keeps of it: who waits for it to be used. */
 interface GivenLink {
@@ -75,6 +91,13 @@ export interface CredentialPagesOptions {
    * that the session that gave out the link hides it wherever the page was served.
    */
   secretHash?: SecretHash;
+  /** Whose service the accounts belong to, as the pages name it (CYCLR_PARTNER_NAME, or the service domain's host). */
+  partner?: string;
+  /**
+   * Hosted with an issuer and the pages' sign-in on: a link made by a person signed in there shows
+   * its form only to them, signed in on the page with the same issuer.
+   */
+  signIn?: PageSignIn;
   now?: () => number;
 }
 
@@ -86,6 +109,7 @@ export class CredentialPages implements CredentialLinks {
   private readonly store: Store;
   private readonly unsubscribe: () => void;
   private readonly form: CredentialForm;
+  private readonly oauthStart: OAuthStart;
   private readonly steps: BrowserSteps;
   /** Names this replica in the events it sends. */
   private readonly replica = randomUUID();
@@ -107,6 +131,14 @@ export class CredentialPages implements CredentialLinks {
       spent: (hash, link) => this.spent(hash, link),
       ...(options.secretHash && { secretHash: options.secretHash }),
     });
+    this.oauthStart = new OAuthStart({
+      store: options.store,
+      cyclr: options.cyclr,
+      ...(options.cyclrForAccount && { cyclrForAccount: options.cyclrForAccount }),
+      redactor: options.redactor,
+      logger: options.logger,
+      now: this.now,
+    });
     this.unsubscribe = this.store.subscribe((event) => {
       // A link given out here and filled on another replica: its session hides what was typed there.
       if (event.kind === "secrets typed") {
@@ -118,7 +150,7 @@ export class CredentialPages implements CredentialLinks {
   }
 
   /** The origin the pages are served at: the public URL's, or the loopback listener's (started now if need be). */
-  private async origin(): Promise<string> {
+  async origin(): Promise<string> {
     const { publicUrl } = this.options;
     return publicUrl ? new URL(typeof publicUrl === "function" ? publicUrl() : publicUrl).origin : (await this.listen()).origin;
   }
@@ -134,25 +166,92 @@ export class CredentialPages implements CredentialLinks {
     if (!step) return url;
     const nonce = randomBytes(16).toString("base64url");
     const stored = await this.store
-      .set(landingKey(linkHash(nonce)), JSON.stringify(step), { ttlMs: LINK_LIFETIME_MS })
+      .set(landingKey(linkHash(nonce)), JSON.stringify(step), { ttlMs: LANDING_LIFETIME_MS })
       .catch(() => false);
     return stored ? `${url}&step=${nonce}` : url;
   }
 
   /**
-   * The landing page was reached (once per nonce): the sign-in link is spent, so its browser step is
-   * over whether or not anyone waits, and the waits for that account connector look now.
+   * The landing page was reached: the sign-in link is spent, so (once per nonce) its browser step
+   * is over whether or not anyone waits, and the waits for that account connector look now. The
+   * step stays readable until it expires, so that the page says whose account on a reload too.
    */
-  private async landed(nonce: string): Promise<void> {
-    const key = landingKey(linkHash(nonce));
-    const text = await this.store.get(key);
-    if (text === undefined || !(await this.store.delete(key))) return;
-    const step = LandingStepSchema.safeParse(JSON.parse(text));
-    if (!step.success) return;
-    const { accountId, accountConnectorId, link } = step.data;
+  private async landed(nonce: string): Promise<z.infer<typeof LandingStepSchema> | undefined> {
+    const hash = linkHash(nonce);
+    const step = await readJson(this.store, landingKey(hash), LandingStepSchema);
+    if (!step || !(await this.store.set(`landed:${hash}`, "1", { ttlMs: LANDING_LIFETIME_MS, onlyIfAbsent: true }))) return step;
+    const { accountId, accountConnectorId, link } = step;
     // The step a link made since belongs to that link: only this link's step ends.
     if (link !== undefined) await this.steps.end(accountId, accountConnectorId, link);
     await this.store.publish({ kind: "step finished", accountId, accountConnectorId });
+    return step;
+  }
+
+  /** The landing page, naming whose account the connector went to when its nonce says so. */
+  private async land(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+    const nonce = query.get("step");
+    const step =
+      nonce && /^[\w-]{22}$/.test(nonce)
+        ? await this.landed(nonce).catch((error: unknown) => {
+            this.options.logger.warn("OAuth landing not shared", { error: error instanceof Error ? error.message : String(error) });
+            return undefined;
+          })
+        : undefined;
+    const parties = step?.parties && this.shown(step.parties);
+    sendPage(res, 200, (styleNonce) => connectedPage(styleNonce, query.get("name") ?? undefined, query.has("error"), parties));
+  }
+
+  /** Whether a link's page must check who fills it: hosted with the sign-in, made by a person, for themselves. */
+  private checksPerson(parties: LinkParties): parties is LinkParties & { requester: NonNullable<LinkParties["requester"]> } {
+    return this.options.signIn !== undefined && parties.requester !== undefined && !parties.forSomeoneElse;
+  }
+
+  /** What a page says of whose account, from what the link (or landing) holds. */
+  private shown(parties: LinkParties, signedIn?: PagePerson): PageParties {
+    return {
+      connectorName: parties.connectorName,
+      accountId: parties.accountId,
+      accountName: parties.accountName,
+      partner: this.options.partner,
+      requester: parties.requester,
+      signedIn,
+      forSomeoneElse: parties.forSomeoneElse,
+    };
+  }
+
+  /** The parts of a binding a link's page shows and checks (nothing secret). */
+  private storedParties(binding: LinkParties): Pick<StoredPage, "accountId" | "accountName" | "connectorName" | "requester" | "forSomeoneElse" | "subject"> {
+    return {
+      accountId: binding.accountId,
+      connectorName: binding.connectorName,
+      ...(binding.accountName !== undefined && { accountName: binding.accountName }),
+      ...(binding.requester && { requester: binding.requester }),
+      ...(binding.forSomeoneElse && { forSomeoneElse: true }),
+      ...(this.checksPerson(binding) && { subject: binding.requester.subject }),
+    };
+  }
+
+  async createSignInPage(binding: SignInPageBinding): Promise<PageLink | undefined> {
+    // Without a person to check or a sender to name, the sign-in link goes to Cyclr directly, as it always did.
+    if (!this.checksPerson(binding) && !binding.forSomeoneElse) return undefined;
+    const origin = await this.origin();
+    const token = randomBytes(32).toString("base64url");
+    const expiresAt = this.now() + LINK_LIFETIME_MS;
+    const page: StoredSignInPage = {
+      kind: "sign-in",
+      ...this.storedParties(binding),
+      accountConnectorId: binding.accountConnectorId,
+      serviceDomain: binding.serviceDomain,
+      username: binding.username,
+      targetOrigin: binding.targetOrigin,
+      ...(binding.callbackMessage !== undefined && { callbackMessage: binding.callbackMessage }),
+      csrfToken: randomBytes(24).toString("base64url"),
+      expiresAt,
+    };
+    await this.store.set(linkKey(linkHash(token)), JSON.stringify(page), { ttlMs: LINK_LIFETIME_MS });
+    this.options.logger.info("OAuth sign-in page created", linkLogFields(binding, page));
+    return { url: `${origin}${CREDENTIALS_PATH}${token}`, token, expiresAt: new Date(expiresAt) };
   }
 
   async create(binding: CredentialLinkBinding): Promise<CredentialLink> {
@@ -163,9 +262,8 @@ export class CredentialPages implements CredentialLinks {
     const hash = linkHash(token);
     const expiresAt = this.now() + LINK_LIFETIME_MS;
     const link: StoredLink = {
-      accountId: binding.accountId,
+      ...this.storedParties(binding),
       accountConnectorId: binding.accountConnectorId,
-      connectorName: binding.connectorName,
       request: binding.request,
       remaining: [...binding.request.fields],
       csrfToken: randomBytes(24).toString("base64url"),
@@ -180,28 +278,23 @@ export class CredentialPages implements CredentialLinks {
     timer.unref();
     check.unref();
     this.given.set(hash, { settle, timer, check, ...(binding.keepSecret && { keepSecret: binding.keepSecret }) });
-    this.options.logger.info("credential link created", { accountId: binding.accountId, accountConnectorId: binding.accountConnectorId });
+    this.options.logger.info("credential link created", linkLogFields(binding, link));
     return { url: `${origin}${CREDENTIALS_PATH}${token}`, id: hash, token, expiresAt: new Date(expiresAt), used };
   }
 
-  /** Answers requests under /credentials/ and the OAuth landing page; returns false for any other path. */
+  /** Answers requests under /credentials/ (the pages, and the return from their sign-in) and the OAuth landing page; returns false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
-    if (path === CONNECTED_PATH) {
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        sendPage(res, 405, (nonce) => messagePage(nonce, "Not allowed", "This page can only be viewed."), { allow: "GET" });
-        return true;
-      }
-      const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
-      const step = query.get("step");
-      if (step && /^[\w-]{22}$/.test(step)) {
-        void this.landed(step).catch((error: unknown) => this.options.logger.warn("OAuth landing not shared", { error: error instanceof Error ? error.message : String(error) }));
-      }
-      sendPage(res, 200, (nonce) => connectedPage(nonce, query.get("name") ?? undefined, query.has("error")));
+    if ((path === CONNECTED_PATH || path === PAGE_SIGN_IN_REDIRECT_PATH) && req.method !== "GET" && req.method !== "HEAD") {
+      sendPage(res, 405, (nonce) => messagePage(nonce, "Not allowed", "This page can only be viewed."), { allow: "GET" });
       return true;
     }
-    if (!path.startsWith(CREDENTIALS_PATH)) return false;
-    void this.respond(req, res, path.slice(CREDENTIALS_PATH.length)).catch((error: unknown) => {
+    let answer: Promise<void>;
+    if (path === CONNECTED_PATH) answer = this.land(req, res);
+    else if (path === PAGE_SIGN_IN_REDIRECT_PATH) answer = this.options.signIn?.finish(req, res) ?? Promise.resolve(sendPage(res, 404, (nonce) => notFoundPage(nonce)));
+    else if (path.startsWith(CREDENTIALS_PATH)) answer = this.respond(req, res, path.slice(CREDENTIALS_PATH.length));
+    else return false;
+    void answer.catch((error: unknown) => {
       if (error instanceof StoreUnavailableError) {
         // The link is safe in the store: the person only has to come back in a moment.
         this.options.logger.warn("credential page unavailable: the store cannot be reached", { error: error.message });
@@ -260,8 +353,30 @@ export class CredentialPages implements CredentialLinks {
       }
       return sendPage(res, 404, (nonce) => notFoundPage(nonce));
     }
-    if (req.method === "GET" || req.method === "HEAD") return sendForm(res, 200, token, link);
-    if (req.method !== "POST") return sendPage(res, 405, (nonce) => messagePage(nonce, "Not allowed", "Use the form."), { allow: "GET, POST" });
+    const read = req.method === "GET" || req.method === "HEAD";
+    if (!read && req.method !== "POST") return sendPage(res, 405, (nonce) => messagePage(nonce, "Not allowed", "Use the form."), { allow: "GET, POST" });
+    // Where the link names its maker, the page is theirs alone: signed in, as them.
+    let signedIn: PagePerson | undefined;
+    if (link.subject !== undefined) {
+      const signIn = this.options.signIn;
+      // A replica configured without the sign-in must not serve a page that needs it.
+      if (!signIn) return sendPage(res, 503, (nonce) => messagePage(nonce, "Try again in a moment", "This page cannot check who you are just now. Your link still works: reload it in a minute."), { "retry-after": "30" });
+      const person = await signIn.person(req);
+      const again = (req.url ?? "").split("?")[1] === SIGN_IN_AGAIN;
+      if (!person || (again && read)) {
+        // A form sent after the sign-in expired is not taken: the person signs in again, from the link.
+        if (!read) return sendPage(res, 403, (nonce) => messagePage(nonce, "Sign in first", "Your sign-in on this page has expired; nothing was sent.", { href: `${CREDENTIALS_PATH}${token}`, text: "Sign in again" }));
+        return signIn.start(res, token, again);
+      }
+      if (person.subject !== link.subject) {
+        // Never its form, nor whose account: the link may have been sent to this person to fill in someone else's.
+        this.options.logger.warn("credential page refused: signed in as another person than the link's maker", { accountConnectorId: link.accountConnectorId, subject: person.subject });
+        return sendPage(res, 403, (nonce) => otherPersonPage(nonce, person, link.connectorName, `${CREDENTIALS_PATH}${token}?${SIGN_IN_AGAIN}`));
+      }
+      signedIn = person;
+    }
+    const parties = this.shown(link, signedIn);
+    if (read) return link.kind === "sign-in" ? this.oauthStart.show(res, 200, token, link, parties) : sendForm(res, 200, token, link, parties);
 
     const body = await readForm(req);
     if (body === "too large") return sendPage(res, 413, (nonce) => messagePage(nonce, "Too much data", "The form was too large."));
@@ -273,7 +388,8 @@ export class CredentialPages implements CredentialLinks {
     if (!sameOrigin || (fetchSite !== undefined && fetchSite !== "same-origin" && fetchSite !== "none") || !sameSecret(body.get("csrf") ?? "", link.csrfToken)) {
       return sendPage(res, 403, (nonce) => messagePage(nonce, "Forbidden", "This form can only be sent from its own page. Reload the link and try again."));
     }
-    await this.form.submit(res, token, hash, body);
+    if (link.kind === "sign-in") return this.oauthStart.go(res, token, hash, parties);
+    await this.form.submit(res, token, hash, body, parties);
   }
 
   /** A link used here: its `used` resolves, and every replica is told. */
@@ -315,6 +431,17 @@ export class CredentialPages implements CredentialLinks {
 }
 
 const landingKey = (hash: string) => `landing:${hash}`;
+
+/** A link's log line: which account connector, who made it, and whether for someone else or only for its maker (never its token). */
+function linkLogFields(binding: LinkParties & { accountConnectorId: number }, stored: Pick<StoredPage, "subject">): Record<string, unknown> {
+  return {
+    accountId: binding.accountId,
+    accountConnectorId: binding.accountConnectorId,
+    ...(binding.requester && { by: binding.requester.subject }),
+    ...(binding.forSomeoneElse && { forSomeoneElse: true }),
+    ...(stored.subject !== undefined && { signInRequired: true }),
+  };
+}
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);

@@ -171,7 +171,8 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     };
     const pinned = caller.pinnedAccountId;
     const cyclr = pinned !== undefined && options.cyclrForAccount ? options.cyclrForAccount(pinned) : options.deps.cyclr;
-    return { ...options.deps, cyclr, accounts };
+    // Who asks for the links this session makes, for their pages to name and check.
+    return { ...options.deps, cyclr, accounts, ...(caller.person && { requester: caller.person }) };
   }
 
   /** A server for this caller: one per 2025-11-25 session (or request, --stateless), one per 2026-07-28 request. */

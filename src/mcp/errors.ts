@@ -10,6 +10,7 @@ import {
   CyclrResponseError,
   CyclrResponseTooLargeError,
   CyclrTimeoutError,
+  type CyclrTarget,
 } from "../cyclr/errors.js";
 import { nameInUse } from "../setup/existing-installs.js";
 import { StoreUnavailableError } from "../store/index.js";
@@ -123,6 +124,25 @@ export function describeStaleCatalog(loadedAt: number, refreshError: unknown, no
   return `${age}: refreshing it failed, so the older copy is shown. ${reason}`;
 }
 
+/** A LAUNCH or Marketplace link Cyclr would not make (create_launch_link, create_marketplace_link). */
+function describeHandOffError(status: number, target: CyclrTarget, says: string): string {
+  const page = target.kind === "launch" ? "LAUNCH" : "Marketplace";
+  if (status === 404 && target.kind === "marketplace") {
+    return `Marketplace ${target.id} was not found.${says} Check marketplaceId or CYCLR_MARKETPLACE_ID: the Marketplace's id in the Cyclr Console (Embedding > Marketplace).`;
+  }
+  if (status === 400) {
+    return `Cyclr rejected the ${page} link request (400).${says} ${target.kind === "launch" ? "Check the tags: list_templates shows each template's." : "Check marketplaceId."}`;
+  }
+  if (status === 401 || status === 403) {
+    return (
+      `Cyclr refused to make a ${page} link (${status}).${says} ${page} may not be part of the partner's Cyclr plan, or the server's credentials may be a token restricted to one account ` +
+      "(a CYCLR_ACCESS_TOKEN): these links need the partner's own client credentials. Meanwhile the chat can set the integration up itself (list_templates, install_template)."
+    );
+  }
+  if (status >= 500) return `Cyclr failed to make a ${page} link (${status}).${says} This is on Cyclr's side; try again shortly (an unused link is harmless).`;
+  return `Cyclr answered ${status} to the ${page} link request.${says}`;
+}
+
 /** The call that shows whether a write whose answer was lost was made. */
 function checkWith(request: CyclrError["request"]): string {
   const kind = request.target?.kind;
@@ -179,6 +199,7 @@ function describeCyclrError(error: CyclrError): string {
         ? ` The answer was an HTML page${html.title ? ` ("${html.title}")` : ""}, not Cyclr's JSON: usually an error page from a proxy, gateway or load balancer between this server and Cyclr (if it persists, check CYCLR_API_URL).`
         : "";
     const target = request.target;
+    if (target?.kind === "launch" || target?.kind === "marketplace") return describeHandOffError(error.status, target, says);
     switch (error.status) {
       case 404:
         if (target?.kind === "connector") {

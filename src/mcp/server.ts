@@ -107,9 +107,10 @@ export function selectTools(selection: ToolSelection = {}): ToolDefinition[] {
   return (TOOLS as readonly unknown[] as ToolDefinition[]).filter((tool) => {
     const reads = tool.annotations.readOnlyHint;
     const changesCycles = tool.changesCycles === true;
+    const changesConnectors = !reads && (!changesCycles || tool.changesConnectors === true);
     return (
       (!selection.readOnly || reads) &&
-      (!selection.withoutConnectorChanges || reads || changesCycles) &&
+      (!selection.withoutConnectorChanges || !changesConnectors) &&
       (!selection.withoutCycleChanges || !changesCycles) &&
       (!selection.tools || selection.tools.includes(tool.name))
     );

@@ -3,7 +3,7 @@
  * dependencies at registration. The whole surface can be listed and snapshotted without a network.
  */
 import type { z } from "zod";
-import type { CyclrOperations } from "../cyclr/client.js";
+import type { CyclrOperations, PartnerOperations } from "../cyclr/client.js";
 import type { HashedSecret } from "../redact.js";
 import type { CredentialRequest } from "../setup/credential-request.js";
 import type { CardName } from "./apps/cards.js";
@@ -17,6 +17,15 @@ export type { FormField, PersonChannel } from "./shared/person.js";
 
 export interface ServerDeps {
   cyclr: CyclrOperations;
+  /**
+   * The calls that hand a person to Cyclr's own pages (LAUNCH, a Marketplace), always with the
+   * partner's token, also in a pinned session whose `cyclr` uses a token restricted to its account:
+   * Cyclr's docs say not to make them with such a token. Used only after the account was checked
+   * through `cyclr`.
+   */
+  partner: PartnerOperations;
+  /** CYCLR_MARKETPLACE_ID: the Marketplace create_marketplace_link shows when the call names none. */
+  marketplaceId?: number;
   /** CYCLR_ACCOUNT_ID: used when a call names no account. */
   defaultAccountId?: string;
   /** CYCLR_SERVICE_DOMAIN as an origin: needed for OAuth links. */
@@ -41,19 +50,47 @@ export interface ServerDeps {
   uncertainInstalls: UncertainInstalls;
   /** Which accounts calls may touch: a hosted session pinned to one, and the allow-list. */
   accounts?: AccountPolicy;
+  /** Hosted, a caller known as a person (a JWT access token): who asks for the links this session makes. */
+  requester?: Requester;
+  /** MCP_HTTP_LINKS_FOR_OTHERS: a link may be made for another person than its maker (forSomeoneElse). */
+  linksForOthers?: boolean;
 }
 
-/** The browser step an OAuth landing page ends: the account connector, and the id the link was recorded under (BrowserSteps). */
+/** A person the server knows by their access token: its sub, and the name and e-mail it carries, if any. */
+export interface Requester {
+  subject: string;
+  name?: string;
+  email?: string;
+}
+
+/**
+ * Whose account a link's page connects, and who asked for it: shown above its form. Nothing
+ * secret: names, and an id where Cyclr gives no name.
+ */
+export interface LinkParties {
+  accountId: string;
+  /** The Cyclr account's name, from Cyclr; the page shows the id when Cyclr gives none. */
+  accountName?: string;
+  connectorName: string;
+  /** Who made the link, where the server knows them as a person (hosted, a JWT access token). */
+  requester?: Requester;
+  /** Made for another person than its maker (a support person sending it to a customer): no sign-in; the page names the sender. */
+  forSomeoneElse?: boolean;
+}
+
+/**
+ * The browser step an OAuth landing page ends: the account connector, and the id the link was
+ * recorded under (BrowserSteps); and whose account it was, for the page to say.
+ */
 export interface LandingStep {
   accountId: string;
   accountConnectorId: number;
   link?: string;
+  parties?: LinkParties;
 }
 
-export interface CredentialLinkBinding {
-  accountId: string;
+export interface CredentialLinkBinding extends LinkParties {
   accountConnectorId: number;
-  connectorName: string;
   request: CredentialRequest;
   /**
    * The session that gave out the link: what the person types is hidden from its answers too (as
@@ -62,18 +99,40 @@ export interface CredentialLinkBinding {
   keepSecret?: (...secrets: (string | HashedSecret)[]) => void;
 }
 
-export interface CredentialLinks {
-  /** A one-time link to a page asking for exactly what `request` lists, bound to this account connector. */
-  create(binding: CredentialLinkBinding): Promise<CredentialLink>;
+/** What the page before an OAuth sign-in needs to ask Cyclr for the sign-in link when the person goes on. */
+export interface SignInPageBinding extends LinkParties {
+  accountConnectorId: number;
+  /** The partner's service domain, as an origin: where the sign-in link goes. */
+  serviceDomain: string;
+  /** The account user Cyclr's sign-in token is for. */
+  username: string;
+  targetOrigin: string;
+  callbackMessage?: string;
 }
 
-export interface CredentialLink {
+/** A page of this server a link opens: its URL (with the one-time token) and when it stops working. */
+export interface PageLink {
   url: string;
-  /** Names the link in the browser step (a hash of its token: it opens nothing), so that its use ends that step. */
-  id: string;
   /** The link's one-time token (in the url): a secret of the session that gave it out. */
   token: string;
   expiresAt: Date;
+}
+
+export interface CredentialLinks {
+  /** A one-time link to a page asking for exactly what `request` lists, bound to this account connector. */
+  create(binding: CredentialLinkBinding): Promise<CredentialLink>;
+  /**
+   * A one-time link to a page of this server that an OAuth sign-in starts from: it names whose
+   * account the connector goes to, signs the person in where the credential pages do, and asks
+   * Cyclr for the sign-in link only when the person goes on. Undefined where no such page is
+   * wanted (no sign-in to check, no sender to name): the sign-in link then goes to Cyclr directly.
+   */
+  createSignInPage(binding: SignInPageBinding): Promise<PageLink | undefined>;
+}
+
+export interface CredentialLink extends PageLink {
+  /** Names the link in the browser step (a hash of its token: it opens nothing), so that its use ends that step. */
+  id: string;
   /** Resolves true once the person has submitted and Cyclr accepted it; false when the link expires unused. */
   used: Promise<boolean>;
 }
@@ -160,6 +219,12 @@ export interface ToolDefinition<Input extends z.ZodRawShape = z.ZodRawShape, Out
    * a hosted caller needs the cycle scope (cyclr:cycles) for it, beside cyclr:write for the connector tools.
    */
   changesCycles?: boolean;
+  /**
+   * With changesCycles: the person also installs and signs in connectors through it (the LAUNCH and
+   * Marketplace links), so a hosted caller needs cyclr:write as well as cyclr:cycles. (A writer that
+   * does not change cycles needs cyclr:write anyway.)
+   */
+  changesConnectors?: boolean;
   /** Argument values that are secrets: kept out of any error text. */
   secrets?: (args: Infer<Input>) => (string | undefined)[];
   handler: (deps: ServerDeps) => (args: Infer<Input>, context: ToolContext) => Promise<ToolResult<Infer<Output>>>;

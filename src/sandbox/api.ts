@@ -19,6 +19,9 @@ export function handle(state: SandboxState, options: ApiOptions, req: SandboxReq
     if (req.path === "/oauth/token") return req.method === "POST" ? token(state, options, req) : notFound(req);
     if (req.path === "/connectorauth/updateaccountconnectoroauth" && req.method === "GET") return startConsent(state, req);
     if (req.path === "/connectorauth/consent" && req.method === "POST") return finishConsent(state, req);
+    // Cyclr's own pages for the person (launch.ts): the one-time link, then the LAUNCH page's forms.
+    if (req.path === "/account/signinwithtoken" && req.method === "GET") return state.launch.open(req);
+    if (req.path.startsWith("/launch/") && req.method === "POST") return state.launch.submit(req);
     if (req.path.startsWith("/v1.0/")) return v1(state, options, req);
     return notFound(req);
   } catch (error) {
@@ -64,6 +67,10 @@ function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): Sand
     }
     const account = state.accounts.get(accountId);
     if (access.accountId !== undefined && access.accountId !== accountId) return message(401, DENIED);
+    // These two create the account when it does not exist.
+    if ((action === "launch" || action === "marketplace") && req.method === "POST") {
+      return state.launch.createLink(action, accountId, access.accountId, req, `http://${req.headers.host ?? "127.0.0.1"}`);
+    }
     if (!account) return message(404, `Account '${accountId}' not found.`);
     if (action === undefined && req.method === "GET") return json(200, renderAccount(account));
     if (action === "signintoken" && req.method === "POST") {

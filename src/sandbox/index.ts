@@ -10,11 +10,13 @@ import { faultAnswer, faultFromBody, FaultList, replacesAnswer, SandboxFaultBody
 import { SandboxState } from "./state.js";
 import type { CycleRecord } from "./cycles.js";
 import type { IncidentRecord, IncidentSeed } from "./cycle-runs.js";
+import { SANDBOX_MARKETPLACE_ID, type LaunchLinkState } from "./launch.js";
 import type { ConnectorSpec } from "./fixtures.js";
 
 export type { SandboxFault } from "./faults.js";
 export type { CycleRecord } from "./cycles.js";
 export type { IncidentRecord, IncidentSeed } from "./cycle-runs.js";
+export type { LaunchLinkState } from "./launch.js";
 
 export interface SandboxOptions {
   host?: string;
@@ -67,6 +69,8 @@ export interface Sandbox {
   clientSecret: string;
   accountId: string;
   otherAccountId: string;
+  /** The sandbox's Marketplace (POST /v1.0/accounts/{id}/marketplace knows no other). */
+  marketplaceId: number;
   requests: RecordedRequest[];
   clearRequests(): void;
   issueAccessToken(options?: { accountId?: string }): string;
@@ -94,6 +98,8 @@ export interface Sandbox {
   incidents(accountId: string, cycleId: string): IncidentRecord[];
   /** Installs a template `count` times into the account at once (the bench's 1 000 cycles), each with these fields. */
   installCycles(accountId: string, templateId: string, count: number, fields?: Partial<Pick<CycleRecord, "Status" | "Interval" | "LastSuccessfulRunDate" | "Name">>): CycleRecord[];
+  /** A LAUNCH or Marketplace link by its token: what it was made for, and whether anything opened it yet. */
+  launchLink(token: string): LaunchLinkState | undefined;
   close(): Promise<void>;
 }
 
@@ -247,6 +253,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clientSecret: api.clientSecret,
     accountId,
     otherAccountId,
+    marketplaceId: SANDBOX_MARKETPLACE_ID,
     requests,
     clearRequests: () => void requests.splice(0),
     issueAccessToken: (tokenOptions = {}) => state.issueAccessToken(api.tokenLifetimeSeconds * 1000, tokenOptions.accountId),
@@ -294,6 +301,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.runs.advance();
       return made;
     },
+    launchLink: (token) => state.launch.link(token),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -303,3 +311,4 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 }
 
 export { approveOAuthLink } from "./consent-driver.js";
+export { finishLaunch } from "./launch-driver.js";

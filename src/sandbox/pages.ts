@@ -5,11 +5,11 @@ export function escapeHtml(text: string): string {
 }
 
 /** JSON for inside a <script>: no way to close the tag or start a comment. */
-function scriptJson(value: string): string {
+export function scriptJson(value: string): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026");
 }
 
-function page(title: string, body: string, script = ""): string {
+export function page(title: string, body: string, script = ""): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}button{font-size:1rem;padding:.5rem 1.25rem;margin-right:.5rem}</style>

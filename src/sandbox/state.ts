@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { CycleRuns } from "./cycle-runs.js";
 import { SandboxCycles } from "./cycles.js";
 import { seedSupportCycles } from "./support-cycles.js";
+import { SandboxLaunch } from "./launch.js";
 import { ODD_TEMPLATE } from "./template-fixtures.js";
 import { CUSTOM_CONNECTORS, oddCatalogItems, REPORTS_DEFAULT_AUTH, seedConnectors, type ConnectorFixture, type ConnectorSpec } from "./fixtures.js";
 
@@ -83,6 +84,8 @@ export class SandboxState {
   readonly cycles: SandboxCycles;
   /** The cycles at work: their runs, transactions and incidents. */
   readonly runs: CycleRuns;
+  /** Cyclr's own pages for the person: the LAUNCH and Marketplace links, and the LAUNCH page. */
+  readonly launch = new SandboxLaunch(this);
   private nextAccountConnectorId = 1;
   private nextPropertyId = 1;
 

@@ -74,12 +74,21 @@ export interface CycleValueFacts {
   allowedValues?: string[];
 }
 
-/** Something stopping activation that no tool here can set: the partner's to fix, in words. */
+/**
+ * Something stopping activation that no tool here can set, in words: the partner's to fix in the
+ * template, or (onCyclrPages) the person's to set on Cyclr's own pages.
+ */
 export interface CycleBlocker {
   reasonCode: number;
   words: string;
   stepId?: string;
   stepName?: string;
+  /**
+   * A value the person gives, but of a kind this server does not set: a parameter or field mapping it
+   * could not match to one it offers (a mapping from an earlier step, say: the notes found no API
+   * body for it), a cycle variable. Cyclr's LAUNCH page sets what the partner made user configurable.
+   */
+  onCyclrPages?: boolean;
 }
 
 export interface CycleWebhook {
@@ -103,6 +112,11 @@ export interface CycleFacts {
   webhooks: CycleWebhook[];
   /** Prerequisites remain (Cyclr's list is not empty), whether or not they could be explained. */
   hasPrerequisites: boolean;
+  /**
+   * The template's tags: a LAUNCH link offers the templates that carry them, so with them the setup
+   * can hand what this chat cannot do to Cyclr's LAUNCH page. Absent or empty: no LAUNCH offer.
+   */
+  launchTags?: string[];
 }
 
 export interface CycleSetupValue {
@@ -123,6 +137,8 @@ export interface CycleSetup {
   values: CycleSetupValue[];
   /** What only the partner can fix (in the template, in the Cyclr console); left out when nothing. */
   partner?: string[];
+  /** What the person sets on Cyclr's own pages (LAUNCH), not through this chat; left out when nothing. */
+  onCyclrPages?: string[];
   /** Webhook steps: the URL the sending application must call. */
   webhooks?: CycleWebhook[];
   nextStep: NextStep;
@@ -153,14 +169,35 @@ export function computeCycleSetup(facts: CycleFacts): CycleSetup {
     ...(v.lookup && { lookup: true }),
     ...(v.allowedValues?.length && { allowedValues: v.allowedValues }),
   }));
+  const described = (b: CycleBlocker) => `${b.stepName ? `step "${b.stepName}": ` : ""}${b.words}`;
   const partner = [
     ...facts.values.filter((v) => !v.visible).map((v) => `${describeValue(v)} has no value, and the template does not leave it to the person (not user configurable)`),
-    ...facts.blockers.map((b) => `${b.stepName ? `step "${b.stepName}": ` : ""}${b.words}`),
+    ...facts.blockers.filter((b) => !b.onCyclrPages).map(described),
   ];
-  const base = { connectors, values, ...(partner.length && { partner }), ...(facts.webhooks.length && { webhooks: facts.webhooks }) };
+  const onCyclrPages = facts.blockers.filter((b) => b.onCyclrPages).map(described);
+  const base = {
+    connectors,
+    values,
+    ...(partner.length && { partner }),
+    ...(onCyclrPages.length && { onCyclrPages }),
+    ...(facts.webhooks.length && { webhooks: facts.webhooks }),
+  };
   const partnerNote = partner.length
     ? ` Only the partner can fix the rest, in the template (Cyclr console, the step's setup): ${partner.join("; ")}. Tell the person it waits on the partner.`
     : "";
+  const tags = facts.launchTags?.length ? facts.launchTags : undefined;
+  // What the chat cannot do, handed to Cyclr's LAUNCH page; never while the template itself is broken (LAUNCH could not start it either).
+  const launch = (why: string, otherwise = ""): NextStep | undefined =>
+    tags && !partner.length
+      ? {
+          tool: "create_launch_link",
+          arguments: { accountId: facts.accountId, tags },
+          instruction:
+            `${why} Cyclr's own LAUNCH page can: create_launch_link gives the person a one-time link (5 minutes) where they pick "${facts.name ?? "this integration"}", ` +
+            "sign in its connectors, set its values and start it. LAUNCH installs its own copy of the template (connectors already signed in are reused): " +
+            `this cycle stays paused and can be deleted afterwards.${otherwise}`,
+        }
+      : undefined;
 
   const waiting = facts.connectors.filter((c) => !c.ready);
   if (waiting.length) {
@@ -168,11 +205,25 @@ export function computeCycleSetup(facts: CycleFacts): CycleSetup {
     const actionable = waiting.find((c) => c.setup?.nextStep.tool) ?? waiting[0]!;
     const others = waiting.filter((c) => c !== actionable).map((c) => c.name);
     const then = others.length ? ` Then ${others.join(", ")}.` : "";
-    const nextStep: NextStep = actionable.setup
-      ? { ...actionable.setup.nextStep, instruction: `${actionable.name} first: ${actionable.setup.nextStep.instruction}${then}` }
-      : { tool: "get_account_connector", arguments: { accountConnectorId: actionable.accountConnectorId, accountId: facts.accountId }, instruction: `${actionable.name} is not signed in: check it with get_account_connector.${then}` };
+    // A connector only Cyclr's screens can sign in: the chat cannot finish, so LAUNCH goes first (it would ask for the rest again).
+    const onlyOnCyclr = waiting.find((c) => c.setup?.authentication.method === "console");
+    const viaCyclr = onlyOnCyclr?.setup
+      ? launch(`${onlyOnCyclr.name} cannot be signed in through this chat: its method has no API flow.`, ` Or, without LAUNCH: ${onlyOnCyclr.setup.nextStep.instruction}`)
+      : undefined;
+    // A client that cannot open the chat's links (one per connector) can hand the whole setup over instead.
+    const viaLink = ["create_oauth_link", "create_credential_link"].includes(actionable.setup?.nextStep.tool ?? "");
+    const oneLink = viaLink && tags && !partner.length ? ` If the person cannot open this chat's links, create_launch_link with tags ${tags.join(", ")} hands the whole setup to Cyclr's LAUNCH page.` : "";
+    const nextStep: NextStep =
+      viaCyclr ??
+      (actionable.setup
+        ? { ...actionable.setup.nextStep, instruction: `${actionable.name} first: ${actionable.setup.nextStep.instruction}${then}${oneLink}` }
+        : { tool: "get_account_connector", arguments: { accountConnectorId: actionable.accountConnectorId, accountId: facts.accountId }, instruction: `${actionable.name} is not signed in: check it with get_account_connector.${then}` });
     return { state: "needs_connectors", ...base, nextStep };
   }
+
+  // LAUNCH would ask the person for every value again: it goes first when the chat cannot finish.
+  const handOver = onCyclrPages.length ? launch(`This integration also needs what this chat cannot set: ${onCyclrPages.join("; ")}.`) : undefined;
+  if (handOver) return { state: "needs_values", ...base, nextStep: handOver };
 
   const first = mine[0];
   if (first) {
@@ -192,9 +243,11 @@ export function computeCycleSetup(facts: CycleFacts): CycleSetup {
     return { state: "needs_values", ...base, nextStep };
   }
 
-  if (partner.length || facts.hasPrerequisites) {
-    const unexplained = partner.length ? "" : " Cyclr still reports prerequisites this server cannot explain: check the cycle in the Cyclr console.";
-    return { state: "needs_values", ...base, nextStep: { arguments: {}, instruction: `Nothing is left for the person to set.${partnerNote}${unexplained}` } };
+  if (partner.length || onCyclrPages.length || facts.hasPrerequisites) {
+    const unexplained = partner.length || onCyclrPages.length ? "" : " Cyclr still reports prerequisites this server cannot explain: check the cycle in the Cyclr console.";
+    const pages = onCyclrPages.length ? ` The person sets the rest on Cyclr's own pages, not here: ${onCyclrPages.join("; ")}.` : "";
+    const viaLaunch = !partner.length && !onCyclrPages.length ? launch("Cyclr still reports prerequisites this server cannot explain.", " Or check the cycle in the Cyclr console.") : undefined;
+    return { state: "needs_values", ...base, nextStep: viaLaunch ?? { arguments: {}, instruction: `Nothing is left for the person to set.${partnerNote}${pages}${unexplained}` } };
   }
 
   const hook = facts.webhooks[0];
@@ -243,10 +296,30 @@ export function sortPrerequisites(prerequisites: readonly Prerequisite[]): {
     } else if ((p.ReasonCode === 30 || p.ReasonCode === 40 || p.ReasonCode === 41) && p.ObjectId !== undefined && objectType === "action") {
       stepsToRead.add(p.ObjectId);
     } else {
-      blockers.push({ reasonCode: p.ReasonCode, words: reasonWords(p.ReasonCode, p.Reason), ...(p.ObjectId !== undefined && objectType !== "accountconnector" && { stepId: p.ObjectId }) });
+      // A value at a level this server does not set (a cycle variable; a mapping not under a step): the person's, on Cyclr's pages.
+      const variable = objectType.includes("variable");
+      const onCyclrPages = variable || ((p.ReasonCode === 40 || p.ReasonCode === 41) && objectType !== "action");
+      blockers.push({
+        reasonCode: p.ReasonCode,
+        words: variable ? `the integration's variable${p.ObjectId !== undefined ? ` "${p.ObjectId}"` : ""} has no value` : reasonWords(p.ReasonCode, p.Reason),
+        ...(p.ObjectId !== undefined && objectType !== "accountconnector" && !onCyclrPages && { stepId: p.ObjectId }),
+        ...(onCyclrPages && { onCyclrPages }),
+      });
     }
   }
   return { unauthenticated, stepsToRead, blockers };
+}
+
+/**
+ * Whether a LAUNCH link would finish what the chat cannot (so the template's tags are worth reading
+ * when the cycle does not carry them): a value of a kind this server does not set, a connector
+ * signed in only on Cyclr's screens, prerequisites it cannot explain.
+ */
+export function chatCannotFinish(facts: Omit<CycleFacts, "launchTags">): boolean {
+  if (facts.blockers.some((b) => !b.onCyclrPages) || facts.values.some((v) => !v.visible)) return false;
+  const waiting = facts.connectors.filter((c) => !c.ready);
+  if (waiting.length) return waiting.some((c) => c.setup?.authentication.method === "console");
+  return facts.blockers.length > 0 || (facts.values.length === 0 && facts.hasPrerequisites);
 }
 
 /** One-line summary for a tool's text. */

@@ -9,8 +9,8 @@ import { authenticationOptions, connectorProperties, looksSensitive, type Authen
 
 export type SetupStateName = "needs_properties" | "needs_authentication" | "ready";
 
-/** A next step's argument: a plain value, or a list of {name, value} properties. */
-export type StepArgument = string | number | boolean | Record<string, string>[];
+/** A next step's argument: a value, a list of values (tags), or a list of {name, value} properties. */
+export type StepArgument = string | number | boolean | string[] | Record<string, string>[];
 
 export interface NextStep {
   /** The tool to call next; absent when there is none (ready, or only the Cyclr console can help). */

@@ -23,7 +23,10 @@ export interface TemplateEntry {
 export interface AccountHoldings {
   connectors: Map<number, { ready: boolean }>;
   connectorsByName: Map<string, { ready: boolean }>;
+  /** By template id (lower case): its cycles, the newest first. */
   cycles: Map<string, { cycleId: string; status?: string }[]>;
+  /** By template id (lower case): when its newest cycle was created (ms since the epoch), where Cyclr says. */
+  newest: Map<string, number>;
 }
 
 export function accountHoldings(accountId: string, installed: readonly AccountConnector[], cycles: readonly Cycle[], templates: readonly Template[]): AccountHoldings {
@@ -38,15 +41,19 @@ export function accountHoldings(accountId: string, installed: readonly AccountCo
     connectorsByName.set(name, merge(connectorsByName.get(name)));
   }
   const byTemplate = new Map<string, { cycleId: string; status?: string }[]>();
-  for (const cycle of cycles) {
+  const newest = new Map<string, number>();
+  // The newest first (a cycle installed on Cyclr's pages is found at the top); those without a date keep Cyclr's order, after.
+  const dated = cycles.map((cycle, order) => ({ cycle, order, at: createdAt(cycle.CreatedOnUtc) })).sort((a, b) => b.at - a.at || a.order - b.order);
+  for (const { cycle, at } of dated) {
     // The template a cycle came from: TemplateId when Cyclr gives it, else a template of the same name (a cycle takes its template's name).
-    const templateId = cycle.TemplateId ?? templates.find((t) => t.Name === cycle.Name)?.Id;
+    const templateId = (cycle.TemplateId ?? templates.find((t) => t.Name === cycle.Name)?.Id)?.toLowerCase();
     if (templateId === undefined) continue;
-    const list = byTemplate.get(templateId.toLowerCase()) ?? [];
+    const list = byTemplate.get(templateId) ?? [];
     list.push({ cycleId: cycle.Id, ...(cycle.Status !== undefined && { status: cycle.Status }) });
-    byTemplate.set(templateId.toLowerCase(), list);
+    byTemplate.set(templateId, list);
+    if (!newest.has(templateId)) newest.set(templateId, at);
   }
-  return { connectors, connectorsByName, cycles: byTemplate };
+  return { connectors, connectorsByName, cycles: byTemplate, newest };
 }
 
 export function templateEntry(template: Template, holdings?: AccountHoldings, match?: MatchKind): TemplateEntry {
@@ -70,4 +77,11 @@ export function templateEntry(template: Template, holdings?: AccountHoldings, ma
 /** The account's cycles of a template, when it has any. */
 export function cyclesOfTemplate(holdings: AccountHoldings, templateId: string): { cycleId: string; status?: string }[] {
   return holdings.cycles.get(templateId.toLowerCase()) ?? [];
+}
+
+/** Cyclr's CreatedOnUtc (no zone in some answers: UTC), in ms; 0 when absent or unreadable. */
+function createdAt(text: string | undefined): number {
+  if (!text) return 0;
+  const at = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text}Z`);
+  return Number.isFinite(at) ? at : 0;
 }

@@ -2,6 +2,7 @@
  * The person's side, in a real browser: headless Chromium (test/browser.ts says which, driven by playwright-core)
  * opens the links the server hands out, from a server over stdio and from one in hosted mode
  * (where the credential pages share the listener, and its Origin allow-list, with /mcp).
+ * Every page names whose account it connects (issue 29): here, with no identity, without a sign-in.
  * Screenshots are kept under test-artifacts/browser/.
  */
 import { mkdirSync } from "node:fs";
@@ -10,10 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { launchChromium } from "../browser.js";
-import { sandboxEnv, spawnHttpServer, spawnServer, structured } from "../helpers.js";
+import { sandboxEnv, spawnHttpServer, spawnServer, structured, text } from "../helpers.js";
 
 const ARTIFACTS = new URL("../../test-artifacts/browser/", import.meta.url);
 const HOSTILE_NAME = "<script>alert(1)</script>";
+const HOSTILE_ACCOUNT = "<img src=x onerror=alert(3)>Evil & Co";
+const PARTNER = "Acme Integrations";
 
 /** The server as the tests use it, whichever transport it is on. */
 interface Served {
@@ -23,7 +26,8 @@ interface Served {
 }
 
 const MODES = {
-  stdio: async (): Promise<Served> => spawnServer({ env: sandboxEnv(sandbox) }),
+  // The partner's name set over stdio; hosted, the default: the service domain's host.
+  stdio: async (): Promise<Served> => spawnServer({ env: sandboxEnv(sandbox, { CYCLR_PARTNER_NAME: PARTNER }) }),
   hosted: async (): Promise<Served> => {
     const host = await spawnHttpServer({ env: sandboxEnv(sandbox) });
     const client = await host.connect();
@@ -74,12 +78,19 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])("in a real browser, 
     await server?.close();
   });
   const shot = (name: string) => new URL(`${mode}-${name}`, ARTIFACTS).pathname;
+  const partner = () => (mode === "stdio" ? PARTNER : new URL(sandbox.serviceDomainUrl).host);
 
-  async function credentialLink(connectorId: number, properties: { name: string; value: string }[] = []) {
-    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId, properties }));
+  async function credentialLink(connectorId: number, properties: { name: string; value: string }[] = [], accountId?: string) {
+    const account = accountId !== undefined ? { accountId } : {};
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId, properties, ...account }));
     expect(installed.setup.nextStep.tool).toBe("create_credential_link");
-    const link = structured(await server.call("create_credential_link", { accountConnectorId: installed.accountConnectorId }));
+    const link = structured(await server.call("create_credential_link", { accountConnectorId: installed.accountConnectorId, ...account }));
     return { accountConnectorId: installed.accountConnectorId as number, url: link.url as string };
+  }
+
+  /** What the page says of whose account: its rows, term and value. */
+  async function parties(page: Page): Promise<string[][]> {
+    return page.locator("#parties dt").evaluateAll((terms) => terms.map((term) => [term.textContent ?? "", term.nextElementSibling?.textContent ?? ""]));
   }
 
   it("a credential link takes an API key to Cyclr, and the assistant sees only 'authenticated'", async () => {
@@ -87,6 +98,12 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])("in a real browser, 
     const { page, dialogs, violations } = await openPage();
     await page.goto(url);
     await expect(page.locator("h1").textContent()).resolves.toBe("Connect Pipedrive");
+    // Whose account the key goes to, above the form; no one to name as the asker without an identity.
+    await expect(parties(page)).resolves.toEqual([
+      ["Connector", "Pipedrive"],
+      ["Cyclr account", "Acme Sandbox"],
+      ["Partner", partner()],
+    ]);
     await page.fill('input[name="apiKey"]', "browser-key-0001");
     await page.screenshot({ path: shot("api-key-form.png") });
     await page.click('button[type="submit"]');
@@ -142,13 +159,39 @@ describe.each(Object.keys(MODES) as (keyof typeof MODES)[])("in a real browser, 
     await page.close();
   });
 
+  it("an account named like a script is shown as text, and nothing runs", async () => {
+    const created = structured(await server.call("create_account", { name: HOSTILE_ACCOUNT }));
+    const { url } = await credentialLink(1001, [{ name: "CompanyDomain", value: "acme" }], created.account.accountId);
+    const { page, dialogs } = await openPage();
+    await page.goto(url);
+    await expect(parties(page)).resolves.toContainEqual(["Cyclr account", HOSTILE_ACCOUNT]);
+    await expect(page.locator("img").count()).resolves.toBe(0);
+    await page.screenshot({ path: shot("hostile-account.png") });
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+
+  it("a link for someone else is refused: the operator has not allowed them", async () => {
+    const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
+    const refused = await server.call("create_credential_link", { accountConnectorId: installed.accountConnectorId, forSomeoneElse: true });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain("MCP_HTTP_LINKS_FOR_OTHERS=1");
+  });
+
   it("the sandbox's OAuth consent page, approved from a create_oauth_link URL", async () => {
     const installed = structured(await server.call("install_connector", { allowDuplicate: true, connectorId: 1007 })); // Xero
     const link = structured(await server.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
     const { page } = await openPage();
     await page.goto(link.url);
     await page.screenshot({ path: shot("oauth-consent.png") });
-    await Promise.all([page.waitForEvent("framenavigated"), page.click('button[value="approve"]')]);
+    await Promise.all([page.waitForURL(/\/connected\?/), page.click('button[value="approve"]')]);
+    // This server's landing page, naming whose account Xero was connected to (from the store, not the URL).
+    await expect(page.locator("h1").textContent()).resolves.toBe("Xero is connected");
+    await expect(parties(page)).resolves.toEqual([
+      ["Connector", "Xero"],
+      ["Cyclr account", "Acme Sandbox"],
+      ["Partner", partner()],
+    ]);
     await page.close();
     const done = structured(await server.call("get_account_connector", { accountConnectorId: installed.accountConnectorId, waitForAuthentication: 10 }));
     expect(done).toMatchObject({ authenticated: true, setup: { state: "ready" }, waited: { outcome: "done" } });

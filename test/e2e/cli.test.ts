@@ -175,7 +175,7 @@ describe("commands", () => {
     const run = spawnSync(process.execPath, [CLI, "demo"], { encoding: "utf8", timeout: 60_000 });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(
-      "Done: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, and Acme's runs again with Salesforce connected again.",
+      "Done: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, Acme Widgets' Dynamics NAV orders reach Slack (set up on LAUNCH), and Acme's runs again with Salesforce connected again.",
     );
   });
 

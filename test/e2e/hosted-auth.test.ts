@@ -52,7 +52,7 @@ async function mintCustomerToken(customer: { userId: string; cyclrAccountId: str
 describe("tokens from an issuer", () => {
   let server: HttpServerUnderTest;
   beforeAll(async () => {
-    server = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_AUTH_ISSUER: issuer.issuer, CYCLR_LOG_FORMAT: "json" }) });
+    server = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_AUTH_ISSUER: issuer.issuer, MCP_HTTP_PAGE_SIGN_IN: "off", CYCLR_LOG_FORMAT: "json" }) });
   });
   afterAll(() => server?.stop());
 
@@ -111,7 +111,7 @@ describe("tokens from an issuer", () => {
 
 describe("an issuer whose keys cannot be had", () => {
   it("makes /readyz fail and calls answer 503, never 500", async () => {
-    const dead = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_AUTH_ISSUER: "http://127.0.0.1:9" }) });
+    const dead = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_AUTH_ISSUER: "http://127.0.0.1:9", MCP_HTTP_PAGE_SIGN_IN: "off" }) });
     try {
       const ready = await rawRequest(`${dead.origin}/readyz`);
       expect(ready.status).toBe(503);

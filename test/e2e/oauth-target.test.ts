@@ -60,7 +60,8 @@ describe("create_oauth_link's targetOrigin", () => {
     expect(landing.searchParams.get("name")).toBe("Xero");
     const page = await fetch(landing);
     expect(page.status).toBe(200);
-    expect(await page.text()).toMatch(/<h1 class="ok">Xero is connected<\/h1>\n<p>You can close this tab and return to the conversation\.<\/p>/);
+    // With its nonce, the page also names whose account (from the store, not from the URL).
+    expect(await page.text()).toMatch(/<h1 class="ok">Xero is connected<\/h1>\n<dl class="parties" id="parties">[^]*<dt>Cyclr account<\/dt><dd>Acme Sandbox<\/dd>[^]*<\/dl>\n<p>You can close this tab and return to the conversation\.<\/p>/);
     expect(page.headers.get("content-security-policy")).toMatch(/^default-src 'none'; style-src 'nonce-/);
     expect(page.headers.get("x-frame-options")).toBe("DENY");
     expect(page.headers.get("referrer-policy")).toBe("no-referrer");

@@ -5,14 +5,13 @@
  * indicator, the step-up on 403 insufficient_scope), the person's login and consent driven over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { UnauthorizedError, type OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { decodeJwt } from "jose";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { startAuthorizationServer, type AuthorizationServer } from "../authorization-server.js";
+import { connectThroughSignIn } from "../oauth-client.js";
 import { rawRequest, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
 
 let sandbox: Sandbox;
@@ -23,7 +22,8 @@ const readOnly = new Set<string>(["bob", "carol"]);
 beforeAll(async () => {
   sandbox = await startSandbox();
   as = await startAuthorizationServer({ accounts: { alice: sandbox.accountId, bob: sandbox.accountId, carol: sandbox.accountId, mallory: sandbox.otherAccountId }, readOnly });
-  server = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_AUTH_ISSUER: as.issuer, CYCLR_LOG_FORMAT: "json" }) });
+  // The credential pages' sign-in has its own tests (page-sign-in.test.ts).
+  server = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_AUTH_ISSUER: as.issuer, MCP_HTTP_PAGE_SIGN_IN: "off", CYCLR_LOG_FORMAT: "json" }) });
 });
 afterAll(async () => {
   await server?.stop();
@@ -31,64 +31,8 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-/** The SDK's client-side OAuth provider, in memory: "redirecting" the person is the test driving the authorization server. */
-class PersonAtTheKeyboard implements OAuthClientProvider {
-  private information?: OAuthClientInformationMixed;
-  private saved?: OAuthTokens;
-  private verifier = "";
-  /** The code the last sign-in came back with. */
-  signedIn?: Promise<string>;
-
-  constructor(private readonly person: string) {}
-
-  get redirectUrl(): string {
-    return "http://127.0.0.1:9/callback";
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: "cyclr-mcp tests", redirect_uris: [this.redirectUrl], grant_types: ["authorization_code"], response_types: ["code"], token_endpoint_auth_method: "none" };
-  }
-  clientInformation() {
-    return this.information;
-  }
-  saveClientInformation(information: OAuthClientInformationMixed) {
-    this.information = information;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.signedIn = as.signIn(url, this.person).then((back) => {
-      const code = back.searchParams.get("code");
-      if (!code) throw new Error(`no code in ${back.href}`);
-      return code;
-    });
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-  accessToken(): string {
-    if (!this.saved) throw new Error("no token yet");
-    return this.saved.access_token;
-  }
-}
-
 /** Connects as the person: the first attempt is sent to sign in, the code is exchanged, the second connects. */
-async function connectAs(person: string, url = server.url): Promise<{ client: Client; provider: PersonAtTheKeyboard; transport: StreamableHTTPClientTransport }> {
-  const provider = new PersonAtTheKeyboard(person);
-  const first = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
-  await expect(new Client({ name: "oauth-tests", version: "0" }).connect(first)).rejects.toThrow(UnauthorizedError);
-  await first.finishAuth(await provider.signedIn!);
-  const transport = new StreamableHTTPClientTransport(new URL(url), { authProvider: provider });
-  const client = new Client({ name: "oauth-tests", version: "0" });
-  await client.connect(transport);
-  return { client, provider, transport };
-}
+const connectAs = (person: string, url = server.url) => connectThroughSignIn(as, person, url);
 
 const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult;
 const initialize = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
@@ -208,7 +152,7 @@ describe("tokens it refuses", () => {
 
 describe("stateless replicas", () => {
   it("check every request's token alone: the read-only person is offered and allowed the read-only tools only", async () => {
-    const replica = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_AUTH_ISSUER: as.issuer }), args: ["--stateless"] });
+    const replica = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_AUTH_ISSUER: as.issuer, MCP_HTTP_PAGE_SIGN_IN: "off" }), args: ["--stateless"] });
     try {
       const { client, provider } = await connectAs("bob", replica.url);
       expect((await client.listTools()).tools.map((t) => t.name)).not.toContain("install_connector");

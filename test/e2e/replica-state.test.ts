@@ -11,7 +11,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { fillCredentialPage, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
-import { redisServer, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
+import { redisDump, redisServer, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
 
 const PIPEDRIVE = 1001;
 const INSTALL = `/v1.0/connectors/${PIPEDRIVE}/install`;
@@ -123,17 +123,3 @@ describe.skipIf(!redisServer)("state shared by two replicas on Redis", () => {
     return all.filter((ac) => ac.Connector.Id === PIPEDRIVE && ac.Name === name).map((ac) => ac.Id);
   }
 });
-
-/** Every key and value in the Redis under test, as text (RESP over a plain socket: KEYS *, then DUMP-free GETs). */
-async function redisDump(redis: RedisUnderTest): Promise<string> {
-  const { createClient } = await import("redis");
-  const client = createClient({ url: redis.url });
-  await client.connect();
-  try {
-    const keys = await client.keys("*");
-    const values = await Promise.all(keys.map(async (key) => ((await client.type(key)) === "string" ? ((await client.get(key)) ?? "") : "")));
-    return [...keys, ...values].join("\n");
-  } finally {
-    await client.close();
-  }
-}

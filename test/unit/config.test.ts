@@ -72,6 +72,14 @@ describe("loadConfig", () => {
     expect(() => loadConfig([], { ...creds, CYCLR_OAUTH_TARGET_ORIGINS: "https://app.example.com/done" })).toThrow(/CYCLR_OAUTH_TARGET_ORIGINS .*origin only/);
   });
 
+  it("reads the Marketplace create_marketplace_link shows by default, a whole number", () => {
+    expect(run([], creds).marketplaceId).toBeUndefined();
+    expect(run(["--marketplace-id", "27"], creds).marketplaceId).toBe(27);
+    expect(run([], { ...creds, CYCLR_MARKETPLACE_ID: "8" }).marketplaceId).toBe(8);
+    expect(() => loadConfig([], { ...creds, CYCLR_MARKETPLACE_ID: "main" })).toThrow(/CYCLR_MARKETPLACE_ID \(--marketplace-id\) must be a Marketplace id/);
+    expect(() => loadConfig([], { ...creds, CYCLR_MARKETPLACE_ID: "0" })).toThrow(/CYCLR_MARKETPLACE_ID .*Marketplace id/);
+  });
+
   it.each([
     [{ ...creds, CYCLR_API_URL: "http://api.cyclr.com" }, /CYCLR_API_URL \(--api-url\) must use https/],
     [{ ...creds, CYCLR_API_URL: "https://api.cyclr.com/v1.0" }, /CYCLR_API_URL .*origin only/],

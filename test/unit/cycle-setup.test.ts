@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PrerequisiteSchema, TemplateSchema } from "../../src/cyclr/schemas.js";
-import { computeCycleSetup, sortPrerequisites, type CycleFacts } from "../../src/setup/cycle-setup.js";
+import { chatCannotFinish, computeCycleSetup, sortPrerequisites, type CycleFacts } from "../../src/setup/cycle-setup.js";
 import { searchTemplates } from "../../src/setup/search.js";
 import type { SetupState } from "../../src/setup/setup-state.js";
 
@@ -113,6 +113,82 @@ describe("computeCycleSetup", () => {
   });
 });
 
+describe("handing what the chat cannot do to LAUNCH", () => {
+  const launchStep = { tool: "create_launch_link", arguments: { accountId: "acme", tags: ["crm", "email-marketing"] } };
+  const launchTags = ["crm", "email-marketing"];
+  const variable = { reasonCode: 30, words: "a step has values to set", onCyclrPages: true };
+  const fromEarlierStep = { reasonCode: 41, words: "a field mapping has no value (ConnectorFieldMapping 283999)", stepId: "s-2", stepName: "Add subscriber", onCyclrPages: true };
+
+  it("a mapping of a kind the server does not set: LAUNCH at once (it would ask for the other values again), saying why", () => {
+    const setup = computeCycleSetup(
+      facts({ values: [{ stepId: "s-2", kind: "parameter", id: "16001", name: "List", visible: true, lookup: true }], blockers: [fromEarlierStep], hasPrerequisites: true, launchTags }),
+    );
+    expect(setup.state).toBe("needs_values");
+    expect(setup.nextStep).toMatchObject(launchStep);
+    expect(setup.nextStep.instruction).toMatch(
+      /^This integration also needs what this chat cannot set: step "Add subscriber": a field mapping has no value \(ConnectorFieldMapping 283999\)\. Cyclr's own LAUNCH page can: .* pick "Salesforce contacts to Mailchimp"/,
+    );
+    expect(setup.nextStep.instruction).toContain("this cycle stays paused");
+    expect(setup.onCyclrPages).toEqual(['step "Add subscriber": a field mapping has no value (ConnectorFieldMapping 283999)']);
+    expect(setup.partner).toBeUndefined();
+    // The values the chat could set are still listed, for a person who stays.
+    expect(setup.values.map((v) => v.name)).toEqual(["List"]);
+  });
+
+  it("a connector signed in only on Cyclr's screens: LAUNCH, with the console as the other way", () => {
+    const setup = computeCycleSetup(
+      facts({
+        connectors: [
+          { accountConnectorId: 7, name: "Salesforce", ready: false, setup: oauthSetup },
+          { accountConnectorId: 6, name: "Dynamics NAV", ready: false, setup: consoleSetup },
+        ],
+        hasPrerequisites: true,
+        launchTags,
+      }),
+    );
+    expect(setup).toMatchObject({ state: "needs_connectors", nextStep: launchStep });
+    expect(setup.nextStep.instruction).toMatch(/^Dynamics NAV cannot be signed in through this chat: its method has no API flow\./);
+    expect(setup.nextStep.instruction).toContain("Or, without LAUNCH: Kerberos is finished in the Cyclr console.");
+  });
+
+  it("a link the client cannot open: the link step stays first, and names the LAUNCH link for that case", () => {
+    const setup = computeCycleSetup(facts({ connectors: [{ accountConnectorId: 7, name: "Salesforce", ready: false, setup: oauthSetup }], hasPrerequisites: true, launchTags }));
+    expect(setup.nextStep.tool).toBe("create_oauth_link");
+    expect(setup.nextStep.instruction).toBe(
+      "Salesforce first: Create the OAuth link. If the person cannot open this chat's links, create_launch_link with tags crm, email-marketing hands the whole setup to Cyclr's LAUNCH page.",
+    );
+  });
+
+  it("prerequisites the server cannot explain: LAUNCH, or the console", () => {
+    const setup = computeCycleSetup(facts({ hasPrerequisites: true, launchTags }));
+    expect(setup).toMatchObject({ state: "needs_values", nextStep: launchStep });
+    expect(setup.nextStep.instruction).toMatch(/^Cyclr still reports prerequisites this server cannot explain\. .* Or check the cycle in the Cyclr console\.$/);
+  });
+
+  it("no LAUNCH without the template's tags, nor while the template itself is broken (LAUNCH could not start it either)", () => {
+    const untagged = computeCycleSetup(facts({ blockers: [variable], hasPrerequisites: true }));
+    expect(untagged.nextStep.tool).toBeUndefined();
+    expect(untagged.nextStep.instruction).toBe("Nothing is left for the person to set. The person sets the rest on Cyclr's own pages, not here: a step has values to set.");
+    const broken = computeCycleSetup(facts({ blockers: [variable, { reasonCode: 31, words: "a decision step has no criteria", stepName: "Only bug cards" }], hasPrerequisites: true, launchTags }));
+    expect(broken.nextStep.tool).toBeUndefined();
+    expect(broken.nextStep.instruction).toContain("Only the partner can fix the rest");
+    const console = computeCycleSetup(facts({ connectors: [{ accountConnectorId: 6, name: "Dynamics NAV", ready: false, setup: consoleSetup }], hasPrerequisites: true }));
+    expect(console.nextStep).toEqual({ arguments: {}, instruction: "Dynamics NAV first: Kerberos is finished in the Cyclr console." });
+    // Nothing the chat cannot do: no LAUNCH.
+    const plain = computeCycleSetup(facts({ values: [{ stepId: "s-2", kind: "parameter", id: "16001", name: "List", visible: true, lookup: true }], hasPrerequisites: true, launchTags }));
+    expect(plain.nextStep.tool).toBe("set_step_value");
+  });
+
+  it("says when the template's tags are worth reading (the cycle does not carry them)", () => {
+    expect(chatCannotFinish(facts({ blockers: [variable], hasPrerequisites: true }))).toBe(true);
+    expect(chatCannotFinish(facts({ connectors: [{ accountConnectorId: 6, name: "Dynamics NAV", ready: false, setup: consoleSetup }] }))).toBe(true);
+    expect(chatCannotFinish(facts({ hasPrerequisites: true }))).toBe(true);
+    expect(chatCannotFinish(facts({ connectors: [{ accountConnectorId: 7, name: "Salesforce", ready: false, setup: oauthSetup }] }))).toBe(false);
+    expect(chatCannotFinish(facts({ blockers: [variable, { reasonCode: 31, words: "no criteria" }], hasPrerequisites: true }))).toBe(false);
+    expect(chatCannotFinish(facts())).toBe(false);
+  });
+});
+
 describe("sortPrerequisites", () => {
   it("sorts Cyclr's reasons into connectors, steps to read and the partner's blockers", () => {
     const parsed = [
@@ -128,6 +204,11 @@ describe("sortPrerequisites", () => {
       { reasonCode: 31, words: "a decision step has no criteria", stepId: "8c2f" },
       { reasonCode: 99, words: "something New" },
     ]);
+  });
+
+  it("a cycle variable is the person's, to set on Cyclr's pages", () => {
+    const sorted = sortPrerequisites([PrerequisiteSchema.parse({ ReasonCode: 30, Reason: "Missing mapping", ObjectType: "CycleVariable", ObjectId: "Region" })]);
+    expect(sorted.blockers).toEqual([{ reasonCode: 30, words: 'the integration\'s variable "Region" has no value', onCyclrPages: true }]);
   });
 });
 

@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { CallOptions, CyclrOperations } from "../../cyclr/client.js";
 import { mapConcurrently } from "../../cyclr/paging.js";
 import type { Cycle, CycleStep, Prerequisite } from "../../cyclr/schemas.js";
-import { computeCycleSetup, cycleSummary, reasonWords, sortPrerequisites, type CycleBlocker, type CycleConnectorFacts, type CycleSetup, type CycleValueFacts, type CycleWebhook } from "../../setup/cycle-setup.js";
+import { chatCannotFinish, computeCycleSetup, cycleSummary, reasonWords, sortPrerequisites, type CycleBlocker, type CycleConnectorFacts, type CycleFacts, type CycleSetup, type CycleValueFacts, type CycleWebhook } from "../../setup/cycle-setup.js";
 import { computeSetupState, WAIT_SECONDS, type NextStep } from "../../setup/setup-state.js";
 import type { ServerDeps, ToolContext } from "../tool.js";
 import { connectorDefinition, whilePersonAtLink } from "./account-connectors.js";
@@ -109,7 +109,7 @@ export async function loadCycle(
     .filter((s) => s.WebhookUrl !== undefined || /webhook/i.test(s.Method?.Name ?? ""))
     .map((s) => ({ stepId: s.Id, ...(s.Name !== undefined && { stepName: s.Name }), ...(s.WebhookUrl !== undefined && { url: s.WebhookUrl }) }));
 
-  const setup = computeCycleSetup({
+  const facts: CycleFacts = {
     accountId,
     cycleId: cycle.Id,
     ...(cycle.Name !== undefined && { name: cycle.Name }),
@@ -120,7 +120,9 @@ export async function loadCycle(
     blockers,
     webhooks,
     hasPrerequisites: prerequisites.items.length + prerequisites.leftOut.length > 0,
-  });
+  };
+  const launchTags = await templateTags(cyclr, accountId, cycle, chatCannotFinish(facts), options);
+  const setup = computeCycleSetup({ ...facts, ...(launchTags.length && { launchTags }) });
   const view: CycleView = {
     accountId,
     cycleId: cycle.Id,
@@ -129,6 +131,21 @@ export async function loadCycle(
     setup,
   };
   return { view, cycle, steps, atLink };
+}
+
+/**
+ * The tags a LAUNCH link offers the cycle's template by: the cycle's own (a cycle carries its
+ * template's), else, when LAUNCH is what would finish it, the template's. A template that cannot be
+ * read gives none: no LAUNCH offer, and the rest of the look stands.
+ */
+async function templateTags(cyclr: CyclrOperations, accountId: string, cycle: Cycle, needed: boolean, options: CallOptions): Promise<string[]> {
+  if (cycle.Tags.length || !needed || cycle.TemplateId === undefined) return cycle.Tags;
+  try {
+    return (await cyclr.getTemplate(accountId, cycle.TemplateId, options)).Tags;
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    return [];
+  }
 }
 
 /** The cycle's account connectors, in its order: from its Connectors, its steps, and its prerequisites. */
@@ -207,7 +224,13 @@ async function stepNeeds(cyclr: CyclrOperations, accountId: string, stepId: stri
         continue;
       }
     }
-    blockers.push({ ...where, reasonCode: need.ReasonCode, words: `${reasonWords(need.ReasonCode, need.Reason)}${need.ObjectId !== undefined ? ` (${need.ObjectType ?? "item"} ${need.ObjectId})` : ""}` });
+    blockers.push({
+      ...where,
+      reasonCode: need.ReasonCode,
+      words: `${reasonWords(need.ReasonCode, need.Reason)}${need.ObjectId !== undefined ? ` (${need.ObjectType ?? "item"} ${need.ObjectId})` : ""}`,
+      // A parameter or mapping the step does not list as one this server sets: of another kind (from an earlier step, say), for Cyclr's pages.
+      ...((isParameter(need) || isField(need)) && { onCyclrPages: true }),
+    });
   }
   return { values, blockers };
 }

@@ -23,12 +23,12 @@ const connectorPropertySchema = z.object({
 });
 
 /**
- * What an argument of a next step may be: a plain value, or a list of {name, value} properties. A
+ * What an argument of a next step may be: a plain value, a list of values (tags), or a list of {name, value} properties. A
  * union of one-typed schemas rather than one type list: output schemas keep one type per schema, as
  * some clients' validators and every model provider's dialect expect (the bytes are the client's,
  * not the model's: output schemas are not passed to the model).
  */
-const stepArgumentSchema: z.ZodType<StepArgument> = z.union([z.string(), z.number(), z.boolean(), z.array(z.record(z.string(), z.string()))]);
+const stepArgumentSchema: z.ZodType<StepArgument> = z.union([z.string(), z.number(), z.boolean(), z.array(z.string()), z.array(z.record(z.string(), z.string()))]);
 
 // Their meaning (tool absent when done; angle brackets are what to ask the person) is in the server's
 // instructions, said once rather than in every tool's output schema.
@@ -84,6 +84,7 @@ export const cycleSetupSchema = z
       )
       .describe("Values the person still has to give, for set_step_value."),
     partner: z.array(z.string()).optional().describe("What only the partner can fix, in the template."),
+    onCyclrPages: z.array(z.string()).optional().describe("What the person sets on Cyclr's own pages (LAUNCH), not through this chat."),
     webhooks: z.array(z.object({ stepId: z.string(), stepName: z.string().optional(), url: z.string().optional() })).optional(),
     nextStep: nextStepSchema,
   }) satisfies z.ZodType<CycleSetup>;

@@ -6,6 +6,7 @@ import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountConnectorIdArg, accountIdArg, forCycleArg } from "../shared/arguments.js";
+import { forSomeoneElseArg, linkParties } from "../shared/link-parties.js";
 import { setupStateSchema } from "../shared/results.js";
 
 const LINK_MINUTES = 10;
@@ -14,11 +15,13 @@ export const createCredentialLink = defineTool({
   name: "create_credential_link",
   title: "Create a credential link",
   description:
-    "Create a one-time link (10 minutes) to a page of this server where the person types the connector's secrets (API key, username and password, secret properties): they go from the browser to Cyclr, never through the chat, so prefer it to asking. Clients with URL elicitation open it. Then get_account_connector with waitForAuthentication.",
+    "Create a one-time link (10 minutes) to a page of this server where the person types the connector's secrets (API key, username and password, secret properties): they go from the browser to Cyclr, never through the chat, so prefer it to asking. " +
+    "The page names the connector, the Cyclr account and who asked; hosted with sign-in, only the person who made the link can fill it. Clients with URL elicitation open it. Then get_account_connector with waitForAuthentication.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,
     cycleId: forCycleArg,
+    forSomeoneElse: forSomeoneElseArg,
   },
   outputSchema: {
     accountId: z.string(),
@@ -34,7 +37,7 @@ export const createCredentialLink = defineTool({
       .describe("Present when the client was asked to open the link (URL elicitation): whether the person agreed to open it."),
     setup: setupStateSchema,
   },
-  cyclrCalls: "`GET /v1.0/account/connectors/{id}`; when the person submits the page, `PUT .../properties/{propertyId}` (one it has) or `POST .../properties` (a new one) per secret property, then `PUT /v1.0/account/connectors/{id}` `{AuthValue}`",
+  cyclrCalls: "`GET /v1.0/account/connectors/{id}`, `GET /v1.0/accounts/{accountId}` (its name, for the page); when the person submits the page, `PUT .../properties/{propertyId}` (one it has) or `POST .../properties` (a new one) per secret property, then `PUT /v1.0/account/connectors/{id}` `{AuthValue}`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   ui: { card: "setup-card" },
   handler: (deps) => async (args, context) => {
@@ -59,10 +62,10 @@ export const createCredentialLink = defineTool({
             `${nextStep.tool ? `Next: ${nextStep.tool}. ` : ""}${nextStep.instruction}`,
         );
       }
+      const parties = await linkParties(deps, { accountId, connectorName: definition.Name, forSomeoneElse: args.forSomeoneElse }, context.signal);
       const made = await deps.credentialLinks.create({
-        accountId,
+        ...parties,
         accountConnectorId: accountConnector.Id,
-        connectorName: definition.Name,
         request,
         keepSecret: context.keepSecret,
       });
@@ -75,7 +78,8 @@ export const createCredentialLink = defineTool({
     }
     const { url, asksFor, expiresAtUtc } = link;
     let openedByClient: "accepted" | "declined" | undefined;
-    if (context.person.openUrl) {
+    // A link for someone else is sent to them: this client's person is not the one to open it.
+    if (context.person.openUrl && !args.forSomeoneElse) {
       const opened = await context.person.openUrl(`Enter ${asksFor.join(", ")} for ${definition.Name} on a secure page.`, url);
       openedByClient = opened.accepted ? "accepted" : "declined";
       const { complete } = opened;
@@ -94,7 +98,9 @@ export const createCredentialLink = defineTool({
         ? url !== undefined
           ? `The person declined to open the page in their client. Ask whether they want to continue; if so, give them the link to open themselves: they enter ${asksFor.join(", ")} there.`
           : `The person declined to open the page in their client. Ask whether they want to continue; if so, call create_credential_link again for a new link: they enter ${asksFor.join(", ")} there.`
-        : `${openedByClient === "accepted" ? "The page was opened for the person" : "Give the person the link"}: they enter ${asksFor.join(", ")} there. It works once, for 10 minutes.`,
+        : args.forSomeoneElse
+          ? `Send the link to the person it is for: they enter ${asksFor.join(", ")} there, on a page that says you sent it, for this account. It works once, for 10 minutes.`
+          : `${openedByClient === "accepted" ? "The page was opened for the person" : "Give the person the link"}: they enter ${asksFor.join(", ")} there. It works once, for 10 minutes.`,
     );
     // What the person is doing now, and the call that follows.
     const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };

@@ -9,10 +9,13 @@ import { connectorDefinition } from "../shared/account-connectors.js";
 import { waitForAuthentication } from "../shared/authentication-wait.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountConnectorIdArg, accountIdArg, forCycleArg } from "../shared/arguments.js";
+import { forSomeoneElseArg, linkParties } from "../shared/link-parties.js";
 import { setupStateSchema } from "../shared/results.js";
 
 /** Cyclr's sign-in tokens are single-use and last 5 minutes (api-notes §7). */
 const LINK_MINUTES = 5;
+/** A page of this server before the sign-in lasts as long as a credential page: Cyclr's 5 minutes start when the person goes on. */
+const PAGE_MINUTES = 10;
 /** How long, after the client opened the link for the person, the server watches for the sign-in to finish. */
 const WATCH_MS = 15 * 60_000;
 const DEFAULT_USERNAME = "cyclr-mcp";
@@ -21,7 +24,8 @@ export const createOAuthLink = defineTool({
   name: "create_oauth_link",
   title: "Create an OAuth sign-in link",
   description:
-    "Create the single-use sign-in link (5 minutes) for an OAuth connector (step 4, after required properties): give it to the person just before they use it; clients with URL elicitation open it and are told when it completes. Then get_account_connector with waitForAuthentication. Refuses connectors without OAuth.",
+    "Create the single-use sign-in link (5 minutes; 10 where it first opens this server's page naming the account, which hosted sign-in needs) for an OAuth connector (step 4, after required properties): " +
+    "give it to the person just before they use it; clients with URL elicitation open it and are told when it completes. Then get_account_connector with waitForAuthentication. Refuses connectors without OAuth.",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     targetOrigin: z
@@ -48,6 +52,7 @@ export const createOAuthLink = defineTool({
       .describe(`The account user signing in (created if missing); default "${DEFAULT_USERNAME}".`),
     accountId: accountIdArg,
     cycleId: forCycleArg,
+    forSomeoneElse: forSomeoneElseArg,
   },
   outputSchema: {
     accountId: z.string(),
@@ -62,7 +67,9 @@ export const createOAuthLink = defineTool({
       .describe("Present when the client was asked to open the link (URL elicitation): whether the person agreed to open it."),
     setup: setupStateSchema,
   },
-  cyclrCalls: "`POST /v1.0/accounts/{accountId}/signintoken` `{Username}`; the link is `https://{service domain}/connectorauth/updateaccountconnectoroauth?id=&token=&targetOrigin=`",
+  cyclrCalls:
+    "`GET /v1.0/accounts/{accountId}` (its name, for the pages); `POST /v1.0/accounts/{accountId}/signintoken` `{Username}` (hosted with the pages' sign-in, or for someone else: when the person goes on from this server's page); " +
+    "the sign-in link is `https://{service domain}/connectorauth/updateaccountconnectoroauth?id=&token=&targetOrigin=`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   ui: { card: "setup-card" },
   handler: (deps) => async (args, context) => {
@@ -97,37 +104,60 @@ export const createOAuthLink = defineTool({
 
     // On a 2026-07-28 client, the round after the person was asked to open the link: it was made then, and is not made again.
     const earlier = MadeLinkSchema.safeParse(context.rounds.carried("link"));
-    let link: { url?: string; expiresAtUtc: string; id: string };
+    let link: { url?: string; expiresAtUtc: string; id: string; minutes: number };
     if (earlier.success) {
       link = earlier.data;
     } else {
+      const parties = await linkParties(deps, { accountId, connectorName: definition.Name, forSomeoneElse: args.forSomeoneElse }, signal);
       // Names this link in the browser step: reaching its landing page ends that step, and no later link's.
       const linkId = randomUUID();
       if (!target) {
         // By default the person lands on this server's own page, which says they can go back to the
         // conversation; a callback message is for an opener window, so it keeps the service domain.
-        const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id, link: linkId }).catch(() => undefined) : undefined;
+        const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id, link: linkId, parties }).catch(() => undefined) : undefined;
         const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
         target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
       }
       if (!target.allowed) throw new ToolInputError(`The service domain ${deps.serviceDomain} is not an allowed targetOrigin (${target.reason}): pass targetOrigin.`);
-      const signIn = await deps.cyclr.createSignInToken(accountId, args.username ?? DEFAULT_USERNAME, { signal });
-      context.keepSecret(signIn.Token);
-      const url = buildOAuthLink({
-        serviceDomain: deps.serviceDomain,
+      const username = args.username ?? DEFAULT_USERNAME;
+      // Where the pages sign the person in (or name a sender), the link opens a page of this server,
+      // which asks Cyclr for the sign-in link once the person goes on from it.
+      const page = await deps.credentialLinks?.createSignInPage({
+        ...parties,
         accountConnectorId: accountConnector.Id,
-        signInToken: signIn.Token,
+        serviceDomain: deps.serviceDomain,
+        username,
         targetOrigin: target.targetOrigin,
         ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
       });
-      await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000), linkId);
+      let url: string;
+      let expiresAtUtc: string;
+      if (page) {
+        context.keepSecret(page.token);
+        url = page.url;
+        expiresAtUtc = page.expiresAt.toISOString();
+      } else {
+        const signIn = await deps.cyclr.createSignInToken(accountId, username, { signal });
+        context.keepSecret(signIn.Token);
+        url = buildOAuthLink({
+          serviceDomain: deps.serviceDomain,
+          accountConnectorId: accountConnector.Id,
+          signInToken: signIn.Token,
+          targetOrigin: target.targetOrigin,
+          ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
+        });
+        expiresAtUtc = signIn.ExpiresAtUtc;
+      }
+      const minutes = page ? PAGE_MINUTES : LINK_MINUTES;
+      await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", page?.expiresAt ?? new Date(Date.now() + LINK_MINUTES * 60_000), linkId);
       // Never the link itself: its token is a secret, and what is carried is not.
-      context.rounds.carry("link", { expiresAtUtc: signIn.ExpiresAtUtc, id: linkId });
-      link = { url, expiresAtUtc: signIn.ExpiresAtUtc, id: linkId };
+      context.rounds.carry("link", { expiresAtUtc, id: linkId, minutes });
+      link = { url, expiresAtUtc, id: linkId, minutes };
     }
-    const { url } = link;
+    const { url, minutes } = link;
     let openedByClient: "accepted" | "declined" | undefined;
-    if (context.person.openUrl) {
+    // A link for someone else is sent to them: this client's person is not the one to open it.
+    if (context.person.openUrl && !args.forSomeoneElse) {
       const opened = await context.person.openUrl(`Sign in to ${definition.Name} to connect it to your Cyclr account.`, url);
       openedByClient = opened.accepted ? "accepted" : "declined";
       const complete = opened.complete;
@@ -151,9 +181,11 @@ export const createOAuthLink = defineTool({
       "create_oauth_link",
       openedByClient === "declined"
         ? url !== undefined
-          ? "The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for 5 minutes)."
+          ? `The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for ${minutes} minutes).`
           : "The person declined to open the link in their client. Ask whether they want to continue; if so, call create_oauth_link again for a new link."
-        : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; it works once and expires in 5 minutes.`,
+        : args.forSomeoneElse
+          ? `Send the link to the person it is for: its page says you sent it, for this account, before they sign in. It works once and expires in ${minutes} minutes.`
+          : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; it works once and expires in ${minutes} minutes.`,
     );
     // What the person is doing now, and the call that follows.
     const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
@@ -166,7 +198,7 @@ export const createOAuthLink = defineTool({
         ...(shown !== undefined && { url: shown }),
         expiresAtUtc: link.expiresAtUtc,
         singleUse: true as const,
-        validForMinutes: LINK_MINUTES,
+        validForMinutes: minutes,
         ...(openedByClient && { openedByClient }),
         setup,
       },
@@ -174,11 +206,11 @@ export const createOAuthLink = defineTool({
       text:
         `OAuth link for ${definition.Name} (account connector ${accountConnector.Id})${shown !== undefined ? `: ${shown}` : ""}\n` +
         `${openedByClient === "accepted" ? "The client opened it for the person." : openedByClient === "declined" ? "The person declined to open it." : "Give it to the person to open in their browser."} ` +
-        `It works once and expires at ${link.expiresAtUtc} (${LINK_MINUTES} minutes). ` +
+        `It works once and expires at ${link.expiresAtUtc} (${minutes} minutes). ` +
         `Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"} to verify.`,
     };
   },
 });
 
 /** What the round that made the link carries to the next (2026-07-28): when it expires and the id naming its browser step, never the link. */
-const MadeLinkSchema = z.object({ expiresAtUtc: z.string(), id: z.string() });
+const MadeLinkSchema = z.object({ expiresAtUtc: z.string(), id: z.string(), minutes: z.number().default(LINK_MINUTES) });

@@ -2,6 +2,8 @@ import { activateCycle } from "./activate-cycle.js";
 import { createAccount } from "./create-account.js";
 import { authenticateConnector } from "./authenticate-connector.js";
 import { createCredentialLink } from "./create-credential-link.js";
+import { createLaunchLink } from "./create-launch-link.js";
+import { createMarketplaceLink } from "./create-marketplace-link.js";
 import { createOAuthLink } from "./create-oauth-link.js";
 import { getAccountConnector } from "./get-account-connector.js";
 import { getCycle } from "./get-cycle.js";
@@ -19,7 +21,7 @@ import { pauseCycle } from "./pause-cycle.js";
 import { setConnectorProperties } from "./set-connector-properties.js";
 import { setStepValue } from "./set-step-value.js";
 
-/** Every tool: the account first (find or create it), then the order of a setup (connectors, then integrations from templates), then support's (health, then repairs). */
+/** Every tool: the account first (find or create it), then the order of a setup (connectors, then integrations from templates, or Cyclr's own pages for them), then support's (health, then repairs). */
 export const TOOLS = [
   listAccounts,
   createAccount,
@@ -37,6 +39,8 @@ export const TOOLS = [
   setStepValue,
   activateCycle,
   pauseCycle,
+  createLaunchLink,
+  createMarketplaceLink,
   listCycles,
   getCycleActivity,
   reconnectConnector,

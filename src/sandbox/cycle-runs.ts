@@ -96,9 +96,9 @@ export class CycleRuns {
         this.soon.delete(cycle.Id);
       }
       if (next === undefined) {
-        // Inferred: the first run one interval after the start (a single run at once), so that a cycle just activated has not run yet.
+        // Inferred: the first run one interval after the start (a single run five minutes after), so that a cycle just activated has not run yet.
         const start = cycle.StartTime ? Math.max(Date.parse(cycle.StartTime), now) : now;
-        next = cycle.RunOnce ? start : start + every;
+        next = start + (cycle.RunOnce ? 5 * this.minuteMs : every);
         this.due.set(cycle.Id, next);
       }
       let made = 0;

@@ -47,8 +47,8 @@ export async function runDemo(): Promise<number> {
       setup?: { state: string; nextStep: NextStep };
       nextStep?: NextStep;
       url?: string;
-      ready?: { accountConnectorId: number; connector: { name: string } }[];
       choices?: string[];
+      waited?: { outcome: string };
     };
   };
 
@@ -131,20 +131,21 @@ export async function runDemo(): Promise<number> {
     return false;
   };
 
-  /** Support: the person names the customer (with a typo) and the connector that stopped; the rest is nextStep. */
-  const support = async (customer: string, typed: string, stopped: string) => {
-    say(`The person says "${customer}'s ${stopped} sync stopped" and spells the customer "${typed}": find their account`);
+  /**
+   * Support: the person says a customer's sync stopped (spelling the customer with a typo); the rest is
+   * nextStep: the account, its failing integration, the cause, a new sign-in, and the next run.
+   */
+  const support = async (customer: string, typed: string) => {
+    say(`The person says "${customer}'s contacts stopped syncing" and spells the customer "${typed}": find their account`);
     let result = await call("list_accounts", { query: typed });
     for (let guard = 0; guard < 10; guard++) {
       const next = result.setup?.nextStep ?? result.nextStep;
-      if (!next?.tool) return result.setup?.state === "ready";
+      if (!next?.tool) return result.waited?.outcome === "ran";
       const args = { ...next.arguments };
-      if (typeof args.accountConnectorId === "string") {
-        // A placeholder: Cyclr calls every connector set up, so the person's word says which one stopped.
-        args.accountConnectorId = result.ready?.find((r) => r.connector.name === stopped)?.accountConnectorId;
+      if (typeof args.confirm === "string") {
+        say("The person confirms: sign the connector out and connect it again");
+        args.confirm = true;
       }
-      if (next.tool === "reconnect_connector") say(`The person confirms: sign ${stopped} out and connect it again`);
-      if (typeof args.confirm === "string") args.confirm = true;
       say(`As nextStep says: ${next.tool}`);
       result = await call(next.tool, args);
       if (next.tool === "create_oauth_link" && result.url) {
@@ -163,13 +164,13 @@ export async function runDemo(): Promise<number> {
   const integration = await integrate("salesfroce to mailchimp", "globex-eu-7731", { isSandbox: "false", apiKey: "demo-mailchimp-api-key-us6", choice: "Customers" });
   console.log("\nThen an integration the chat cannot finish, handed to Cyclr's LAUNCH page.");
   const launched = await handOff("dynamics nav orders to slack", "acme-widgets-17", { integration: "Dynamics NAV orders to Slack", values: { "Microsoft Dynamics NAV: Server URL": "https://nav.acme-widgets.test:7047", "Post message: Channel": "#sales" } });
-  console.log("\nAnd a support call: another customer's connector stopped working.");
-  const reconnected = await support("Acme", "acme corportion", "Salesforce");
+  console.log("\nAnd a support call: another customer's integration stopped working.");
+  const repaired = await support("Acme", "acme corportion");
   await client.close();
-  const ready = pipedrive && salesforce && integration && launched && reconnected;
+  const ready = pipedrive && salesforce && integration && launched && repaired;
   console.log(
     ready
-      ? "\nDone: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, Acme Widgets' Dynamics NAV orders reach Slack (set up on LAUNCH), and Acme's Salesforce is connected again."
+      ? "\nDone: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, Acme Widgets' Dynamics NAV orders reach Slack (set up on LAUNCH), and Acme's runs again with Salesforce connected again."
       : "\nNot everything is ready: see above.",
   );
   return ready ? 0 : 1;

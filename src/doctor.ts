@@ -277,6 +277,16 @@ async function cycleFindings(client: DoctorTarget["cyclr"]["client"], accountId:
     `statuses seen: ${statuses.join(", ") || "none"}`,
     `${items.filter((c) => c.TemplateId !== undefined).length} of ${items.length} listed with a TemplateId`,
   ];
+  // Issue 25's open points: where an incident says when it happened, and whether listed cycles say their connectors are signed in.
+  const connectors = items.flatMap((c) => c.Connectors);
+  found.push(`${connectors.filter((c) => c.Authenticated !== undefined).length} of ${connectors.length} connectors of listed cycles say Authenticated`);
+  try {
+    const incidents = (await client.listAccountIncidentsPage(accountId, "error", { page: 1, pageSize: 5, newestFirst: true }, { signal: signal() })).items;
+    const fields = [...new Set(incidents.map((i) => i.TimeField ?? "none of the known names"))];
+    found.push(incidents.length ? `error incidents: their time in ${fields.join(", ")}` : "no error incident to read the time field from");
+  } catch (error) {
+    found.push(`error incidents could not be read (${error instanceof Error ? error.message : String(error)})`);
+  }
   const first = items[0];
   if (!first) return [...found, "no cycle to read prerequisites from (install a template in this account to check them)"];
   const cycle = await client.getCycle(accountId, first.Id, { signal: signal() });

@@ -307,3 +307,33 @@ function redactHashed(input: string, secrets: readonly HashedSecret[]): string {
   }
   return out + input.slice(at);
 }
+
+/**
+ * Secrets by their shape, for text this server did not write and whose secrets it was never told:
+ * an incident's message quotes the third party's HTTP exchange (Cyclr's docs show the request's
+ * headers in it), which may carry the customer's credentials. What looks like a credential is
+ * replaced: an Authorization or cookie header's value, a Bearer or Basic credential, the value of a
+ * field, header or query parameter named like a secret (in JSON, a form, a header line or a URL), a
+ * JWT, and keys of well-known formats. Ids (GUIDs, numbers) and ordinary words are left alone.
+ */
+const SECRET_NAME = String.raw`(?:api[_-]?key|apikey|x-api-key|access[_-]?token|refresh[_-]?token|id[_-]?token|auth[_-]?token|client[_-]?secret|secret|password|passwd|pwd|token|session[_-]?id|sessionid|signature|sig|private[_-]?key|authvalue)`;
+const SHAPES: [RegExp, string | ((...groups: string[]) => string)][] = [
+  // Header lines whose whole value is a credential: "Authorization: Bearer x", "Cookie: a=b; c=d".
+  [/\b((?:proxy-)?authorization|cookie|set-cookie|x-api-key|api-?key|x-auth-token)(\s*:\s*)[^\r\n]*/gi, (_m, name: string, sep: string) => `${name}${sep}${REDACTED}`],
+  // "Bearer x" / "Basic x" anywhere else.
+  [/\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=!-]{6,}/gi, (_m, scheme: string, sep: string) => `${scheme}${sep}${REDACTED}`],
+  // JSON: "password": "x" (also with escaped quotes inside a JSON string).
+  [new RegExp(String.raw`((?:\\?")${SECRET_NAME}(?:\\?")\s*:\s*)(\\?")(?:[^"\\]|\\[^"])*?(\\?")`, "gi"), (_m, key: string, open: string, close: string) => `${key}${open}${REDACTED}${close}`],
+  // name=value in a query string or a form, name: value in a header-like line.
+  [new RegExp(String.raw`([?&;\s,{]|^)(${SECRET_NAME})(\s*[=:]\s*)(?!\[redacted\])[^\s&;,"'<>}]+`, "gim"), (_m, before: string, name: string, sep: string) => `${before}${name}${sep}${REDACTED}`],
+  // A JWT.
+  [/\beyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}/g, REDACTED],
+  // Keys of well-known formats: Stripe, Slack, GitHub, AWS access key ids, Google API keys, Salesforce session ids.
+  [/\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}|\bxox[abposr]-[A-Za-z0-9-]{10,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bAKIA[0-9A-Z]{16}\b|\bAIza[0-9A-Za-z_-]{30,}|\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{20,}/g, REDACTED],
+];
+
+export function redactSecretShapes(input: string): string {
+  let out = input;
+  for (const [pattern, replacement] of SHAPES) out = out.replace(pattern, replacement as string);
+  return out;
+}

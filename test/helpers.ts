@@ -32,6 +32,8 @@ export const TOOL_NAMES = [
   "pause_cycle",
   "create_launch_link",
   "create_marketplace_link",
+  "list_cycles",
+  "get_cycle_activity",
   "reconnect_connector",
   "remove_account_connector",
 ];

@@ -20,3 +20,21 @@ export function iconOf(name: string, icon: string | undefined): HTMLElement {
   if (icon?.startsWith("data:image/")) return h("img", { class: "icon", attrs: { src: icon, alt: "" } });
   return h("span", { class: "icon letter", text: (name.trim()[0] ?? "?").toUpperCase(), attrs: { "aria-hidden": "true" } });
 }
+
+/** A card's header: its icon, its title and, under it, the account's name when known. */
+export function cardHeader(title: string, icon: string | undefined, subtitle: string | undefined): HTMLElement {
+  return h("header", {}, iconOf(title, icon), h("span", { class: "grow" }, h("h1", { text: title }), subtitle ? h("small", { class: "account", text: subtitle }) : undefined));
+}
+
+/** A checklist: each step done, current or to do. */
+export function stepList(steps: readonly { key: string; label: string; status: string }[]): HTMLElement {
+  return h("ol", { class: "steps" }, ...steps.map((s) => h("li", { class: s.status, text: s.label, attrs: { "data-step": s.key, "aria-current": s.status === "current" ? "step" : "false" } })));
+}
+
+/** "Details for support", closed until opened: the ids a support person asks for. `open` keeps its state across redraws. */
+export function supportBlock(rows: readonly { label: string; value: string }[], open: { value: boolean }): HTMLElement {
+  const details = h("details", { class: "support" }, h("summary", { text: "Details for support" }), h("dl", {}, ...rows.flatMap((d) => [h("dt", { text: d.label }), h("dd", { text: d.value })])));
+  details.open = open.value;
+  details.addEventListener("toggle", () => (open.value = details.open));
+  return details;
+}

@@ -4,7 +4,7 @@
  * the calls. A link it opens is kept only in the call that opens it, never in the card's state, on
  * the page or in anything it tells the model: "Open the page again" asks the server for a fresh one.
  */
-import { h, iconOf } from "./dom.js";
+import { cardHeader, h, iconOf, stepList, supportBlock } from "./dom.js";
 import type { CardHost } from "./host.js";
 import { RefreshLoop } from "./refresh-loop.js";
 import { REFRESH_WAIT_SECONDS, STOP_AFTER_MS } from "./refresh-schedule.js";
@@ -31,7 +31,7 @@ export class SetupCard {
   private toldReady = new Set<number>();
   /** What the person has typed in the card's fields (never a secret: those are typed on the credential page), kept across redraws. */
   private typed: Record<string, string> = {};
-  private detailsOpen = false;
+  private readonly detailsOpen = { value: false };
   private readonly loop: RefreshLoop;
 
   constructor(
@@ -65,7 +65,7 @@ export class SetupCard {
       this.generation++;
       this.typed = {};
       this.notice = undefined;
-      this.detailsOpen = false;
+      this.detailsOpen.value = false;
       this.loop.end();
     }
     this.error = undefined;
@@ -256,21 +256,13 @@ export class SetupCard {
     }
     form.append(buttons);
 
-    const details = h(
-      "details",
-      { class: "support" },
-      h("summary", { text: "Details for support" }),
-      h("dl", {}, ...supportDetails(ac).flatMap((d) => [h("dt", { text: d.label }), h("dd", { text: d.value })])),
-    );
-    details.open = this.detailsOpen;
-    details.addEventListener("toggle", () => (this.detailsOpen = details.open));
 
     this.root.replaceChildren(
       h(
         "section",
         { class: `card state-${ac.setup.state}`, attrs: { "data-state": ac.setup.state } },
-        h("header", {}, iconOf(view.title, ac.icon), h("span", { class: "grow" }, h("h1", { text: view.title }), view.subtitle ? h("small", { class: "account", text: view.subtitle }) : undefined)),
-        h("ol", { class: "steps" }, ...view.steps.map((step) => h("li", { class: step.status, text: step.label, attrs: { "data-step": step.key, "aria-current": step.status === "current" ? "step" : "false" } }))),
+        cardHeader(view.title, ac.icon, view.subtitle),
+        stepList(view.steps),
         stopped
           ? h("p", { class: "notice stopped", text: `Stopped checking after ${STOP_AFTER_MS / 60_000} minutes. Done in your browser? Check now. Closed the page? Open it again.`, attrs: { role: "status" } })
           : h("p", { class: "status", text: view.status, attrs: { role: "status" } }),
@@ -278,7 +270,7 @@ export class SetupCard {
         this.notice && !stopped && action.kind !== "save" && action.kind !== "none" ? h("p", { class: "notice", text: this.notice }) : undefined,
         this.error ? h("p", { class: "error", text: this.error, attrs: { role: "alert" } }) : undefined,
         action.kind === "none" && ac.setup.state === "ready" ? h("p", { class: "done", text: `✓ ${action.label}` }) : form,
-        details,
+        supportBlock(supportDetails(ac), this.detailsOpen),
       ),
     );
   }

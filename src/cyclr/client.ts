@@ -20,6 +20,7 @@ import {
   CycleStepListSchema,
   FieldMappingListSchema,
   FieldMappingSchema,
+  IncidentListSchema,
   LaunchLinkSchema,
   LookupChoiceListSchema,
   MarketplaceLinkSchema,
@@ -35,6 +36,7 @@ import {
   type Cycle,
   type CycleStep,
   type FieldMapping,
+  type Incident,
   type LaunchLink,
   type LookupChoice,
   type MarketplaceLink,
@@ -88,6 +90,19 @@ export interface StepValue {
   value: string;
   /** A value the person typed that may be a secret (an API token in a parameter, say): kept out of error text. */
   sensitive?: boolean;
+}
+
+/**
+ * One page of incidents. `after` is a day (YYYY-MM-DD, the form Cyclr's tests send): Cyclr's tests
+ * filter the account-wide lists with it; whether the cycle's own list honours it is unknown, so the
+ * caller filters by time as well.
+ */
+export interface IncidentPage {
+  page: number;
+  pageSize: number;
+  /** Newest first (sortOrderAsc=false); Cyclr's default order is not documented, so it is always sent. */
+  newestFirst: boolean;
+  after?: string;
 }
 
 /**
@@ -189,6 +204,10 @@ export interface CyclrOperations {
   /** A parameter's lookup through one of its triggers: the choices, by name and stored value. */
   lookupStepParameter(accountId: string, stepId: string, parameterId: string, triggerId: string, options?: CallOptions): Promise<Listed<LookupChoice>>;
   activateCycle(accountId: string, cycleId: string, activation: ActivateCycleRequest, options?: CallOptions): Promise<void>;
+  /** One page of a cycle's incidents (GET /v1.0/cycles/{id}/incidents): errors and warnings together. */
+  listCycleIncidentsPage(accountId: string, cycleId: string, page: IncidentPage, options?: CallOptions): Promise<Listed<Incident>>;
+  /** One page of the account's incidents of one level, across its cycles (GET /v1.0/cycles/incidents/error|warning). */
+  listAccountIncidentsPage(accountId: string, level: "error" | "warning", page: IncidentPage, options?: CallOptions): Promise<Listed<Incident>>;
   /** finishQueued: true lets queued transactions finish first ("Finish and Stop"); false stops at once. */
   deactivateCycle(accountId: string, cycleId: string, finishQueued: boolean, options?: CallOptions): Promise<void>;
 }
@@ -708,6 +727,30 @@ export class CyclrClient implements CyclrOperations, PartnerOperations {
     });
   }
 
+  async listCycleIncidentsPage(accountId: string, cycleId: string, page: IncidentPage, options: CallOptions = {}): Promise<Listed<Incident>> {
+    const entries = await this.http.json(IncidentListSchema, {
+      method: "GET",
+      path: `/v1.0/cycles/${segment(cycleId)}/incidents`,
+      query: incidentQuery(page),
+      accountId,
+      target: { kind: "cycle", id: cycleId },
+      ...options,
+    });
+    return this.reportLeftOutAs("incident", accountId, splitEntries(onPage(entries, page.page)));
+  }
+
+  async listAccountIncidentsPage(accountId: string, level: "error" | "warning", page: IncidentPage, options: CallOptions = {}): Promise<Listed<Incident>> {
+    const entries = await this.http.json(IncidentListSchema, {
+      method: "GET",
+      path: `/v1.0/cycles/incidents/${level}`,
+      query: incidentQuery(page),
+      accountId,
+      target: { kind: "incidents", id: level },
+      ...options,
+    });
+    return this.reportLeftOutAs("incident", accountId, splitEntries(onPage(entries, page.page)));
+  }
+
   createLaunchLink(accountId: string, request: LaunchLinkRequest, options: CallOptions = {}): Promise<LaunchLink> {
     return this.http.json(LaunchLinkSchema, {
       method: "POST",
@@ -751,6 +794,10 @@ function onPage<T>(entries: ListEntry<T>[], page: number): ListEntry<T>[] {
 /** The identity of a list entry for the page walk: the item's id, or the left-out item's id or place. */
 function entryKey<T>(id: (item: T) => number | string): (entry: ListEntry<T>) => unknown {
   return (entry) => (entry.ok ? id(entry.item) : `left out ${entry.leftOut.id ?? `page ${entry.leftOut.page} #${entry.leftOut.index}`}`);
+}
+
+function incidentQuery({ page, pageSize, newestFirst, after }: IncidentPage): Record<string, string | number | boolean> {
+  return { page, pageSize, sortOrderAsc: !newestFirst, ...(after !== undefined && { after }) };
 }
 
 /** One page of GET /v1.0/account/connectors. */

@@ -6,7 +6,7 @@
 /** What a request was about, so an error can name the unknown id and where to look for the right one. */
 export interface CyclrTarget {
   /** "new account": an account being created, with the id asked for (if any). */
-  kind: "connector" | "account connector" | "account" | "new account" | "accounts" | "catalog" | "access token" | "templates" | "template" | "cycle" | "step" | "parameter" | "field" | "launch" | "marketplace";
+  kind: "connector" | "account connector" | "account" | "new account" | "accounts" | "catalog" | "access token" | "templates" | "template" | "cycle" | "step" | "parameter" | "field" | "incidents" | "launch" | "marketplace";
   /** For "marketplace": the Marketplace's id. */
   id?: string;
   /** For a parameter or a field: the step it belongs to. */

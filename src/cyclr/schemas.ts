@@ -298,6 +298,8 @@ export const CycleSchema = z.object({
   LastSuccessfulRunDate: text,
   Connectors: listOf(CycleConnectorSchema),
   Tags: textList,
+  /** What Cyclr does when a step fails: Ignore, Retry ("Retry After a Wait"), ... (the template's On Step Error setting). */
+  StepErrorAction: text,
 });
 export type Cycle = z.infer<typeof CycleSchema>;
 export const CycleListSchema = lenientList(CycleSchema);
@@ -383,3 +385,63 @@ export const LookupChoiceSchema = z.object({
 });
 export type LookupChoice = z.infer<typeof LookupChoiceSchema>;
 export const LookupChoiceListSchema = lenientList(LookupChoiceSchema);
+
+/**
+ * The first of these fields an incident carries is its time. Cyclr's tests assert none of them on
+ * an incident (cycles.md: the item fields are CycleId, CycleName, IncidentLevel, ShortMessage,
+ * FullMessage, StepId, StepName, TransactionId): the name is unknown, so each plausible one is read,
+ * and an incident without any is shown without a time.
+ */
+export const INCIDENT_TIME_FIELDS = ["CreatedOnUtc", "Date", "Timestamp", "CreatedDate", "OccurredOnUtc", "DateTime"] as const;
+
+/**
+ * An incident (GET /v1.0/cycles/{id}/incidents, /cycles/incidents/error|warning). Its messages are
+ * the third party's words and may quote the customer's data or credentials: they are kept here as
+ * text, and cut, redacted and escaped where they are shown (mcp/shared/cycle-activity.ts).
+ */
+export const IncidentSchema = z
+  .object({
+    Id: anyId,
+    CycleId: anyId,
+    CycleName: text,
+    IncidentLevel: text,
+    ShortMessage: text,
+    FullMessage: text,
+    StepId: anyId,
+    StepName: text,
+    TransactionId: anyId,
+  })
+  .catchall(z.unknown())
+  .transform((incident) => {
+    let at: string | undefined;
+    let timeField: string | undefined;
+    for (const field of INCIDENT_TIME_FIELDS) {
+      const value = incident[field];
+      if (typeof value === "string" && value.trim() && Number.isFinite(Date.parse(asUtc(value)))) {
+        at = asUtc(value);
+        timeField = field;
+        break;
+      }
+    }
+    return {
+      Id: incident.Id,
+      CycleId: incident.CycleId,
+      CycleName: incident.CycleName,
+      IncidentLevel: incident.IncidentLevel,
+      ShortMessage: incident.ShortMessage,
+      FullMessage: incident.FullMessage,
+      StepId: incident.StepId,
+      StepName: incident.StepName,
+      TransactionId: incident.TransactionId,
+      At: at,
+      /** Which field held the time (doctor --deep reports it, to settle the name). */
+      TimeField: timeField,
+    };
+  });
+export type Incident = z.infer<typeof IncidentSchema>;
+export const IncidentListSchema = lenientList(IncidentSchema);
+
+/** Cyclr writes UTC times without a zone ("0001-01-01T00:00:00"): read them as UTC. */
+export function asUtc(value: string): string {
+  return /^\d{4}-\d\d-\d\dT[\d:.]+$/.test(value) ? `${value}Z` : value;
+}

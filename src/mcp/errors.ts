@@ -216,8 +216,8 @@ function describeCyclrError(error: CyclrError): string {
         }
         if (target?.kind === "cycle") {
           return (
-            `Cycle ${target.id} was not found${account}.${says} Use the cycleId install_template returned, and the account it was installed in ` +
-            "(list_templates with accountId shows that account's cycles of each template)."
+            `Cycle ${target.id} was not found${account}.${says} Use the cycleId install_template or list_cycles returned, and the account it is in ` +
+            "(list_cycles lists that account's integrations)."
           );
         }
         if (target?.kind === "step") {
@@ -256,8 +256,8 @@ function describeCyclrError(error: CyclrError): string {
       case 403:
         return `Cyclr refused ${request.method} ${request.path}${account} (403).${says} The credentials may not have access to this account.`;
       case 409:
-        if (target?.kind === "cycle" || target?.kind === "step" || target?.kind === "parameter" || target?.kind === "field") {
-          // Cyclr refuses changes to a running cycle: the way on is to pause it, not to wait.
+        if (request.method !== "GET" && (target?.kind === "cycle" || target?.kind === "step" || target?.kind === "parameter" || target?.kind === "field")) {
+          // Cyclr refuses changes to a running cycle: the way on is to pause it, not to wait. (A read changes nothing: a 409 there is a plain conflict.)
           return (
             `The cycle is running, and Cyclr refuses changes to a running cycle (409).${says} Pause it first with pause_cycle (the person confirms), ` +
             "make the change, then start it again with activate_cycle. Nothing was changed."

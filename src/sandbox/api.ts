@@ -53,6 +53,8 @@ function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): Sand
   const access = bearer ? state.accessToken(bearer) : undefined;
   if (!access) return message(401, DENIED);
   const segments = req.path.split("/").slice(2); // after "/v1.0"
+  // The cycles' runs that fell due are made before anything is read or changed (cycle-runs.ts).
+  state.runs.advance();
 
   // Partner level: no X-Cyclr-Account needed.
   if (segments[0] === "accounts") {
@@ -90,7 +92,7 @@ function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): Sand
   if (segments[0] === "connectors") return connectors(state, options, req, accountId, segments.slice(1));
   if (segments[0] === "account" && segments[1] === "connectors") return accountConnectors(state, options, req, accountId, segments.slice(2));
   const origin = `http://${req.headers.host ?? "127.0.0.1"}`;
-  return cycleRoutes({ cycles: state.cycles, oddTemplates: state.oddTemplates, options, req, accountId, origin }, segments) ?? notFound(req);
+  return cycleRoutes({ cycles: state.cycles, runs: state.runs, oddTemplates: state.oddTemplates, options, req, accountId, origin }, segments) ?? notFound(req);
 }
 
 /** The account JSON of Cyclr's tests (api-notes addendum). */

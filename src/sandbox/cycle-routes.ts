@@ -4,6 +4,7 @@
  * that is not a GUID where Cyclr's tests show one, 409 for a change to a running cycle.
  */
 import { isObject, json, message, paged, parseJson, type ApiOptions, type SandboxRequest, type SandboxResponse } from "./answers.js";
+import type { CycleRuns } from "./cycle-runs.js";
 import { CycleError, type CycleRecord, type SandboxCycles, type StepRecord } from "./cycles.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -13,6 +14,8 @@ const EMPTY_OK: SandboxResponse = { status: 200, headers: { "x-content-type-opti
 
 interface Context {
   cycles: SandboxCycles;
+  /** Runs, incidents and transactions (cycle-runs.ts). */
+  runs: CycleRuns;
   oddTemplates: unknown[];
   options: ApiOptions;
   req: SandboxRequest;
@@ -66,8 +69,16 @@ function templates({ cycles, oddTemplates, options, req, accountId }: Context, r
   return notFound(req);
 }
 
-function cycles({ cycles, options, req, accountId, origin }: Context, rest: string[]): SandboxResponse {
+function cycles({ cycles, runs, options, req, accountId, origin }: Context, rest: string[]): SandboxResponse {
   const [id, action, stepId] = rest;
+  // Incidents and transactions (the account's, under fixed names, and a cycle's) are cycle-runs.ts's.
+  if (id !== undefined && (id === "incidents" || id === "transactions" || action === "incidents" || action === "transactions")) {
+    if (id !== "incidents" && id !== "transactions") {
+      if (!GUID.test(id)) return message(400, "The request is invalid.");
+      if (!cycles.cycle(accountId, id)) return message(404, `Cycle '${id}' not found.`);
+    }
+    return runs.routes(req, options, accountId, id, action, stepId) ?? notFound(req);
+  }
   if (id === undefined) {
     if (req.method !== "GET") return notFound(req);
     const { tag, connectorName } = req.query;

@@ -109,6 +109,9 @@ export class SandboxCycles {
   private nextTriggerId = 4_101;
   private nextMethodId = 36_601;
 
+  /** The cycle's incidents by level, for ErrorCount and WarningCount (cycle-runs.ts keeps them). */
+  countIncidents?: (cycle: CycleRecord) => { errors: number; warnings: number };
+
   constructor(private readonly host: CycleHost) {}
 
   template(id: string): TemplateSpec | undefined {
@@ -319,12 +322,13 @@ export class SandboxCycles {
         Icon: includeIcons ? (connector?.Icon ?? null) : null,
       });
     }
+    const counts = this.countIncidents?.(cycle);
     return {
       Id: cycle.Id,
       CreatedOnUtc: cycle.CreatedOnUtc,
       TasksUsed: 0,
-      ErrorCount: 0,
-      WarningCount: 0,
+      ErrorCount: counts?.errors ?? 0,
+      WarningCount: counts?.warnings ?? 0,
       Connectors: connectors,
       Status: cycle.Status,
       LastSuccessfulRunDate: cycle.LastSuccessfulRunDate,

@@ -9,11 +9,13 @@ import { handle, type ApiOptions, type SandboxRequest, type SandboxResponse } fr
 import { faultAnswer, faultFromBody, FaultList, replacesAnswer, SandboxFaultBodySchema, writeHugeBody, type SandboxFault } from "./faults.js";
 import { SandboxState } from "./state.js";
 import type { CycleRecord } from "./cycles.js";
+import type { IncidentRecord, IncidentSeed } from "./cycle-runs.js";
 import { SANDBOX_MARKETPLACE_ID, type LaunchLinkState } from "./launch.js";
 import type { ConnectorSpec } from "./fixtures.js";
 
 export type { SandboxFault } from "./faults.js";
 export type { CycleRecord } from "./cycles.js";
+export type { IncidentRecord, IncidentSeed } from "./cycle-runs.js";
 export type { LaunchLinkState } from "./launch.js";
 
 export interface SandboxOptions {
@@ -38,6 +40,11 @@ export interface SandboxOptions {
    * /__sandbox/revoke-tokens). Off by default: only tests that drive a spawned server turn it on.
    */
   faultControl?: boolean;
+  /**
+   * How long a minute of a cycle's schedule lasts, in ms (compressed time): a cycle that runs every
+   * 15 minutes runs every 15 × minuteMs. Default 200 (every 3 s).
+   */
+  minuteMs?: number;
 }
 
 /** A request as the sandbox received it (path decoded, header names lower-case) and the status it answered. */
@@ -52,6 +59,8 @@ export type SandboxRouteFailure = SandboxFault & { status: number };
 /** Where the HTTP fault control listens, when it is on. */
 export const FAULT_CONTROL_PATH = "/__sandbox/faults";
 export const REVOKE_TOKENS_PATH = "/__sandbox/revoke-tokens";
+/** POST {accountId, accountConnectorId}: the application revokes that connector's sign-in (Cyclr does not notice). */
+export const REVOKE_SIGN_IN_PATH = "/__sandbox/revoke-sign-in";
 
 export interface Sandbox {
   url: string;
@@ -78,6 +87,17 @@ export interface Sandbox {
   cycle(accountId: string, cycleId: string): CycleRecord | undefined;
   /** The account's cycles as the sandbox keeps them. */
   cycles(accountId: string): CycleRecord[];
+  /**
+   * The sandbox switch of issue 25: the application revokes an account connector's sign-in. Cyclr
+   * still calls it authenticated; the steps that use it fail with incidents until it is signed in again.
+   */
+  revokeSignIn(accountId: string, accountConnectorId: number): void;
+  /** Adds incidents to a cycle (tests: HTML, secrets, ten thousand of them); `count` copies of the seed, a second apart, the newest now. */
+  addIncidents(accountId: string, cycleId: string, seed: IncidentSeed, count?: number): IncidentRecord[];
+  /** The cycle's incidents as the sandbox keeps them, oldest first. */
+  incidents(accountId: string, cycleId: string): IncidentRecord[];
+  /** Installs a template `count` times into the account at once (the bench's 1 000 cycles), each with these fields. */
+  installCycles(accountId: string, templateId: string, count: number, fields?: Partial<Pick<CycleRecord, "Status" | "Interval" | "LastSuccessfulRunDate" | "Name">>): CycleRecord[];
   /** A LAUNCH or Marketplace link by its token: what it was made for, and whether anything opened it yet. */
   launchLink(token: string): LaunchLinkState | undefined;
   close(): Promise<void>;
@@ -107,6 +127,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const accountId = "acme-sandbox";
   const otherAccountId = "globex-eu-7731";
   const state = new SandboxState(options.syntheticConnectors ?? 0, [accountId, otherAccountId], options.extraConnectors, options.oddItems);
+  if (options.minuteMs !== undefined) state.runs.minuteMs = options.minuteMs;
   const api: ApiOptions = {
     clientId: "sandbox-client",
     clientSecret: "sandbox-secret-not-for-production",
@@ -130,6 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.accessTokens.clear();
       return jsonAnswer(200, { Message: "Access tokens revoked." });
     }
+    if (path === REVOKE_SIGN_IN_PATH && method === "POST") return state.runs.revokeControl(body, (account, id) => state.accountConnector(account, id));
     if (path !== FAULT_CONTROL_PATH) return jsonAnswer(404, { Message: `No sandbox control at ${path}.` });
     if (method === "DELETE") {
       faults.clear();
@@ -247,8 +269,38 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const record = state.accountConnector(account, id);
       return record && state.render(record);
     },
-    cycle: (account, id) => state.cycles.cycle(account, id),
-    cycles: (account) => state.cycles.cyclesOf(account),
+    cycle: (account, id) => {
+      state.runs.advance();
+      return state.cycles.cycle(account, id);
+    },
+    cycles: (account) => {
+      state.runs.advance();
+      return state.cycles.cyclesOf(account);
+    },
+    revokeSignIn: (account, id) => {
+      const record = state.accountConnector(account, id);
+      if (!record) throw new Error(`no account connector ${id} in ${account}`);
+      state.runs.revoke(record);
+    },
+    addIncidents: (account, cycleId, seed, count = 1) => {
+      const cycle = state.cycles.cycle(account, cycleId);
+      if (!cycle) throw new Error(`no cycle ${cycleId} in ${account}`);
+      const now = Date.now();
+      return Array.from({ length: count }, (_, i) => state.runs.addIncident(cycle, { ...seed, CreatedOnUtc: seed.CreatedOnUtc ?? new Date(now - (count - 1 - i) * 1000).toISOString() }));
+    },
+    incidents: (account, cycleId) => {
+      state.runs.advance();
+      const cycle = state.cycles.cycle(account, cycleId);
+      return cycle ? (state.runs.incidents.get(cycle.Id) ?? []) : [];
+    },
+    installCycles: (account, templateId, count, fields = {}) => {
+      const template = state.cycles.template(templateId);
+      if (!template) throw new Error(`no template ${templateId}`);
+      const made = Array.from({ length: count }, () => Object.assign(state.cycles.install(account, template), fields));
+      // Their schedules start now.
+      state.runs.advance();
+      return made;
+    },
     launchLink: (token) => state.launch.link(token),
     close: () =>
       new Promise<void>((resolve) => {

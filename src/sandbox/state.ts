@@ -1,6 +1,8 @@
 /** The sandbox's in-memory world: accounts, connectors, account connectors, tokens, consents. */
 import { randomBytes } from "node:crypto";
+import { CycleRuns } from "./cycle-runs.js";
 import { SandboxCycles } from "./cycles.js";
+import { seedSupportCycles } from "./support-cycles.js";
 import { SandboxLaunch } from "./launch.js";
 import { ODD_TEMPLATE } from "./template-fixtures.js";
 import { CUSTOM_CONNECTORS, oddCatalogItems, REPORTS_DEFAULT_AUTH, seedConnectors, type ConnectorFixture, type ConnectorSpec } from "./fixtures.js";
@@ -80,6 +82,8 @@ export class SandboxState {
   readonly oddTemplates: unknown[];
   /** The template library, and the cycles installed from it. */
   readonly cycles: SandboxCycles;
+  /** The cycles at work: their runs, transactions and incidents. */
+  readonly runs: CycleRuns;
   /** Cyclr's own pages for the person: the LAUNCH and Marketplace links, and the LAUNCH page. */
   readonly launch = new SandboxLaunch(this);
   private nextAccountConnectorId = 1;
@@ -104,6 +108,24 @@ export class SandboxState {
         return this.createAccountConnector({ AccountId: accountId, ConnectorId: connector.Id, Name: name, Description: null, AuthValue: null, AuthenticationId: null }, []);
       },
       isAuthenticated: (record) => this.render(record).Authenticated === true,
+    });
+    this.runs = new CycleRuns({
+      cycles: this.cycles,
+      accountConnector: (accountId, id) => this.accountConnector(accountId, id),
+      isAuthenticated: (record) => this.render(record).Authenticated === true,
+      connectorName: (record) => this.connectorsById.get(record.ConnectorId)?.Name ?? record.Name,
+    });
+    this.cycles.countIncidents = (cycle) => {
+      const incidents = this.runs.incidents.get(cycle.Id) ?? [];
+      const errors = incidents.filter((i) => i.IncidentLevel === "Error").length;
+      return { errors, warnings: incidents.length - errors };
+    };
+    seedSupportCycles({
+      cycles: this.cycles,
+      runs: this.runs,
+      addAccountConnector: (record) => void this.accountConnectors.set(record.Id, record),
+      accountConnector: (accountId, id) => this.accountConnector(accountId, id),
+      connectorId: (name) => this.connectors.find((c) => c.Name === name)?.Id,
     });
     this.oddAccountConnectors = oddItems
       ? [

@@ -36,12 +36,17 @@ export function needingAttention<T extends ConnectorInAccount>(connectors: reado
     .map((c) => ({ ...c, why: whyNotReady(c.setup) ?? "is not set up" }));
 }
 
-/** "2 of 7 connectors need attention: Salesforce is not authenticated; HubSpot lacks PortalId". */
-export function attentionSummary(total: number, needing: readonly { name: string; why: string }[]): string {
+/**
+ * "2 of 7 connectors need attention: Salesforce is not authenticated: 2 integrations stopped; HubSpot
+ * lacks PortalId". `stops`: the integrations (cycles) that use the connector, which cannot run until
+ * it is set up; left out when they are not known.
+ */
+export function attentionSummary(total: number, needing: readonly { name: string; why: string; stops?: readonly unknown[] }[]): string {
   if (total === 0) return "Nothing is installed in this account.";
   if (needing.length === 0) return `All ${total} connector${total === 1 ? " is" : "s are"} set up, as far as Cyclr can tell.`;
   const verb = needing.length === 1 ? "needs" : "need";
-  return `${needing.length} of ${total} connector${total === 1 ? "" : "s"} ${verb} attention: ${needing.map((c) => `${c.name} ${c.why}`).join("; ")}.`;
+  const stopped = (c: { stops?: readonly unknown[] }) => (c.stops?.length ? `: ${c.stops.length} integration${c.stops.length === 1 ? "" : "s"} stopped` : "");
+  return `${needing.length} of ${total} connector${total === 1 ? "" : "s"} ${verb} attention: ${needing.map((c) => `${c.name} ${c.why}${stopped(c)}`).join("; ")}.`;
 }
 
 /**

@@ -80,7 +80,7 @@ describe.each(cases)("a %s client over %s", (revision, transport) => {
     const { tools } = await host.listTools();
     expect(tools.find((t) => t.name === "install_connector")?._meta).toMatchObject({ ui: { resourceUri: "ui://cyclr/setup-card.html" } });
     expect(tools.find((t) => t.name === "list_connectors")?._meta).toMatchObject({ ui: { resourceUri: "ui://cyclr/catalog-picker.html" } });
-    expect(tools.map((t) => t.name)).toEqual([...TOOL_NAMES, "refresh_setup_card", "get_connector_icons"]);
+    expect(tools.map((t) => t.name)).toEqual([...TOOL_NAMES, "refresh_setup_card", "refresh_cycle_card", "get_connector_icons"]);
     const card = await host.readResource("ui://cyclr/setup-card.html");
     expect(card.contents[0]).toMatchObject({ mimeType: "text/html;profile=mcp-app" });
     expect(card.contents[0]?.text).toContain("<html");

@@ -101,6 +101,7 @@ describe("--sandbox mode", () => {
       "cyclr://connectors/{connectorId}",
       "cyclr://accounts/{accountId}",
       "cyclr://accounts/{accountId}/connectors/{accountConnectorId}",
+      "cyclr://accounts/{accountId}/cycles",
       "cyclr://templates/{templateId}",
     ]);
 
@@ -174,7 +175,7 @@ describe("commands", () => {
     const run = spawnSync(process.execPath, [CLI, "demo"], { encoding: "utf8", timeout: 60_000 });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(
-      "Done: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, Acme Widgets' Dynamics NAV orders reach Slack (set up on LAUNCH), and Acme's Salesforce is connected again.",
+      "Done: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, Acme Widgets' Dynamics NAV orders reach Slack (set up on LAUNCH), and Acme's runs again with Salesforce connected again.",
     );
   });
 
@@ -191,7 +192,7 @@ describe("choosing the tools", () => {
     const readOnly = await spawnServer({ args: ["--sandbox", "--read-only"] });
     try {
       const { tools } = await readOnly.client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(["list_accounts", "list_connectors", "list_account_connectors", "get_account_connector", "list_templates", "get_cycle"]);
+      expect(tools.map((t) => t.name)).toEqual(["list_accounts", "list_connectors", "list_account_connectors", "get_account_connector", "list_templates", "get_cycle", "list_cycles", "get_cycle_activity"]);
       expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
       expect((await readOnly.client.listResources()).resources.length).toBeGreaterThan(0);
       expect(readOnly.client.getServerCapabilities()?.prompts).toBeUndefined();

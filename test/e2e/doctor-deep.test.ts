@@ -49,7 +49,8 @@ it("reports the catalog item by item, the page-size cap, custom connectors, the 
   expect(run.stdout).toMatch(/^warn +templates: 11 templates, 1 did not parse and are left out of list_templates \(00000000-0dd0-4000-8000-000000000001: Connectors\); 0 name a connector without its catalog Id\.$/m);
   const cycle = sandbox.cycles(sandbox.accountId)[0]!;
   expect(run.stdout).toContain(
-    `ok    cycles: 1 in account acme-sandbox; statuses seen: Paused; 1 of 1 listed with a TemplateId; cycle ${cycle.Id}: Status "Paused" on GET /v1.0/cycles/{id}; ` +
+    `ok    cycles: 1 in account acme-sandbox; statuses seen: Paused; 1 of 1 listed with a TemplateId; 2 of 2 connectors of listed cycles say Authenticated; ` +
+      `no error incident to read the time field from; cycle ${cycle.Id}: Status "Paused" on GET /v1.0/cycles/{id}; ` +
       `prerequisites 20/AccountConnector, 20/AccountConnector, 30/Action; 2 steps, 0 with a WebhookUrl; ` +
       `step ${cycle.steps[1]!.Id}: prerequisites 40/Parameter; parameters: 0 of 1 say IsLaunchVisible; field mappings: 3 of 3 say IsLaunchVisible`,
   );

@@ -13,7 +13,7 @@ let sandbox: Sandbox;
 let server: ServerUnderTest;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ minuteMs: 100 });
   server = await spawnServer({ env: sandboxEnv(sandbox) });
 });
 afterAll(async () => {
@@ -156,19 +156,20 @@ interface StoredRecord {
   Properties: { Name: string; Value: string }[];
 }
 
-const SUPPORT_WALK = ["list_accounts", "list_account_connectors", "reconnect_connector", "create_oauth_link", "get_account_connector"];
+/** "Acme's sync stopped": the account, its failing integration, the cause, a new sign-in, and the next run going through (issue 25). */
+const SUPPORT_WALK = ["list_accounts", "list_cycles", "get_cycle_activity", "reconnect_connector", "create_oauth_link", "get_cycle", "get_cycle_activity"];
 const ONBOARDING_WALK = ["create_account", "list_connectors", "install_connector", "set_connector_properties", "create_credential_link", "get_account_connector"];
 
 describe("support and onboarding, following nextStep", () => {
-  it('support: "Acme\'s Salesforce stopped" finds the account with a typo, sees nothing flagged, reconnects Salesforce, and it is ready again', async () => {
+  it('support: "Acme\'s sync stopped" finds the account with a typo, the failing integration and its cause, reconnects Salesforce, and the next run goes through', async () => {
     const { calls, last } = await walk(
       (tool, args) => server.call(tool, args).then(structured),
       { tool: "list_accounts", arguments: { query: "acme corportion" } },
-      { connectorThatStopped: "Salesforce", confirm: true },
+      { confirm: true },
     );
     expect(calls).toEqual(SUPPORT_WALK);
-    expect(last).toMatchObject({ accountId: "acme-corp-4821", name: "Salesforce", setup: { state: "ready" } });
-    const record = sandbox.accountConnector("acme-corp-4821", last.accountConnectorId) as StoredRecord & { AuthValue: string };
+    expect(last).toMatchObject({ accountId: "acme-corp-4821", name: "Salesforce contacts to Mailchimp", waited: { outcome: "ran" } });
+    const record = sandbox.accountConnector("acme-corp-4821", 700_001) as StoredRecord & { AuthValue: string };
     expect(record.Authenticated).toBe(true);
     expect(record.AuthValue).not.toContain("revoked-upstream");
   });

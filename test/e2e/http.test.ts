@@ -19,7 +19,7 @@ let server: HttpServerUnderTest;
 const extra: HttpServerUnderTest[] = [];
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ minuteMs: 100 });
   server = await spawnHttpServer({ env: sandboxEnv(sandbox, { MCP_HTTP_TOKENS: `${TOKEN},${ACME_TOKEN}=${sandbox.accountId}`, CYCLR_LOG_FORMAT: "json" }) });
 });
 afterEach(async () => {
@@ -263,15 +263,15 @@ describe("the whole setup over HTTP", () => {
     expect(structured(await call(client, "get_account_connector", { accountConnectorId: pipedrive.accountConnectorId })).setup.state).toBe("ready");
   });
 
-  it("support: finds Acme with a typo, sees what needs attention, reconnects Salesforce, signs in again", async () => {
+  it("support: finds Acme with a typo, sees which integration fails and why, reconnects Salesforce, signs in again, and the next run goes through", async () => {
     const client = await server.connect(bearer(TOKEN));
     const { calls, last } = await walk(
       async (tool, args) => structured(await call(client, tool, args)),
       { tool: "list_accounts", arguments: { query: "ACME corporaton" } },
-      { connectorThatStopped: "Salesforce", confirm: true },
+      { confirm: true },
     );
-    expect(calls).toEqual(["list_accounts", "list_account_connectors", "reconnect_connector", "create_oauth_link", "get_account_connector"]);
-    expect(last).toMatchObject({ accountId: "acme-corp-4821", name: "Salesforce", setup: { state: "ready" } });
+    expect(calls).toEqual(["list_accounts", "list_cycles", "get_cycle_activity", "reconnect_connector", "create_oauth_link", "get_cycle", "get_cycle_activity"]);
+    expect(last).toMatchObject({ accountId: "acme-corp-4821", name: "Salesforce contacts to Mailchimp", waited: { outcome: "ran" } });
   });
 
   it("onboarding: creates the new customer's account, then sets a connector up in it", async () => {

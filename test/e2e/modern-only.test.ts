@@ -54,7 +54,7 @@ describe("a 2026-07-28-only client over HTTP", () => {
     const resources = await modernRequest(server.url, "resources/list", {}, auth);
     expect((resources.message.result?.resources as { uri: string }[]).map((r) => r.uri)).toEqual(["cyclr://connectors", "cyclr://reference/auth-types", "cyclr://templates"]);
     const templates = await modernRequest(server.url, "resources/templates/list", {}, auth);
-    expect((templates.message.result?.resourceTemplates as unknown[]).length).toBe(4);
+    expect((templates.message.result?.resourceTemplates as unknown[]).length).toBe(5);
     const prompts = await modernRequest(server.url, "prompts/list", {}, auth);
     expect(prompts.message.result?.prompts).toMatchObject([{ name: "setup_connector" }]);
     const read = await modernRequest(server.url, "resources/read", { uri: "cyclr://reference/auth-types" }, auth);
@@ -113,7 +113,7 @@ describe("a 2026-07-28-only client over HTTP", () => {
     const reader = { headers: { authorization: `Bearer ${await token("cyclr:read")}` } };
     const listed = await modernRequest(server.url, "tools/list", {}, reader);
     const names = (listed.message.result?.tools as { name: string }[]).map((t) => t.name);
-    expect(names).toEqual(["list_accounts", "list_connectors", "list_account_connectors", "get_account_connector", "list_templates", "get_cycle"]);
+    expect(names).toEqual(["list_accounts", "list_connectors", "list_account_connectors", "get_account_connector", "list_templates", "get_cycle", "list_cycles", "get_cycle_activity"]);
     const refused = await modernRequest(server.url, "tools/call", { name: "install_connector", arguments: { connectorId: 1007 } }, reader);
     expect(refused.status).toBe(403);
     expect(refused.message.error).toMatchObject({ code: -32002, message: expect.stringMatching(/cyclr:write/) });

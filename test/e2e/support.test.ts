@@ -27,7 +27,7 @@ describe("list_accounts", () => {
   it("finds what people type: typos, accents, the id; compact entries, best first", async () => {
     const typo = structured(await server.call("list_accounts", { query: "acme corportion" }));
     expect(typo.accounts[0]).toMatchObject({ accountId: "acme-corp-4821", name: "Acme Corporation", timezone: "America/New_York" });
-    expect(typo.nextStep).toMatchObject({ tool: "list_account_connectors", arguments: { accountId: "acme-corp-4821", attention: true } });
+    expect(typo.nextStep).toMatchObject({ tool: "list_cycles", arguments: { accountId: "acme-corp-4821", attention: true } });
     expect(structured(await server.call("list_accounts", { query: "SOCIETE generale" })).accounts[0].accountId).toBe("sg-paris-33");
     expect(structured(await server.call("list_accounts", { query: "initech-0042" })).accounts[0]).toMatchObject({ accountId: "initech-0042", match: "exact" });
     const all = structured(await server.call("list_accounts", { pageSize: 3 }));
@@ -92,7 +92,8 @@ describe("create_account", () => {
 describe("what needs attention", () => {
   it("only the connectors not ready, why, most urgent first, and a summary", async () => {
     const result = structured(await server.call("list_account_connectors", { accountId: "initech-0042", attention: true }));
-    expect(result.summary).toBe("2 of 3 connectors need attention: Xero is not authenticated; Pipedrive lacks CompanyDomain and is not authenticated.");
+    // Initech's integration from Pipedrive to Xero uses both: each stops it.
+    expect(result.summary).toBe("2 of 3 connectors need attention: Xero is not authenticated: 1 integration stopped; Pipedrive lacks CompanyDomain and is not authenticated: 1 integration stopped.");
     expect(result.accountConnectors.map((ac: { name: string; why: string }) => [ac.name, ac.why])).toEqual([
       ["Xero", "is not authenticated"],
       ["Pipedrive", "lacks CompanyDomain and is not authenticated"],
@@ -107,7 +108,7 @@ describe("what needs attention", () => {
     const body = JSON.parse(String((read.contents[0] as { text: string }).text));
     expect(body.account).toMatchObject({ accountId: "initech-0042", name: "Initech" });
     expect(body.accountConnectors).toHaveLength(3);
-    expect(body.summary).toMatch(/^2 of 3 connectors need attention/);
+    expect(body.summary).toMatch(/^2 of 3 connectors need attention: Xero is not authenticated: 1 integration stopped/);
     const completed = await server.client.complete({ ref: { type: "ref/resource", uri: "cyclr://accounts/{accountId}" }, argument: { name: "accountId", value: "initek" } });
     expect(completed.completion.values).toContain("initech-0042");
     const byPrefix = await server.client.complete({ ref: { type: "ref/resource", uri: "cyclr://accounts/{accountId}" }, argument: { name: "accountId", value: "acme-c" } });

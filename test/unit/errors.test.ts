@@ -35,7 +35,7 @@ describe("describeError", () => {
     [new CyclrResponseTooLargeError(1000, 5000, post), /\(it declared 5000 bytes\).*CYCLR_MAX_RESPONSE_BYTES.*The change may have been made/],
     [new ToolInputError("accountId is missing"), /^accountId is missing$/],
     [new CyclrHttpError(404, "Template not found.", get({ kind: "template", id: "t-1" })), /^Template t-1 was not found in account acct-1\. Cyclr says: "Template not found\."\. Call list_templates/],
-    [new CyclrHttpError(404, undefined, get({ kind: "cycle", id: "c-1" })), /^Cycle c-1 was not found in account acct-1\..*install_template returned.*list_templates with accountId/],
+    [new CyclrHttpError(404, undefined, get({ kind: "cycle", id: "c-1" })), /^Cycle c-1 was not found in account acct-1\..*install_template or list_cycles returned.*list_cycles lists/],
     [new CyclrHttpError(404, undefined, get({ kind: "parameter", id: "16001", stepId: "s-1" })), /^The parameter 16001 of step s-1 was not found in account acct-1\..*get_cycle lists the values to set/],
     // The LAUNCH and Marketplace links: a Marketplace Cyclr does not know, a refusal, a bad request.
     [new CyclrHttpError(404, "Marketplace '99' not found.", { method: "POST", path: "/v1.0/accounts/a/marketplace", target: { kind: "marketplace", id: "99" } }), /^Marketplace 99 was not found\..*CYCLR_MARKETPLACE_ID.*Embedding > Marketplace/],
@@ -43,6 +43,8 @@ describe("describeError", () => {
     [new CyclrHttpError(400, "bad", { method: "POST", path: "/v1.0/accounts/a/launch", target: { kind: "launch", id: "a" } }), /^Cyclr rejected the LAUNCH link request \(400\)\. Cyclr says: "bad"\. Check the tags/],
     // A change to a running cycle: the way on is to pause it, not to wait.
     [new CyclrHttpError(409, "The cycle is running.", { method: "PUT", path: "/v1.0/steps/s-1/parameters/7", accountId: "acct-1", target: { kind: "parameter", id: "7", stepId: "s-1" } }), /^The cycle is running.*\(409\)\. Cyclr says: "The cycle is running\."\. Pause it first with pause_cycle.*again with activate_cycle\. Nothing was changed\.$/],
+    // A read of a cycle changes nothing: a 409 there is a plain conflict, not "pause it first".
+    [new CyclrHttpError(409, "Busy.", get({ kind: "cycle", id: "c-1" })), /^Cyclr reported a conflict on GET .*\(409\)\. Cyclr says: "Busy\."\. Wait a moment and try again\.$/],
     [new CyclrTimeoutError(300, { method: "PUT", path: "/v1.0/cycles/c-1/activate", target: { kind: "cycle", id: "c-1" } }), /may or may not have been made, so check its result \(get_cycle\)/],
   ])("%s", (error, expected) => {
     expect(describeError(error)).toMatch(expected);

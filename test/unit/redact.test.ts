@@ -134,3 +134,37 @@ describe("secrets known by their keyed hashes (typed on another replica's page)"
     expect(JSON.stringify(hash.forms("abc123secret"))).not.toContain("abc123secret");
   });
 });
+
+describe("redactSecretShapes", () => {
+  it("hides what looks like a credential in text nobody registered: headers, Bearer and Basic, secret-named fields, JWTs, known key formats", async () => {
+    const { redactSecretShapes } = await import("../../src/redact.js");
+    const exchange = [
+      "401 Unauthorized",
+      '[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID","access_token":"00D5g000004XyZa!AQ8AQH2kPq.very-secret"}]',
+      "HTTP Request:",
+      "GET https://acme.my.salesforce.com/services/data/v58.0/query?q=SELECT+Id&api_key=k-123456789&page=2 HTTP/1.1",
+      "Authorization: Bearer 00D5g000004XyZa!AQ8AQH2kPqLongSessionToken1234567890",
+      "ApiKey: mc-0001-us6",
+      "Cookie: sid=abc123; other=1",
+      "password=hunter22&user=ana",
+      'with {\\"client_secret\\":\\"cs-999999\\"} inside a JSON string',
+      "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+      "keys sk_live_51Habcdefghijklmno xoxb-1234567890-abcdefghij AKIAIOSFODNN7EXAMPLE",
+      "Basic YW5hOmh1bnRlcjIy",
+    ].join("\r\n");
+    const out = redactSecretShapes(exchange);
+    for (const secret of ["very-secret", "k-123456789", "LongSessionToken", "mc-0001-us6", "sid=abc123", "hunter22", "cs-999999", "eyJhbGci", "sk_live_51H", "xoxb-1234", "AKIAIOSFODNN7EXAMPLE", "YW5hOmh1bnRlcjIy"]) {
+      expect(out, secret).not.toContain(secret);
+    }
+    // What support needs stays: the status, the error's words, the request line, ids.
+    for (const kept of ["401 Unauthorized", "Session expired or invalid", "INVALID_SESSION_ID", "GET https://acme.my.salesforce.com/services/data/v58.0/query?q=SELECT+Id", "page=2", "user=ana"]) {
+      expect(out, kept).toContain(kept);
+    }
+  });
+
+  it("leaves ordinary text, ids and times alone", async () => {
+    const { redactSecretShapes } = await import("../../src/redact.js");
+    const plain = 'Failed to call the method. Step "Get updated contacts" at 2026-03-02T09:15:00Z, transaction 1564aae4-b82e-4712-a078-30a4e53c40d0: Field \'Email\' is required. The token field is empty.';
+    expect(redactSecretShapes(plain)).toBe(plain);
+  });
+});

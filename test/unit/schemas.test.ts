@@ -56,3 +56,15 @@ describe("account connector lists", () => {
     expect(AccountConnectorSchema.parse({ ...installed, AuthenticationId: "g-1" }).AuthenticationId).toBe("g-1");
   });
 });
+
+describe("incidents", () => {
+  it("take their time from whichever known field carries one (Cyclr's tests assert none), as UTC, and say which", async () => {
+    const { IncidentSchema } = await import("../../src/cyclr/schemas.js");
+    const base = { CycleId: "c-1", IncidentLevel: "Error", ShortMessage: "Failed", FullMessage: "401", StepId: "s-1", StepName: "Get", TransactionId: "t-1" };
+    expect(IncidentSchema.parse({ ...base, CreatedOnUtc: "2026-03-02T09:00:00" })).toMatchObject({ At: "2026-03-02T09:00:00Z", TimeField: "CreatedOnUtc" });
+    expect(IncidentSchema.parse({ ...base, Date: "not a date", Timestamp: "2026-03-02T09:00:00.123Z" })).toMatchObject({ At: "2026-03-02T09:00:00.123Z", TimeField: "Timestamp" });
+    const undated = IncidentSchema.parse({ ...base, Extra: { big: true } });
+    expect(undated.At).toBeUndefined();
+    expect(undated).not.toHaveProperty("Extra");
+  });
+});

@@ -1,4 +1,5 @@
 import { accountResource } from "./account.js";
+import { accountCyclesResource } from "./account-cycles.js";
 import { accountConnectorResource } from "./account-connector.js";
 import { authTypesResource } from "./auth-types.js";
 import { catalogResource } from "./catalog.js";
@@ -6,4 +7,4 @@ import { connectorResource } from "./connector.js";
 import { templateResource } from "./template.js";
 import { templatesResource } from "./templates.js";
 
-export const RESOURCES = [catalogResource, connectorResource, accountResource, accountConnectorResource, authTypesResource, templatesResource, templateResource] as const;
+export const RESOURCES = [catalogResource, connectorResource, accountResource, accountConnectorResource, accountCyclesResource, authTypesResource, templatesResource, templateResource] as const;

@@ -9,7 +9,7 @@ import type { CallOptions, CyclrOperations } from "../../cyclr/client.js";
 import { mapConcurrently } from "../../cyclr/paging.js";
 import type { Cycle, CycleStep, Prerequisite } from "../../cyclr/schemas.js";
 import { chatCannotFinish, computeCycleSetup, cycleSummary, reasonWords, sortPrerequisites, type CycleBlocker, type CycleConnectorFacts, type CycleFacts, type CycleSetup, type CycleValueFacts, type CycleWebhook } from "../../setup/cycle-setup.js";
-import { computeSetupState } from "../../setup/setup-state.js";
+import { computeSetupState, WAIT_SECONDS, type NextStep } from "../../setup/setup-state.js";
 import type { ServerDeps, ToolContext } from "../tool.js";
 import { connectorDefinition, whilePersonAtLink } from "./account-connectors.js";
 import { waitForAuthentication, type BrowserStep, type WaitOutcome } from "./authentication-wait.js";
@@ -282,6 +282,15 @@ export async function waitForCycle(
   if (outcome === "done") await deps.browserSteps.end(accountId, at.accountConnectorId);
   const view = await loadCycleView(deps, accountId, first.cycle.Id, context.signal, first.cycle);
   return { view, outcome, seconds: Math.round((run.waitedBeforeMs + performance.now() - started) / 100) / 10 };
+}
+
+/** After a running integration was repaired (a connector signed in again, a resumed cycle): see its next run go through. */
+export function afterRepair(cycleId: string, accountId: string): NextStep {
+  return {
+    tool: "get_cycle_activity",
+    arguments: { cycleId, accountId, waitForRun: WAIT_SECONDS },
+    instruction: "It is running again: wait for its next run with get_cycle_activity and waitForRun, to see it go through (or what fails now).",
+  };
 }
 
 /** The text content for a cycle: what it is, its state and the next step. */

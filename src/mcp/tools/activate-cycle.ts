@@ -5,7 +5,7 @@ import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountIdArg, confirmArg, cycleIdArg } from "../shared/arguments.js";
 import { confirmWithPerson } from "../shared/confirmation.js";
-import { cycleViewShape, describeCycle, loadCycle, loadCycleView } from "../shared/cycles.js";
+import { afterRepair, cycleViewShape, describeCycle, loadCycle, loadCycleView } from "../shared/cycles.js";
 
 export const activateCycle = defineTool({
   name: "activate_cycle",
@@ -33,6 +33,7 @@ export const activateCycle = defineTool({
   },
   cyclrCalls: "as get_cycle, then `PUT /v1.0/cycles/{id}/activate` `{Interval, StartTime, RunOnce}`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   changesCycles: true,
   handler: (deps) => async (args, context) => {
     const { signal } = context;
@@ -80,7 +81,9 @@ export const activateCycle = defineTool({
     }
     const activation = { ...(intervalMinutes !== undefined && { Interval: intervalMinutes }), ...(startTime !== undefined && { StartTime: startTime }), ...(args.runOnce && { RunOnce: true }) };
     await deps.cyclr.activateCycle(accountId, cycle.Id, activation, { signal });
-    const after = await loadCycleView(deps, accountId, cycle.Id, signal);
+    const reread = await loadCycleView(deps, accountId, cycle.Id, signal);
+    // Started again after it had run (paused, or stopped by Cyclr on an error): see its next run go through.
+    const after = setup.state === "paused" && !args.runOnce && !webhook ? { ...reread, setup: { ...reread.setup, nextStep: afterRepair(cycle.Id, accountId) } } : reread;
     const schedule = { ...(intervalMinutes !== undefined && { intervalMinutes }), ...(startTime !== undefined && { startTime }), ...(args.runOnce && { runOnce: true }) };
     return { structuredContent: { ...after, outcome: "activated" as const, schedule }, text: `Started ${name}: it runs ${how}. ${describeCycle(after)}` };
   },

@@ -3,7 +3,7 @@ import { WAIT_SECONDS } from "../../setup/setup-state.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountIdArg, cycleIdArg } from "../shared/arguments.js";
-import { cycleViewShape, describeCycle, loadCycleView, waitForCycle } from "../shared/cycles.js";
+import { afterRepair, cycleViewShape, describeCycle, loadCycleView, waitForCycle } from "../shared/cycles.js";
 
 export const getCycle = defineTool({
   name: "get_cycle",
@@ -34,13 +34,20 @@ export const getCycle = defineTool({
   cyclrCalls:
     "`GET /v1.0/cycles/{id}`, `GET /v1.0/cycles/{id}/prerequisites`, `GET /v1.0/cycles/{id}/steps`; for a connector not signed in `GET /v1.0/account/connectors/{id}`; for a step with missing mappings `GET /v1.0/steps/{id}/prerequisites`, `GET /v1.0/steps/{id}/parameters`, `GET /v1.0/steps/{id}/fieldmappings`",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   handler: (deps) => async (args, context) => {
     const accountId = resolveAccountId(args.accountId, deps);
     if (args.waitForActivation === undefined) {
       const view = await loadCycleView(deps, accountId, args.cycleId, context.signal);
       return { structuredContent: view, text: describeCycle(view) };
     }
-    const { view, outcome, seconds } = await waitForCycle(deps, accountId, args.cycleId, args.waitForActivation, context);
+    const waitedFor = await waitForCycle(deps, accountId, args.cycleId, args.waitForActivation, context);
+    const { outcome, seconds } = waitedFor;
+    // A running integration whose connector the person just signed in again (a repair): what is left is to see its next run go through.
+    const view =
+      outcome === "done" && waitedFor.view.setup.state === "active"
+        ? { ...waitedFor.view, setup: { ...waitedFor.view.setup, nextStep: afterRepair(waitedFor.view.cycleId, accountId) } }
+        : waitedFor.view;
     const said =
       outcome === "done"
         ? `The person finished (after ${seconds} s).`

@@ -7,6 +7,7 @@ import { createMarketplaceLink } from "./create-marketplace-link.js";
 import { createOAuthLink } from "./create-oauth-link.js";
 import { getAccountConnector } from "./get-account-connector.js";
 import { getCycle } from "./get-cycle.js";
+import { getCycleActivity } from "./get-cycle-activity.js";
 import { installConnector } from "./install-connector.js";
 import { installTemplate } from "./install-template.js";
 import { listAccounts } from "./list-accounts.js";
@@ -14,12 +15,13 @@ import { reconnectConnector } from "./reconnect-connector.js";
 import { removeAccountConnector } from "./remove-account-connector.js";
 import { listAccountConnectors } from "./list-account-connectors.js";
 import { listConnectors } from "./list-connectors.js";
+import { listCycles } from "./list-cycles.js";
 import { listTemplates } from "./list-templates.js";
 import { pauseCycle } from "./pause-cycle.js";
 import { setConnectorProperties } from "./set-connector-properties.js";
 import { setStepValue } from "./set-step-value.js";
 
-/** Every tool: the account first (find or create it), then the order of a setup (connectors, then integrations from templates, or Cyclr's own pages for them), then support's. */
+/** Every tool: the account first (find or create it), then the order of a setup (connectors, then integrations from templates, or Cyclr's own pages for them), then support's (health, then repairs). */
 export const TOOLS = [
   listAccounts,
   createAccount,
@@ -39,6 +41,8 @@ export const TOOLS = [
   pauseCycle,
   createLaunchLink,
   createMarketplaceLink,
+  listCycles,
+  getCycleActivity,
   reconnectConnector,
   removeAccountConnector,
 ] as const;

@@ -30,6 +30,7 @@ export const installTemplate = defineTool({
   cyclrCalls:
     "`GET /v1.0/templates/{id}`, `GET /v1.0/cycles` and `GET /v1.0/account/connectors` (a cycle of it already there, and to compare with should the answer be lost), `POST /v1.0/templates/{id}/install`; then as get_cycle",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  ui: { card: "setup-card" },
   changesCycles: true,
   handler: (deps) => async (args, context) => {
     const { signal } = context;

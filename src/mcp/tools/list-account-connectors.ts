@@ -2,6 +2,7 @@ import { z } from "zod";
 import { attentionSummary, needingAttention, reconnectStep } from "../../setup/attention.js";
 import type { NextStep } from "../../setup/setup-state.js";
 import { compactAccountConnectorViews } from "../shared/account-connectors.js";
+import { cyclesByAccountConnector } from "../shared/cycle-health.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountIdArg } from "../shared/arguments.js";
@@ -34,6 +35,10 @@ export const listAccountConnectors = defineTool({
         connector: connectorRefSchema,
         authenticated: z.boolean(),
         why: z.string().optional().describe("With attention: why it is not ready."),
+        stops: z
+          .array(z.object({ cycleId: z.string(), name: z.string().optional() }))
+          .optional()
+          .describe("With attention: the integrations (cycles) that use it, stopped until it is set up."),
         setup: setupStateSchema,
       }),
     ),
@@ -43,23 +48,30 @@ export const listAccountConnectors = defineTool({
       .describe("With attention: the others, set up as far as Cyclr can tell."),
     nextStep: nextStepSchema.optional().describe("With attention: the most urgent fix, or how to reconnect one that stopped anyway."),
   },
-  cyclrCalls: "`GET /v1.0/account/connectors?page=&pageSize=` (every page with attention)",
+  cyclrCalls: "`GET /v1.0/account/connectors?page=&pageSize=` (every page with attention; then also `GET /v1.0/cycles`, for the integrations each one stops)",
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   ui: { card: "setup-card" },
   handler: (deps) => async (args, { signal }) => {
     const accountId = resolveAccountId(args.accountId, deps);
-    const installed = args.attention
-      ? await deps.cyclr.listAccountConnectors(accountId, { signal })
-      : await deps.cyclr.listAccountConnectorsPage(accountId, { page: args.page, pageSize: args.pageSize }, { signal });
+    const [installed, using] = await Promise.all([
+      args.attention ? deps.cyclr.listAccountConnectors(accountId, { signal }) : deps.cyclr.listAccountConnectorsPage(accountId, { page: args.page, pageSize: args.pageSize }, { signal }),
+      args.attention ? cyclesByAccountConnector(deps, accountId, signal) : undefined,
+    ]);
     const views = await compactAccountConnectorViews(deps.cyclr, accountId, installed.items, signal);
     const note = installed.leftOut.length ? leftOutNote(installed.leftOut, "account connector") : undefined;
-    const line = (ac: (typeof views)[number] & { why?: string }) =>
-      `- ${ac.name ?? ac.connector.name} (account connector ${ac.accountConnectorId}, ${ac.connector.name}): ${ac.why ?? ac.setup.state}${ac.setup.nextStep.tool ? `; next: ${ac.setup.nextStep.tool}` : ""}`;
+    const line = (ac: (typeof views)[number] & { why?: string; stops?: { name?: string; cycleId: string }[] }) =>
+      `- ${ac.name ?? ac.connector.name} (account connector ${ac.accountConnectorId}, ${ac.connector.name}): ${ac.why ?? ac.setup.state}` +
+      `${ac.stops?.length ? `; stops ${ac.stops.map((c) => c.name ?? c.cycleId).join(", ")}` : ""}${ac.setup.nextStep.tool ? `; next: ${ac.setup.nextStep.tool}` : ""}`;
     const common = { accountId, page: args.page, pageSize: args.pageSize, ...(installed.leftOut.length && { leftOut: installed.leftOut.length }), ...(note !== undefined && { note }) };
 
     if (args.attention) {
       // The whole account is read, so that the summary and the order are the account's, not a page's.
-      const needing = needingAttention(views.map((v) => ({ ...v, name: v.name ?? v.connector.name })));
+      const needing = needingAttention(
+        views.map((v) => {
+          const stops = using?.get(v.accountConnectorId);
+          return { ...v, name: v.name ?? v.connector.name, ...(stops?.length && { stops }) };
+        }),
+      );
       const start = (args.page - 1) * args.pageSize;
       const shown = needing.slice(start, start + args.pageSize);
       const ready = views.filter((v) => v.setup.state === "ready").map((v) => ({ accountConnectorId: v.accountConnectorId, ...(v.name !== undefined && { name: v.name }), connector: v.connector }));

@@ -34,12 +34,12 @@ export const listAccounts = defineTool({
     const best = found.accounts[0];
     const nextStep: NextStep = best
       ? {
-          tool: "list_account_connectors",
+          tool: "list_cycles",
           arguments: { accountId: best.accountId, attention: true },
           instruction:
             `Confirm with the person that ${best.name ?? best.accountId} (${best.accountId}) is the customer's account` +
             `${found.accounts.length > 1 ? `; others matched too: ${found.accounts.slice(1, 4).map((a) => a.name ?? a.accountId).join(", ")}` : ""}. ` +
-            "Then see what needs attention in it, or list_connectors with its accountId to install a connector there.",
+            "Then see what needs attention in it: its integrations (they name a connector that stops them; list_account_connectors with attention shows the connectors alone), or list_connectors with its accountId to install a connector there.",
         }
       : {
           // A pinned session cannot create accounts: only the search is worth repeating there.

@@ -23,6 +23,7 @@ export const pauseCycle = defineTool({
   },
   cyclrCalls: "as get_cycle, then `PUT /v1.0/cycles/{id}/deactivate?finishQueuedTransactions=`",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   changesCycles: true,
   handler: (deps) => async (args, context) => {
     const { signal } = context;

@@ -5,17 +5,18 @@ import { confirmWithPerson } from "../shared/confirmation.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountConnectorIdArg, accountIdArg, confirmArg } from "../shared/arguments.js";
+import { accountConnectorIdArg, accountIdArg, confirmArg, forCycleArg } from "../shared/arguments.js";
 import { connectorRefSchema, setupStateSchema, setupSummary } from "../shared/results.js";
 
 export const reconnectConnector = defineTool({
   name: "reconnect_connector",
   title: "Reconnect an account connector",
   description:
-    "For a connector that stopped working (credentials expired or revoked upstream, even if Cyclr says authenticated): signs it out, then setup.nextStep leads to a new sign-in.",
+    "For a connector that stopped working (credentials expired or revoked upstream, even if Cyclr says authenticated): signs it out, then setup.nextStep leads to a new sign-in (with cycleId, and then back to that integration).",
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,
+    cycleId: forCycleArg.describe("The integration it is reconnected for (get_cycle_activity passes it): the next steps lead back to it."),
     confirm: confirmArg,
   },
   outputSchema: {
@@ -54,14 +55,14 @@ export const reconnectConnector = defineTool({
       tool: "reconnect_connector",
     });
     if (decision === "declined") {
-      const setup = computeSetupState(before, definition, accountId);
+      const setup = computeSetupState(before, definition, accountId, args.cycleId);
       const cancelled = { ...setup, nextStep: { arguments: {}, instruction: `The person did not confirm: ${name} was not signed out. Ask what they want to do.` } };
       return { structuredContent: { ...ids, outcome: "cancelled" as const, setup: cancelled }, text: `Not reconnected: the person did not confirm. Nothing changed.` };
     }
     const said = await deps.cyclr.deauthenticateAccountConnector(accountId, before.Id, { signal });
     const after = await deps.cyclr.getAccountConnector(accountId, before.Id, { signal });
     // Cyclr answered that it de-authenticated it: a stale Authenticated in the read that follows must not make it look ready.
-    const setup = computeSetupState({ ...after, Authenticated: false }, definition, accountId);
+    const setup = computeSetupState({ ...after, Authenticated: false }, definition, accountId, args.cycleId);
     return {
       structuredContent: { ...ids, outcome: "deauthenticated" as const, setup },
       text: `${said.Message ?? `${name} was de-authenticated.`} ${setupSummary(setup)}`,

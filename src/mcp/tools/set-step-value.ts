@@ -36,6 +36,7 @@ export const setStepValue = defineTool({
   cyclrCalls:
     "`GET /v1.0/cycles/{id}`, `GET /v1.0/cycles/{id}/steps`, `GET /v1.0/steps/{id}/parameters` or `.../fieldmappings`, `POST /v1.0/steps/{id}/parameters/{pid}/lookup` `{TriggerId}` (choices), `PUT /v1.0/steps/{id}/parameters/{pid}` or `PUT .../fieldmappings/{fid}` `{MappingType, Value}`; then as get_cycle",
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  ui: { card: "setup-card" },
   changesCycles: true,
   handler: (deps) => async (args, context) => {
     const { signal } = context;

@@ -135,7 +135,7 @@ const CAP_PROBE_PAGE_SIZE = 500;
 
 /**
  * `doctor --deep`: read-only (only GETs): checks on this tenant the questions the public evidence
- * leaves open (docs/architecture.md, "Closer to the real Cyclr API"). The report carries counts,
+ * leaves open (docs/cyclr-api.md). The report carries counts,
  * ids and field paths, never values.
  */
 export async function runDeepChecks(target: DoctorTarget & { accountId: string }): Promise<DeepFindings> {

@@ -1,0 +1,94 @@
+/**
+ * Cold start: spawn to the initialize response over stdio, against the reference server (the same
+ * SDK, one tool), alternated so that machine noise falls on both alike; and what each one's start-up
+ * loads, module file by module file.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { CLI, connectStdio, envFor, median, noise, REFERENCE, root, spread, startSandbox } from "../shared.mjs";
+
+const GOAL = 1.1;
+/** Packages only hosted mode, a setting, or the first call to Cyclr should load. */
+const NOT_AT_START_UP = ["undici", "jose", "redis", "@redis/client", "@modelcontextprotocol/ext-apps"];
+
+export default {
+  name: "cold",
+  async run({ quick, row, note }) {
+    const sandbox = await startSandbox();
+    const env = envFor(sandbox);
+    const runs = quick ? 7 : 21;
+    const ours = [];
+    const reference = [];
+    for (let i = 0; i < runs; i++) {
+      const r = await connectStdio([REFERENCE]);
+      reference.push(r.startupMs);
+      await r.client.close();
+      const o = await connectStdio([CLI], env);
+      ours.push(o.startupMs);
+      await o.client.close();
+    }
+    const ratio = median(ours) / median(reference);
+    row("Cold start: spawn to initialize response", `${spread(ours)} = ${ratio.toFixed(2)} ×`, spread(reference), `≤ ${GOAL.toFixed(2)} × reference`, ratio <= GOAL);
+
+    const mine = await loadedAtStartUp([CLI], env);
+    const theirs = await loadedAtStartUp([REFERENCE], {});
+    const unwanted = NOT_AT_START_UP.filter((name) => mine.packages.has(name));
+    note(
+      [
+        `Cold start, what start-up loads (spawn to the initialize response, module files counted by a load hook): cyclr-mcp ${mine.total} files,`,
+        `${mine.own} of them its own (${describeOwn(mine)}), the rest ${packageList(mine.packages)}; the reference ${theirs.total}: ${packageList(theirs.packages)}.`,
+        unwanted.length === 0
+          ? `None of ${NOT_AT_START_UP.join(", ")} loads at start-up (undici on the first call to Cyclr, the others only in hosted mode or when a setting asks).`
+          : `Loaded at start-up though not needed there: ${unwanted.join(", ")}.`,
+        `Noise: the interquartile range was ${pct(noise(ours))} of the median for cyclr-mcp, ${pct(noise(reference))} for the reference (${runs} runs each).`,
+      ].join(" "),
+    );
+    await sandbox.close();
+  },
+};
+
+const pct = (share) => `${Math.round(share * 100)} %`;
+
+function describeOwn(loaded) {
+  return loaded.ownFiles.length <= 3 ? loaded.ownFiles.join(", ") : `${loaded.ownFiles.slice(0, 3).join(", ")}, ...`;
+}
+
+function packageList(packages) {
+  return [...packages].sort((a, b) => b[1] - a[1]).map(([name, count]) => `${name} ${count}`).join(", ");
+}
+
+/** Starts a server with the load hook, sends initialize, and counts the module files loaded by the time it answered. */
+async function loadedAtStartUp(args, env) {
+  const dir = mkdtempSync(join(tmpdir(), "cyclr-mcp-bench-"));
+  const out = join(dir, "modules.txt");
+  try {
+    const child = spawn(process.execPath, ["--import", `${root}bench/loaded-modules.mjs`, ...args], {
+      env: { ...getDefaultEnvironment(), ...env, BENCH_LOADED_MODULES: out },
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    await new Promise((resolve, reject) => {
+      child.stdout.once("data", resolve);
+      child.once("exit", () => reject(new Error(`${args.join(" ")} exited before answering initialize`)));
+      const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1.0.0" } } };
+      child.stdin.write(`${JSON.stringify(initialize)}\n`);
+    });
+    // The client leaves: the server exits, writing what require loaded.
+    child.stdin.end();
+    await exited;
+    const files = [...new Set(readFileSync(out, "utf8").split("\n").filter(Boolean))];
+    const packages = new Map();
+    const ownFiles = [];
+    for (const file of files) {
+      const found = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+      if (found) packages.set(found[1], (packages.get(found[1]) ?? 0) + 1);
+      else if (file.startsWith(`file://${root}`) && !file.includes("/bench/")) ownFiles.push(file.slice(`file://${root}`.length));
+    }
+    return { total: files.filter((file) => !file.includes("/bench/loaded-modules.mjs")).length, own: ownFiles.length, ownFiles, packages };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

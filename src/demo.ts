@@ -9,8 +9,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { approveOAuthLink, fillCredentialPage } from "./sandbox/consent-driver.js";
+import { PACKAGE_ROOT } from "./version.js";
 
-const CLI = fileURLToPath(new URL("./cli.js", import.meta.url));
+// From the package's folder: `cyclr-mcp demo` runs this from a chunk of the bundle, `npm run demo` from dist/.
+const CLI = fileURLToPath(new URL("dist/cli.js", PACKAGE_ROOT));
 
 interface NextStep {
   tool: string | null;

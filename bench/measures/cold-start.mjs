@@ -8,11 +8,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CLI, connectStdio, envFor, median, noise, REFERENCE, root, spread, startSandbox } from "../shared.mjs";
 
 const GOAL = 1.1;
 /** Packages only hosted mode, a setting, or the first call to Cyclr should load. */
 const NOT_AT_START_UP = ["undici", "jose", "redis", "@redis/client", "@modelcontextprotocol/ext-apps"];
+/** Packages a hosted server with static tokens (no JWT, no Redis) should not load. */
+const NOT_HOSTED_WITH_TOKENS = ["jose", "redis", "@redis/client", "@modelcontextprotocol/ext-apps"];
 
 export default {
   name: "cold",
@@ -36,6 +40,8 @@ export default {
     const mine = await loadedAtStartUp([CLI], env);
     const theirs = await loadedAtStartUp([REFERENCE], {});
     const unwanted = NOT_AT_START_UP.filter((name) => mine.packages.has(name));
+    const hosted = await loadedHostedWithTokens(env);
+    const unwantedHosted = NOT_HOSTED_WITH_TOKENS.filter((name) => hosted.packages.has(name));
     note(
       [
         `Cold start, what start-up loads (spawn to the initialize response, module files counted by a load hook): cyclr-mcp ${mine.total} files,`,
@@ -43,6 +49,8 @@ export default {
         unwanted.length === 0
           ? `None of ${NOT_AT_START_UP.join(", ")} loads at start-up (undici on the first call to Cyclr, the others only in hosted mode or when a setting asks).`
           : `Loaded at start-up though not needed there: ${unwanted.join(", ")}.`,
+        `Hosted with static tokens (MCP_HTTP_TOKENS), up to an answered tools/list: ${hosted.total} files, ` +
+          (unwantedHosted.length === 0 ? `none of ${NOT_HOSTED_WITH_TOKENS.join(", ")} (jose loads with the first JWT).` : `loading ${unwantedHosted.join(", ")} though no setting asks for it.`),
         `Noise: the interquartile range was ${pct(noise(ours))} of the median for cyclr-mcp, ${pct(noise(reference))} for the reference (${runs} runs each).`,
       ].join(" "),
     );
@@ -58,6 +66,51 @@ function describeOwn(loaded) {
 
 function packageList(packages) {
   return [...packages].sort((a, b) => b[1] - a[1]).map(([name, count]) => `${name} ${count}`).join(", ");
+}
+
+/** The module files in the load hook's list, counted by package. */
+function countModules(out) {
+  const files = [...new Set(readFileSync(out, "utf8").split("\n").filter(Boolean))];
+  const packages = new Map();
+  const ownFiles = [];
+  for (const file of files) {
+    const found = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+    if (found) packages.set(found[1], (packages.get(found[1]) ?? 0) + 1);
+    else if (file.startsWith(`file://${root}`) && !file.includes("/bench/")) ownFiles.push(file.slice(`file://${root}`.length));
+  }
+  return { total: files.filter((file) => !file.includes("/bench/loaded-modules.mjs")).length, own: ownFiles.length, ownFiles, packages };
+}
+
+/** A hosted server with one static token, the load hook, and one session up to tools/list; then SIGTERM. */
+async function loadedHostedWithTokens(env) {
+  const dir = mkdtempSync(join(tmpdir(), "cyclr-mcp-bench-"));
+  const out = join(dir, "modules.txt");
+  const token = "bench-static-token-0123456789abcdef";
+  try {
+    const child = spawn(process.execPath, ["--import", `${root}bench/loaded-modules.mjs`, CLI, "--http", "--port", "0"], {
+      env: { ...getDefaultEnvironment(), ...env, CYCLR_LOG_LEVEL: "info", MCP_HTTP_TOKENS: token, BENCH_LOADED_MODULES: out },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    let stderr = "";
+    const url = await new Promise((resolve, reject) => {
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+        const found = /serving MCP at (http:\/\/\S+\/mcp)/.exec(stderr);
+        if (found) resolve(found[1]);
+      });
+      child.once("exit", () => reject(new Error(stderr)));
+    });
+    const client = new Client({ name: "bench", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.listTools();
+    await client.close();
+    child.kill("SIGTERM");
+    await exited;
+    return countModules(out);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Starts a server with the load hook, sends initialize, and counts the module files loaded by the time it answered. */
@@ -79,15 +132,7 @@ async function loadedAtStartUp(args, env) {
     // The client leaves: the server exits, writing what require loaded.
     child.stdin.end();
     await exited;
-    const files = [...new Set(readFileSync(out, "utf8").split("\n").filter(Boolean))];
-    const packages = new Map();
-    const ownFiles = [];
-    for (const file of files) {
-      const found = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
-      if (found) packages.set(found[1], (packages.get(found[1]) ?? 0) + 1);
-      else if (file.startsWith(`file://${root}`) && !file.includes("/bench/")) ownFiles.push(file.slice(`file://${root}`.length));
-    }
-    return { total: files.filter((file) => !file.includes("/bench/loaded-modules.mjs")).length, own: ownFiles.length, ownFiles, packages };
+    return countModules(out);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

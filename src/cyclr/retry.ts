@@ -1,6 +1,6 @@
 /**
  * When a safe request (a GET, or the access-token POST) is tried again, and after how long. Pure:
- * http.ts plugs it into undici's retry interceptor, which does the re-dispatching.
+ * transport.ts asks it after each attempt, and does the waiting and the sending again.
  *
  * Retried: 429 (after Retry-After, in seconds or as an HTTP date), 502, 503, 504, and a connection
  * reset, refused or closed by the other side. Not retried: 500 (Cyclr answers 500 to some bad
@@ -10,8 +10,8 @@
 /** Statuses worth another try: rate limited, or a gateway/proxy that could not reach Cyclr. */
 export const RETRY_STATUSES: readonly number[] = [429, 502, 503, 504];
 
-/** Connection failures worth another try (undici's codes for "closed by the other side" included). */
-export const RETRY_ERROR_CODES: readonly string[] = ["ECONNRESET", "ECONNREFUSED", "EPIPE", "UND_ERR_SOCKET"];
+/** Connection failures worth another try: reset or closed by the other side, refused, a broken pipe. */
+export const RETRY_ERROR_CODES: readonly string[] = ["ECONNRESET", "ECONNREFUSED", "EPIPE"];
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */

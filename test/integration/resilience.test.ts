@@ -137,7 +137,7 @@ describe("the size of an answer", () => {
 
   it("a 150 MB catalog page fails with the limit error, not read whole: memory grows by far less than the body", async () => {
     const cyclr = client({ catalogTtlMs: 0 });
-    await cyclr.getConnector(sandbox.accountId, 1001); // a token first, and undici loaded
+    await cyclr.getConnector(sandbox.accountId, 1001); // a token first, and the HTTP client loaded
     sandbox.injectFault({ method: "GET", path: CATALOG, hugeBody: 150 * MB });
     const mark = sandbox.requests.length;
     const before = process.memoryUsage().rss;

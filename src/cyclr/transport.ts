@@ -223,7 +223,10 @@ export class HttpTransport {
       response.destroy();
       throw new CyclrResponseTooLargeError(limit, declared, this.info(req));
     }
-    const chunks: Buffer[] = [];
+    // Decoded as it comes (a character split between chunks waits for the next one): each chunk's
+    // buffer is garbage at once, rather than all of them held until the end and copied whole.
+    const decoder = new TextDecoder("utf-8", { fatal: false });
+    const parts: string[] = [];
     let size = 0;
     for await (const chunk of response as AsyncIterable<Buffer>) {
       size += chunk.length;
@@ -231,11 +234,12 @@ export class HttpTransport {
         response.destroy();
         throw new CyclrResponseTooLargeError(limit, undefined, this.info(req));
       }
-      chunks.push(chunk);
+      parts.push(decoder.decode(chunk, { stream: true }));
     }
     // A response whose connection was cut before its end is not an answer.
     if (!response.complete) throw Object.assign(new Error("the connection closed before the answer ended"), { code: "ECONNRESET" });
-    const text = Buffer.concat(chunks, size).toString("utf8");
+    parts.push(decoder.decode());
+    const text = parts.join("");
     return req.unreadFields?.length ? withoutValues(text, req.unreadFields) : text;
   }
 

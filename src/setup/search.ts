@@ -126,9 +126,13 @@ interface PreparedQuery {
   text: string;
   compact: string;
   words: string[];
-  /** For each query word: the entries having it as a word, and those having a word within its typo budget. */
-  exactWords: Set<number>[];
-  nearWords: Set<number>[];
+  /**
+   * For each query word: the entries having it as a word, and those having a word within its typo
+   * budget, as a byte per entry (1: has it). A common word's holders are most of the catalog: a
+   * byte each is a tenth of what a Set of their positions allocates, for every search.
+   */
+  exactWords: Uint8Array[];
+  nearWords: Uint8Array[];
   compactBudget: number;
   /** The query word fewest connectors have: a connector whose text lacks it can only match by a typo. */
   rarest: string;
@@ -144,13 +148,17 @@ function prepare<T>(index: CatalogIndex<T>, query: string): PreparedQuery {
     const holders = index.vocabulary.get(word);
     return holders === undefined ? [] : typeof holders === "number" ? [holders] : holders;
   };
-  const exactWords = words.map((word) => new Set(holdersOf(word)));
+  const mark = (marks: Uint8Array, word: string) => {
+    for (const holder of holdersOf(word)) marks[holder] = 1;
+    return marks;
+  };
+  const exactWords = words.map((word) => mark(new Uint8Array(index.entries.length), word));
   const nearWords = words.map((word) => {
-    const near = new Set<number>(holdersOf(word));
+    const near = mark(new Uint8Array(index.entries.length), word);
     const budget = typoBudget(word);
     for (let length = word.length - budget; budget > 0 && length <= word.length + budget; length++) {
       for (const candidate of index.wordsByLength.get(length) ?? []) {
-        if (candidate !== word && distance.within(word, candidate, budget)) for (const holder of holdersOf(candidate)) near.add(holder);
+        if (candidate !== word && distance.within(word, candidate, budget)) mark(near, candidate);
       }
     }
     return near;
@@ -218,7 +226,7 @@ function bestMatch<T>(entry: IndexedConnector<T>, position: number, query: Prepa
   // Words of the name outrank words of the description or categories.
   const nameWords = entry.name.split(" ");
   if (query.words.every((word) => nameWords.some((n) => n.startsWith(word)))) return { kind: "word", rank: 2 };
-  if (query.exactWords.every((holders) => holders.has(position))) return { kind: "word", rank: 2.5 };
+  if (query.exactWords.every((holders) => holders[position] === 1)) return { kind: "word", rank: 2.5 };
   if (entry.text.includes(query.text) || (query.compact.length >= 3 && entry.compactText.includes(query.compact))) return { kind: "word", rank: 2.7 };
   if (isFuzzyMatch(entry, position, query)) return { kind: "fuzzy", rank: 3 };
   return undefined;
@@ -226,7 +234,7 @@ function bestMatch<T>(entry: IndexedConnector<T>, position: number, query: Prepa
 
 /** Every query word within a few typos of a word of the connector; or the whole name (or its start) a typo or two away. */
 function isFuzzyMatch<T>(entry: IndexedConnector<T>, position: number, query: PreparedQuery): boolean {
-  if (query.nearWords.every((near) => near.has(position))) return true;
+  if (query.nearWords.every((near) => near[position] === 1)) return true;
   const budget = query.compactBudget;
   // Names are compared whole only when they start alike: a first-letter typo is rare, and this keeps a search fast.
   if (budget === 0 || entry.compactName[0] !== query.compact[0]) return false;

@@ -167,7 +167,7 @@ describe("support and onboarding, following nextStep", () => {
       { connectorThatStopped: "Salesforce", confirm: true },
     );
     expect(calls).toEqual(SUPPORT_WALK);
-    expect(last).toMatchObject({ accountId: "acme-corp-4821", name: "Salesforce", setup: { state: "ready" } });
+    expect(last).toMatchObject({ accountId: "acme-corp-4821", connector: { name: "Salesforce" }, setup: { state: "ready" } });
     const record = sandbox.accountConnector("acme-corp-4821", last.accountConnectorId) as StoredRecord & { AuthValue: string };
     expect(record.Authenticated).toBe(true);
     expect(record.AuthValue).not.toContain("revoked-upstream");

@@ -271,7 +271,7 @@ describe("the whole setup over HTTP", () => {
       { connectorThatStopped: "Salesforce", confirm: true },
     );
     expect(calls).toEqual(["list_accounts", "list_account_connectors", "reconnect_connector", "create_oauth_link", "get_account_connector"]);
-    expect(last).toMatchObject({ accountId: "acme-corp-4821", name: "Salesforce", setup: { state: "ready" } });
+    expect(last).toMatchObject({ accountId: "acme-corp-4821", connector: { name: "Salesforce" }, setup: { state: "ready" } });
   });
 
   it("onboarding: creates the new customer's account, then sets a connector up in it", async () => {

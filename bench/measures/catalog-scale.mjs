@@ -78,9 +78,10 @@ async function catalogSandbox(size) {
 
 /**
  * One cold call through a loopback proxy that notes when each request to the sandbox starts and
- * ends: the time before the first request (the HTTP client loading), the token, the catalog pages,
- * the gaps between them (parsing a page, deciding on the next) and the time after the last page
- * (the search index, the result, MCP).
+ * ends: the time before the first request (the call reaching the server, node:http loading), the
+ * token, the catalog pages, the gaps between them (reading a page's answer, asking for the next)
+ * and the time after the last page (parsing the pages not yet read, the search index, the result,
+ * MCP back to the client).
  */
 async function coldTimeline(sandbox) {
   const target = new URL(sandbox.url);
@@ -126,11 +127,11 @@ async function coldTimeline(sandbox) {
     rounds.forEach((r, i) => {
       const start = Math.min(...r.map((p) => p.started));
       const end = Math.max(...r.map((p) => p.ended));
-      if (i > 0) parts.push(`between rounds (the page before parsed) ${ms(start - previousEnd)}`);
+      if (i > 0) parts.push(`between rounds ${ms(start - previousEnd)}`);
       parts.push(`${r.length === 1 ? "a page" : `${r.length} pages at once`} ${ms(end - start)} (${LATENCY_MS} ms of it the sandbox's latency)`);
       previousEnd = end;
     });
-    parts.push(`after the last page (parse, search index, result, MCP) ${ms(ended - previousEnd)}`);
+    parts.push(`after the last page (parsing, search index, result, MCP) ${ms(ended - previousEnd)}`);
     return `${ms(ended - started)} in all: ${parts.join("; ")}.`;
   } finally {
     await new Promise((resolve) => proxy.close(resolve));

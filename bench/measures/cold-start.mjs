@@ -13,8 +13,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { CLI, connectStdio, envFor, median, noise, REFERENCE, root, spread, startSandbox } from "../shared.mjs";
 
 const GOAL = 1.1;
-/** Packages only hosted mode, a setting, or the first call to Cyclr should load. */
-const NOT_AT_START_UP = ["undici", "jose", "redis", "@redis/client", "@modelcontextprotocol/ext-apps"];
+/** Packages only hosted mode or a setting should load. */
+const NOT_AT_START_UP = ["jose", "redis", "@redis/client", "@modelcontextprotocol/ext-apps"];
 /** Packages a hosted server with static tokens (no JWT, no Redis) should not load. */
 const NOT_HOSTED_WITH_TOKENS = ["jose", "redis", "@redis/client", "@modelcontextprotocol/ext-apps"];
 
@@ -45,9 +45,10 @@ export default {
     note(
       [
         `Cold start, what start-up loads (spawn to the initialize response, module files counted by a load hook): cyclr-mcp ${mine.total} files,`,
-        `${mine.own} of them its own (${describeOwn(mine)}), the rest ${packageList(mine.packages)}; the reference ${theirs.total}: ${packageList(theirs.packages)}.`,
+        `${mine.own} of them its own (${describeOwn(mine)}: the bundle npm run build makes, and the chunks it shares with hosted mode), the rest ${packageList(mine.packages)};`,
+        `the reference ${theirs.total}: ${packageList(theirs.packages)}.`,
         unwanted.length === 0
-          ? `None of ${NOT_AT_START_UP.join(", ")} loads at start-up (undici on the first call to Cyclr, the others only in hosted mode or when a setting asks).`
+          ? `None of ${NOT_AT_START_UP.join(", ")} loads at start-up (only in hosted mode, or when a setting asks for them); node:http loads with the first call to Cyclr.`
           : `Loaded at start-up though not needed there: ${unwanted.join(", ")}.`,
         `Hosted with static tokens (MCP_HTTP_TOKENS), up to an answered tools/list: ${hosted.total} files, ` +
           (unwantedHosted.length === 0 ? `none of ${NOT_HOSTED_WITH_TOKENS.join(", ")} (jose loads with the first JWT).` : `loading ${unwantedHosted.join(", ")} though no setting asks for it.`),

@@ -10,8 +10,8 @@ import { AccountConnectorPolls, BrowserSteps } from "./mcp/shared/authentication
 import { UncertainInstalls } from "./mcp/shared/uncertain-installs.js";
 import type { CredentialLinks, ServerDeps } from "./mcp/tool.js";
 import { TOOLS } from "./mcp/tools/index.js";
-import { Redactor } from "./redact.js";
-import { openStore, sharedCatalogs, sharedTokens } from "./store/index.js";
+import { Redactor, SecretHash } from "./redact.js";
+import { openStore, sharedCatalogs, sharedRefusals, sharedTokens } from "./store/index.js";
 import { lookWindowMs } from "./setup/install-recovery.js";
 import { isLoopbackHost } from "./loopback.js";
 import { VERSION } from "./version.js";
@@ -84,9 +84,11 @@ async function main(): Promise<number> {
     catalogTtlMs: config.catalogTtlSeconds * 1000,
     redactor,
     logger,
-    // With Redis: one token request and one catalog load for the whole deployment.
+    // With Redis: one token request and one catalog load for the whole deployment, and no replica
+    // asks for another token after one was refused right after it was issued.
     ...(store.shared && {
       sharedCatalogs: sharedCatalogs(store, logger),
+      sharedRefusals: sharedRefusals(store, logger),
       ...(credentials.kind === "clientCredentials" && { sharedTokens: sharedTokens(store, credentials.clientSecret, logger) }),
     }),
   });
@@ -132,6 +134,8 @@ async function main(): Promise<number> {
           ...(http && { publicUrl: () => http.publicUrl ?? hostOrigin }),
           ...(http?.trustProxy && { clientAddress: forwardedClientAddress }),
           ...(http && cyclr.forAccount && { cyclrForAccount: cyclr.forAccount }),
+          // Replicas hide what a person typed on another's page by keyed hashes, under a key they all derive alike.
+          ...(store.shared && { secretHash: SecretHash.derivedFrom(credentialSecret(credentials)) }),
         }),
     ));
   const credentialLinks: CredentialLinks = { create: async (binding) => (await pages()).create(binding) };
@@ -154,7 +158,7 @@ async function main(): Promise<number> {
     oauthLanding,
     browserSteps: new BrowserSteps(store),
     accountConnectorPolls,
-    uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs)),
+    uncertainInstalls: new UncertainInstalls(lookWindowMs(config.timeoutMs), { store, logger }),
     ...(accountId !== undefined && { defaultAccountId: accountId }),
     ...(serviceDomain !== undefined && { serviceDomain }),
     ...(config.accountAllowlist !== undefined && { accounts: { allowlist: config.accountAllowlist } }),
@@ -177,7 +181,7 @@ async function main(): Promise<number> {
       redactor,
       logger,
       ready: () => cyclr.ready(AbortSignal.timeout(config.timeoutMs)).then(() => true),
-      storeProblem: () => store.problem(),
+      store,
       selection,
       credentialPages: (req, res) => loadedPages.handle(req, res),
     });

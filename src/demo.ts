@@ -1,5 +1,5 @@
 /**
- * `npm run demo`: two onboardings, then a support call, driven through a real MCP client over stdio
+ * `npm run demo`: three onboardings (two connectors, then an integration from a template), then a support call, driven through a real MCP client over stdio
  * against the embedded sandbox, printed step by step. It plays the assistant, which only ever does what the previous
  * result's nextStep says, and the person, who types names with typos, answers questions, fills in
  * the credential page and approves the OAuth consent page.
@@ -48,6 +48,7 @@ export async function runDemo(): Promise<number> {
       nextStep?: NextStep;
       url?: string;
       ready?: { accountConnectorId: number; connector: { name: string } }[];
+      choices?: string[];
     };
   };
 
@@ -60,6 +61,41 @@ export async function runDemo(): Promise<number> {
       if (!next?.tool) return result.setup?.state === "ready";
       say(`As nextStep says: ${next.tool}`);
       result = await call(next.tool, fill(next.arguments, answers));
+      if (next.tool === "create_oauth_link" && result.url) {
+        say("The person opens the link and clicks Approve on the consent page");
+        const consent = await approveOAuthLink(result.url, "approve");
+        console.log(`   browser: ${consent.status} → ${consent.location ?? "(no redirect)"}`);
+      }
+      if (next.tool === "create_credential_link" && result.url) {
+        say("The person opens the credential page and types their API key (the assistant never sees it)");
+        const page = await fillCredentialPage(result.url, answers);
+        console.log(`   browser: asked for ${page.asked.join(", ")}; ${page.status} "${/<h1[^>]*>([^<]*)</.exec(page.html)?.[1] ?? ""}"`);
+      }
+    }
+    return false;
+  };
+
+  /**
+   * An integration from a template: what the person asked for (misspelled) becomes an active cycle,
+   * one nextStep at a time: its connectors, the value the template leaves to them, and activation.
+   */
+  const integrate = async (typed: string, accountId: string, answers: Answers & { apiKey: string; choice: string }) => {
+    say(`The person says "sync ${typed}" for the customer ${accountId}: search the templates`);
+    let result = await call("list_templates", { query: typed, accountId });
+    for (let guard = 0; guard < 12; guard++) {
+      const next = result.setup?.nextStep ?? result.nextStep;
+      if (!next?.tool) return result.setup?.state === "active";
+      const args = fill(next.arguments, answers);
+      if (typeof args.choice === "string") {
+        say(`The person picks "${answers.choice}" from the choices: ${result.choices?.join(", ") ?? ""}`);
+        args.choice = answers.choice;
+      }
+      if (typeof args.confirm === "string") {
+        say("The person confirms: start it");
+        args.confirm = true;
+      }
+      say(`As nextStep says: ${next.tool}`);
+      result = await call(next.tool, args);
       if (next.tool === "create_oauth_link" && result.url) {
         say("The person opens the link and clicks Approve on the consent page");
         const consent = await approveOAuthLink(result.url, "approve");
@@ -99,14 +135,20 @@ export async function runDemo(): Promise<number> {
     return false;
   };
 
-  console.log("cyclr-mcp demo: onboarding two connectors in the embedded sandbox, through a real MCP client over stdio.");
+  console.log("cyclr-mcp demo: onboarding two connectors, then an integration, in the embedded sandbox, through a real MCP client over stdio.");
   const pipedrive = await onboard("pipdrive", { CompanyDomain: "acme", apiKey: "demo-pipedrive-api-key-1234" });
   const salesforce = await onboard("sales force", { isSandbox: "false" });
+  console.log("\nThen an integration from one of the partner's templates, for another customer.");
+  const integration = await integrate("salesfroce to mailchimp", "globex-eu-7731", { isSandbox: "false", apiKey: "demo-mailchimp-api-key-us6", choice: "Customers" });
   console.log("\nAnd a support call: another customer's connector stopped working.");
   const reconnected = await support("Acme", "acme corportion", "Salesforce");
   await client.close();
-  const ready = pipedrive && salesforce && reconnected;
-  console.log(ready ? "\nDone: both connectors are installed and authenticated, and Acme's Salesforce is connected again." : "\nNot every connector is ready: see above.");
+  const ready = pipedrive && salesforce && integration && reconnected;
+  console.log(
+    ready
+      ? "\nDone: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, and Acme's Salesforce is connected again."
+      : "\nNot everything is ready: see above.",
+  );
   return ready ? 0 : 1;
 }
 

@@ -29,7 +29,11 @@ function configuration(): string {
 
 function tools(): string {
   const rows = (TOOLS as readonly unknown[] as ToolDefinition[]).map((tool) => {
-    const hints = [tool.annotations.readOnlyHint ? "read-only" : undefined, tool.annotations.destructiveHint ? "destructive" : undefined].filter(Boolean);
+    const hints = [
+      tool.annotations.readOnlyHint ? "read-only" : undefined,
+      tool.annotations.destructiveHint ? "destructive" : undefined,
+      tool.changesCycles ? "changes cycles" : undefined,
+    ].filter(Boolean);
     return `| \`${tool.name}\`${hints.length ? ` (${hints.join(", ")})` : ""} | ${argumentList(tool.inputSchema as Record<string, z.ZodType>)} | ${cell(tool.description)} | ${cell(tool.cyclrCalls)} |`;
   });
   return ["| tool | arguments | what it does | Cyclr calls |", "|---|---|---|---|", ...rows].join("\n");

@@ -235,6 +235,71 @@ export async function runDeepChecks(target: DoctorTarget & { accountId: string }
     failed("account connectors", error);
   }
 
+  // 5. The templates, item by item, and one cycle's prerequisites: the open points of ../shared/cyclr/cycles.md.
+  try {
+    const { items, leftOut } = await client.listTemplates(accountId, { signal: signal() });
+    const why = leftOut.slice(0, 20).map((item) => `${item.id ?? `(no Id, page ${item.page} #${item.index})`}: ${item.paths.join(", ")}`);
+    const withoutConnectorId = items.filter((t) => t.Connectors.some((c) => c.Id === undefined)).length;
+    checks.push({
+      name: "templates",
+      outcome: leftOut.length ? "warn" : "ok",
+      detail:
+        `${items.length + leftOut.length} templates, ${leftOut.length} did not parse${leftOut.length ? ` and are left out of list_templates (${why.join("; ")})` : ""}; ` +
+        `${withoutConnectorId} name a connector without its catalog Id.`,
+    });
+    report.push(`- Templates: ${items.length + leftOut.length}; ${leftOut.length} did not parse; ${withoutConnectorId} with a connector lacking Id`);
+    for (const line of why) report.push(`  - ${line}`);
+  } catch (error) {
+    failed("templates", error);
+  }
+  try {
+    const detail = await cycleFindings(client, accountId, signal);
+    checks.push({ name: "cycles", outcome: "ok", detail: detail.join("; ") });
+    report.push(`- Cycles: ${detail.join("; ")}`);
+  } catch (error) {
+    failed("cycles", error);
+  }
+
   const redact = (text: string) => target.redactor.text(text);
   return { checks: checks.map((check) => ({ ...check, detail: redact(check.detail) })), report: redact(report.join("\n")) };
+}
+
+/**
+ * What the account's cycles say about the unknowns (GETs only): the statuses seen, whether the list
+ * and the cycle carry Status and TemplateId, and for one cycle with prerequisites, the reason codes
+ * and ObjectTypes, webhook URLs on steps, and whether parameters and field mappings say IsLaunchVisible.
+ */
+async function cycleFindings(client: DoctorTarget["cyclr"]["client"], accountId: string, signal: () => AbortSignal): Promise<string[]> {
+  const { items, leftOut } = await client.listCycles(accountId, { signal: signal() });
+  const statuses = [...new Set(items.map((c) => c.Status ?? "(none)"))];
+  const found = [
+    `${items.length + leftOut.length} in account ${accountId}${leftOut.length ? `, ${leftOut.length} did not parse (${leftOut.map((l) => `${l.id ?? "(no Id)"}: ${l.paths.join(", ")}`).join("; ")})` : ""}`,
+    `statuses seen: ${statuses.join(", ") || "none"}`,
+    `${items.filter((c) => c.TemplateId !== undefined).length} of ${items.length} listed with a TemplateId`,
+  ];
+  const first = items[0];
+  if (!first) return [...found, "no cycle to read prerequisites from (install a template in this account to check them)"];
+  const cycle = await client.getCycle(accountId, first.Id, { signal: signal() });
+  const prerequisites = (await client.getCyclePrerequisites(accountId, first.Id, { signal: signal() })).items;
+  const steps = (await client.listCycleSteps(accountId, first.Id, { signal: signal() })).items;
+  found.push(
+    `cycle ${first.Id}: Status ${cycle.Status !== undefined ? `"${cycle.Status}"` : "left out"} on GET /v1.0/cycles/{id}; ` +
+      `prerequisites ${prerequisites.length ? prerequisites.map((p) => `${p.ReasonCode}/${p.ObjectType ?? "(no ObjectType)"}`).join(", ") : "none"}; ` +
+      `${steps.length} steps, ${steps.filter((s) => s.WebhookUrl !== undefined).length} with a WebhookUrl`,
+  );
+  const step = prerequisites.find((p) => (p.ObjectType ?? "").toLowerCase() === "action" && p.ObjectId !== undefined)?.ObjectId;
+  if (step !== undefined) {
+    const [needs, parameters, fields] = await Promise.all([
+      client.getStepPrerequisites(accountId, step, { signal: signal() }),
+      client.listStepParameters(accountId, step, { signal: signal() }),
+      client.listStepFieldMappings(accountId, step, { signal: signal() }),
+    ]);
+    const says = (flags: (boolean | undefined)[]) => `${flags.filter((f) => f !== undefined).length} of ${flags.length} say IsLaunchVisible`;
+    found.push(
+      `step ${step}: prerequisites ${needs.items.map((p) => `${p.ReasonCode}/${p.ObjectType ?? "(no ObjectType)"}`).join(", ") || "none"}; ` +
+        `parameters: ${says(parameters.items.map((p) => p.IsLaunchVisible ?? p.Parameter.IsLaunchVisible))}; ` +
+        `field mappings: ${says(fields.items.map((f) => f.IsLaunchVisible ?? f.Field.IsLaunchVisible))}`,
+    );
+  }
+  return found;
 }

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider, { type KoaContextWithOIDC } from "oidc-provider";
 
-export const SCOPES = ["cyclr:read", "cyclr:write"] as const;
+export const SCOPES = ["cyclr:read", "cyclr:write", "cyclr:cycles"] as const;
 
 export interface AuthorizationServer {
   issuer: string;

@@ -41,7 +41,7 @@ export function answer(args: Record<string, unknown>, person: Person): Record<st
 export async function walk(
   call: (tool: string, args: Record<string, unknown>) => Promise<unknown>,
   first: { tool: string; arguments: Record<string, unknown> },
-  person: Person & { query?: string; name?: string; confirm?: boolean; connectorThatStopped?: string },
+  person: Person & { query?: string; name?: string; confirm?: boolean; choice?: string; value?: string; connectorThatStopped?: string },
 ) {
   const calls: string[] = [];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- results are read freely
@@ -54,7 +54,7 @@ export async function walk(
       if (!named) throw new Error(`the person was asked which connector stopped, which the test did not expect`);
       args.accountConnectorId = named.accountConnectorId;
     }
-    for (const key of ["query", "name", "confirm"] as const) {
+    for (const key of ["query", "name", "confirm", "choice", "value"] as const) {
       if (!isPlaceholder(args[key])) continue;
       if (person[key] === undefined) throw new Error(`the person was asked for ${key} (${String(args[key])}), which the test did not expect`);
       args[key] = person[key];

@@ -3,7 +3,7 @@
  * tool calls go to this server through the host, links open through the host, and the model hears
  * only what modelContext is given (ids and states: never a link, a value or a secret).
  */
-import type { App } from "@modelcontextprotocol/ext-apps";
+import { applyDocumentTheme, applyHostStyleVariables, type App, type McpUiStyleVariableKey, type McpUiStyles } from "@modelcontextprotocol/ext-apps";
 
 export interface ToolAnswer {
   ok: boolean;
@@ -45,11 +45,24 @@ export function cardHost(app: App): CardHost {
   };
 }
 
-/** Follows the host's light or dark theme. */
+/**
+ * Follows the host's light or dark theme and its style variables (the host context's `theme` and
+ * `styles.variables`, SEP-1865): card.css reads the variables where the host sets them and keeps
+ * its own colours for the rest. A variable the host stops sending is removed, so that the card
+ * never mixes an old palette's colours with a new one's.
+ */
 export function followTheme(app: App): void {
+  let applied: string[] = [];
   const apply = () => {
-    const theme = app.getHostContext()?.theme;
-    if (theme) document.documentElement.dataset.theme = theme;
+    const context = app.getHostContext();
+    if (context?.theme) applyDocumentTheme(context.theme);
+    // Hosts send any subset of the variables (the type lists them all, each possibly undefined).
+    const variables: Partial<McpUiStyles> = context?.styles?.variables ?? {};
+    const given = Object.keys(variables).filter((name) => variables[name as McpUiStyleVariableKey] !== undefined);
+    const root = document.documentElement;
+    for (const name of applied) if (!given.includes(name)) root.style.removeProperty(name);
+    applyHostStyleVariables(variables as McpUiStyles, root);
+    applied = given;
   };
   app.onhostcontextchanged = apply;
   apply();

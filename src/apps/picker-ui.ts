@@ -25,6 +25,7 @@ export class ConnectorPicker {
     const list = readConnectorList(structured);
     if (!list) return this.setupCard?.showResult(structured) ?? false;
     this.list = list;
+    this.setupCard?.close();
     this.setupCard = undefined;
     this.render();
     void this.loadIcons(list);

@@ -1,40 +1,54 @@
 /**
- * The setup card: an installed connector's three steps, the settings the person may type here,
- * and one button for the next step. What it shows is decided in setup-view.ts; this file draws it
- * and makes the calls. A link it opens is kept only in the call that opens it, never in the card's
- * state, on the page or in anything it tells the model.
+ * The setup card: an installed connector's steps, the settings the person may type here, and one
+ * button for the next step. What it shows is decided in setup-view.ts; this file draws it and makes
+ * the calls. A link it opens is kept only in the call that opens it, never in the card's state, on
+ * the page or in anything it tells the model: "Open the page again" asks the server for a fresh one.
  */
 import { h, iconOf } from "./dom.js";
 import type { CardHost } from "./host.js";
+import { RefreshLoop } from "./refresh-loop.js";
+import { REFRESH_WAIT_SECONDS, STOP_AFTER_MS } from "./refresh-schedule.js";
 import {
+  linkLapsed,
   mergeViews,
   modelContextLine,
   propertiesToSave,
   readAccountConnector,
   readAccountConnectorList,
   setupCardView,
+  supportDetails,
   type CardAccountConnector,
+  type LinkTool,
 } from "./setup-view.js";
-
-/** How long each refresh waits for the person at their link (the server's shared poll does the looking). */
-const REFRESH_WAIT_SECONDS = 20;
 
 export class SetupCard {
   private current: CardAccountConnector | undefined;
   private busy = false;
   private error: string | undefined;
   private notice: string | undefined;
-  /** Bumped whenever the card shows another account connector: an old refresh loop then stops. */
+  /** Bumped whenever the card shows another account connector: an answer about the earlier one is then dropped. */
   private generation = 0;
   private toldReady = new Set<number>();
-  private waiting = false;
   /** What the person has typed in the card's fields (never a secret: those are typed on the credential page), kept across redraws. */
   private typed: Record<string, string> = {};
+  private detailsOpen = false;
+  private readonly loop: RefreshLoop;
 
   constructor(
     private readonly host: CardHost,
     private readonly root: HTMLElement,
-  ) {}
+  ) {
+    this.loop = new RefreshLoop(
+      () => this.askWhilePersonAway(),
+      () => this.render(),
+    );
+  }
+
+  /** Stops everything the card does on its own (its asks): it is no longer shown. */
+  close(): void {
+    this.generation++;
+    this.loop.end();
+  }
 
   /** Shows what a tool result says; false when it is not about an account connector. */
   showResult(structured: unknown, origin: "model" | "card" = "model"): boolean {
@@ -45,16 +59,19 @@ export class SetupCard {
     }
     const found = readAccountConnector(structured);
     if (!found) return false;
-    const fresh = this.current?.accountConnectorId !== found.accountConnectorId;
+    const fresh = this.current?.accountConnectorId !== found.accountConnectorId || this.current.accountId !== found.accountId;
     this.current = mergeViews(this.current, found);
     if (fresh) {
       this.generation++;
       this.typed = {};
+      this.notice = undefined;
+      this.detailsOpen = false;
+      this.loop.end();
     }
     this.error = undefined;
     this.render();
-    // A result without the connector's name or icon (set_connector_properties, the link tools), or one the model got: fill it in.
-    if (fresh || !this.current.connector) void this.refresh({ withIcon: !this.current.icon });
+    // A result without the connector's name, icon, account name or properties set (set_connector_properties, the link tools), or one the model got: fill it in.
+    if (fresh || !this.current.connector) void this.refresh({ withIcon: !this.current.icon, withAccountName: !this.current.accountName });
     this.afterChange(origin);
     return true;
   }
@@ -66,10 +83,12 @@ export class SetupCard {
       this.toldReady.add(ac.accountConnectorId);
       void this.host.tellModel(modelContextLine(ac, "updated"));
     }
-    if (ac.setup.nextStep.tool === "get_account_connector") void this.waitForPerson();
+    if (ac.setup.nextStep.tool === "get_account_connector") this.loop.start();
+    else this.loop.end();
   }
 
-  private async refresh(options: { withIcon?: boolean; waitSeconds?: number } = {}): Promise<boolean> {
+  /** One refresh_setup_card; false when it failed (the card then says why) or answered for an earlier account connector. */
+  private async refresh(options: { withIcon?: boolean; withAccountName?: boolean; waitSeconds?: number } = {}): Promise<boolean> {
     const ac = this.current;
     if (!ac) return false;
     const generation = this.generation;
@@ -78,6 +97,7 @@ export class SetupCard {
       accountId: ac.accountId,
       ...(options.waitSeconds !== undefined && { waitSeconds: options.waitSeconds }),
       withIcon: options.withIcon === true,
+      withAccountName: options.withAccountName === true,
     });
     if (generation !== this.generation) return false;
     const seen = answer.ok ? readAccountConnector(answer.structured) : undefined;
@@ -86,25 +106,21 @@ export class SetupCard {
       this.render();
       return false;
     }
-    const before = this.current?.setup.state;
-    this.current = mergeViews(this.current, seen);
+    const before = this.current;
+    this.current = mergeViews(before, seen);
+    if (linkLapsed(before, this.current)) this.notice = "That page's link has expired or was used before you finished: the button below gives you a new one.";
+    else if (this.error && before?.setup.nextStep.tool === "get_account_connector") this.error = undefined;
     this.render();
-    if (before !== seen.setup.state && seen.setup.state === "ready") this.afterChange("card");
+    if (before?.setup.state !== seen.setup.state && seen.setup.state === "ready") this.afterChange("card");
     return true;
   }
 
-  /** While the person is at their link: refresh (each call waits on the server) until the next step is no longer a wait. */
-  private async waitForPerson(): Promise<void> {
-    if (this.waiting) return;
-    this.waiting = true;
-    try {
-      const generation = this.generation;
-      while (generation === this.generation && this.current?.setup.nextStep.tool === "get_account_connector") {
-        if (!(await this.refresh({ waitSeconds: REFRESH_WAIT_SECONDS }))) return;
-      }
-    } finally {
-      this.waiting = false;
-    }
+  /** One ask of the loop while the person is at their page: "again" while they still are. */
+  private async askWhilePersonAway(): Promise<"again" | "done"> {
+    const generation = this.generation;
+    await this.refresh({ waitSeconds: REFRESH_WAIT_SECONDS });
+    if (generation !== this.generation) return "done";
+    return this.current?.setup.nextStep.tool === "get_account_connector" ? "again" : "done";
   }
 
   private async run(action: () => Promise<void>): Promise<void> {
@@ -140,12 +156,14 @@ export class SetupCard {
       const failed = results.filter((r) => r.outcome !== "set");
       if (failed.length) this.error = failed.map((r) => `${r.name}: ${r.error ?? r.outcome}`).join("; ");
       for (const r of results) if (r.outcome === "set") delete this.typed[r.name];
-      this.current = mergeViews(this.current, seen);
+      // Saved here: the properties step applies to this connector, whatever the answer lists.
+      this.current = { ...mergeViews(this.current, seen), hasProperties: true };
       this.afterChange("card");
     });
   }
 
-  private openStep(tool: "create_credential_link" | "create_oauth_link"): Promise<void> {
+  /** Asks the server for a page (a fresh link each time) and asks the host to open it. */
+  private openStep(tool: LinkTool): Promise<void> {
     return this.run(async () => {
       const ac = this.current;
       if (!ac) return;
@@ -157,12 +175,15 @@ export class SetupCard {
       }
       // The link lives in this call only: opened, then dropped.
       const url = (answer.structured as { url?: unknown }).url;
-      if (typeof url === "string") {
-        const opened = await this.host.openLink(url);
-        if (!opened) this.error = "Your chat app did not open the page. Ask the assistant for the link instead.";
-      }
-      this.notice = tool === "create_oauth_link" ? "The sign-in page is open in your browser." : "The secure page is open in your browser.";
+      const opened = typeof url === "string" ? await this.host.openLink(url) : true;
+      this.notice = opened
+        ? tool === "create_oauth_link"
+          ? "The sign-in page is open in your browser. Closed it, or it did not show? Open it again: you get a fresh link."
+          : "The secure page is open in your browser. Closed it, or it did not show? Open it again: you get a fresh link."
+        : undefined;
+      if (!opened) this.error = "Your chat app did not open the page. Try again, or ask the assistant for the link.";
       this.current = mergeViews(this.current, seen);
+      this.loop.end();
       this.afterChange("card");
     });
   }
@@ -170,6 +191,7 @@ export class SetupCard {
   private showList(list: CardAccountConnector[]): void {
     this.generation++;
     this.current = undefined;
+    this.loop.end();
     this.root.replaceChildren(
       h(
         "section",
@@ -180,7 +202,7 @@ export class SetupCard {
           { class: "rows" },
           ...list.map((ac) => {
             const view = setupCardView(ac);
-            const open = h("button", { class: "secondary", text: view.steps.every((s) => s.status === "done") ? "Show" : "Continue setup" });
+            const open = h("button", { class: "secondary", text: ac.setup.state === "ready" ? "Show" : "Continue setup", attrs: { type: "button" } });
             open.addEventListener("click", () => this.showResult(ac, "card"));
             return h("li", { class: "row" }, iconOf(view.title, ac.icon), h("span", { class: "grow" }, h("strong", { text: view.title }), h("small", { text: stateWords(ac) })), open);
           }),
@@ -193,12 +215,13 @@ export class SetupCard {
     const ac = this.current;
     if (!ac) return;
     const view = setupCardView(ac);
+    const action = view.primary;
     // Not a <form> submit: hosts sandbox the card without allow-forms, where a submit never fires.
     const form = h("div", { class: "fields" });
-    const action = view.primary;
     const act = () => {
       if (action.kind === "save") void this.save({ ...this.typed });
       else if (action.kind === "credential_link" || action.kind === "oauth_link") void this.openStep(action.tool);
+      else if (action.kind === "wait") void this.openStep(action.reopen);
     };
     for (const property of view.editable) {
       const id = `field-${property.name}`;
@@ -213,24 +236,49 @@ export class SetupCard {
       });
       form.append(h("label", { attrs: { for: id } }, h("span", { text: property.label ?? property.name }), property.description ? h("small", { text: property.description }) : undefined, input));
     }
-    const primary = h("button", { class: `primary ${view.primary.kind}`, text: this.busy ? "Working…" : view.primary.label, attrs: { type: "button", "data-action": view.primary.kind } });
-    primary.disabled = this.busy || view.primary.kind === "wait" || view.primary.kind === "none";
-    primary.addEventListener("click", act);
-    if (view.onSecurePage.length && view.primary.kind === "save") {
+    if (view.onSecurePage.length && action.kind === "save") {
       form.append(h("p", { class: "secure", text: `${view.onSecurePage.join(", ")}: typed on a secure page next, never here.` }));
     }
-    form.append(primary);
+    const buttons = h("div", { class: "actions" });
+    if (action.kind !== "none") {
+      // While the person is away the card's one button opens their page again (a fresh link): the wait itself is the status line.
+      const primary = h("button", { class: action.kind === "wait" ? "secondary" : "primary", text: this.busy ? "Working…" : action.label, attrs: { type: "button", "data-action": action.kind === "wait" ? "reopen" : action.kind } });
+      primary.disabled = this.busy;
+      primary.addEventListener("click", act);
+      buttons.append(primary);
+    }
+    const stopped = action.kind === "wait" && this.loop.current === "stopped";
+    if (stopped) {
+      const check = h("button", { class: "primary", text: "Check now", attrs: { type: "button", "data-action": "check" } });
+      check.disabled = this.busy;
+      check.addEventListener("click", () => this.loop.restart());
+      buttons.prepend(check);
+    }
+    form.append(buttons);
+
+    const details = h(
+      "details",
+      { class: "support" },
+      h("summary", { text: "Details for support" }),
+      h("dl", {}, ...supportDetails(ac).flatMap((d) => [h("dt", { text: d.label }), h("dd", { text: d.value })])),
+    );
+    details.open = this.detailsOpen;
+    details.addEventListener("toggle", () => (this.detailsOpen = details.open));
+
     this.root.replaceChildren(
       h(
         "section",
         { class: `card state-${ac.setup.state}`, attrs: { "data-state": ac.setup.state } },
-        h("header", {}, iconOf(view.title, ac.icon), h("span", { class: "grow" }, h("h1", { text: view.title }), h("small", { text: `Account connector ${ac.accountConnectorId}` }))),
+        h("header", {}, iconOf(view.title, ac.icon), h("span", { class: "grow" }, h("h1", { text: view.title }), view.subtitle ? h("small", { class: "account", text: view.subtitle }) : undefined)),
         h("ol", { class: "steps" }, ...view.steps.map((step) => h("li", { class: step.status, text: step.label, attrs: { "data-step": step.key, "aria-current": step.status === "current" ? "step" : "false" } }))),
-        h("p", { class: "status", text: view.status }),
-        // "The page is open" matters only while the card waits for the person there.
-        this.notice && view.primary.kind === "wait" ? h("p", { class: "notice", text: this.notice }) : undefined,
+        stopped
+          ? h("p", { class: "notice stopped", text: `Stopped checking after ${STOP_AFTER_MS / 60_000} minutes. Done in your browser? Check now. Closed the page? Open it again.`, attrs: { role: "status" } })
+          : h("p", { class: "status", text: view.status, attrs: { role: "status" } }),
+        // What happened to the page matters only while the card waits for the person there, or when it offers a new one.
+        this.notice && !stopped && action.kind !== "save" && action.kind !== "none" ? h("p", { class: "notice", text: this.notice }) : undefined,
         this.error ? h("p", { class: "error", text: this.error, attrs: { role: "alert" } }) : undefined,
-        view.primary.kind === "none" && ac.setup.state === "ready" ? h("p", { class: "done", text: `✓ ${view.primary.label}` }) : form,
+        action.kind === "none" && ac.setup.state === "ready" ? h("p", { class: "done", text: `✓ ${action.label}` }) : form,
+        details,
       ),
     );
   }
@@ -246,3 +294,4 @@ function stateWords(ac: CardAccountConnector): string {
       return "Needs sign-in";
   }
 }
+

@@ -34,6 +34,14 @@ export interface CardAccountConnector {
   connector?: { id: number; name: string };
   setup: CardSetup;
   icon?: string;
+  /** The Cyclr account's name (refresh_setup_card gives it): what the person knows their account by. */
+  accountName?: string;
+  /**
+   * Whether the connector has properties of its own to set: true once any was seen missing or set,
+   * false when a result listed none set and none missing, unknown until a result says
+   * (only get_account_connector and refresh_setup_card list the ones set).
+   */
+  hasProperties?: boolean;
 }
 
 export type StepStatus = "done" | "current" | "todo";
@@ -49,11 +57,17 @@ export type PrimaryAction =
   | { kind: "save"; label: string; tool: "set_connector_properties" }
   | { kind: "credential_link"; label: string; tool: "create_credential_link" }
   | { kind: "oauth_link"; label: string; tool: "create_oauth_link" }
-  | { kind: "wait"; label: string }
+  | { kind: "wait"; label: string; reopen: LinkTool }
   | { kind: "none"; label: string };
+
+/** The tools that give the person a page in their browser. */
+export type LinkTool = "create_credential_link" | "create_oauth_link";
 
 export interface SetupCardView {
   title: string;
+  /** The line under the title: the account's name when known, else nothing (ids go under "Details for support"). */
+  subtitle?: string;
+  /** Only the steps that apply to this connector: one with nothing to do is left out, never shown as done. */
   steps: CardStep[];
   /** Typed in the card and sent with set_connector_properties. */
   editable: CardProperty[];
@@ -107,7 +121,17 @@ export function readAccountConnector(value: unknown): CardAccountConnector | und
   }
   const icon = optionalString(value.icon);
   if (icon) found.icon = icon;
+  const accountName = optionalString(value.accountName)?.trim();
+  if (accountName) found.accountName = accountName;
+  const hasProperties = propertiesApply(setup, value.propertiesSet);
+  if (hasProperties !== undefined) found.hasProperties = hasProperties;
   return found;
+}
+
+function propertiesApply(setup: CardSetup, propertiesSet: unknown): boolean | undefined {
+  if (setup.missingProperties.length > 0) return true;
+  if (!Array.isArray(propertiesSet)) return undefined;
+  return propertiesSet.length > 0;
 }
 
 /** The account connectors of a list_account_connectors result (the list's account is theirs). */
@@ -117,24 +141,44 @@ export function readAccountConnectorList(value: unknown): CardAccountConnector[]
   return value.accountConnectors.map((entry) => readAccountConnector(isRecord(entry) ? { accountId, ...entry } : entry)).filter((ac): ac is CardAccountConnector => ac !== undefined);
 }
 
-/** A later view of the same account connector keeps what the earlier one knew (name, connector, icon) when the later result leaves it out. */
+/**
+ * A later view of the same account connector keeps what the earlier one knew (name, connector, icon,
+ * account name) when the later result leaves it out. Properties, once seen, keep their step: a
+ * later result without the list of those set cannot say they stopped applying.
+ */
 export function mergeViews(earlier: CardAccountConnector | undefined, later: CardAccountConnector): CardAccountConnector {
-  if (!earlier || earlier.accountConnectorId !== later.accountConnectorId) return later;
-  return { ...earlier, ...later, ...(later.connector ?? earlier.connector ? { connector: later.connector ?? earlier.connector } : {}) };
+  if (!earlier || earlier.accountConnectorId !== later.accountConnectorId || earlier.accountId !== later.accountId) return later;
+  const merged = { ...earlier, ...later };
+  const connector = later.connector ?? earlier.connector;
+  if (connector) merged.connector = connector;
+  const hasProperties = earlier.hasProperties === true || later.hasProperties === true ? true : (later.hasProperties ?? earlier.hasProperties);
+  if (hasProperties !== undefined) merged.hasProperties = hasProperties;
+  return merged;
 }
 
 function displayName(ac: CardAccountConnector): string {
   return ac.connector?.name ?? ac.name ?? `account connector ${ac.accountConnectorId}`;
 }
 
-function stepsOf(setup: CardSetup): CardStep[] {
+/**
+ * The steps that apply, each done, current or to do. Properties apply when the connector has any
+ * (seen missing or set); authentication applies unless the connector needs none. A step that does
+ * not apply is left out rather than ticked: a tick says something was done.
+ */
+function stepsOf(ac: CardAccountConnector): CardStep[] {
+  const { setup } = ac;
   const index = STATES.indexOf(setup.state);
   const status = (i: number): StepStatus => (i < index || setup.state === "ready" ? "done" : i === index ? "current" : "todo");
-  return [
-    { key: "properties", label: "Properties", status: status(0) },
-    { key: "authentication", label: "Authentication", status: status(1) },
-    { key: "ready", label: "Ready", status: status(2) },
-  ];
+  const steps: CardStep[] = [];
+  if (setup.state === "needs_properties" || ac.hasProperties === true) steps.push({ key: "properties", label: "Properties", status: status(0) });
+  if (setup.state === "needs_authentication" || setup.authentication.method !== "none") steps.push({ key: "authentication", label: "Authentication", status: status(1) });
+  steps.push({ key: "ready", label: "Ready", status: status(2) });
+  return steps;
+}
+
+/** Which page the person is at while the card waits: a sign-in for an OAuth connector's authentication, else the credential page. */
+function linkToolOf(setup: CardSetup): LinkTool {
+  return setup.state === "needs_authentication" && setup.authentication.method === "oauthLink" ? "create_oauth_link" : "create_credential_link";
 }
 
 function credentialLabel(setup: CardSetup, onSecurePage: string[]): string {
@@ -176,14 +220,17 @@ export function setupCardView(ac: CardAccountConnector): SetupCardView {
       status = `You sign in to ${name} in your browser and approve access.`;
       break;
     case "get_account_connector":
-      primary = { kind: "wait", label: "Waiting for you to finish in your browser…" };
-      status = "This card updates itself once you are done.";
+      primary = { kind: "wait", label: "Open the page again", reopen: linkToolOf(setup) };
+      status =
+        linkToolOf(setup) === "create_oauth_link"
+          ? `Waiting for you to sign in to ${name} in your browser. This card updates itself once you are done.`
+          : "Waiting for you to finish on the secure page in your browser. This card updates itself once you are done.";
       break;
     default:
       primary = { kind: "none", label: setup.state === "ready" ? `${name} is ready` : "Nothing to do here" };
       status = setup.state === "ready" ? `${name} is connected and ready to use.` : setup.nextStep.instruction;
   }
-  return { title: name, steps: stepsOf(setup), editable, onSecurePage, primary, status };
+  return { title: name, ...(ac.accountName && { subtitle: ac.accountName }), steps: stepsOf(ac), editable, onSecurePage, primary, status };
 }
 
 /** The properties to send from what the person typed: the editable ones that have a value, trimmed. */
@@ -198,4 +245,27 @@ export function modelContextLine(ac: CardAccountConnector, what: "installed" | "
   return what === "installed"
     ? `The person installed ${name} from the connector picker as account connector ${ac.accountConnectorId} (account ${ac.accountId}). ${next}`
     : `${name} (account connector ${ac.accountConnectorId}, account ${ac.accountId}) was updated in the setup card. ${next}`;
+}
+
+/**
+ * True when the card was waiting for the person at their page and the server now offers a new page
+ * for the same step: the link expired, or was used without finishing (an OAuth sign-in link is
+ * spent once opened). A move to another step is progress, not this.
+ */
+export function linkLapsed(before: CardAccountConnector | undefined, after: CardAccountConnector): boolean {
+  if (!before || before.accountConnectorId !== after.accountConnectorId || before.setup.nextStep.tool !== "get_account_connector") return false;
+  return after.setup.state === before.setup.state && after.setup.nextStep.tool === linkToolOf(before.setup);
+}
+
+/**
+ * What a support person may ask for, shown only under "Details for support": the person knows the
+ * connector and their account by name; the ids are Cyclr's, needed to look the install up.
+ */
+export function supportDetails(ac: CardAccountConnector): { label: string; value: string }[] {
+  return [
+    { label: "Account ID", value: ac.accountId },
+    { label: "Account connector ID", value: String(ac.accountConnectorId) },
+    ...(ac.connector ? [{ label: "Connector", value: `${ac.connector.name} (ID ${ac.connector.id})` }] : []),
+    { label: "Setup state", value: ac.setup.state },
+  ];
 }

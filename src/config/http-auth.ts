@@ -35,7 +35,7 @@ export const HTTP_AUTH_SETTINGS = {
     type: "string",
     help:
       "Hosted mode: accept JWT access tokens from this OAuth authorization server (its issuer, e.g. https://auth.example.com; metadata at " +
-      "/.well-known/oauth-authorization-server or /.well-known/openid-configuration, keys at its jwks_uri) with scope cyclr:read or cyclr:write; " +
+      "/.well-known/oauth-authorization-server or /.well-known/openid-configuration, keys at its jwks_uri) with scope cyclr:read, cyclr:write or cyclr:cycles; " +
       "/mcp then advertises it (/.well-known/oauth-protected-resource). http only for loopback hosts.",
     value: urlSchema("issuer", "https://auth.example.com").optional(),
   },

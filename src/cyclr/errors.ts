@@ -6,8 +6,10 @@
 /** What a request was about, so an error can name the unknown id and where to look for the right one. */
 export interface CyclrTarget {
   /** "new account": an account being created, with the id asked for (if any). */
-  kind: "connector" | "account connector" | "account" | "new account" | "accounts" | "catalog" | "access token";
+  kind: "connector" | "account connector" | "account" | "new account" | "accounts" | "catalog" | "access token" | "templates" | "template" | "cycle" | "step" | "parameter" | "field";
   id?: string;
+  /** For a parameter or a field: the step it belongs to. */
+  stepId?: string;
 }
 
 export interface CyclrRequestInfo {

@@ -7,33 +7,29 @@ import type { z } from "zod";
 import type { Redactor } from "../redact.js";
 import type { AccessTokenSource } from "./access-token.js";
 import { CyclrAuthError } from "./errors.js";
+import { FreshTokenRefusals } from "./refused-tokens.js";
 import { httpError, parseBody, upstreamMessage } from "./responses.js";
 import type { CyclrRequest, HttpTransport } from "./transport.js";
 
 export type { CyclrRequest } from "./transport.js";
 
-/** How long a token refused right after it was issued is not replaced on a 401 for the same account. */
-const REFUSED_FRESH_MS = 5 * 60_000;
-const MAX_REFUSED_FRESH = 100;
-
 /**
  * Authenticated JSON calls: bearer from the token source, one refresh on 401, zod-checked bodies.
  * A 401 with a token fetched for this very call means the token is not the problem (the account,
- * or the token's rights, are): that token and account are remembered for a while, and later 401s
- * for them fail at once instead of each fetching yet another 14-day token.
+ * or the token's rights, are): no further token for that token and account for a while
+ * (refused-tokens.ts, shared by the replicas when they share a store).
  */
 export class CyclrHttp {
-  private readonly refusedFresh = new Map<string, number>();
-
   constructor(
     private readonly transport: HttpTransport,
     private readonly tokens: AccessTokenSource,
     private readonly redactor: Redactor,
+    private readonly refusals: FreshTokenRefusals = new FreshTokenRefusals(),
   ) {}
 
   /** The same calls with other tokens (restricted to one account, say). */
   withTokens(tokens: AccessTokenSource): CyclrHttp {
-    return new CyclrHttp(this.transport, tokens, this.redactor);
+    return new CyclrHttp(this.transport, tokens, this.redactor, this.refusals);
   }
 
   async json<S extends z.ZodType>(schema: S, req: CyclrRequest): Promise<z.output<S>> {
@@ -46,7 +42,9 @@ export class CyclrHttp {
     let response = await this.transport.send(req, token);
     let used = token;
     let refreshed = false;
-    if (response.status === 401 && this.tokens.canRefresh && !this.wasRefusedFresh(used, req.accountId)) {
+    // Asked only on a 401: a token another call (or replica) saw refused right after it was issued.
+    const knownRefused = response.status === 401 && (await this.refusals.has(used, req.accountId));
+    if (response.status === 401 && this.tokens.canRefresh && !knownRefused) {
       // Concurrent calls that all met the same expired token share one token request (access-token.ts).
       used = await this.tokens.refresh(token, req.signal);
       refreshed = true;
@@ -59,29 +57,13 @@ export class CyclrHttp {
     const info = this.transport.info(req);
     if (response.status === 401) {
       const reason = upstreamMessage(response.text, redactor);
-      const afterFresh = refreshed || this.wasRefusedFresh(used, req.accountId);
-      if (afterFresh) this.rememberRefusedFresh(used, req.accountId);
+      const afterFresh = refreshed || knownRefused;
+      if (afterFresh) await this.refusals.remember(used, req.accountId);
       throw new CyclrAuthError(`Cyclr refused the request ${req.method} ${req.path} (401)${reason ? `: ${reason}` : ""}`, info, 401, afterFresh);
     }
     if (response.status < 200 || response.status > 299) throw httpError(response, info, redactor);
     if (req.emptyBodyOk && response.text.trim() === "") return { data: schema.parse(undefined) as z.output<S>, headers: response.headers };
     return { data: parseBody(schema, response, info, redactor), headers: response.headers };
-  }
-
-  private wasRefusedFresh(token: string, accountId: string | undefined): boolean {
-    const key = `${accountId ?? ""}\n${token}`;
-    const until = this.refusedFresh.get(key);
-    if (until === undefined) return false;
-    if (until > Date.now()) return true;
-    this.refusedFresh.delete(key);
-    return false;
-  }
-
-  private rememberRefusedFresh(token: string, accountId: string | undefined): void {
-    const key = `${accountId ?? ""}\n${token}`;
-    this.refusedFresh.delete(key);
-    this.refusedFresh.set(key, Date.now() + REFUSED_FRESH_MS);
-    if (this.refusedFresh.size > MAX_REFUSED_FRESH) this.refusedFresh.delete(this.refusedFresh.keys().next().value as string);
   }
 }
 

@@ -7,6 +7,7 @@ import { ClientCredentialsAccessToken, StaticAccessToken, type AccessTokenSource
 import { AccountAccessTokens, accountScope } from "./account-tokens.js";
 import { CyclrClient, type CyclrClientOptions, type CyclrOperations } from "./client.js";
 import { CyclrHttp } from "./http.js";
+import { FreshTokenRefusals, type SharedRefusals } from "./refused-tokens.js";
 import { HttpTransport } from "./transport.js";
 
 export interface CyclrClientSettings extends CyclrClientOptions {
@@ -19,6 +20,8 @@ export interface CyclrClientSettings extends CyclrClientOptions {
   logger: Logger;
   /** Tokens shared by the replicas of a deployment (the store); without it, this process keeps its own. */
   sharedTokens?: SharedTokenCache;
+  /** Tokens refused right after they were issued, shared by the replicas (the store); without it, this process's own record. */
+  sharedRefusals?: SharedRefusals;
 }
 
 export interface CyclrConnection {
@@ -47,7 +50,7 @@ export function createCyclrClient(settings: CyclrClientSettings): CyclrConnectio
     credentials.kind === "accessToken"
       ? new StaticAccessToken(credentials.accessToken)
       : new ClientCredentialsAccessToken(transport, credentials, settings.redactor, Date.now, { ...(settings.sharedTokens && { shared: settings.sharedTokens }) });
-  const http = new CyclrHttp(transport, tokens, settings.redactor);
+  const http = new CyclrHttp(transport, tokens, settings.redactor, new FreshTokenRefusals(settings.sharedRefusals));
   const client = new CyclrClient(http, settings);
   const accountTokens =
     credentials.kind === "clientCredentials"

@@ -208,3 +208,159 @@ export const ErrorBodySchema = z.object({
   error: z.string().optional(),
   error_description: z.string().optional(),
 });
+
+// Templates, cycles and steps (../shared/cyclr/cycles.md). Values a person sets may be anything,
+// secrets included: only whether one is set is kept.
+
+const hasValue = (value: unknown) => value !== null && value !== undefined && value !== "";
+
+/** A flag Cyclr may leave out: undefined then, so "not said" stays apart from false. */
+const maybeFlag = z
+  .boolean()
+  .nullish()
+  .transform((value) => value ?? undefined);
+
+/** A text id that must be there (GUIDs of templates, cycles and steps). */
+const requiredId = z.union([z.string().min(1), z.number()]).transform(String);
+
+/** A list inside an item: absent or null is empty. */
+const listOf = <S extends z.ZodType>(item: S) =>
+  z
+    .array(item)
+    .nullish()
+    .transform((values): z.output<S>[] => values ?? []);
+
+const textList = listOf(z.union([z.string(), z.number()]).transform(String).nullable()).transform((values) => values.filter((v): v is string => v !== null));
+
+export const TemplateConnectorSchema = z.object({
+  /** The catalog connector's id. */
+  Id: intId.nullish().transform((value) => value ?? undefined),
+  Name: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? ""),
+  Version: text,
+  StepCount: z.number().nullish().transform((value) => value ?? undefined),
+});
+export type TemplateConnector = z.infer<typeof TemplateConnectorSchema>;
+
+export const TemplateSchema = z.object({
+  Id: requiredId,
+  Name: z
+    .string()
+    .nullish()
+    .transform((value) => value ?? ""),
+  Description: text,
+  Tags: textList,
+  Connectors: listOf(TemplateConnectorSchema),
+});
+export type Template = z.infer<typeof TemplateSchema>;
+export const TemplateListSchema = lenientList(TemplateSchema);
+
+/** A connector of a cycle: the catalog connector, and the account connector its steps use. */
+export const CycleConnectorSchema = z.object({
+  Id: intId.nullish().transform((value) => value ?? undefined),
+  AccountConnectorId: intId.nullish().transform((value) => value ?? undefined),
+  Name: text,
+  Version: text,
+  Authenticated: maybeFlag,
+});
+export type CycleConnector = z.infer<typeof CycleConnectorSchema>;
+
+/** The install answer and GET /v1.0/cycles[/{id}]: Status is expected but not asserted by Cyclr's tests. */
+export const CycleSchema = z.object({
+  Id: requiredId,
+  Name: text,
+  Description: text,
+  Status: text,
+  TemplateId: anyId,
+  CreatedOnUtc: text,
+  /** "0001-01-01T00:00:00" when it never ran. */
+  LastSuccessfulRunDate: text,
+  Connectors: listOf(CycleConnectorSchema),
+  Tags: textList,
+});
+export type Cycle = z.infer<typeof CycleSchema>;
+export const CycleListSchema = lenientList(CycleSchema);
+
+/** What stops activation: [{ReasonCode, Reason, ObjectType, ObjectId}] (cycle and step prerequisites). */
+export const PrerequisiteSchema = z.object({
+  ReasonCode: z.preprocess((value) => (typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value), z.number().int()),
+  Reason: text,
+  ObjectType: text,
+  ObjectId: anyId,
+});
+export type Prerequisite = z.infer<typeof PrerequisiteSchema>;
+export const PrerequisiteListSchema = lenientList(PrerequisiteSchema);
+
+export const CycleStepSchema = z.object({
+  Id: requiredId,
+  Name: text,
+  Description: text,
+  /** "Action" in Cyclr's tests (a number when creating one). */
+  ActionType: z
+    .union([z.string(), z.number()])
+    .nullish()
+    .transform((value) => (value === null || value === undefined ? undefined : String(value))),
+  AccountConnector: z
+    .object({ Id: intId.nullish().transform((value) => value ?? undefined), Name: text, Connector: z.object({ Id: z.unknown().optional(), Name: text }).nullish() })
+    .nullish()
+    .transform((value) => value ?? undefined),
+  Method: z
+    .object({ Name: text })
+    .nullish()
+    .transform((value) => value ?? undefined),
+  /** Where Cyclr shows a webhook step's URL in the API is unknown: read when present. */
+  WebhookUrl: text,
+});
+export type CycleStep = z.infer<typeof CycleStepSchema>;
+export const CycleStepListSchema = lenientList(CycleStepSchema);
+
+const TriggerSchema = z.object({
+  TriggerId: anyId,
+  AccountConnectorId: intId.nullish().transform((value) => value ?? undefined),
+  MethodId: anyId,
+  Name: text,
+});
+
+/** What a parameter and a field have in common (Parameter {…} and Field {…}). */
+const MappedItemSchema = z.object({
+  Id: requiredId,
+  Name: text,
+  Description: text,
+  IsOptional: maybeFlag,
+  Values: textList,
+  Triggers: listOf(TriggerSchema),
+  IsLaunchVisible: maybeFlag,
+});
+
+export const StepParameterSchema = z
+  .object({
+    Parameter: MappedItemSchema,
+    MappingType: text,
+    Value: z.unknown().optional(),
+    IsLaunchVisible: maybeFlag,
+  })
+  .transform(({ Value, ...rest }) => ({ ...rest, HasValue: hasValue(Value) }));
+export type StepParameter = z.infer<typeof StepParameterSchema>;
+export const StepParameterListSchema = lenientList(StepParameterSchema);
+
+export const FieldMappingSchema = z
+  .object({
+    Field: MappedItemSchema,
+    MappingType: text,
+    Value: z.unknown().optional(),
+    IsLaunchVisible: maybeFlag,
+    IsOptional: maybeFlag,
+  })
+  .transform(({ Value, ...rest }) => ({ ...rest, HasValue: hasValue(Value) }));
+export type FieldMapping = z.infer<typeof FieldMappingSchema>;
+export const FieldMappingListSchema = lenientList(FieldMappingSchema);
+
+/** A lookup's choice: what the person reads (Name) and what is stored (Value). */
+export const LookupChoiceSchema = z.object({
+  Name: z.union([z.string(), z.number()]).transform(String),
+  Value: z.union([z.string(), z.number()]).transform(String),
+});
+export type LookupChoice = z.infer<typeof LookupChoiceSchema>;
+export const LookupChoiceListSchema = lenientList(LookupChoiceSchema);

@@ -23,11 +23,13 @@ import type { JwtVerifier } from "./jwt-verifier.js";
 
 /**
  * The scopes an OAuth caller's token may carry. cyclr:read is the tools that change nothing (the
- * same ones --read-only keeps), and the resources and completions; cyclr:write adds the rest (it
- * implies read, so an authorization server may grant either alone).
+ * same ones --read-only keeps), and the resources and completions; cyclr:write adds the tools that
+ * change accounts and connectors; cyclr:cycles the ones that change integrations (install a
+ * template, set a step's value, activate, pause: they start or stop moving the person's data). Each
+ * implies read, so an authorization server may grant any of them alone.
  */
-export const SCOPES = { read: "cyclr:read", write: "cyclr:write" } as const;
-const ALL_SCOPES = [SCOPES.read, SCOPES.write];
+export const SCOPES = { read: "cyclr:read", write: "cyclr:write", cycles: "cyclr:cycles" } as const;
+const ALL_SCOPES = [SCOPES.read, SCOPES.write, SCOPES.cycles];
 
 /** Who is calling, as routing, sessions, limits and the audit trail see it. */
 export interface Caller {
@@ -37,8 +39,10 @@ export interface Caller {
   quota: string;
   /** How a limit's message names the quota's owner. */
   quotaOwner: "this token" | "this person";
-  /** Whether the caller may use the tools that change something (cyclr:write); static tokens may. */
+  /** Whether the caller may use the tools that change accounts and connectors (cyclr:write); static tokens may. */
   mayWrite: boolean;
+  /** Whether the caller may use the tools that change cycles (cyclr:cycles); static tokens may. */
+  mayChangeCycles: boolean;
   /**
    * Who it is, for the log and the audit trail: a JWT's sub; a static token's label, "token:" and
    * the first 8 hex digits of its SHA-256 (names it without revealing it); "anonymous" on an open
@@ -134,13 +138,13 @@ export class CallerAuthentication {
 
   async authenticate(req: IncomingMessage): Promise<Authentication> {
     const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? "")?.[1]?.trim();
-    if (!this.required) return this.pin(req, { key: "open", quota: "open", quotaOwner: "this token", mayWrite: true, subject: "anonymous" });
+    if (!this.required) return this.pin(req, { key: "open", quota: "open", quotaOwner: "this token", mayWrite: true, mayChangeCycles: true, subject: "anonymous" });
     if (!presented) return { refused: this.unauthorized() };
     const presentedDigest = digest(presented);
     const token = this.tokens.find((t) => timingSafeEqual(t.digest, presentedDigest));
     if (token) {
       const tokenKey = token.digest.toString("hex");
-      return this.pin(req, { key: tokenKey, quota: tokenKey, quotaOwner: "this token", mayWrite: true, subject: `token:${tokenKey.slice(0, 8)}` }, token.token.accountId);
+      return this.pin(req, { key: tokenKey, quota: tokenKey, quotaOwner: "this token", mayWrite: true, mayChangeCycles: true, subject: `token:${tokenKey.slice(0, 8)}` }, token.token.accountId);
     }
     if (!this.options.jwt) return { refused: this.unauthorized("The token is not one this server knows") };
     return this.verify(req, presented, this.options.jwt);
@@ -152,12 +156,15 @@ export class CallerAuthentication {
    * the operator does not offer is left to MCP to answer: no scope would help.
    */
   checkCall(caller: Caller, body: unknown, operator: ToolSelection): Refusal | undefined {
-    if (caller.mayWrite) return undefined;
+    if (caller.mayWrite && caller.mayChangeCycles) return undefined;
     const call = CallToolRequestSchema.safeParse(body);
     if (!call.success) return undefined;
     const tool = selectTools(operator).find((t) => t.name === call.data.params.name);
     if (!tool || tool.annotations.readOnlyHint) return undefined;
-    return this.insufficientScope(`${tool.name} changes the account: it needs scope ${SCOPES.write}`, [SCOPES.write]);
+    if (tool.changesCycles) {
+      return caller.mayChangeCycles ? undefined : this.insufficientScope(`${tool.name} changes an integration (a cycle): it needs scope ${SCOPES.cycles}`, [SCOPES.cycles]);
+    }
+    return caller.mayWrite ? undefined : this.insufficientScope(`${tool.name} changes the account: it needs scope ${SCOPES.write}`, [SCOPES.write]);
   }
 
   /** jose loads with the first JWT (or readiness check), not in a deployment of static tokens alone. */
@@ -189,8 +196,9 @@ export class CallerAuthentication {
     if (!claims.success) return { refused: this.unauthorized("The access token has no subject (sub)") };
     const scopes = new Set(claims.data.scope?.split(" ") ?? (typeof claims.data.scp === "string" ? claims.data.scp.split(" ") : (claims.data.scp ?? [])));
     const mayWrite = scopes.has(SCOPES.write);
-    if (!mayWrite && !scopes.has(SCOPES.read)) {
-      return { refused: this.insufficientScope(`The access token has neither ${SCOPES.read} nor ${SCOPES.write}`, ALL_SCOPES) };
+    const mayChangeCycles = scopes.has(SCOPES.cycles);
+    if (!mayWrite && !mayChangeCycles && !scopes.has(SCOPES.read)) {
+      return { refused: this.insufficientScope(`The access token has none of ${ALL_SCOPES.join(", ")}`, ALL_SCOPES) };
     }
     const claimed = (payload as Record<string, unknown>)[jwt.accountClaim];
     const account = AccountClaimSchema.safeParse(claimed);
@@ -215,6 +223,7 @@ export class CallerAuthentication {
       quota: JSON.stringify(["person", subject]),
       quotaOwner: "this person",
       mayWrite,
+      mayChangeCycles,
       subject,
       ...(client !== undefined && { client }),
     };
@@ -264,9 +273,13 @@ function refusal(status: number, code: number, message: string, headers: Record<
   return { status, code, message, headers };
 }
 
-/** The tools a caller is offered: the operator's selection, read-only for a caller without cyclr:write. */
+/**
+ * The tools a caller is offered: the operator's selection, without the connector writers for a
+ * caller without cyclr:write and the cycle writers without cyclr:cycles (read-only without either).
+ */
 export function callerSelection(caller: Caller, operator: ToolSelection = {}): ToolSelection {
-  return { ...operator, readOnly: Boolean(operator.readOnly) || !caller.mayWrite };
+  if (operator.readOnly || (!caller.mayWrite && !caller.mayChangeCycles)) return { ...operator, readOnly: true };
+  return { ...operator, ...(!caller.mayWrite && { withoutConnectorChanges: true }), ...(!caller.mayChangeCycles && { withoutCycleChanges: true }) };
 }
 
 function digest(token: string): Buffer {

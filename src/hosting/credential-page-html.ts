@@ -1,8 +1,27 @@
 /**
  * The credential pages' HTML: self-contained (no external resources, no script), every value from
- * Cyclr escaped. The caller sets the headers (CSP with this page's style nonce).
+ * Cyclr escaped; and the headers every page is sent with (`sendPage`: the CSP allows this page's
+ * style nonce and nothing else).
  */
+import { randomBytes } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import type { CredentialField } from "../setup/credential-request.js";
+
+/** Sends a page made for a fresh style nonce, with the headers that keep it from being framed, cached, sniffed or leaking its URL. */
+export function sendPage(res: ServerResponse, status: number, page: (nonce: string) => string, headers: Record<string, string> = {}): void {
+  const nonce = randomBytes(16).toString("base64");
+  res.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "cache-control": "no-store",
+    pragma: "no-cache",
+    "content-security-policy": `default-src 'none'; style-src 'nonce-${nonce}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    ...headers,
+  });
+  res.end(page(nonce));
+}
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);

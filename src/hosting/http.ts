@@ -26,6 +26,7 @@ import type { ServerDeps } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
 import { CallerAuthentication, callerSelection, type Caller, type Refusal } from "./auth.js";
 import { CREDENTIALS_PATH } from "./credential-pages.js";
+import { Readiness, type ReadinessChecks } from "./readiness.js";
 import { SessionTable, type TrackedSession } from "./sessions.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -49,8 +50,8 @@ export interface HttpHostingOptions {
   /** Whether the server can do its work: the Cyclr token endpoint (or the sandbox) answers. */
   ready: () => Promise<boolean>;
   selection?: ToolSelection;
-  /** Why the shared store cannot be used now (for /readyz), or undefined when it can. */
-  storeProblem?: () => Promise<string | undefined>;
+  /** The shared store, for /readyz (readiness.ts). */
+  store?: ReadinessChecks["store"];
   /** Serves the credential pages' paths; returns false for others. */
   credentialPages?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
@@ -106,13 +107,8 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     // Probes need no token and say nothing about the configuration.
     if (path === "/healthz") return json(res, 200, { status: "ok" });
     if (path === "/readyz") {
-      if (closing) return json(res, 503, { status: "shutting down" }, { "retry-after": "5" });
-      // The store first: without it the token and links cannot be shared, whatever Cyclr says.
-      const storeProblem = await options.storeProblem?.().catch((error: unknown) => String(error));
-      if (storeProblem !== undefined) return json(res, 503, { status: "not ready", store: storeProblem }, { "retry-after": "5" });
-      // Ready when Cyclr gives a token and, with an issuer, its keys are at hand: either missing, calls would fail.
-      const ready = await Promise.all([options.ready().catch(() => false), callers.ready()]);
-      return ready.every(Boolean) ? json(res, 200, { status: "ready" }) : json(res, 503, { status: "not ready" });
+      const answer = await readiness.probe(closing);
+      return json(res, answer.status, answer.body, answer.headers);
     }
 
     if (!hostAllowed(req.headers.host)) return json(res, 403, { error: "Host not allowed" });
@@ -145,6 +141,7 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
       subject: caller.subject,
       ...(caller.client !== undefined && { client: caller.client }),
       ...(entry.account !== undefined && { account: entry.account }),
+      ...(entry.cycle !== undefined && { cycle: entry.cycle }),
       tool: entry.tool,
       outcome: entry.outcome,
       ms: entry.ms,
@@ -340,6 +337,8 @@ export async function serveHttp(options: HttpHostingOptions): Promise<HttpHost> 
     redactor: options.redactor,
     logger,
   });
+  // Ready when the store answers, Cyclr gives a token and, with an issuer, its keys are at hand; within a bound.
+  const readiness = new Readiness({ ...(options.store && { store: options.store }), cyclr: options.ready, keys: () => callers.ready() });
   server.on("request", handle);
 
   function hostAllowed(host: string | undefined): boolean {

@@ -2,7 +2,7 @@
  * Completions (completion/complete) for prompt arguments and resource template variables: connector
  * names and ids from the cached catalog, account connector ids from the account.
  */
-import { searchCatalog } from "../setup/search.js";
+import { searchCatalog, searchTemplates } from "../setup/search.js";
 import { findAccounts } from "./shared/accounts.js";
 import type { ServerDeps } from "./tool.js";
 import { resolveAccountId } from "./shared/account-policy.js";
@@ -65,4 +65,15 @@ export const completeAccountConnectorId = (deps: ServerDeps): Completer => async
     .filter((ac) => String(ac.Id).startsWith(value) || (ac.Name ?? ac.Connector.Name).toLowerCase().includes(typed))
     .slice(0, MAX_SUGGESTIONS)
     .map((ac) => String(ac.Id));
+};
+
+/** Template ids: those starting with what was typed, else those whose template matches the text (typos are fine). */
+export const completeTemplateId = (deps: ServerDeps): Completer => async (value, context) => {
+  const accountId = accountFor(deps, context);
+  if (!accountId) return [];
+  const templates = (await deps.cyclr.listTemplates(accountId)).items;
+  const typed = value.toLowerCase();
+  const byId = templates.filter((t) => t.Id.toLowerCase().startsWith(typed));
+  if (byId.length || !value) return byId.slice(0, MAX_SUGGESTIONS).map((t) => t.Id);
+  return searchTemplates(templates, { query: value }).slice(0, MAX_SUGGESTIONS).map((hit) => hit.template.Id);
 };

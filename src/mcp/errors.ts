@@ -45,10 +45,27 @@ export class AmbiguousInstallError extends Error {
   }
 }
 
+/**
+ * A template install whose answer was lost, after the account's cycles were checked: as for a
+ * connector (AmbiguousInstallError), it was not made, may still be running at Cyclr, or nobody knows.
+ */
+export class AmbiguousCycleInstallError extends Error {
+  override readonly name = "AmbiguousCycleInstallError";
+  constructor(
+    readonly outcome: "not_installed" | "may_still_run" | "unknown",
+    readonly install: { accountId: string; templateId: string; templateName: string },
+    readonly failure: CyclrError,
+    readonly details: { checkFailure?: unknown; lookedForMs?: number } = {},
+  ) {
+    super(`install of template ${install.templateId} ${outcome === "not_installed" ? "not made" : "uncertain"}: ${failure.message}`, { cause: failure });
+  }
+}
+
 /** A safe, actionable description of an error, or undefined for an unexpected one (a bug). */
 export function describeError(error: unknown): string | undefined {
   if (error instanceof ToolInputError) return error.message;
   if (error instanceof AmbiguousInstallError) return describeAmbiguousInstall(error);
+  if (error instanceof AmbiguousCycleInstallError) return describeAmbiguousCycleInstall(error);
   if (error instanceof CyclrError) return describeCyclrError(error);
   if (error instanceof StoreUnavailableError) {
     // Links and browser steps live there: nothing was given out, and nothing the person did is lost.
@@ -81,6 +98,22 @@ function describeAmbiguousInstall(error: AmbiguousInstallError): string {
   return `${what} Checking the account's connectors afterwards failed too${check}, so it is unknown whether it was installed. ${later}`;
 }
 
+function describeAmbiguousCycleInstall(error: AmbiguousCycleInstallError): string {
+  const { accountId, templateId, templateName } = error.install;
+  const what = `Installing the template "${templateName}" (${templateId}) in account ${accountId} got no usable answer (${error.failure.message}).`;
+  // install_template returns a cycle of the template already in the account, so calling it again is the safe way back.
+  const later = `Call install_template again later with the same template (without again): it first looks for a cycle of this template in the account and returns it rather than installing a second one.`;
+  if (error.outcome === "not_installed") {
+    return `${what} Cyclr answered, so the request is over, and the account's cycles were checked afterwards: not installed; safe to call install_template again.`;
+  }
+  if (error.outcome === "may_still_run") {
+    const seconds = Math.max(1, Math.round((error.details.lookedForMs ?? 0) / 1000));
+    return `${what} The account's cycles were watched for ${seconds} s and it has not appeared yet, but the install may still be running at Cyclr. ${later}`;
+  }
+  const check = error.details.checkFailure instanceof CyclrError ? ` (${error.details.checkFailure.message})` : "";
+  return `${what} Checking the account's cycles afterwards failed too${check}, so it is unknown whether it was installed. ${later}`;
+}
+
 /** Why a stale catalog is being shown, for the person: a refresh under way, or one that failed. */
 export function describeStaleCatalog(loadedAt: number, refreshError: unknown, now: number = Date.now()): string {
   const minutes = Math.max(1, Math.round((now - loadedAt) / 60_000));
@@ -88,6 +121,13 @@ export function describeStaleCatalog(loadedAt: number, refreshError: unknown, no
   if (refreshError === undefined) return `${age}; a refresh is under way.`;
   const reason = describeError(refreshError) ?? "an unexpected error (see the server's log)";
   return `${age}: refreshing it failed, so the older copy is shown. ${reason}`;
+}
+
+/** The call that shows whether a write whose answer was lost was made. */
+function checkWith(request: CyclrError["request"]): string {
+  const kind = request.target?.kind;
+  if (kind === "template") return "list_templates with accountId shows the account's cycles";
+  return kind === "cycle" || kind === "step" || kind === "parameter" || kind === "field" ? "get_cycle" : "get_account_connector";
 }
 
 function describeCyclrError(error: CyclrError): string {
@@ -112,12 +152,12 @@ function describeCyclrError(error: CyclrError): string {
     );
   }
   if (error instanceof CyclrTimeoutError) {
-    return `${error.message} (CYCLR_TIMEOUT_MS). Try again; ${request.method === "POST" ? "the change may or may not have been made, so check its result (get_account_connector) before repeating it." : "if it keeps happening, raise CYCLR_TIMEOUT_MS."}`;
+    return `${error.message} (CYCLR_TIMEOUT_MS). Try again; ${request.method !== "GET" ? `the change may or may not have been made, so check its result (${checkWith(request)}) before repeating it.` : "if it keeps happening, raise CYCLR_TIMEOUT_MS."}`;
   }
   if (error instanceof CyclrNetworkError) {
     if (error.cancelled) return `${error.message}.`;
     const write = request.method !== "GET" && !error.notSent;
-    return `${error.message}. Check CYCLR_API_URL and the network, then try again${write ? ", after checking whether the change was made (get_account_connector), to avoid doing it twice" : ""}.`;
+    return `${error.message}. Check CYCLR_API_URL and the network, then try again${write ? `, after checking whether the change was made (${checkWith(request)}), to avoid doing it twice` : ""}.`;
   }
   if (error instanceof CyclrResponseTooLargeError) {
     // Retrying gets the same answer: the next step is the operator's, so say whom to ask and what to change.
@@ -125,7 +165,7 @@ function describeCyclrError(error: CyclrError): string {
     return (
       `${error.message}${page}. Trying again will not help: ask the person who runs this server to raise CYCLR_MAX_RESPONSE_BYTES ` +
       `(--max-response-bytes; now ${error.limitBytes}), or check that CYCLR_API_URL is the Cyclr API domain.` +
-      `${request.method !== "GET" ? " The change may have been made: check its result (get_account_connector) before repeating it." : ""}`
+      `${request.method !== "GET" ? ` The change may have been made: check its result (${checkWith(request)}) before repeating it.` : ""}`
     );
   }
   if (error instanceof CyclrResponseError) {
@@ -149,6 +189,21 @@ function describeCyclrError(error: CyclrError): string {
             `Account connector ${target.id} was not found${account}.${says} Use the accountConnectorId that install_connector returned, and the account it was installed in ` +
             "(list_account_connectors lists that account's)."
           );
+        }
+        if (target?.kind === "template") {
+          return `Template ${target.id} was not found${account}.${says} Call list_templates to find the template's id.`;
+        }
+        if (target?.kind === "cycle") {
+          return (
+            `Cycle ${target.id} was not found${account}.${says} Use the cycleId install_template returned, and the account it was installed in ` +
+            "(list_templates with accountId shows that account's cycles of each template)."
+          );
+        }
+        if (target?.kind === "step") {
+          return `Step ${target.id} was not found${account}.${says} get_cycle lists the steps with values to set (stepId).`;
+        }
+        if (target?.kind === "parameter" || target?.kind === "field") {
+          return `The ${target.kind} ${target.id} of step ${target.stepId ?? "?"} was not found${account}.${says} get_cycle lists the values to set, with their ids.`;
         }
         if (target?.kind === "account") {
           return (
@@ -180,6 +235,13 @@ function describeCyclrError(error: CyclrError): string {
       case 403:
         return `Cyclr refused ${request.method} ${request.path}${account} (403).${says} The credentials may not have access to this account.`;
       case 409:
+        if (target?.kind === "cycle" || target?.kind === "step" || target?.kind === "parameter" || target?.kind === "field") {
+          // Cyclr refuses changes to a running cycle: the way on is to pause it, not to wait.
+          return (
+            `The cycle is running, and Cyclr refuses changes to a running cycle (409).${says} Pause it first with pause_cycle (the person confirms), ` +
+            "make the change, then start it again with activate_cycle. Nothing was changed."
+          );
+        }
         return `Cyclr reported a conflict on ${request.method} ${request.path}${account} (409).${says} Wait a moment and try again.`;
       case 429:
         return (

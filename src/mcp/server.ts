@@ -12,7 +12,7 @@ import type { Redactor } from "../redact.js";
 import { VERSION } from "../version.js";
 import { CARD_TOOLS, offerCards } from "./apps/index.js";
 import { BackgroundTasks, createToolContext } from "./context.js";
-import { AmbiguousInstallError, describeError, ToolInputError } from "./errors.js";
+import { AmbiguousCycleInstallError, AmbiguousInstallError, describeError, ToolInputError } from "./errors.js";
 import { INSTRUCTIONS, READ_ONLY_INSTRUCTIONS } from "./instructions.js";
 import { PROMPTS } from "./prompts/index.js";
 import type { PromptDefinition } from "./prompts/prompt.js";
@@ -49,6 +49,8 @@ export interface ToolCallRecord {
   tool: string;
   /** The account it acted on (or was refused): the pinned one, the one named, or the default. */
   account?: string;
+  /** The cycle it acted on: the one named, or the one it made (install_template). */
+  cycle?: string;
   /** "ok", or what went wrong: the error's code (CYCLR_HTTP_ERROR, INVALID_INPUT, ...), "cancelled", "restarting". */
   outcome: string;
   ms: number;
@@ -70,12 +72,23 @@ const NEVER: ShutdownSignals = { stopping: new AbortController().signal, cut: ne
 export interface ToolSelection {
   readOnly?: boolean;
   tools?: readonly string[];
+  /** Hides the tools that change connectors and accounts (a hosted caller without cyclr:write). */
+  withoutConnectorChanges?: boolean;
+  /** Hides the tools that change cycles (a hosted caller without cyclr:cycles). */
+  withoutCycleChanges?: boolean;
 }
 
 export function selectTools(selection: ToolSelection = {}): ToolDefinition[] {
-  return (TOOLS as readonly unknown[] as ToolDefinition[]).filter(
-    (tool) => (!selection.readOnly || tool.annotations.readOnlyHint) && (!selection.tools || selection.tools.includes(tool.name)),
-  );
+  return (TOOLS as readonly unknown[] as ToolDefinition[]).filter((tool) => {
+    const reads = tool.annotations.readOnlyHint;
+    const changesCycles = tool.changesCycles === true;
+    return (
+      (!selection.readOnly || reads) &&
+      (!selection.withoutConnectorChanges || reads || changesCycles) &&
+      (!selection.withoutCycleChanges || !changesCycles) &&
+      (!selection.tools || selection.tools.includes(tool.name))
+    );
+  });
 }
 
 export interface ServerHandle {
@@ -169,13 +182,16 @@ function registerTool(
       const started = performance.now();
       const requested = typeof typedArgs.accountId === "string" ? typedArgs.accountId : undefined;
       const account = deps.accounts?.pinnedAccountId ?? requested ?? deps.defaultAccountId;
-      const record = (outcome: string) => audit({ tool: tool.name, ...(account !== undefined && { account }), outcome, ms: Math.round(performance.now() - started) });
+      const named = typeof typedArgs.cycleId === "string" ? typedArgs.cycleId : undefined;
+      const record = (outcome: string, cycle = named) =>
+        audit({ tool: tool.name, ...(account !== undefined && { account }), ...(cycle !== undefined && { cycle }), outcome, ms: Math.round(performance.now() - started) });
       try {
         const result = await handle(typedArgs, createToolContext(server, { ...extra, signal }, background, session, shutdown.stopping, clientRequests));
         session.register(...secrets);
         const reveal = result.reveal ?? [];
         logger.debug("tool call", { tool: tool.name, ms: Math.round(performance.now() - started) });
-        record("ok");
+        const made = result.structuredContent.cycleId;
+        record("ok", named ?? (typeof made === "string" ? made : undefined));
         return {
           content: [{ type: "text", text: redactor.text(result.text, { reveal }) }],
           structuredContent: keepShape(result.structuredContent, redactor.value(result.structuredContent, { reveal }), output),
@@ -212,7 +228,7 @@ function registerTool(
 function errorCode(error: unknown, expected: boolean): string {
   if (error instanceof CyclrError) return error.code;
   if (error instanceof ToolInputError) return "INVALID_INPUT";
-  if (error instanceof AmbiguousInstallError) return "INSTALL_UNCERTAIN";
+  if (error instanceof AmbiguousInstallError || error instanceof AmbiguousCycleInstallError) return "INSTALL_UNCERTAIN";
   return expected ? "FAILED" : "INTERNAL_ERROR";
 }
 

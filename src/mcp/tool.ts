@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
+import type { HashedSecret } from "../redact.js";
 import type { CredentialRequest } from "../setup/credential-request.js";
 import type { CardName } from "./apps/cards.js";
 import type { AccountPolicy } from "./shared/account-policy.js";
@@ -31,7 +32,7 @@ export interface ServerDeps {
    * This server's page where a person lands after an OAuth sign-in (create_oauth_link's default
    * targetOrigin), served where the credential pages are; undefined when there is no listener.
    */
-  oauthLanding?: (connectorName: string, step?: { accountId: string; accountConnectorId: number }) => Promise<string | undefined>;
+  oauthLanding?: (connectorName: string, step?: LandingStep) => Promise<string | undefined>;
   /** The links given out, so a wait knows what the person is doing. Shared by every session of a process. */
   browserSteps: BrowserSteps;
   /** The polls of account connectors someone waits on: concurrent waits on one share a poll. Shared by every session of a process. */
@@ -42,13 +43,23 @@ export interface ServerDeps {
   accounts?: AccountPolicy;
 }
 
+/** The browser step an OAuth landing page ends: the account connector, and the id the link was recorded under (BrowserSteps). */
+export interface LandingStep {
+  accountId: string;
+  accountConnectorId: number;
+  link?: string;
+}
+
 export interface CredentialLinkBinding {
   accountId: string;
   accountConnectorId: number;
   connectorName: string;
   request: CredentialRequest;
-  /** The session that gave out the link: what the person types is hidden from its answers too. */
-  keepSecret?: (...secrets: string[]) => void;
+  /**
+   * The session that gave out the link: what the person types is hidden from its answers too (as
+   * keyed hashes when the page was served by another replica).
+   */
+  keepSecret?: (...secrets: (string | HashedSecret)[]) => void;
 }
 
 export interface CredentialLinks {
@@ -58,6 +69,8 @@ export interface CredentialLinks {
 
 export interface CredentialLink {
   url: string;
+  /** Names the link in the browser step (a hash of its token: it opens nothing), so that its use ends that step. */
+  id: string;
   /** The link's one-time token (in the url): a secret of the session that gave it out. */
   token: string;
   expiresAt: Date;
@@ -77,7 +90,7 @@ export interface ToolContext {
   /** Work that goes on after the result (watching for a sign-in), stopped when the session ends. */
   background(task: (signal: AbortSignal) => Promise<void>): void;
   /** Registers secrets learnt during the call (a sign-in token) with the session's redactor: hidden from its answers from now on. */
-  keepSecret(...secrets: string[]): void;
+  keepSecret(...secrets: (string | HashedSecret)[]): void;
 }
 
 export interface ToolAnnotations {
@@ -120,6 +133,11 @@ export interface ToolDefinition<Input extends z.ZodRawShape = z.ZodRawShape, Out
    * Only clients that advertise the extension see it; `visibility: ["app"]` makes a helper only the card calls.
    */
   ui?: ToolUi;
+  /**
+   * Changes a cycle (installs one, sets its values, starts or stops it): moves the person's data, so
+   * a hosted caller needs the cycle scope (cyclr:cycles) for it, beside cyclr:write for the connector tools.
+   */
+  changesCycles?: boolean;
   /** Argument values that are secrets: kept out of any error text. */
   secrets?: (args: Infer<Input>) => (string | undefined)[];
   handler: (deps: ServerDeps) => (args: Infer<Input>, context: ToolContext) => Promise<ToolResult<Infer<Output>>>;

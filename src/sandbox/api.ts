@@ -5,78 +5,14 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ConnectorFixture } from "./fixtures.js";
+import { cycleRoutes } from "./cycle-routes.js";
 import { callbackPage, consentPage, forbiddenPage } from "./pages.js";
+import { BadBody, html, isObject, json, message, paged, parseJson, redirect, type ApiOptions, type SandboxRequest, type SandboxResponse } from "./answers.js";
 import type { AccountConnectorRecord, AccountRecord, SandboxState } from "./state.js";
 
-export interface SandboxRequest {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export interface SandboxResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export interface ApiOptions {
-  clientId: string;
-  clientSecret: string;
-  tokenLifetimeSeconds: number;
-  defaultPageSize: number;
-  maxPageSize?: number;
-  /** Send a Total-Pages header on lists (inferred: whether Cyclr does is unknown, api-notes §9). */
-  totalPagesHeader?: boolean;
-}
+export type { ApiOptions, SandboxRequest, SandboxResponse } from "./answers.js";
 
 const DENIED = "Authorization has been denied for this request.";
-
-function json(status: number, value: unknown): SandboxResponse {
-  return {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "x-content-type-options": "nosniff" },
-    body: JSON.stringify(value),
-  };
-}
-
-const message = (status: number, text: string) => json(status, { Message: text });
-
-function html(status: number, body: string): SandboxResponse {
-  return { status, headers: { "content-type": "text/html; charset=utf-8", "x-content-type-options": "nosniff", "cache-control": "no-store" }, body };
-}
-
-function redirect(location: string): SandboxResponse {
-  return { status: 302, headers: { location, "cache-control": "no-store" }, body: "" };
-}
-
-class BadBody extends Error {}
-
-function parseJson(req: SandboxRequest): unknown {
-  if (req.body.trim() === "") return undefined;
-  try {
-    return JSON.parse(req.body);
-  } catch {
-    throw new BadBody("The request is invalid.");
-  }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** One page of a bare-array list, with a Total-Pages header when the sandbox is asked for one. */
-function paged<T, R>(items: T[], query: Record<string, string>, options: ApiOptions, render: (item: T) => R): SandboxResponse {
-  const pageNumber = Math.max(1, Number.parseInt(query.page ?? "1", 10) || 1);
-  let size = Number.parseInt(query.pageSize ?? "", 10) || options.defaultPageSize;
-  if (options.maxPageSize !== undefined) size = Math.min(size, options.maxPageSize);
-  size = Math.max(1, size);
-  const response = json(200, items.slice((pageNumber - 1) * size, pageNumber * size).map(render));
-  if (options.totalPagesHeader) response.headers["total-pages"] = String(Math.max(1, Math.ceil(items.length / size)));
-  return response;
-}
 
 export function handle(state: SandboxState, options: ApiOptions, req: SandboxRequest): SandboxResponse {
   try {
@@ -146,7 +82,8 @@ function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): Sand
 
   if (segments[0] === "connectors") return connectors(state, options, req, accountId, segments.slice(1));
   if (segments[0] === "account" && segments[1] === "connectors") return accountConnectors(state, options, req, accountId, segments.slice(2));
-  return notFound(req);
+  const origin = `http://${req.headers.host ?? "127.0.0.1"}`;
+  return cycleRoutes({ cycles: state.cycles, oddTemplates: state.oddTemplates, options, req, accountId, origin }, segments) ?? notFound(req);
 }
 
 /** The account JSON of Cyclr's tests (api-notes addendum). */

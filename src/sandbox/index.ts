@@ -8,9 +8,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { handle, type ApiOptions, type SandboxRequest, type SandboxResponse } from "./api.js";
 import { faultAnswer, faultFromBody, FaultList, replacesAnswer, SandboxFaultBodySchema, writeHugeBody, type SandboxFault } from "./faults.js";
 import { SandboxState } from "./state.js";
+import type { CycleRecord } from "./cycles.js";
 import type { ConnectorSpec } from "./fixtures.js";
 
 export type { SandboxFault } from "./faults.js";
+export type { CycleRecord } from "./cycles.js";
 
 export interface SandboxOptions {
   host?: string;
@@ -68,6 +70,10 @@ export interface Sandbox {
   failRoute(failure: SandboxRouteFailure): void;
   clearFaults(): void;
   accountConnector(accountId: string, id: number): unknown;
+  /** A cycle as the sandbox keeps it (its steps with their values), for tests to check what Cyclr stored. */
+  cycle(accountId: string, cycleId: string): CycleRecord | undefined;
+  /** The account's cycles as the sandbox keeps them. */
+  cycles(accountId: string): CycleRecord[];
   close(): Promise<void>;
 }
 
@@ -234,6 +240,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const record = state.accountConnector(account, id);
       return record && state.render(record);
     },
+    cycle: (account, id) => state.cycles.cycle(account, id),
+    cycles: (account) => state.cycles.cyclesOf(account),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,5 +1,7 @@
 /** The sandbox's in-memory world: accounts, connectors, account connectors, tokens, consents. */
 import { randomBytes } from "node:crypto";
+import { SandboxCycles } from "./cycles.js";
+import { ODD_TEMPLATE } from "./template-fixtures.js";
 import { CUSTOM_CONNECTORS, oddCatalogItems, REPORTS_DEFAULT_AUTH, seedConnectors, type ConnectorFixture, type ConnectorSpec } from "./fixtures.js";
 
 export interface PropertyRecord {
@@ -73,6 +75,10 @@ export class SandboxState {
   readonly oddCatalogItems: unknown[];
   /** Raw account connectors in odd shapes, listed after an account's own (oddItems). */
   readonly oddAccountConnectors: unknown[];
+  /** Raw templates in odd shapes, listed after the others (oddItems). */
+  readonly oddTemplates: unknown[];
+  /** The template library, and the cycles installed from it. */
+  readonly cycles: SandboxCycles;
   private nextAccountConnectorId = 1;
   private nextPropertyId = 1;
 
@@ -82,6 +88,20 @@ export class SandboxState {
     for (const id of accountIds) this.addAccount({ id, name: ACCOUNT_NAMES[id] ?? id });
     this.seedSupportAccounts();
     this.oddCatalogItems = oddItems ? oddCatalogItems() : [];
+    this.oddTemplates = oddItems ? [ODD_TEMPLATE] : [];
+    this.cycles = new SandboxCycles({
+      connectorsById: this.connectorsById,
+      connectorByName: (name) => this.connectors.find((c) => c.Name === name),
+      accountConnectorsOf: (accountId) => [...this.accountConnectors.values()].filter((r) => r.AccountId === accountId),
+      accountConnector: (accountId, id) => this.accountConnector(accountId, id),
+      // A template's new account connector takes the connector's name, or the next free one (names are unique in an account).
+      installAccountConnector: (accountId, connector) => {
+        let name = connector.Name;
+        for (let n = 2; this.nameTaken(accountId, name); n++) name = `${connector.Name} ${n}`;
+        return this.createAccountConnector({ AccountId: accountId, ConnectorId: connector.Id, Name: name, Description: null, AuthValue: null, AuthenticationId: null }, []);
+      },
+      isAuthenticated: (record) => this.render(record).Authenticated === true,
+    });
     this.oddAccountConnectors = oddItems
       ? [
           // A null Connector: not readable. A property without a name: skipped, the rest is kept.

@@ -62,3 +62,21 @@ export interface UncertainInstall {
 export function uncertainInstallKey(install: { accountId: string; connectorId: number; name: string }): string {
   return `${install.accountId}\n${install.connectorId}\n${install.name.trim().toLowerCase()}`;
 }
+
+/** A cycle as the recovery after a lost template install reads it. */
+export interface InstalledCycleRef {
+  Id: string;
+  Name?: string | undefined;
+  TemplateId?: string | undefined;
+}
+
+/**
+ * After a template install whose answer was lost: the cycle it made, if one appeared that was not
+ * there before, of this template (by TemplateId; by the template's name when Cyclr's list leaves
+ * TemplateId out). The earliest of several (a concurrent install) is taken; the others are named.
+ */
+export function findNewCycle<T extends InstalledCycleRef>(before: ReadonlySet<string>, after: readonly T[], template: { id: string; name: string }): { created?: T; others: T[] } {
+  const mine = (cycle: T) => (cycle.TemplateId !== undefined ? cycle.TemplateId.toLowerCase() === template.id.toLowerCase() : (cycle.Name ?? "") === template.name);
+  const [created, ...others] = after.filter((cycle) => !before.has(cycle.Id) && mine(cycle));
+  return created ? { created, others } : { others };
+}

@@ -194,6 +194,44 @@ export function searchAccounts(accounts: readonly Account[], query: string): Acc
   return [...byId.map((account) => ({ account, match: "exact" as const })), ...others.map((hit) => ({ account: hit.connector, ...(hit.match && { match: hit.match }) }))];
 }
 
+/** What a template search reads of a template: the shape Cyclr's list gives (cyclr/schemas.ts Template). */
+export interface SearchableTemplate {
+  Name: string;
+  Description?: string | undefined;
+  Tags: readonly string[];
+  Connectors: readonly { Name: string }[];
+}
+
+export interface TemplateHit<T> {
+  template: T;
+  match?: MatchKind;
+}
+
+/**
+ * Words that join what a person asks for ("salesforce to mailchimp", "sync hubspot with slack")
+ * without naming anything: left out of a template search, unless nothing else is left.
+ */
+const JOINING_WORDS = new Set(["a", "an", "and", "between", "connect", "for", "from", "in", "integrate", "integration", "into", "my", "of", "on", "sync", "syncing", "the", "to", "with"]);
+
+/**
+ * Templates that match what the person typed, best first: the catalog's search over each template's
+ * name, description, tags and connector names, so a connector's name (or a typo of it) finds the
+ * templates that use it. `connector` keeps only the templates using a connector that matches it.
+ */
+export function searchTemplates<T extends SearchableTemplate>(templates: readonly T[], filter: { query?: string; connector?: string }): TemplateHit<T>[] {
+  let pool = templates;
+  if (filter.connector?.trim()) {
+    const names = [...new Set(templates.flatMap((t) => t.Connectors.map((c) => c.Name)))].map((name) => ({ name }));
+    const matching = new Set(rankedSearch(indexOf(names, (n) => ({ name: n.name, text: n.name })), { query: filter.connector }).map((hit) => hit.connector.name));
+    pool = templates.filter((t) => t.Connectors.some((c) => matching.has(c.Name)));
+  }
+  const words = normalizeText(filter.query ?? "").split(" ").filter(Boolean);
+  const meaningful = words.filter((word) => !JOINING_WORDS.has(word));
+  const query = (meaningful.length ? meaningful : words).join(" ");
+  const index = indexOf(pool, (t) => ({ name: t.Name, text: [t.Name, t.Description ?? "", ...t.Tags, ...t.Connectors.map((c) => c.Name)].join(" ") }));
+  return rankedSearch(index, { query }).map((hit) => ({ template: hit.connector, ...(hit.match && { match: hit.match }) }));
+}
+
 function rankedSearch<T>(index: CatalogIndex<T>, filter: CatalogFilter): { connector: T; match?: MatchKind }[] {
   const query = filter.query ? normalizeText(filter.query) : "";
   const prepared = query ? prepare(index, query) : undefined;

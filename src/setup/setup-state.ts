@@ -120,7 +120,19 @@ function oauthAppProperties(definition: Connector): ConnectorProperty[] {
   return app.filter((p) => !declared.has(p.name.toLowerCase()));
 }
 
-export function computeSetupState(accountConnector: AccountConnector, definition: Connector, accountId: string): SetupState {
+/** Ids a connector's next steps carry: the account connector, its account and, inside a cycle's setup, the cycle. */
+export type StepIds = {
+  accountConnectorId: number;
+  accountId: string;
+  /** Set while the connector is set up for a cycle: the steps carry it, and lead back to the cycle once it is ready. */
+  cycleId?: string;
+};
+
+/**
+ * `cycleId`: the connector is being set up for that cycle (get_cycle sent the person here), so its
+ * next steps carry it and, once it is ready, lead back to the cycle instead of ending.
+ */
+export function computeSetupState(accountConnector: AccountConnector, definition: Connector, accountId: string, cycleId?: string): SetupState {
   const setNames = new Set(accountConnector.Properties.filter((p) => p.HasValue).map((p) => p.Name.toLowerCase()));
   const inForce = methodInForce(accountConnector, definition);
   const { authType, oauth2Type } = inForce;
@@ -147,7 +159,7 @@ export function computeSetupState(accountConnector: AccountConnector, definition
     }));
   }
 
-  const ids = { accountConnectorId: accountConnector.Id, accountId };
+  const ids: StepIds = { accountConnectorId: accountConnector.Id, accountId, ...(cycleId !== undefined && { cycleId }) };
   const state: SetupStateName = missingProperties.length > 0 ? "needs_properties" : authDone ? "ready" : "needs_authentication";
   let nextStep: NextStep;
   const plain = missingProperties.filter((p) => !isSecret(p));
@@ -176,6 +188,8 @@ export function computeSetupState(accountConnector: AccountConnector, definition
       ? authenticationStep(authMethodKind(first.authType, first.oauth2Type), first.oauth2Type, ids)
       : authenticationStep(method, oauth2Type, ids, authType);
     if (authentication.alternatives) nextStep = { ...nextStep, instruction: `${nextStep.instruction} ${choiceNote(inForce, authentication.alternatives)}` };
+  } else if (cycleId !== undefined) {
+    nextStep = backToCycle(ids, `${accountConnector.Name ?? accountConnector.Connector.Name} is ready.`);
   } else {
     nextStep = { arguments: {}, instruction: readyInstruction(method, accountConnector.Authenticated) };
   }
@@ -192,8 +206,30 @@ export const WAIT_SECONDS = 45;
 /** The browser steps: the person is at a link the assistant gave them. */
 export type BrowserStep = "create_oauth_link" | "create_credential_link";
 
-/** The next step while the person is at a link: wait for them with get_account_connector. */
-export function waitingStep(ids: { accountConnectorId: number; accountId: string }, step: BrowserStep, whatTheyDo: string): NextStep {
+/** Back to the cycle this connector was set up for: its next prerequisite, or its activation. */
+function backToCycle(ids: StepIds, done: string): NextStep {
+  return {
+    tool: "get_cycle",
+    arguments: { cycleId: ids.cycleId ?? "", accountId: ids.accountId },
+    instruction: `${done} Carry on with the cycle it is for: get_cycle says what it still needs.`,
+  };
+}
+
+/**
+ * The next step while the person is at a link: wait for them with get_account_connector, or, when the
+ * connector is set up for a cycle, with get_cycle (which then goes on with the cycle's next need).
+ */
+export function waitingStep(ids: StepIds, step: BrowserStep, whatTheyDo: string): NextStep {
+  const link = step === "create_oauth_link" ? "sign-in link" : "credential page";
+  if (ids.cycleId !== undefined) {
+    return {
+      tool: "get_cycle",
+      arguments: { cycleId: ids.cycleId, accountId: ids.accountId, waitForActivation: WAIT_SECONDS },
+      instruction:
+        `${whatTheyDo} Wait for them with get_cycle and waitForActivation; if the wait ends before they are done, wait again ` +
+        `(the ${link} stays valid until it expires). Do not ask for any secret in the chat.`,
+    };
+  }
   return {
     tool: "get_account_connector",
     arguments: { ...ids, waitForAuthentication: WAIT_SECONDS },
@@ -228,7 +264,7 @@ const TOOL_FOR: Partial<Record<AuthMethodKind, string>> = {
   none: "nothing to do",
 };
 
-function authenticationStep(method: AuthMethodKind, oauth2Type: string | undefined, ids: { accountConnectorId: number; accountId: string }, authType?: string): NextStep {
+function authenticationStep(method: AuthMethodKind, oauth2Type: string | undefined, ids: StepIds, authType?: string): NextStep {
   switch (method) {
     case "oauthLink":
       return {

@@ -1,7 +1,8 @@
 /**
- * The Cyclr client's shared state on the store: its access tokens (by scope) and its catalogs
- * (by account), each behind the narrow interface the client declares (SharedTokenCache,
- * SharedCatalogCache), so that src/cyclr knows nothing of the store.
+ * The Cyclr client's shared state on the store: its access tokens (by scope), its catalogs (by
+ * account) and the tokens refused right after they were issued, each behind the narrow interface
+ * the client declares (SharedTokenCache, SharedCatalogCache, SharedRefusals), so that src/cyclr
+ * knows nothing of the store.
  *
  * A token is kept sealed (AES-256-GCM, with a key derived from the partner's client secret, which
  * every replica has): a dump of the store holds no usable token. The store failing is never the
@@ -12,9 +13,10 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } f
 import { z } from "zod";
 import type { TokenEntry, SharedTokenCache } from "../cyclr/access-token.js";
 import type { LoadedCatalog, SharedCatalogCache } from "../cyclr/client.js";
+import type { SharedRefusals } from "../cyclr/refused-tokens.js";
 import { ConnectorSchema } from "../cyclr/schemas.js";
 import type { Logger } from "../log.js";
-import { readJson, type Store } from "./store.js";
+import { degradedWarning, readJson, type Store } from "./store.js";
 
 const SealedTokenSchema = z.object({ iv: z.string(), tag: z.string(), sealed: z.string(), renewAt: z.number() });
 
@@ -76,6 +78,17 @@ export function sharedCatalogs(store: Store, logger: Logger): SharedCatalogCache
   };
 }
 
+/** The tokens Cyclr refused right after issuing them, by a hash of account and token (refused-tokens.ts). */
+export function sharedRefusals(store: Store, logger: Logger): SharedRefusals {
+  const degraded = degradedWarning(logger, "record of refused tokens");
+  return {
+    has: async (key) => (await store.get(`refused-token:${key}`).catch(degraded)) !== undefined,
+    add: async (key, ttlMs) => {
+      await store.set(`refused-token:${key}`, "1", { ttlMs }).catch(degraded);
+    },
+  };
+}
+
 /** A claim on `key` for ttlMs: its release, or undefined when another holds it; a store that fails lets the caller go ahead. */
 async function lock(store: Store, key: string, ttlMs: number, degraded: (error: unknown) => undefined): Promise<(() => Promise<void>) | undefined> {
   const holder = randomUUID();
@@ -92,14 +105,3 @@ async function lock(store: Store, key: string, ttlMs: number, degraded: (error: 
   };
 }
 
-/** Logs that sharing failed, at most once a minute per kind of state. */
-function degradedWarning(logger: Logger, what: string): (error: unknown) => undefined {
-  let lastWarned = 0;
-  return (error) => {
-    if (Date.now() - lastWarned > 60_000) {
-      lastWarned = Date.now();
-      logger.warn(`shared ${what} unavailable: this replica uses its own`, { error: error instanceof Error ? error.message : String(error) });
-    }
-    return undefined;
-  };
-}

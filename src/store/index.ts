@@ -8,8 +8,8 @@ import { MemoryStore } from "./memory.js";
 import type { Store } from "./store.js";
 
 export type { Store, StoreEvent } from "./store.js";
-export { readJson, StoreUnavailableError } from "./store.js";
-export { sharedCatalogs, sharedTokens } from "./cyclr-state.js";
+export { degradedWarning, readJson, StoreUnavailableError } from "./store.js";
+export { sharedCatalogs, sharedRefusals, sharedTokens } from "./cyclr-state.js";
 
 /** timeoutMs: CYCLR_TIMEOUT_MS, which no command to the store may outlast. */
 export async function openStore(config: StoreConfig, options: { timeoutMs: number; logger: Logger }): Promise<Store> {

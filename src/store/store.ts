@@ -1,12 +1,15 @@
 /**
  * The state that must outlive a process and be seen by every replica: credential links, the browser
- * step a person is on, the credential pages' rate counters, the Cyclr token and the catalog. One
+ * step a person is on, the keyed hashes of what a person typed on a page, the credential pages'
+ * rate counters, the Cyclr token, the tokens refused right after issue, the catalog, and the
+ * installs whose answer was lost. One
  * interface of a few primitives (values with a lifetime, an atomic claim, a counter, events), with
  * two implementations: memory (one process, the default) and Redis (CYCLR_MCP_REDIS_URL), chosen in
  * one place (`openStore` in index.ts). What goes in is text; each user parses what it reads back
  * with zod (`readJson`), whichever implementation holds it.
  */
 import { z } from "zod";
+import type { Logger } from "../log.js";
 
 export interface Store {
   /** What it is, for /readyz and error messages: "memory" or "Redis" (never where it is). */
@@ -42,6 +45,12 @@ export const StoreEventSchema = z.discriminatedUnion("kind", [
    * page: waits on it look at Cyclr now. `link`: the hash of the credential link they used.
    */
   z.object({ kind: z.literal("step finished"), accountId: z.string(), accountConnectorId: z.number(), link: z.string().optional() }),
+  /**
+   * The person typed secrets on the page of this link (its hash), served by replica `from`: the
+   * replica that gave it out reads their keyed hashes from the store, so the session that asked
+   * hides them too (unless it is `from`, which knows them as they are).
+   */
+  z.object({ kind: z.literal("secrets typed"), link: z.string(), from: z.string() }),
 ]);
 export type StoreEvent = z.infer<typeof StoreEventSchema>;
 
@@ -70,4 +79,19 @@ export async function readJson<S extends z.ZodType>(store: Store, key: string, s
   }
   const parsed = schema.safeParse(json);
   return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * For state a replica can keep alone while the store fails (a failing store degrades, never
+ * crashes): the error handler that logs so, at most once a minute per kind of state, and answers undefined.
+ */
+export function degradedWarning(logger: Logger, what: string): (error: unknown) => undefined {
+  let lastWarned = 0;
+  return (error) => {
+    if (Date.now() - lastWarned > 60_000) {
+      lastWarned = Date.now();
+      logger.warn(`shared ${what} unavailable: this replica uses its own`, { error: error instanceof Error ? error.message : String(error) });
+    }
+    return undefined;
+  };
 }

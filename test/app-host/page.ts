@@ -5,11 +5,12 @@
  * context, messages) is handed to functions the Node half exposes; every message either way is
  * recorded there too. Bundled by esbuild when the tests start; runs in the test's Chromium only.
  */
-import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { AppBridge, PostMessageTransport, type McpUiHostContext } from "@modelcontextprotocol/ext-apps/app-bridge";
+import type { CallToolResult } from "@modelcontextprotocol/client";
 
 interface HostFunctions {
-  hostCallTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
+  /** `at` is this page's clock (a test may run it fake), when the card made the call. */
+  hostCallTool(name: string, args: Record<string, unknown>, at: number): Promise<CallToolResult>;
   hostOpenLink(url: string): Promise<boolean>;
   hostModelContext(text: string): Promise<void>;
   hostMessage(text: string): Promise<void>;
@@ -18,13 +19,22 @@ interface HostFunctions {
 
 declare global {
   interface Window extends HostFunctions {
-    showCard(html: string, toolArguments: Record<string, unknown>, result: CallToolResult): Promise<void>;
+    showCard(html: string, toolArguments: Record<string, unknown>, result: CallToolResult, hostContext: McpUiHostContext): Promise<void>;
+    /** Changes the host context (theme, style variables) the way a host does: the card hears what changed. */
+    setHostContext(hostContext: McpUiHostContext): void;
   }
 }
 
 const textOf = (content: readonly { type: string; text?: string }[] | undefined) => (content ?? []).map((c) => c.text ?? "").join("\n");
 
-window.showCard = async (html, toolArguments, result) => {
+let current: AppBridge | undefined;
+
+window.setHostContext = (hostContext) => {
+  if (!current) throw new Error("no card is shown");
+  current.setHostContext(hostContext);
+};
+
+window.showCard = async (html, toolArguments, result, hostContext) => {
   document.getElementById("card")?.remove();
   const iframe = document.createElement("iframe");
   iframe.id = "card";
@@ -38,9 +48,10 @@ window.showCard = async (html, toolArguments, result) => {
     null,
     { name: "cyclr-mcp test host", version: "0.0.0" },
     { openLinks: {}, serverTools: {}, updateModelContext: { text: {} }, message: { text: {} }, logging: {} },
-    { hostContext: { theme: "light", displayMode: "inline", platform: "web", locale: "en" } },
+    { hostContext },
   );
-  bridge.oncalltool = (params) => window.hostCallTool(params.name, params.arguments ?? {});
+  current = bridge;
+  bridge.oncalltool = (params) => window.hostCallTool(params.name, params.arguments ?? {}, Date.now());
   bridge.onopenlink = async ({ url }) => ((await window.hostOpenLink(url)) ? {} : { isError: true });
   bridge.onupdatemodelcontext = async ({ content }) => {
     await window.hostModelContext(textOf(content as { type: string; text?: string }[]));

@@ -1,15 +1,26 @@
 /**
  * The cards, as a host that renders MCP Apps shows them (test/app-host: ext-apps's AppBridge in
  * Chromium, the SDK Client on the server's stdio). A client without the extension sees none of it.
- * Screenshots go to test-artifacts/app-card/; UPDATE_SCREENSHOTS=1 also writes the README's, docs/setup-card.png.
+ * Every visible text of each state is measured for contrast in four looks (light, dark, and a
+ * host's palette in each). Screenshots go to test-artifacts/app-card/; UPDATE_SCREENSHOTS=1 also
+ * writes the README's, docs/setup-card.png.
  */
 import { copyFileSync, mkdirSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STOP_AFTER_MS } from "../../src/apps/refresh-schedule.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { openCardHost, UI_EXTENSION, type CardHostUnderTest } from "../app-host/index.js";
+import { contextOf, LIGHT, LOOKS, type Look } from "../app-host/looks.js";
 import { launchChromium } from "../browser.js";
 import { sandboxEnv, spawnServer, structured, type ServerUnderTest } from "../helpers.js";
+
+/** The most an HTML card may weigh: a host reads it for every card it shows. See bench/card-sizes.mjs for the goal. */
+const CARD_SIZE_LIMIT = 270 * 1024;
+/** WCAG 2 AA for text. */
+const MIN_CONTRAST = 4.5;
 
 const ARTIFACTS = new URL("../../test-artifacts/app-card/", import.meta.url);
 const README_SHOT = new URL("../../docs/setup-card.png", import.meta.url);
@@ -86,6 +97,7 @@ describe("a client that advertises io.modelcontextprotocol/ui", () => {
       const [content] = (await server.client.readResource({ uri })).contents;
       expect(content).toMatchObject({ uri, mimeType: "text/html;profile=mcp-app", _meta: { ui: { csp: { connectDomains: [], resourceDomains: [], frameDomains: [], baseUriDomains: [] } } } });
       const html = content && "text" in content ? content.text : "";
+      expect(Buffer.byteLength(html), `${uri}: bytes`).toBeLessThanOrEqual(CARD_SIZE_LIMIT);
       const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? "";
       expect(csp).toMatch(/^default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; img-src data:; base-uri 'none'; form-action 'none'$/);
       // Self-contained: no script, stylesheet or image fetched from anywhere.
@@ -109,7 +121,28 @@ describe("in a host that renders the cards (Chromium)", () => {
   });
   const shot = (name: string) => new URL(name, ARTIFACTS).pathname;
 
-  it("picks Pipedrive, fills CompanyDomain, opens the credential page, and turns ready; no secret reaches the card's messages or the model", async () => {
+  /** Every visible text of the card as it is now, in each look, reads at MIN_CONTRAST or more; the card is left in the light look. */
+  async function expectReadable(on: CardHostUnderTest, state: string, screenshots?: string): Promise<void> {
+    const show = async (look: Look) => {
+      const context = contextOf(look);
+      await on.setHostContext(context);
+      // Applied once the card heard the change: its theme, and the palette's text colour or none.
+      const text = context.styles?.variables?.["--color-text-primary"];
+      const html = on.card.locator("html");
+      await expect.poll(async () => [await html.getAttribute("data-theme"), /--color-text-primary:\s*([^;]+)/.exec((await html.getAttribute("style")) ?? "")?.[1]]).toEqual([context.theme, text]);
+    };
+    for (const look of LOOKS) {
+      await show(look);
+      const texts = await on.textContrasts();
+      expect(texts.length, `${state}, ${look.name}: texts measured`).toBeGreaterThan(3);
+      expect(texts.filter((t) => t.ratio < MIN_CONTRAST), `${state}, ${look.name}: texts below ${MIN_CONTRAST}:1`).toEqual([]);
+      if (screenshots) await on.page.locator("#card").screenshot({ path: shot(`${screenshots}-${look.name.replaceAll(/\W+/g, "-")}.png`) });
+    }
+    await show(LIGHT);
+  }
+  const stepsShown = (on: CardHostUnderTest) => on.card.locator("[data-step]").evaluateAll((steps) => steps.map((s) => `${s.getAttribute("data-step")}:${s.className}`));
+
+  it("picks Pipedrive, fills CompanyDomain, opens the credential page (and again), and turns ready; every text readable; no secret reaches the card's messages or the model", async () => {
     host = await openCardHost(browser, server.client);
     const violations: string[] = [];
     host.page.on("console", (message) => {
@@ -120,6 +153,7 @@ describe("in a host that renders the cards (Chromium)", () => {
     await expect(pipedrive.locator("strong").textContent()).resolves.toBe("Pipedrive");
     // Icons arrive through the app-only helper, as data URIs.
     await pipedrive.locator("img.icon").waitFor();
+    await expectReadable(host, "picker");
     await host.card.locator("input.filter").fill("pipe");
     await expect(host.card.locator(".tile").count()).resolves.toBe(1);
     await host.page.locator("#card").screenshot({ path: shot("1-picker.png") });
@@ -129,21 +163,42 @@ describe("in a host that renders the cards (Chromium)", () => {
     await expect(card.getAttribute("data-state")).resolves.toBe("needs_properties");
     await host.card.locator('[data-step="properties"][aria-current="step"]').waitFor();
     await host.card.locator("#field-CompanyDomain").fill("acme");
+    // Under the name: the account's name, as the person knows it; no id of Cyclr's.
+    await expect.poll(() => host.card.locator("header small.account").textContent()).toBe("Acme Sandbox");
+    await expect(host.card.locator("section.card").innerText()).resolves.not.toMatch(/account connector/i);
+    await expectReadable(host, "properties");
     await host.page.locator("#card").screenshot({ path: shot("2-properties.png") });
     await host.card.locator('button[data-action="save"]').click();
 
     await host.card.locator('section.card[data-state="needs_authentication"]').waitFor();
+    await expect(stepsShown(host)).resolves.toEqual(["properties:done", "authentication:current", "ready:todo"]);
     const enterKey = host.card.locator('button[data-action="credential_link"]');
     await expect(enterKey.textContent()).resolves.toBe("Enter your API key");
+    await expectReadable(host, "authentication", "3-looks");
     await host.page.locator("#card").screenshot({ path: shot("3-authentication.png") });
     if (process.env.UPDATE_SCREENSHOTS === "1") copyFileSync(shot("3-authentication.png"), README_SHOT);
+    // The ids a support person asks for: under "Details for support", closed until opened.
+    const ids = host.card.locator("details.support dd");
+    await expect(ids.first().isVisible()).resolves.toBe(false);
+    await host.card.locator("details.support summary").click();
+    const accountConnectorId = host.cardCalls.find((c) => c.name === "set_connector_properties")?.args.accountConnectorId;
+    await expect(ids.allTextContents()).resolves.toEqual(["acme-sandbox", String(accountConnectorId), expect.stringMatching(/^Pipedrive \(ID \d+\)$/), "needs_authentication"]);
+    await expectReadable(host, "authentication, details open");
+    await host.card.locator("details.support summary").click();
     await enterKey.click();
 
-    // The card asked the host to open the credential page: the person fills it in their browser.
+    // The card asked the host to open the credential page; while the person is there, it can open it again (a fresh link).
     await expect.poll(() => host.openedLinks.length).toBe(1);
-    const link = host.openedLinks[0] ?? "";
-    await host.card.locator('button[data-action="wait"]').waitFor();
+    const reopen = host.card.locator('button[data-action="reopen"]');
+    await expect(reopen.textContent()).resolves.toBe("Open the page again");
+    await expect(reopen.isEnabled()).resolves.toBe(true);
+    await expectReadable(host, "waiting");
     await host.page.locator("#card").screenshot({ path: shot("4-waiting.png") });
+    await reopen.click();
+    await expect.poll(() => host.openedLinks.length).toBe(2);
+    const [firstLink = "", link = ""] = host.openedLinks;
+    expect(link).not.toBe(firstLink);
+    await reopen.waitFor();
     const person = await browser.newPage();
     await person.goto(link);
     await person.fill('input[name="apiKey"]', API_KEY);
@@ -153,6 +208,7 @@ describe("in a host that renders the cards (Chromium)", () => {
 
     await host.card.locator('section.card[data-state="ready"]').waitFor({ timeout: 30_000 });
     await expect(host.card.locator("p.done").textContent()).resolves.toBe("✓ Pipedrive is ready");
+    await expectReadable(host, "ready");
     await host.page.locator("#card").screenshot({ path: shot("5-ready.png") });
     expect(violations).toEqual([]);
 
@@ -164,40 +220,175 @@ describe("in a host that renders the cards (Chromium)", () => {
     expect([...called].sort()).toEqual(["create_credential_link", "get_connector_icons", "install_connector", "refresh_setup_card", "set_connector_properties"]);
     expect(host.cardCalls.find((c) => c.name === "set_connector_properties")?.args).toMatchObject({ properties: [{ name: "CompanyDomain", value: "acme" }] });
 
-    // No secret anywhere the model reads, nor in anything the card sent but the one request to open its link.
-    const token = new URL(link).pathname.split("/").pop() ?? "";
-    expect(token.length).toBeGreaterThan(10);
+    // No secret anywhere the model reads, nor in anything the card sent but the requests to open its links.
     const fromCard = host.traffic.filter((m) => m.direction === "from-card").map((m) => m.message);
-    for (const secret of [API_KEY, token, link]) {
-      expect(host.modelVisible.join("\n")).not.toContain(secret);
-      expect(host.toldModel.join("\n")).not.toContain(secret);
-      expect(fromCard.filter((m) => m.includes(secret)).map((m) => (JSON.parse(m) as { method?: string }).method)).toEqual(secret === API_KEY ? [] : ["ui/open-link"]);
+    for (const opened of [firstLink, link]) {
+      const token = new URL(opened).pathname.split("/").pop() ?? "";
+      expect(token.length).toBeGreaterThan(10);
+      for (const secret of [token, opened]) {
+        expect(host.modelVisible.join("\n")).not.toContain(secret);
+        expect(host.toldModel.join("\n")).not.toContain(secret);
+        expect(fromCard.filter((m) => m.includes(secret)).map((m) => (JSON.parse(m) as { method?: string }).method)).toEqual(["ui/open-link"]);
+      }
+      // Nor in the card's page.
+      expect(await host.card.locator("html").innerHTML()).not.toContain(token);
     }
     expect(host.traffic.map((m) => m.message).join("\n")).not.toContain(API_KEY);
-    // Nor in the card's page.
-    expect(await host.card.locator("html").innerHTML()).not.toContain(token);
 
     // The model, asking afterwards, sees it ready.
-    const accountConnectorId = host.cardCalls.find((c) => c.name === "set_connector_properties")?.args.accountConnectorId;
     expect(structured(await server.call("get_account_connector", { accountConnectorId }))).toMatchObject({ authenticated: true, setup: { state: "ready" } });
-  }, 90_000);
+  }, 120_000);
 
-  it("an OAuth connector: 'Sign in to Xero' opens the sign-in link, and the card turns ready after consent", async () => {
+  it("an OAuth connector: no properties step; a refused page says so; 'Sign in to Xero' opens the sign-in link, again after the person closed it, and the card turns ready after consent", async () => {
     const installed = await host.modelCalls("install_connector", { connectorId: 1007 });
     const { accountConnectorId } = structured(installed);
     const signIn = host.card.locator('button[data-action="oauth_link"]');
     await expect(signIn.textContent()).resolves.toBe("Sign in to Xero");
+    // Xero has no properties: that step is not shown at all, let alone ticked.
+    await expect.poll(() => stepsShown(host)).toEqual(["authentication:current", "ready:todo"]);
     await host.page.locator("#card").screenshot({ path: shot("6-oauth.png") });
+
+    // The host does not open the first page (a blocked pop-up): the card says so, and the button stays.
+    host.refuseNextLink();
     const before = host.openedLinks.length;
     await signIn.click();
-    await expect.poll(() => host.openedLinks.length).toBe(before + 1);
+    await host.card.locator("p.error").waitFor();
+    await expect(host.card.locator("p.error").textContent()).resolves.toMatch(/did not open the page/);
+    await expectReadable(host, "error");
+    // Open it again: the person looks at it and closes it without signing in.
+    await host.card.locator('button[data-action="reopen"]').click();
+    await expect.poll(() => host.openedLinks.length).toBe(before + 2);
+    const closed = await browser.newPage();
+    await closed.goto(host.openedLinks[before + 1] ?? "");
+    await closed.close();
+    // A third page, fresh, where they approve.
+    await host.card.locator('button[data-action="reopen"]').click();
+    await expect.poll(() => host.openedLinks.length).toBe(before + 3);
     const person = await browser.newPage();
-    await person.goto(host.openedLinks[before] ?? "");
+    await person.goto(host.openedLinks[before + 2] ?? "");
     await Promise.all([person.waitForEvent("framenavigated"), person.click('button[value="approve"]')]);
     await person.close();
     await host.card.locator('section.card[data-state="ready"]').waitFor({ timeout: 30_000 });
+    await expect(stepsShown(host)).resolves.toEqual(["authentication:done", "ready:done"]);
     await host.page.locator("#card").screenshot({ path: shot("7-oauth-ready.png") });
-    expect(host.modelVisible.join("\n")).not.toContain(new URL(host.openedLinks[before] ?? "").searchParams.get("token") ?? "<none>");
+    for (const opened of host.openedLinks.slice(before)) {
+      expect(host.modelVisible.join("\n")).not.toContain(new URL(opened).searchParams.get("token") ?? "<none>");
+    }
     expect(structured(await server.call("get_account_connector", { accountConnectorId }))).toMatchObject({ authenticated: true });
-  }, 60_000);
+
+    // The list of installed connectors is a card too.
+    await host.modelCalls("list_account_connectors", {});
+    await host.card.locator("ul.rows li").first().waitFor();
+    await expectReadable(host, "installed connectors");
+  }, 90_000);
+
+  it("while the person is away: asks less and less often, stops after the time the README states, asks again when shown again (tab or scroll) or asked, and offers a new link once the old one lapsed", async () => {
+    const start = new Date("2026-03-02T09:00:00Z");
+    const away = await openCardHost(browser, server.client, { pausedClockAt: start });
+    // A server that never gave out the person's link answers as this one will once it has expired.
+    const other = await spawnServer({ env: sandboxEnv(sandbox), capabilities: { extensions: UI_EXTENSION } });
+    try {
+      const found = structured(await server.call("list_connectors", { query: "stripe" })) as { connectors: { id: number; name: string }[] };
+      const stripe = found.connectors.find((c) => c.name === "Stripe")?.id;
+      await away.modelCalls("install_connector", { connectorId: stripe });
+      const enterKey = away.card.locator('button[data-action="credential_link"]');
+      await enterKey.waitFor();
+      // Stripe has no properties: no properties step.
+      await expect.poll(() => stepsShown(away)).toEqual(["authentication:current", "ready:todo"]);
+
+      // The page's clock is fake and the server's is not: the server looks once instead of holding each ask for waitSeconds of real time.
+      const lookOnce = (on: ServerUnderTest) => async (args: Record<string, unknown>) => {
+        const { waitSeconds, ...once } = args;
+        expect(waitSeconds).toBe(20);
+        return (await on.client.callTool({ name: "refresh_setup_card", arguments: once })) as CallToolResult;
+      };
+      away.answerCardCalls("refresh_setup_card", lookOnce(server));
+      const asks = () => away.cardCalls.filter((c) => c.name === "refresh_setup_card" && c.args.waitSeconds !== undefined);
+      /** Lets whatever the card sent reach the host and come back: nothing unanswered, three looks in a row. */
+      const settle = async () => {
+        for (let quiet = 0; quiet < 3; ) {
+          await delay(25);
+          quiet = away.unanswered() === 0 ? quiet + 1 : 0;
+        }
+      };
+      /** Moves the page's clock on, a few seconds at a time, each ask answered before the clock moves again. */
+      const runClock = async (ms: number) => {
+        for (let ran = 0; ran < ms; ran += 10_000) {
+          await away.page.clock.runFor(10_000);
+          await settle();
+        }
+      };
+      const frame = async () => (await (await away.page.$("#card"))?.contentFrame()) ?? expect.fail("no card frame");
+      const setVisibility = async (state: "hidden" | "visible") => {
+        // As a browser does when the tab or the chat goes out of sight and back.
+        await (await frame()).evaluate(`Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "${state}" });
+          document.dispatchEvent(new Event("visibilitychange"));`);
+        await settle();
+      };
+
+      await enterKey.click();
+      await expect.poll(() => away.openedLinks.length).toBe(1);
+      await away.card.locator('button[data-action="reopen"]').waitFor();
+      await settle();
+      await runClock(STOP_AFTER_MS + 5 * 60_000);
+      const first = asks();
+      const times = first.map((c) => c.at - first[0]!.at);
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      // Three asks in a row, then longer and longer pauses, up to a minute; none after the time the README states.
+      expect(gaps.slice(0, 2)).toEqual([0, 0]);
+      expect(gaps).toEqual([...gaps].sort((a, b) => a - b));
+      expect(Math.max(...gaps)).toBe(60_000);
+      expect(Math.max(...times)).toBeLessThan(STOP_AFTER_MS);
+      expect(Math.max(...times)).toBeGreaterThan(STOP_AFTER_MS - 2 * 60_000);
+      expect(first.length).toBeLessThan(20);
+      await runClock(5 * 60_000);
+      expect(asks()).toHaveLength(first.length);
+      await expect(away.card.locator("p.notice.stopped").textContent()).resolves.toMatch(`Stopped checking after ${STOP_AFTER_MS / 60_000} minutes`);
+      await expect(away.card.locator('button[data-action="check"]').isEnabled()).resolves.toBe(true);
+      await expect(away.card.locator('button[data-action="reopen"]').isEnabled()).resolves.toBe(true);
+      await expectReadable(away, "stopped waiting");
+      await away.page.locator("#card").screenshot({ path: shot("8-stopped.png") });
+
+      // Shown again (the person came back to the chat): it asks again at once, with a fresh schedule.
+      await setVisibility("hidden");
+      await setVisibility("visible");
+      await expect.poll(() => asks().length).toBe(first.length + 3);
+      await expect(away.card.locator("p.notice.stopped").count()).resolves.toBe(0);
+      // Hidden: no ask, however long.
+      await setVisibility("hidden");
+      await runClock(3 * 60_000);
+      expect(asks()).toHaveLength(first.length + 3);
+      await setVisibility("visible");
+      await expect.poll(() => asks().length).toBe(first.length + 6);
+      // Stopped again; the person scrolls the chat away from the card and back to it.
+      await runClock(STOP_AFTER_MS + 60_000);
+      await away.card.locator("p.notice.stopped").waitFor();
+      const beforeScroll = asks().length;
+      await away.page.evaluate(`document.body.append(Object.assign(document.createElement("div"), { style: "height: 3000px" })); window.scrollTo(0, 2500);`);
+      await settle();
+      expect(asks()).toHaveLength(beforeScroll);
+      await away.page.evaluate(`window.scrollTo(0, 0)`);
+      await expect.poll(() => asks().length).toBe(beforeScroll + 3);
+      // Stopped once more; the person presses "Check now".
+      await runClock(STOP_AFTER_MS + 60_000);
+      const stopped = asks().length;
+      await away.card.locator('button[data-action="check"]').click();
+      await expect.poll(() => asks().length).toBe(stopped + 3);
+
+      // The link lapses (expired, or used without finishing): the card says so and offers a new one, which it opens.
+      away.answerCardCalls("refresh_setup_card", lookOnce(other));
+      await runClock(15_000);
+      await away.card.locator('button[data-action="credential_link"]').waitFor();
+      await expect(away.card.locator("p.notice").textContent()).resolves.toMatch(/expired or was used/);
+      await expectReadable(away, "link lapsed");
+      // The new link is this server's: it answers again.
+      away.answerCardCalls("refresh_setup_card", lookOnce(server));
+      await away.card.locator('button[data-action="credential_link"]').click();
+      await expect.poll(() => away.openedLinks.length).toBe(2);
+      await away.card.locator('button[data-action="reopen"]').waitFor();
+    } finally {
+      await other.close();
+      await away.close();
+    }
+  }, 180_000);
 });

@@ -94,12 +94,13 @@ describe("--sandbox mode", () => {
 
   it("serves the catalog, one connector and the auth-type table as resources", async () => {
     const resources = await server.client.listResources();
-    expect(resources.resources.map((r) => r.uri).sort()).toEqual(["cyclr://connectors", "cyclr://reference/auth-types"]);
+    expect(resources.resources.map((r) => r.uri).sort()).toEqual(["cyclr://connectors", "cyclr://reference/auth-types", "cyclr://templates"]);
     const templates = await server.client.listResourceTemplates();
     expect(templates.resourceTemplates.map((t) => t.uriTemplate)).toEqual([
       "cyclr://connectors/{connectorId}",
       "cyclr://accounts/{accountId}",
       "cyclr://accounts/{accountId}/connectors/{accountConnectorId}",
+      "cyclr://templates/{templateId}",
     ]);
 
     const catalog = await server.client.readResource({ uri: "cyclr://connectors" });
@@ -171,7 +172,9 @@ describe("commands", () => {
   it("demo: the guided onboarding against the sandbox", () => {
     const run = spawnSync(process.execPath, [CLI, "demo"], { encoding: "utf8", timeout: 60_000 });
     expect(run.status).toBe(0);
-    expect(run.stdout).toContain("Done: both connectors are installed and authenticated, and Acme's Salesforce is connected again.");
+    expect(run.stdout).toContain(
+      "Done: both connectors are installed and authenticated, Globex's Salesforce-to-Mailchimp integration runs, and Acme's Salesforce is connected again.",
+    );
   });
 
   it("refuses an unknown command or tool name, exit 2", () => {
@@ -187,7 +190,7 @@ describe("choosing the tools", () => {
     const readOnly = await spawnServer({ args: ["--sandbox", "--read-only"] });
     try {
       const { tools } = await readOnly.client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(["list_accounts", "list_connectors", "list_account_connectors", "get_account_connector"]);
+      expect(tools.map((t) => t.name)).toEqual(["list_accounts", "list_connectors", "list_account_connectors", "get_account_connector", "list_templates", "get_cycle"]);
       expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
       expect((await readOnly.client.listResources()).resources.length).toBeGreaterThan(0);
       expect(readOnly.client.getServerCapabilities()?.prompts).toBeUndefined();

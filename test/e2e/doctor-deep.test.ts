@@ -14,6 +14,13 @@ beforeAll(async () => {
     body: JSON.stringify({ Name: "Calendly" }),
   });
   expect(response.status).toBe(200);
+  // And a cycle from a template, whose prerequisites doctor --deep reads.
+  const installed = await fetch(`${sandbox.url}/v1.0/templates/7ad2265e-2ff0-477b-b913-cae1dfde2ea8/install`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${sandbox.issueAccessToken()}`, "x-cyclr-account": sandbox.accountId, "content-type": "application/json" },
+    body: "{}",
+  });
+  expect(installed.status).toBe(200);
 });
 afterAll(async () => {
   await sandbox?.close();
@@ -28,7 +35,7 @@ function runDoctor(args: string[]): Promise<{ status: number | null; stdout: str
   });
 }
 
-it("reports the catalog item by item, the page-size cap, custom connectors and the account's connectors, changing nothing", { timeout: 30_000 }, async () => {
+it("reports the catalog item by item, the page-size cap, custom connectors, the account's connectors, templates and a cycle's prerequisites, changing nothing", { timeout: 30_000 }, async () => {
   const mark = sandbox.requests.length;
   const run = await runDoctor(["--deep"]);
   expect(run.status).toBe(0);
@@ -37,8 +44,15 @@ it("reports the catalog item by item, the page-size cap, custom connectors and t
   expect(run.stdout).not.toContain("A category of no known shape");
   expect(run.stdout).toMatch(/^ok +page-size cap: Asked for 500 per page, got 20: Cyclr caps pageSize at 20/m);
   expect(run.stdout).toMatch(/^ok +custom connectors: includeCustomConnectors=true lists 56, false lists 55, left out lists 55: 1 connector\(s\) only with true \(ids 1051\); Cyclr's default leaves them out/m);
-  expect(run.stdout).toMatch(/^warn +account connectors: 3 installed in account acme-sandbox, 1 did not parse \(900001: Connector\); 0 report an AuthenticationId/m);
+  expect(run.stdout).toMatch(/^warn +account connectors: 5 installed in account acme-sandbox, 1 did not parse \(900001: Connector\); 0 report an AuthenticationId/m);
   expect(run.stdout).toMatch(/Calendly \(connector 1048\): needs_authentication; OAuth2 \(or ApiKey: Cyclr does not say which\)/);
+  expect(run.stdout).toMatch(/^warn +templates: 11 templates, 1 did not parse and are left out of list_templates \(00000000-0dd0-4000-8000-000000000001: Connectors\); 0 name a connector without its catalog Id\.$/m);
+  const cycle = sandbox.cycles(sandbox.accountId)[0]!;
+  expect(run.stdout).toContain(
+    `ok    cycles: 1 in account acme-sandbox; statuses seen: Paused; 1 of 1 listed with a TemplateId; cycle ${cycle.Id}: Status "Paused" on GET /v1.0/cycles/{id}; ` +
+      `prerequisites 20/AccountConnector, 20/AccountConnector, 30/Action; 2 steps, 0 with a WebhookUrl; ` +
+      `step ${cycle.steps[1]!.Id}: prerequisites 40/Parameter; parameters: 0 of 1 say IsLaunchVisible; field mappings: 3 of 3 say IsLaunchVisible`,
+  );
   expect(run.stdout).toContain("A report to paste into an issue");
   expect(run.stdout).toMatch(/^- Page size: asked 500, got 20 \(cap 20\); Total-Pages header: none$/m);
   expect(run.stdout).not.toContain(sandbox.clientSecret);

@@ -104,7 +104,7 @@ describe("tokens from an issuer", () => {
       body: initialize,
     });
     expect(noScope.status).toBe(403);
-    expect(noScope.headers["www-authenticate"]).toBe('Bearer error="insufficient_scope", scope="cyclr:read cyclr:write"');
+    expect(noScope.headers["www-authenticate"]).toBe('Bearer error="insufficient_scope", scope="cyclr:read cyclr:write cyclr:cycles"');
     expect((await rawRequest(`${server.origin}/.well-known/oauth-protected-resource/mcp`)).status).toBe(200);
   });
 });

@@ -99,7 +99,7 @@ describe("discovery", () => {
     const refused = await rawRequest(server.url, { method: "POST", headers: mcpHeaders, body: initialize });
     expect(refused.status).toBe(401);
     const metadataUrl = `${server.origin}/.well-known/oauth-protected-resource/mcp`;
-    expect(refused.headers["www-authenticate"]).toBe(`Bearer resource_metadata="${metadataUrl}", scope="cyclr:read cyclr:write"`);
+    expect(refused.headers["www-authenticate"]).toBe(`Bearer resource_metadata="${metadataUrl}", scope="cyclr:read cyclr:write cyclr:cycles"`);
     expect(JSON.parse(refused.body)).toMatchObject({ id: 7, error: { code: -32001 } });
     for (const url of [metadataUrl, `${server.origin}/.well-known/oauth-protected-resource`]) {
       const metadata = await rawRequest(url);
@@ -107,7 +107,7 @@ describe("discovery", () => {
       expect(JSON.parse(metadata.body)).toEqual({
         resource: server.url,
         authorization_servers: [as.issuer],
-        scopes_supported: ["cyclr:read", "cyclr:write"],
+        scopes_supported: ["cyclr:read", "cyclr:write", "cyclr:cycles"],
         bearer_methods_supported: ["header"],
         resource_name: "Cyclr connector setup",
       });
@@ -120,7 +120,7 @@ describe("a person signed in through the authorization server", () => {
     const { client, provider } = await connectAs("alice");
     const mark = sandbox.requests.length;
     const claims = decodeJwt(provider.accessToken());
-    expect(claims).toMatchObject({ aud: server.url, iss: as.issuer, sub: "alice", scope: "cyclr:read cyclr:write", cyclr_account: sandbox.accountId });
+    expect(claims).toMatchObject({ aud: server.url, iss: as.issuer, sub: "alice", scope: "cyclr:read cyclr:write cyclr:cycles", cyclr_account: sandbox.accountId });
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain("install_connector");
     expect(structured(await call(client, "list_account_connectors"))).toMatchObject({ accountId: sandbox.accountId });

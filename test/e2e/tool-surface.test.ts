@@ -16,6 +16,12 @@ const TOOL_NAMES = [
   "authenticate_connector",
   "create_oauth_link",
   "get_account_connector",
+  "list_templates",
+  "install_template",
+  "get_cycle",
+  "set_step_value",
+  "activate_cycle",
+  "pause_cycle",
   "reconnect_connector",
   "remove_account_connector",
 ];

@@ -10,6 +10,7 @@ import { CallerAuthentication, callerSelection, type Authentication, type Caller
 import type { JwtAuthConfig } from "../../src/config/index.js";
 import { silentLogger } from "../../src/log.js";
 import { Redactor } from "../../src/redact.js";
+import { selectTools } from "../../src/mcp/server.js";
 
 const RESOURCE = new URL("https://mcp.example.com/mcp");
 const STATIC_TOKEN = "backend-token-0123456789abcdef";
@@ -140,6 +141,30 @@ describe("a JWT access token from the issuer", () => {
     expect(callerSelection(caller, { tools: ["list_connectors"] })).toEqual({ tools: ["list_connectors"], readOnly: true });
   });
 
+  it("cyclr:cycles is apart from cyclr:write: each offers its own writers, and a call beyond them names the scope to ask for", async () => {
+    const auth = authentication();
+    const names = (selection: ReturnType<typeof callerSelection>) => selectTools(selection).map((t) => t.name);
+    const call = (name: string) => ({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: {} } });
+    const writer = callerOf(await auth.authenticate(request(await mint({ scope: "cyclr:read cyclr:write" }))));
+    expect(writer).toMatchObject({ mayWrite: true, mayChangeCycles: false });
+    expect(names(callerSelection(writer))).toEqual(expect.arrayContaining(["install_connector", "list_templates", "get_cycle"]));
+    expect(names(callerSelection(writer))).not.toContain("install_template");
+    const refused = auth.checkCall(writer, call("activate_cycle"), {});
+    expect(refused).toMatchObject({ status: 403, headers: { "www-authenticate": 'Bearer error="insufficient_scope", scope="cyclr:cycles"' } });
+    expect(refused?.message).toContain("activate_cycle changes an integration (a cycle): it needs scope cyclr:cycles");
+    expect(auth.checkCall(writer, call("install_connector"), {})).toBeUndefined();
+
+    const integrator = callerOf(await auth.authenticate(request(await mint({ scope: "cyclr:cycles" }))));
+    expect(integrator).toMatchObject({ mayWrite: false, mayChangeCycles: true });
+    const offered = names(callerSelection(integrator));
+    expect(offered).toEqual(expect.arrayContaining(["install_template", "set_step_value", "activate_cycle", "pause_cycle", "get_cycle", "list_connectors"]));
+    expect(offered).not.toContain("install_connector");
+    expect(auth.checkCall(integrator, call("install_connector"), {})?.headers["www-authenticate"]).toBe('Bearer error="insufficient_scope", scope="cyclr:write"');
+    expect(auth.checkCall(integrator, call("install_template"), {})).toBeUndefined();
+    // The operator's --read-only still wins.
+    expect(names(callerSelection(integrator, { readOnly: true }))).not.toContain("install_template");
+  });
+
   it("finds the keys from the issuer's metadata, or at MCP_HTTP_AUTH_JWKS_URL; RS256 too", async () => {
     expect(callerOf(await authentication({ jwksUrl: `${issuer}/jwks` }).authenticate(request(await mint()))).subject).toBe("alice");
     expect(callerOf(await authentication().authenticate(request(await mint({}, { alg: "RS256", kid: "r1", key: rsaKey })))).subject).toBe("alice");
@@ -155,7 +180,7 @@ describe("a JWT access token from the issuer", () => {
     expect(authentication().resourceMetadata()).toEqual({
       resource: RESOURCE.href,
       authorization_servers: [issuer],
-      scopes_supported: ["cyclr:read", "cyclr:write"],
+      scopes_supported: ["cyclr:read", "cyclr:write", "cyclr:cycles"],
       bearer_methods_supported: ["header"],
       resource_name: "Cyclr connector setup",
     });
@@ -181,7 +206,7 @@ describe("refusals, each naming the check that failed and never the token", () =
     const refused = refusalOf(await authentication().authenticate(request(presented)));
     expect(refused.status).toBe(401);
     expect(refused.headers["www-authenticate"]).toBe(
-      `Bearer error="invalid_token", error_description="${description}", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="cyclr:read cyclr:write"`,
+      `Bearer error="invalid_token", error_description="${description}", resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="cyclr:read cyclr:write cyclr:cycles"`,
     );
     expect(refused.message).toContain(description);
     expect(JSON.stringify(refused)).not.toContain(presented);
@@ -190,7 +215,7 @@ describe("refusals, each naming the check that failed and never the token", () =
   it("answers 403 to a token with neither scope", async () => {
     const refused = refusalOf(await authentication().authenticate(request(await mint({ scope: "openid profile" }))));
     expect(refused.status).toBe(403);
-    expect(refused.headers["www-authenticate"]).toBe('Bearer error="insufficient_scope", scope="cyclr:read cyclr:write"');
+    expect(refused.headers["www-authenticate"]).toBe('Bearer error="insufficient_scope", scope="cyclr:read cyclr:write cyclr:cycles"');
   });
 
   it("refuses X-Cyclr-Account naming another account than the token's", async () => {
@@ -201,7 +226,7 @@ describe("refusals, each naming the check that failed and never the token", () =
   it("without a token says where the metadata is; a static token still works beside OAuth, labelled by its hash", async () => {
     const auth = authentication();
     expect(refusalOf(await auth.authenticate(request(undefined))).headers["www-authenticate"]).toBe(
-      'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="cyclr:read cyclr:write"',
+      'Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp", scope="cyclr:read cyclr:write cyclr:cycles"',
     );
     const caller = callerOf(await auth.authenticate(request(STATIC_TOKEN)));
     expect(caller).toMatchObject({ mayWrite: true, quotaOwner: "this token" });

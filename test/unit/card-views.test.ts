@@ -1,7 +1,8 @@
 /** What the cards show, from the server's own setup states (the card's pure modules, run in Node). */
 import { describe, expect, it } from "vitest";
 import { filterConnectors, readConnectorList, describeAuth } from "../../src/apps/picker-view.js";
-import { mergeViews, modelContextLine, propertiesToSave, readAccountConnector, readAccountConnectorList, setupCardView } from "../../src/apps/setup-view.js";
+import { nextRefresh, REFRESH_WAIT_SECONDS, STOP_AFTER_MS } from "../../src/apps/refresh-schedule.js";
+import { linkLapsed, mergeViews, modelContextLine, propertiesToSave, readAccountConnector, readAccountConnectorList, setupCardView, supportDetails } from "../../src/apps/setup-view.js";
 import { AccountConnectorSchema, ConnectorSchema } from "../../src/cyclr/schemas.js";
 import { EXTENSION_ID, getUiCapability, RESOURCE_MIME_TYPE } from "@modelcontextprotocol/ext-apps/server";
 import { CARD_MIME_TYPE, clientShowsCards, UI_EXTENSION } from "../../src/mcp/apps/capability.js";
@@ -21,9 +22,19 @@ const marketo = ConnectorSchema.parse({
 const pipedrive = ConnectorSchema.parse({ Id: 1, Name: "Pipedrive", AuthType: "ApiKey", Parameters: [{ IsAccountConnectorProperty: true, TargetName: "CompanyDomain", Name: "Company Domain" }] });
 const xero = ConnectorSchema.parse({ Id: 7, Name: "Xero", AuthType: "OAuth2", OAuth2Type: "AuthorisationCode" });
 
+const stripe = ConnectorSchema.parse({ Id: 8, Name: "Stripe", AuthType: "ApiKey" });
+
+/** As get_account_connector (and refresh_setup_card) give it: with the names of the properties set. */
 function installed(definition: typeof pipedrive, overrides: Record<string, unknown> = {}) {
   const ac = AccountConnectorSchema.parse({ Id: 5, Name: definition.Name, Authenticated: false, Connector: { Id: definition.Id, Name: definition.Name, AuthType: definition.AuthType, OAuth2Type: definition.OAuth2Type }, Properties: [], ...overrides });
-  return { accountId: "acme", accountConnectorId: 5, name: definition.Name, connector: { id: definition.Id, name: definition.Name }, setup: computeSetupState(ac, definition, "acme") };
+  const propertiesSet = ac.Properties.filter((p) => p.HasValue).map((p) => p.Name);
+  return { accountId: "acme", accountConnectorId: 5, name: definition.Name, connector: { id: definition.Id, name: definition.Name }, propertiesSet, setup: computeSetupState(ac, definition, "acme") };
+}
+/** As the other tools (set_connector_properties, the link tools) give it: no list of the properties set. */
+function withoutPropertiesSet(view: ReturnType<typeof installed>) {
+  const copy: Partial<typeof view> = { ...view };
+  delete copy.propertiesSet;
+  return copy;
 }
 
 describe("the setup card's view", () => {
@@ -49,10 +60,58 @@ describe("the setup card's view", () => {
     expect(setupCardView(readAccountConnector(installed(xero))!).primary).toMatchObject({ kind: "oauth_link", label: "Sign in to Xero" });
   });
 
-  it("while the person is at their link: a wait, no button to press", () => {
+  it("while the person is at their link: a wait, and a button that opens their page again (a sign-in for OAuth, else the credential page)", () => {
     const ac = installed(xero);
     ac.setup = { ...ac.setup, nextStep: waitingStep({ accountConnectorId: 5, accountId: "acme" }, "create_oauth_link", "Signing in.") };
-    expect(setupCardView(readAccountConnector(ac)!).primary.kind).toBe("wait");
+    const view = setupCardView(readAccountConnector(ac)!);
+    expect(view.primary).toEqual({ kind: "wait", label: "Open the page again", reopen: "create_oauth_link" });
+    expect(view.status).toMatch(/^Waiting for you to sign in to Xero/);
+    const key = installed(pipedrive, { Properties: [{ Name: "CompanyDomain", Value: "acme" }] });
+    key.setup = { ...key.setup, nextStep: waitingStep({ accountConnectorId: 5, accountId: "acme" }, "create_credential_link", "Typing.") };
+    expect(setupCardView(readAccountConnector(key)!).primary).toMatchObject({ kind: "wait", reopen: "create_credential_link" });
+  });
+
+  it("a link that lapsed while the card waited (expired, or used without finishing) is told apart from progress", () => {
+    const waiting = installed(xero);
+    waiting.setup = { ...waiting.setup, nextStep: waitingStep({ accountConnectorId: 5, accountId: "acme" }, "create_oauth_link", "Signing in.") };
+    const before = readAccountConnector(waiting)!;
+    expect(linkLapsed(before, readAccountConnector(installed(xero))!)).toBe(true);
+    expect(linkLapsed(before, readAccountConnector(installed(xero, { Authenticated: true }))!)).toBe(false);
+    expect(linkLapsed(readAccountConnector(installed(xero))!, readAccountConnector(installed(xero))!)).toBe(false);
+    // Marketo's secret property was typed on the credential page; its next step is another step, not a lapse.
+    const marketoWaiting = installed(marketo, { Properties: [{ Name: "MunchkinId", Value: "1" }, { Name: "ClientId", Value: "a" }] });
+    marketoWaiting.setup = { ...marketoWaiting.setup, nextStep: waitingStep({ accountConnectorId: 5, accountId: "acme" }, "create_credential_link", "Typing.") };
+    const done = installed(marketo, { Properties: [{ Name: "MunchkinId", Value: "1" }, { Name: "ClientId", Value: "a" }, { Name: "ClientSecret", Value: "s" }] });
+    expect(linkLapsed(readAccountConnector(marketoWaiting)!, readAccountConnector(done)!)).toBe(false);
+  });
+
+  it("a step that does not apply is left out, never ticked: no properties step for Stripe or Xero, whose connectors have none", () => {
+    const steps = (view: unknown) => setupCardView(readAccountConnector(view)!).steps.map((s) => `${s.key}:${s.status}`);
+    expect(steps(installed(stripe))).toEqual(["authentication:current", "ready:todo"]);
+    expect(steps(installed(stripe, { Authenticated: true }))).toEqual(["authentication:done", "ready:done"]);
+    expect(steps(installed(xero))).toEqual(["authentication:current", "ready:todo"]);
+    // Pipedrive's CompanyDomain: a step of its own, current, then done.
+    expect(steps(installed(pipedrive))).toEqual(["properties:current", "authentication:todo", "ready:todo"]);
+    expect(steps(installed(pipedrive, { Properties: [{ Name: "CompanyDomain", Value: "acme" }] }))).toEqual(["properties:done", "authentication:current", "ready:todo"]);
+    // A result that does not list the properties set says nothing of them: no tick until one that does.
+    expect(steps(withoutPropertiesSet(installed(pipedrive, { Properties: [{ Name: "CompanyDomain", Value: "acme" }] })))).toEqual(["authentication:current", "ready:todo"]);
+    // A connector that needs no authentication: no authentication step.
+    const webhook = ConnectorSchema.parse({ Id: 9, Name: "Generic Webhook", AuthType: "None" });
+    expect(steps(installed(webhook))).toEqual(["ready:done"]);
+  });
+
+  it("under the name: the account's name when known, else nothing; the ids only under the details for support", () => {
+    const plain = setupCardView(readAccountConnector(installed(pipedrive))!);
+    expect(plain.subtitle).toBeUndefined();
+    const named = readAccountConnector({ ...installed(pipedrive), accountName: " Acme Sandbox " })!;
+    expect(setupCardView(named).subtitle).toBe("Acme Sandbox");
+    expect(JSON.stringify(setupCardView(named))).not.toMatch(/account connector/i);
+    expect(supportDetails(named)).toEqual([
+      { label: "Account ID", value: "acme" },
+      { label: "Account connector ID", value: "5" },
+      { label: "Connector", value: "Pipedrive (ID 1)" },
+      { label: "Setup state", value: "needs_properties" },
+    ]);
   });
 
   it("ready: every step done", () => {
@@ -64,9 +123,15 @@ describe("the setup card's view", () => {
   it("reads list_account_connectors, and keeps the name and icon a later result leaves out", () => {
     const { accountId, ...entry } = installed(xero);
     expect(readAccountConnectorList({ accountId, accountConnectors: [entry] })?.[0]).toMatchObject({ accountId: "acme", accountConnectorId: 5 });
-    const earlier = { ...readAccountConnector(installed(xero))!, icon: "data:image/png;base64,AA==" };
+    const earlier = { ...readAccountConnector(installed(xero))!, icon: "data:image/png;base64,AA==", accountName: "Acme" };
     const later = readAccountConnector({ accountId: "acme", accountConnectorId: 5, setup: installed(xero, { Authenticated: true }).setup })!;
-    expect(mergeViews(earlier, later)).toMatchObject({ icon: earlier.icon, connector: { name: "Xero" }, setup: { state: "ready" } });
+    expect(mergeViews(earlier, later)).toMatchObject({ icon: earlier.icon, accountName: "Acme", connector: { name: "Xero" }, setup: { state: "ready" } });
+    // Properties once seen keep their step; a later result without the list cannot drop it.
+    const withProperties = readAccountConnector(installed(pipedrive))!;
+    const afterSave = readAccountConnector(withoutPropertiesSet(installed(pipedrive, { Properties: [{ Name: "CompanyDomain", Value: "acme" }] })))!;
+    expect(mergeViews(withProperties, afterSave).hasProperties).toBe(true);
+    // Another account's account connector of the same id is another one.
+    expect(mergeViews(earlier, { ...later, accountId: "other" }).icon).toBeUndefined();
   });
 
   it("ignores what is not an account connector, and sends only filled-in values", () => {
@@ -80,6 +145,27 @@ describe("the setup card's view", () => {
   it("tells the model ids and states only", () => {
     const line = modelContextLine(readAccountConnector(installed(pipedrive))!, "installed");
     expect(line).toBe("The person installed Pipedrive from the connector picker as account connector 5 (account acme). Its setup state is needs_properties; the person continues in the card.");
+  });
+});
+
+describe("the setup card's asks while the person is at their page", () => {
+  it("three in a row, then pauses of 10 s, 20 s, 40 s and a minute; none after STOP_AFTER_MS", () => {
+    expect(REFRESH_WAIT_SECONDS).toBe(20);
+    expect(STOP_AFTER_MS).toBe(10 * 60_000);
+    const pauses: number[] = [];
+    let elapsed = 0;
+    for (let asked = 0; ; asked++) {
+      const pause = nextRefresh(asked, elapsed);
+      if (pause === "stop") break;
+      pauses.push(pause);
+      // Each ask waits on the server for up to REFRESH_WAIT_SECONDS.
+      elapsed += pause + REFRESH_WAIT_SECONDS * 1000;
+    }
+    expect(pauses.slice(0, 7)).toEqual([0, 0, 0, 10_000, 20_000, 40_000, 60_000]);
+    expect(new Set(pauses.slice(6))).toEqual(new Set([60_000]));
+    expect(pauses).toHaveLength(11);
+    expect(nextRefresh(0, STOP_AFTER_MS)).toBe("stop");
+    expect(nextRefresh(50, STOP_AFTER_MS - 60_001)).toBe(60_000);
   });
 });
 

@@ -34,6 +34,12 @@ describe("describeError", () => {
     ],
     [new CyclrResponseTooLargeError(1000, 5000, post), /\(it declared 5000 bytes\).*CYCLR_MAX_RESPONSE_BYTES.*The change may have been made/],
     [new ToolInputError("accountId is missing"), /^accountId is missing$/],
+    [new CyclrHttpError(404, "Template not found.", get({ kind: "template", id: "t-1" })), /^Template t-1 was not found in account acct-1\. Cyclr says: "Template not found\."\. Call list_templates/],
+    [new CyclrHttpError(404, undefined, get({ kind: "cycle", id: "c-1" })), /^Cycle c-1 was not found in account acct-1\..*install_template returned.*list_templates with accountId/],
+    [new CyclrHttpError(404, undefined, get({ kind: "parameter", id: "16001", stepId: "s-1" })), /^The parameter 16001 of step s-1 was not found in account acct-1\..*get_cycle lists the values to set/],
+    // A change to a running cycle: the way on is to pause it, not to wait.
+    [new CyclrHttpError(409, "The cycle is running.", { method: "PUT", path: "/v1.0/steps/s-1/parameters/7", accountId: "acct-1", target: { kind: "parameter", id: "7", stepId: "s-1" } }), /^The cycle is running.*\(409\)\. Cyclr says: "The cycle is running\."\. Pause it first with pause_cycle.*again with activate_cycle\. Nothing was changed\.$/],
+    [new CyclrTimeoutError(300, { method: "PUT", path: "/v1.0/cycles/c-1/activate", target: { kind: "cycle", id: "c-1" } }), /may or may not have been made, so check its result \(get_cycle\)/],
   ])("%s", (error, expected) => {
     expect(describeError(error)).toMatch(expected);
   });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { silentLogger } from "../../src/log.js";
 import { UncertainInstalls } from "../../src/mcp/shared/uncertain-installs.js";
+import { StoreUnavailableError, type Store } from "../../src/store/index.js";
+import { MemoryStore } from "../../src/store/memory.js";
 import { findNewInstall, idsOfConnector, lookDelayMs, lookWindowMs } from "../../src/setup/install-recovery.js";
 
 const ac = (Id: number, connectorId: number, Name?: string) => ({ Id, Name, Connector: { Id: connectorId } });
@@ -44,24 +47,52 @@ describe("looking again for an install that may still be running", () => {
 describe("UncertainInstalls", () => {
   const install = { accountId: "acct-1", connectorId: 1001, name: "Pipedrive", before: new Set([1]) };
 
-  it("finds an uncertain install by account, connector and name (as findNewInstall compares names), until it is forgotten", () => {
+  it("finds an uncertain install by account, connector and name (as findNewInstall compares names), until it is forgotten", async () => {
     const uncertain = new UncertainInstalls(1_000);
-    uncertain.remember(install);
-    expect(uncertain.find({ accountId: "acct-1", connectorId: 1001, name: " pipedrive" })?.before).toEqual(new Set([1]));
-    expect(uncertain.find({ accountId: "acct-2", connectorId: 1001, name: "Pipedrive" })).toBeUndefined();
-    expect(uncertain.find({ accountId: "acct-1", connectorId: 1002, name: "Pipedrive" })).toBeUndefined();
-    expect(uncertain.find({ accountId: "acct-1", connectorId: 1001, name: "Pipedrive (sales)" })).toBeUndefined();
-    uncertain.forget(install);
-    expect(uncertain.find(install)).toBeUndefined();
+    await uncertain.remember(install);
+    expect((await uncertain.find({ accountId: "acct-1", connectorId: 1001, name: " pipedrive" }))?.before).toEqual(new Set([1]));
+    expect(await uncertain.find({ accountId: "acct-2", connectorId: 1001, name: "Pipedrive" })).toBeUndefined();
+    expect(await uncertain.find({ accountId: "acct-1", connectorId: 1002, name: "Pipedrive" })).toBeUndefined();
+    expect(await uncertain.find({ accountId: "acct-1", connectorId: 1001, name: "Pipedrive (sales)" })).toBeUndefined();
+    await uncertain.forget(install);
+    expect(await uncertain.find(install)).toBeUndefined();
   });
 
-  it("forgets after an hour, and keeps at most 1000", () => {
+  it("forgets after an hour, and keeps at most 1000", async () => {
     const uncertain = new UncertainInstalls(1_000);
-    uncertain.remember(install, 0);
-    expect(uncertain.find(install, 59 * 60_000)).toBeDefined();
-    expect(uncertain.find(install, 61 * 60_000)).toBeUndefined();
-    for (let i = 0; i < 1_100; i++) uncertain.remember({ ...install, name: `Pipedrive ${i}` }, 1);
-    expect(uncertain.find({ ...install, name: "Pipedrive 0" }, 2)).toBeUndefined();
-    expect(uncertain.find({ ...install, name: "Pipedrive 1099" }, 2)).toBeDefined();
+    await uncertain.remember(install, 0);
+    expect(await uncertain.find(install, 59 * 60_000)).toBeDefined();
+    expect(await uncertain.find(install, 61 * 60_000)).toBeUndefined();
+    for (let i = 0; i < 1_100; i++) await uncertain.remember({ ...install, name: `Pipedrive ${i}` }, 1);
+    expect(await uncertain.find({ ...install, name: "Pipedrive 0" }, 2)).toBeUndefined();
+    expect(await uncertain.find({ ...install, name: "Pipedrive 1099" }, 2)).toBeDefined();
+  });
+
+  it("with a shared store, one replica's record is another's, and settled for both by either", async () => {
+    const store = sharedMemory();
+    const [a, b] = [new UncertainInstalls(1_000, { store, logger: silentLogger }), new UncertainInstalls(1_000, { store, logger: silentLogger })];
+    await a.remember(install);
+    expect((await b.find({ ...install, name: "PIPEDRIVE" }))?.before).toEqual(new Set([1]));
+    await b.forget(install);
+    expect(await a.find(install)).toBeUndefined();
+  });
+
+  it("a store that fails leaves each replica its own record, and no error", async () => {
+    const failing = Object.assign(sharedMemory(), {
+      get: () => Promise.reject(new StoreUnavailableError("Redis", "it cannot be reached")),
+      set: () => Promise.reject(new StoreUnavailableError("Redis", "it cannot be reached")),
+      delete: () => Promise.reject(new StoreUnavailableError("Redis", "it cannot be reached")),
+    });
+    const uncertain = new UncertainInstalls(1_000, { store: failing, logger: silentLogger });
+    await uncertain.remember(install);
+    expect((await uncertain.find(install))?.before).toEqual(new Set([1]));
+    await uncertain.forget(install);
+    expect(await uncertain.find(install)).toBeUndefined();
   });
 });
+
+/** The memory store standing in for Redis: shared, as far as its users can tell. */
+function sharedMemory(): Store {
+  const store = new MemoryStore();
+  return Object.assign(store, { shared: true }) as Store;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, Redactor } from "../../src/redact.js";
+import { REDACTED, Redactor, SecretHash } from "../../src/redact.js";
 
 describe("Redactor", () => {
   const redactor = new Redactor(["s3cr3t+key/=", undefined, "abc"]);
@@ -84,4 +84,53 @@ describe("encodings an upstream message may quote a secret in", () => {
       expect(redactor.text(`Cyclr says: ${form}.`)).not.toContain(form);
     });
   }
+});
+
+describe("secrets known by their keyed hashes (typed on another replica's page)", () => {
+  const hash = SecretHash.derivedFrom("partner-client-secret");
+  const hashed = (secret: string) => ({ hash, forms: hash.forms(secret) });
+
+  it("hides the secret wherever it stands apart, in the forms it may be quoted in", () => {
+    const secret = 'p@ss w0rd/+"é';
+    const redactor = new Redactor().scope();
+    redactor.register(hashed(secret));
+    const quoted = [
+      `Key ${secret} rejected`,
+      `Key "${JSON.stringify(secret).slice(1, -1)}" rejected`,
+      `?key=${encodeURIComponent(secret)}&next=1`,
+      `form: k=${new URLSearchParams({ k: secret }).toString().slice(2)}`,
+      `<p>${secret.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}</p>`,
+      `base64 ${Buffer.from(secret).toString("base64")}.`,
+    ];
+    for (const text of quoted) {
+      const out = redactor.text(text);
+      expect(out, text).toContain(REDACTED);
+      expect(out, text).not.toContain("w0rd");
+    }
+    expect(redactor.text(`(${secret}).`)).toBe(`(${REDACTED}).`);
+  });
+
+  it("finds it only standing apart, and only under the same key (its limits)", () => {
+    const redactor = new Redactor().scope();
+    redactor.register(hashed("abc123secret"));
+    expect(redactor.text("xabc123secretx")).toBe("xabc123secretx");
+    const other = new Redactor().scope();
+    other.register({ hash: SecretHash.derivedFrom("another-partner"), forms: hash.forms("abc123secret") });
+    expect(other.text("key abc123secret")).toBe("key abc123secret");
+  });
+
+  it("stays in its scope, and counts toward the scope's bound", () => {
+    const process = new Redactor();
+    const owner = process.scope({ limit: 2 });
+    const sibling = process.scope();
+    owner.register(hashed("first-secret-1"), hashed("second-secret-2"), "plain-secret-3");
+    expect(owner.size).toBe(2);
+    expect(owner.text("first-secret-1 second-secret-2 plain-secret-3")).toBe(`first-secret-1 ${REDACTED} ${REDACTED}`);
+    expect(owner.scope().text("second-secret-2")).toBe(REDACTED);
+    expect(sibling.text("second-secret-2")).toBe("second-secret-2");
+  });
+
+  it("its forms hold no secret", () => {
+    expect(JSON.stringify(hash.forms("abc123secret"))).not.toContain("abc123secret");
+  });
 });

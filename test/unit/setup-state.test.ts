@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AccountConnectorSchema, ConnectorSchema } from "../../src/cyclr/schemas.js";
-import { computeSetupState, methodInForce, possibleMethods } from "../../src/setup/setup-state.js";
+import { computeSetupState, methodInForce, possibleMethods, waitingStep } from "../../src/setup/setup-state.js";
 
 const salesforce = ConnectorSchema.parse({
   Id: 7,
@@ -238,5 +238,23 @@ describe("nextStep", () => {
     }
     expect([...named].sort()).toEqual(["create_credential_link", "create_oauth_link", "set_connector_properties"]);
     for (const tool of named) expect(names).toContain(tool);
+  });
+});
+
+describe("a connector set up for a cycle", () => {
+  it("carries the cycle through each step, waits with get_cycle, and leads back to the cycle once ready", () => {
+    const first = computeSetupState(accountConnector(), salesforce, "acct", "c-9");
+    expect(first.nextStep).toMatchObject({ tool: "set_connector_properties", arguments: { accountConnectorId: 900, accountId: "acct", cycleId: "c-9" } });
+    const withProperty = accountConnector({ Properties: [{ Id: 1, Name: "isSandbox", Value: "false" }] });
+    expect(computeSetupState(withProperty, salesforce, "acct", "c-9").nextStep).toMatchObject({ tool: "create_oauth_link", arguments: { cycleId: "c-9" } });
+    expect(waitingStep({ accountConnectorId: 900, accountId: "acct", cycleId: "c-9" }, "create_oauth_link", "They sign in.")).toMatchObject({
+      tool: "get_cycle",
+      arguments: { cycleId: "c-9", accountId: "acct", waitForActivation: 45 },
+    });
+    const ready = computeSetupState({ ...withProperty, Authenticated: true }, salesforce, "acct", "c-9");
+    expect(ready).toMatchObject({ state: "ready", nextStep: { tool: "get_cycle", arguments: { cycleId: "c-9", accountId: "acct" } } });
+    // Without a cycle, nothing changes: ready ends there, and the wait is get_account_connector's.
+    expect(computeSetupState({ ...withProperty, Authenticated: true }, salesforce, "acct").nextStep.tool).toBeUndefined();
+    expect(waitingStep({ accountConnectorId: 900, accountId: "acct" }, "create_oauth_link", "They sign in.").tool).toBe("get_account_connector");
   });
 });

@@ -35,30 +35,37 @@ export async function checkAccountConnector(deps: ServerDeps, args: AccountConne
   const ids = { accountId, accountConnectorId: args.accountConnectorId };
   if (args.waitForAuthentication === undefined) {
     const loaded = await loadAccountConnectorView(deps.cyclr, accountId, args.accountConnectorId, context.signal);
-    const view = { ...loaded, setup: whilePersonAtLink(loaded.setup, ids, await deps.browserSteps.pending(accountId, args.accountConnectorId)) };
+    const pending = await deps.browserSteps.pending(accountId, args.accountConnectorId);
+    // Ready: whatever link was given out is done with (an OAuth sign-in that landed elsewhere, say).
+    if (pending !== undefined && loaded.setup.state === "ready") await deps.browserSteps.end(accountId, args.accountConnectorId);
+    const view = { ...loaded, setup: whilePersonAtLink(loaded.setup, ids, pending) };
     return { structuredContent: view, text: describeView(view) };
   }
   const totalSeconds = args.waitForAuthentication;
-  // The link this server gave out tells what the person is doing, even if they finished before this call.
-  const waitingFor = await deps.browserSteps.pending(accountId, args.accountConnectorId);
+  // The link this server gave out tells what the person is doing, even if they finished before
+  // this call; a link already used or expired is not waited on.
+  const step = await deps.browserSteps.step(accountId, args.accountConnectorId);
   const started = performance.now();
   const { view: seen, outcome } = await waitForAuthentication(deps.accountConnectorPolls, accountId, args.accountConnectorId, {
     timeoutMs: totalSeconds * 1000,
     // A shutdown ends the wait at once: the person's link stays valid, and the call can be repeated.
     signal: AbortSignal.any([context.signal, context.stopping]),
-    ...(waitingFor !== undefined && { waitingFor }),
+    ...(step !== undefined && { waitingFor: step.tool, stepOver: step.over }),
     onPoll: (waitedMs) => {
       const seconds = Math.min(totalSeconds, Math.round(waitedMs / 1000));
       const message = `Waiting for the person to finish in their browser: ${seconds} s of ${totalSeconds} s`;
       return context.progress(seconds, totalSeconds, message);
     },
   });
-  if (outcome === "done") await deps.browserSteps.finished(accountId, args.accountConnectorId);
+  if (outcome === "done") await deps.browserSteps.end(accountId, args.accountConnectorId);
   // Timed out with the link still valid: the next step is another wait, not a new link.
   const view = { ...seen, setup: whilePersonAtLink(seen.setup, ids, await deps.browserSteps.pending(accountId, args.accountConnectorId)) };
   const waited = { seconds: Math.round((performance.now() - started) / 100) / 10, outcome };
-  return { structuredContent: { ...view, waited }, text: `${waitSummary(outcome, waited.seconds)} ${describeView(view)}` };
+  const summary = outcome === "not_waiting" && step?.over ? linkOverSummary : waitSummary(outcome, waited.seconds);
+  return { structuredContent: { ...view, waited }, text: `${summary} ${describeView(view)}` };
 }
+
+const linkOverSummary = "Not waiting: the link given out was used or has expired, so no one is at it.";
 
 function waitSummary(outcome: WaitOutcome, seconds: number): string {
   switch (outcome) {

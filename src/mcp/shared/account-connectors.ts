@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { CyclrOperations } from "../../cyclr/client.js";
 import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
-import { computeSetupState, waitingStep, type BrowserStep, type SetupState } from "../../setup/setup-state.js";
+import { computeSetupState, waitingStep, type BrowserStep, type SetupState, type StepIds } from "../../setup/setup-state.js";
 import { connectorRefSchema, setupStateSchema } from "./results.js";
 
 /** The connector definition behind an account connector; fetched when Cyclr left its Parameters out. */
@@ -57,7 +57,7 @@ export function accountConnectorView(accountId: string, accountConnector: Accoun
  * While the person is at a link this server gave out (and it is still valid), the next step is to
  * wait for them, not to make another link: a new sign-in link would void the one they are using.
  */
-export function whilePersonAtLink(setup: SetupState, ids: { accountId: string; accountConnectorId: number }, pending: string | undefined): SetupState {
+export function whilePersonAtLink(setup: SetupState, ids: StepIds, pending: string | undefined): SetupState {
   if (setup.state === "ready" || pending === undefined || setup.nextStep.tool !== pending) return setup;
   const step = pending as BrowserStep;
   const what =

@@ -25,3 +25,21 @@ export const propertiesArg = z
     }),
   )
   .max(50);
+
+/** Cyclr's template, cycle and step ids are GUIDs; anything path-like is refused before it reaches a URL. */
+const guidLike = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9_-]+$/, `${what} ids are letters, digits and dashes`);
+
+export const templateIdArg = guidLike("Template").describe("From list_templates.");
+
+export const cycleIdArg = guidLike("Cycle").describe("From install_template (list_templates with accountId shows the account's cycles).");
+
+export const stepIdArg = guidLike("Step").describe("The step's id, as get_cycle lists it.");
+
+/** The cycle a connector is set up for: a connector tool's next steps carry it and lead back to the cycle. */
+export const forCycleArg = guidLike("Cycle").optional().describe("The cycle this connector is set up for (get_cycle passes it): the next steps lead back to it.");

@@ -18,29 +18,75 @@ const BROWSER_STEPS = new Set(["create_oauth_link", "create_credential_link"]);
 /**
  * The links this server gave out, per account connector: which browser step the person is on. It
  * tells a wait what to wait for, even when the person finished before the wait began. Kept in the
- * store, so that every replica knows it, for as long as the link is valid.
+ * store, so that every replica knows it, for as long as the link is valid, then for a while as a
+ * step that is over: a link used (on any replica, with or without a wait running) or expired is
+ * not waited on, and the next step is a new link.
  */
 export class BrowserSteps {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  async record(accountId: string, accountConnectorId: number, tool: BrowserStep, until: Date): Promise<void> {
-    const ttlMs = until.getTime() - Date.now();
+  /** `link` names the link (a credential link's id, an OAuth link's landing id), so that only its own use ends the step. */
+  async record(accountId: string, accountConnectorId: number, tool: BrowserStep, until: Date, link?: string): Promise<void> {
+    const ttlMs = until.getTime() - this.now();
     if (ttlMs <= 0) return;
-    await this.store.set(stepKey(accountId, accountConnectorId), JSON.stringify({ tool, until: until.getTime() }), { ttlMs });
+    const step: StoredStep = { tool, until: until.getTime(), ...(link !== undefined && { link }) };
+    await this.store.set(stepKey(accountId, accountConnectorId), JSON.stringify(step), { ttlMs: ttlMs + REMEMBER_OVER_MS });
   }
 
+  /** The step the person is on: its tool while its link is valid and unused. */
   async pending(accountId: string, accountConnectorId: number): Promise<BrowserStep | undefined> {
-    const step = await readJson(this.store, stepKey(accountId, accountConnectorId), StoredStepSchema);
-    return step && step.until > Date.now() ? step.tool : undefined;
+    const step = await this.step(accountId, accountConnectorId);
+    return step && !step.over ? step.tool : undefined;
   }
 
-  async finished(accountId: string, accountConnectorId: number): Promise<void> {
-    await this.store.delete(stepKey(accountId, accountConnectorId));
+  /** The last browser step given out, and whether it is over (its link used or expired); undefined when none is known. */
+  async step(accountId: string, accountConnectorId: number): Promise<{ tool: BrowserStep; over: boolean } | undefined> {
+    const step = await readJson(this.store, stepKey(accountId, accountConnectorId), StoredStepSchema);
+    return step && { tool: step.tool, over: step.ended === true || step.until <= this.now() };
+  }
+
+  /**
+   * The person finished the step: a link was used (with `link`: only if the step is still that
+   * link's, not one given out since), or a look at Cyclr showed it done. Every replica sees it over.
+   */
+  async end(accountId: string, accountConnectorId: number, link?: string): Promise<void> {
+    const key = stepKey(accountId, accountConnectorId);
+    const text = await this.store.get(key);
+    if (text === undefined) return;
+    const step = parseStep(text);
+    if (!step || step.ended || (link !== undefined && step.link !== link)) return;
+    const ttlMs = step.until - this.now() + REMEMBER_OVER_MS;
+    // Replaced only while it holds what was read: a link given out meanwhile stays the person's step.
+    if (ttlMs > 0 && (await this.store.delete(key, text))) {
+      await this.store.set(key, JSON.stringify({ ...step, ended: true } satisfies StoredStep), { ttlMs, onlyIfAbsent: true });
+    }
   }
 }
 
 export type BrowserStep = "create_oauth_link" | "create_credential_link";
-const StoredStepSchema = z.object({ tool: z.enum(["create_oauth_link", "create_credential_link"]), until: z.number() });
+const StoredStepSchema = z.object({
+  tool: z.enum(["create_oauth_link", "create_credential_link"]),
+  /** When the link stops working. */
+  until: z.number(),
+  link: z.string().optional(),
+  /** The person used the link: the step is over though the link's time is not. */
+  ended: z.boolean().optional(),
+});
+type StoredStep = z.infer<typeof StoredStepSchema>;
+/** How long a step is remembered once its link's time is over: a wait in that time knows no one is at it. */
+const REMEMBER_OVER_MS = 30 * 60_000;
+
+function parseStep(text: string): StoredStep | undefined {
+  try {
+    const parsed = StoredStepSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function stepKey(accountId: string, accountConnectorId: number): string {
   return `step:${encodeURIComponent(accountId)}:${accountConnectorId}`;
@@ -51,6 +97,11 @@ export interface WaitOptions {
   signal: AbortSignal;
   /** The browser step the person was sent to (create_oauth_link or create_credential_link), if known. */
   waitingFor?: string;
+  /**
+   * That step's link was used or has expired: no one is at it, so the wait takes one look and
+   * returns (done if the setup moved past the step, else not_waiting), rather than wait for no one.
+   */
+  stepOver?: boolean;
   /** Called after each look, with the time waited so far. */
   onPoll?: (waitedMs: number, view: AccountConnectorView) => Promise<void>;
 }
@@ -256,9 +307,10 @@ export async function waitForAuthentication(
       const waited = performance.now() - started;
       const next = view.setup.nextStep.tool;
       // The step the person is on: the link given out, else the step the setup asks for if it is a browser step.
-      if (step === undefined && first && next !== undefined && BROWSER_STEPS.has(next)) step = next;
+      if (step === undefined && first && !options.stepOver && next !== undefined && BROWSER_STEPS.has(next)) step = next;
       if (step === undefined) return { view, outcome: view.setup.state === "ready" ? "done" : "not_waiting" };
       if (next !== step) return { view, outcome: "done" };
+      if (options.stepOver) return { view, outcome: "not_waiting" };
       const remaining = options.timeoutMs - waited;
       if (remaining <= 0) return { view, outcome: "timed_out" };
       // Progress only while the wait goes on: a notification sent just before the result reaches the

@@ -1,6 +1,7 @@
 /** Output pieces that several tools share (schemas and the summaries of the text content), so each is described once. */
 import { z } from "zod";
 import type { LeftOutItem } from "../../cyclr/schemas.js";
+import type { CycleSetup } from "../../setup/cycle-setup.js";
 import type { SetupState, StepArgument } from "../../setup/setup-state.js";
 
 /** An account as the lists show it: compact. */
@@ -63,6 +64,29 @@ export const setupStateSchema = z
 
 export const connectorRefSchema = z.object({ id: z.number(), name: z.string() });
 
+/** A cycle's setup: its connectors, the values the person still gives, what only the partner can fix, and the next step. */
+export const cycleSetupSchema = z
+  .object({
+    state: z.enum(["needs_connectors", "needs_values", "ready_to_activate", "active", "paused"]),
+    connectors: z.array(z.object({ accountConnectorId: z.number(), name: z.string(), ready: z.boolean() })),
+    values: z
+      .array(
+        z.object({
+          stepId: z.string(),
+          step: z.string().optional(),
+          kind: z.enum(["parameter", "field"]),
+          id: z.string(),
+          name: z.string(),
+          lookup: z.boolean().optional().describe("Chosen from the person's account: set_step_value lists the choices."),
+          allowedValues: z.array(z.string()).optional(),
+        }),
+      )
+      .describe("Values the person still has to give, for set_step_value."),
+    partner: z.array(z.string()).optional().describe("What only the partner can fix, in the template."),
+    webhooks: z.array(z.object({ stepId: z.string(), stepName: z.string().optional(), url: z.string().optional() })).optional(),
+    nextStep: nextStepSchema,
+  }) satisfies z.ZodType<CycleSetup>;
+
 /** One line for the text content: the state and the next step. */
 export function setupSummary(setup: SetupState): string {
   const next = setup.nextStep.tool ? `Next: ${setup.nextStep.tool}. ${setup.nextStep.instruction}` : setup.nextStep.instruction;
@@ -70,7 +94,7 @@ export function setupSummary(setup: SetupState): string {
 }
 
 /** Says how many list items Cyclr sent that could not be read, and which (ids only): the rest of the list is still good. */
-export function leftOutNote(leftOut: readonly LeftOutItem[], what: "connector" | "account connector" | "account"): string {
+export function leftOutNote(leftOut: readonly LeftOutItem[], what: "connector" | "account connector" | "account" | "template"): string {
   const ids = leftOut.flatMap((item) => (item.id !== undefined ? [item.id] : []));
   const shown = ids.slice(0, 10).join(", ");
   return (

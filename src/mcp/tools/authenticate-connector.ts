@@ -5,7 +5,7 @@ import { connectorDefinition } from "../shared/account-connectors.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { accountConnectorIdArg, accountIdArg, forCycleArg } from "../shared/arguments.js";
 import { connectorRefSchema, setupStateSchema, setupSummary } from "../shared/results.js";
 
 export const authenticateConnector = defineTool({
@@ -19,6 +19,7 @@ export const authenticateConnector = defineTool({
     username: z.string().min(1).max(500).optional().describe("Basic connectors; with password."),
     password: z.string().min(1).max(2000).optional().describe("Basic connectors. Secret."),
     accountId: accountIdArg,
+    cycleId: forCycleArg,
   },
   outputSchema: {
     accountId: z.string(),
@@ -52,7 +53,7 @@ export const authenticateConnector = defineTool({
     // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
     const possible = possibleMethods(current, definition);
     if (!possible.includes(expected) && !possible.includes("unknown")) {
-      const needs = computeSetupState(current, definition, accountId).nextStep;
+      const needs = computeSetupState(current, definition, accountId, args.cycleId).nextStep;
       throw new ToolInputError(
         `${definition.Name} (account connector ${current.Id}) authenticates with ${authType ?? "another method"}` +
           `${oauth2Type ? `/${oauth2Type}` : ""}, not ${basic ? "a username and password" : "an API key"}. ` +
@@ -61,7 +62,7 @@ export const authenticateConnector = defineTool({
     }
     const authValue = basic ? basicAuthValue(args.username ?? "", args.password ?? "") : (args.apiKey ?? "");
     const updated = await deps.cyclr.setAccountConnectorAuthValue(accountId, current.Id, authValue, { signal });
-    const setup = computeSetupState(updated, definition, accountId);
+    const setup = computeSetupState(updated, definition, accountId, args.cycleId);
     return {
       structuredContent: {
         accountId,

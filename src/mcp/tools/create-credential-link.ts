@@ -5,7 +5,7 @@ import { connectorDefinition } from "../shared/account-connectors.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { accountConnectorIdArg, accountIdArg, forCycleArg } from "../shared/arguments.js";
 import { setupStateSchema } from "../shared/results.js";
 
 const LINK_MINUTES = 10;
@@ -18,6 +18,7 @@ export const createCredentialLink = defineTool({
   inputSchema: {
     accountConnectorId: accountConnectorIdArg,
     accountId: accountIdArg,
+    cycleId: forCycleArg,
   },
   outputSchema: {
     accountId: z.string(),
@@ -45,7 +46,7 @@ export const createCredentialLink = defineTool({
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, context.signal);
     const request = credentialRequest(accountConnector, definition, accountId);
     if (!request) {
-      const { nextStep } = computeSetupState(accountConnector, definition, accountId);
+      const { nextStep } = computeSetupState(accountConnector, definition, accountId, args.cycleId);
       throw new ToolInputError(
         `${definition.Name} (account connector ${accountConnector.Id}) needs no secret from the person now. ` +
           `${nextStep.tool ? `Next: ${nextStep.tool}. ` : ""}${nextStep.instruction}`,
@@ -60,7 +61,7 @@ export const createCredentialLink = defineTool({
       keepSecret: context.keepSecret,
     });
     context.keepSecret(link.token);
-    await deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", link.expiresAt);
+    await deps.browserSteps.record(accountId, accountConnector.Id, "create_credential_link", link.expiresAt, link.id);
     const asksFor = request.fields.map((f) => f.label);
     let openedByClient: "accepted" | "declined" | undefined;
     if (context.person.openUrl) {
@@ -74,14 +75,14 @@ export const createCredentialLink = defineTool({
       }
     }
     const nextStep = waitingStep(
-      { accountConnectorId: accountConnector.Id, accountId },
+      { accountConnectorId: accountConnector.Id, accountId, ...(args.cycleId !== undefined && { cycleId: args.cycleId }) },
       "create_credential_link",
       openedByClient === "declined"
         ? `The person declined to open the page in their client. Ask whether they want to continue; if so, give them the link to open themselves: they enter ${asksFor.join(", ")} there.`
         : `${openedByClient === "accepted" ? "The page was opened for the person" : "Give the person the link"}: they enter ${asksFor.join(", ")} there. It works once, for 10 minutes.`,
     );
     // What the person is doing now, and the call that follows.
-    const setup = { ...computeSetupState(accountConnector, definition, accountId), nextStep };
+    const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
     const expiresAtUtc = link.expiresAt.toISOString();
     return {
       structuredContent: {
@@ -99,7 +100,7 @@ export const createCredentialLink = defineTool({
       text:
         `Credential page for ${definition.Name} (account connector ${accountConnector.Id}), asking for ${asksFor.join(", ")}` +
         `${openedByClient === "accepted" ? ": the client opened it for the person." : `: ${link.url}`}\n` +
-        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call get_account_connector with waitForAuthentication.`,
+        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"}.`,
     };
   },
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { buildOAuthLink } from "../../setup/auth-values.js";
 import { checkTargetOrigin } from "../../setup/target-origin.js";
@@ -7,7 +8,7 @@ import { defineTool } from "../tool.js";
 import { connectorDefinition } from "../shared/account-connectors.js";
 import { waitForAuthentication } from "../shared/authentication-wait.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountConnectorIdArg, accountIdArg } from "../shared/arguments.js";
+import { accountConnectorIdArg, accountIdArg, forCycleArg } from "../shared/arguments.js";
 import { setupStateSchema } from "../shared/results.js";
 
 /** Cyclr's sign-in tokens are single-use and last 5 minutes (api-notes §7). */
@@ -46,6 +47,7 @@ export const createOAuthLink = defineTool({
       .optional()
       .describe(`The account user signing in (created if missing); default "${DEFAULT_USERNAME}".`),
     accountId: accountIdArg,
+    cycleId: forCycleArg,
   },
   outputSchema: {
     accountId: z.string(),
@@ -82,10 +84,12 @@ export const createOAuthLink = defineTool({
     }
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, accountConnector, signal);
+    // Names this link in the browser step: reaching its landing page ends that step, and no later link's.
+    const linkId = randomUUID();
     if (!target) {
       // By default the person lands on this server's own page, which says they can go back to the
       // conversation; a callback message is for an opener window, so it keeps the service domain.
-      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id }).catch(() => undefined) : undefined;
+      const landing = args.callbackMessage === undefined ? await deps.oauthLanding?.(definition.Name, { accountId, accountConnectorId: accountConnector.Id, link: linkId }).catch(() => undefined) : undefined;
       const own = landing !== undefined ? checkTargetOrigin(landing, deps.oauthTargetOrigins) : undefined;
       target = own?.allowed ? own : checkTargetOrigin(deps.serviceDomain, deps.oauthTargetOrigins);
     }
@@ -93,7 +97,7 @@ export const createOAuthLink = defineTool({
     const { authType, oauth2Type } = accountConnectorAuth(accountConnector, definition);
     // Any method that may be the one chosen at install will do (Cyclr may not say which it is).
     if (!possibleMethods(accountConnector, definition).includes("oauthLink")) {
-      const { nextStep } = computeSetupState(accountConnector, definition, accountId);
+      const { nextStep } = computeSetupState(accountConnector, definition, accountId, args.cycleId);
       throw new ToolInputError(
         `${definition.Name} (account connector ${accountConnector.Id}) does not use an OAuth sign-in` +
           `${authType ? ` (auth type ${authType}${oauth2Type ? `/${oauth2Type}` : ""})` : ""}. ` +
@@ -110,7 +114,7 @@ export const createOAuthLink = defineTool({
       targetOrigin: target.targetOrigin,
       ...(args.callbackMessage !== undefined && { callbackMessage: args.callbackMessage }),
     });
-    await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000));
+    await deps.browserSteps.record(accountId, accountConnector.Id, "create_oauth_link", new Date(Date.now() + LINK_MINUTES * 60_000), linkId);
     let openedByClient: "accepted" | "declined" | undefined;
     if (context.person.openUrl) {
       const opened = await context.person.openUrl(`Sign in to ${definition.Name} to connect it to your Cyclr account.`, url);
@@ -123,19 +127,22 @@ export const createOAuthLink = defineTool({
             signal: watchSignal,
             waitingFor: "create_oauth_link",
           });
-          if (outcome === "done") await opened.complete();
+          if (outcome !== "done") return;
+          // Seen done, landing page or not: the step is over for every replica.
+          await deps.browserSteps.end(accountId, accountConnector.Id, linkId).catch(() => undefined);
+          await opened.complete();
         });
       }
     }
     const nextStep = waitingStep(
-      { accountConnectorId: accountConnector.Id, accountId },
+      { accountConnectorId: accountConnector.Id, accountId, ...(args.cycleId !== undefined && { cycleId: args.cycleId }) },
       "create_oauth_link",
       openedByClient === "declined"
         ? "The person declined to open the link in their client. Ask whether they want to continue; if so, give them the link to open themselves (it works once, for 5 minutes)."
         : `${openedByClient === "accepted" ? "The link was opened for the person" : "Give the person the link to open in their browser"}; it works once and expires in 5 minutes.`,
     );
     // What the person is doing now, and the call that follows.
-    const setup = { ...computeSetupState(accountConnector, definition, accountId), nextStep };
+    const setup = { ...computeSetupState(accountConnector, definition, accountId, args.cycleId), nextStep };
     return {
       structuredContent: {
         accountId,
@@ -153,7 +160,7 @@ export const createOAuthLink = defineTool({
         `OAuth link for ${definition.Name} (account connector ${accountConnector.Id})${openedByClient === "accepted" ? "" : `: ${url}`}\n` +
         `${openedByClient === "accepted" ? "The client opened it for the person." : openedByClient === "declined" ? "The person declined to open it." : "Give it to the person to open in their browser."} ` +
         `It works once and expires at ${signIn.ExpiresAtUtc} (${LINK_MINUTES} minutes). ` +
-        "Then call get_account_connector with waitForAuthentication to verify.",
+        `Then call ${nextStep.tool} with ${nextStep.tool === "get_cycle" ? "waitForActivation" : "waitForAuthentication"} to verify.`,
     };
   },
 });

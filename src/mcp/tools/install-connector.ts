@@ -84,11 +84,11 @@ async function lateInstall(
   listed: readonly AccountConnector[],
   options: CallOptions,
 ): Promise<{ found?: { accountConnector: AccountConnector; note: string }; earlierNote: string }> {
-  const earlier = uncertain.find(identity);
+  const earlier = await uncertain.find(identity);
   if (!earlier) return { earlierNote: "" };
   const late = findNewInstall(earlier.before, listed, identity.connectorId, identity.name).created;
   // Either way this call settles it: returned now, or superseded by the install that follows.
-  uncertain.forget(identity);
+  await uncertain.forget(identity);
   if (late) {
     return {
       found: {
@@ -131,10 +131,10 @@ async function installOnce(
     accountConnector = await cyclr.installConnector(accountId, connectorId, install, options);
   } catch (failure) {
     // A call cancelled while the install was on its way may have reached Cyclr too: remembered, so the next install checks first.
-    if (failure instanceof CyclrNetworkError && failure.cancelled) uncertain.remember({ ...identity, before });
+    if (failure instanceof CyclrNetworkError && failure.cancelled) await uncertain.remember({ ...identity, before });
     if (!mayHaveBeenApplied(failure)) throw failure;
     // Remembered before looking, so that a look cut short (cancelled, failed) still leaves it for the next call.
-    uncertain.remember({ ...identity, before });
+    await uncertain.remember({ ...identity, before });
     if (options.signal.aborted) throw failure;
     // Cyclr's own 500 or an answer that is not its JSON ends the request there; a timeout, a lost
     // connection or a gateway's 5xx may come while Cyclr is still working on the install.
@@ -156,10 +156,10 @@ async function installOnce(
     const { created, others } = found;
     if (!created) {
       if (mayStillRun) throw new AmbiguousInstallError("may_still_run", identity, failure, { lookedForMs: performance.now() - started });
-      uncertain.forget(identity);
+      await uncertain.forget(identity);
       throw new AmbiguousInstallError("not_installed", identity, failure);
     }
-    uncertain.forget(identity);
+    await uncertain.forget(identity);
     // The listing may abbreviate entries (api-notes §4): read the whole account connector if possible.
     const full = await cyclr.getAccountConnector(accountId, created.Id, options).catch(() => created);
     const alsoNew = others.length ? ` Other account connectors of this connector with this name appeared at the same time (${others.map((o) => o.Id).join(", ")}): check whether they are wanted.` : "";

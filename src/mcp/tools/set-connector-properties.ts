@@ -6,7 +6,7 @@ import { looksSensitive } from "../../setup/catalog.js";
 import { computeSetupState } from "../../setup/setup-state.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
-import { accountConnectorIdArg, accountIdArg, propertiesArg } from "../shared/arguments.js";
+import { accountConnectorIdArg, accountIdArg, forCycleArg, propertiesArg } from "../shared/arguments.js";
 import { setupStateSchema, setupSummary } from "../shared/results.js";
 
 export const setConnectorProperties = defineTool({
@@ -21,6 +21,7 @@ export const setConnectorProperties = defineTool({
       .optional()
       .describe('e.g. [{name: "isSandbox", value: "false"}]; leave out for a form.'),
     accountId: accountIdArg,
+    cycleId: forCycleArg,
   },
   outputSchema: {
     accountId: z.string(),
@@ -64,7 +65,7 @@ export const setConnectorProperties = defineTool({
     }
 
     const results = await writeProperties(deps.cyclr, accountId, accountConnector, definition, properties, context.signal, context.keepSecret);
-    const setup = computeSetupState(accountConnector, definition, accountId);
+    const setup = computeSetupState(accountConnector, definition, accountId, args.cycleId);
     const set = results.filter((r) => r.outcome === "set");
     const unknown = results.filter((r) => r.outcome === "unknown");
     const lines = results.map((r) => `- ${r.name}: ${r.outcome}${r.error ? ` (${r.error})` : ""}`);

@@ -53,7 +53,9 @@ export default {
     note(
       "Tokens, what a model reads of a result: clients pass the text alone (Claude Desktop), structuredContent alone when there is one " +
         "(Claude Code, VS Code), or both (ChatGPT's apps). The rows count both, the most any of them passes: the text blocks' text, and " +
-        "structuredContent as compact JSON; the parts are given beside it.",
+        "structuredContent as compact JSON; the parts are given beside it. Each part carries the whole next step (a client reading one " +
+        "part must be able to act on it), so a client reading both reads the next step's instruction twice: get_account_connector's " +
+        "share for it stays above what either part costs alone.",
     );
     await client.close();
     await sandbox.close();

@@ -67,9 +67,9 @@ export default {
         );
       }
       if (size === 100) {
-        const timeline = await coldTimeline(sandbox);
+        const timeline = await coldTimeline(sandbox, quick ? 3 : 5);
         note(
-          `Catalog of ${total}, where a cold first list_connectors goes (one more fresh server, through a timing proxy between it and the sandbox; ` +
+          `Catalog of ${total}, where a cold first list_connectors goes (more fresh servers, through a timing proxy between them and the sandbox; ` +
             `the noise of the ${repeats} timed calls: interquartile range ${Math.round(noise(cold) * 100)} % of the median): ${timeline}`,
         );
       }
@@ -85,13 +85,25 @@ async function catalogSandbox(size) {
 }
 
 /**
- * One cold call through a loopback proxy that notes when each request to the sandbox starts and
- * ends: the time before the first request (the call reaching the server, node:http loading), the
- * token, the catalog pages, the gaps between them (reading a page's answer, asking for the next)
- * and the time after the last page (parsing the pages not yet read, the search index, the result,
- * MCP back to the client).
+ * Cold calls through a loopback proxy that notes when each request to the sandbox starts and ends,
+ * a fresh server each time: the time before the first request (the call reaching the server,
+ * node:http loading), the token, the catalog pages, the gaps between them (reading a page's
+ * answer, asking for the next) and the time after the last page (parsing the pages not yet read,
+ * the search index, the result, MCP back to the client). Each part is a median over the runs.
  */
-async function coldTimeline(sandbox) {
+async function coldTimeline(sandbox, runs) {
+  const timelines = [];
+  for (let i = 0; i < runs; i++) timelines.push(await oneTimeline(sandbox));
+  const measured = timelines.filter((t) => t.parts);
+  if (measured.length === 0) return `not measured (${timelines[0]?.missing ?? "no run"})`;
+  const labels = measured[0].parts.map(([label]) => label);
+  const same = measured.filter((t) => t.parts.length === labels.length && t.parts.every(([label], j) => label === labels[j]));
+  const at = (j) => median(same.map((t) => t.parts[j][1]));
+  const total = median(same.map((t) => t.total));
+  return `${ms(total)} in all (medians of ${same.length} runs): ${labels.map((label, j) => `${label} ${ms(at(j))}`).join("; ")}.`;
+}
+
+async function oneTimeline(sandbox) {
   const target = new URL(sandbox.url);
   const requests = [];
   const proxy = createServer((req, res) => {
@@ -114,11 +126,11 @@ async function coldTimeline(sandbox) {
     requests.sort((a, b) => a.started - b.started);
     const token = requests.find((r) => r.what.endsWith("/oauth/token"));
     const pages = requests.filter((r) => r.what.endsWith("/connectors"));
-    if (!token || pages.length === 0) return `not measured (${requests.map((r) => r.what).join(", ")})`;
+    if (!token || pages.length === 0) return { missing: requests.map((r) => r.what).join(", ") };
     const parts = [
-      `before the first request ${ms(token.started - started)}`,
-      `the token ${ms(token.ended - token.started)}`,
-      `until the first page is asked ${ms(pages[0].started - token.ended)}`,
+      ["before the first request", token.started - started],
+      ["the token", token.ended - token.started],
+      ["until the first page is asked", pages[0].started - token.ended],
     ];
     // Rounds: requests that overlap the first page still in flight belong to its round.
     let previousEnd = token.ended;
@@ -135,12 +147,12 @@ async function coldTimeline(sandbox) {
     rounds.forEach((r, i) => {
       const start = Math.min(...r.map((p) => p.started));
       const end = Math.max(...r.map((p) => p.ended));
-      if (i > 0) parts.push(`between rounds ${ms(start - previousEnd)}`);
-      parts.push(`${r.length === 1 ? "a page" : `${r.length} pages at once`} ${ms(end - start)} (${LATENCY_MS} ms of it the sandbox's latency)`);
+      if (i > 0) parts.push(["between rounds", start - previousEnd]);
+      parts.push([`${r.length === 1 ? "a page" : `${r.length} pages at once`} (${LATENCY_MS} ms of it the sandbox's latency)`, end - start]);
       previousEnd = end;
     });
-    parts.push(`after the last page (parsing, search index, result, MCP) ${ms(ended - previousEnd)}`);
-    return `${ms(ended - started)} in all: ${parts.join("; ")}.`;
+    parts.push(["after the last page (parsing, search index, result, MCP)", ended - previousEnd]);
+    return { total: ended - started, parts };
   } finally {
     await new Promise((resolve) => proxy.close(resolve));
   }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Thin entry: load config, maybe start the sandbox, serve MCP over stdio or (--http) Streamable HTTP. */
+import { setFlagsFromString } from "node:v8";
 import { ConfigError, credentialSecret, helpText, loadConfig, type CyclrCredentials } from "./config/index.js";
 import { createCyclrClient } from "./cyclr/index.js";
 import { forwardedClientAddress } from "./hosting/client-address.js";
@@ -16,6 +17,12 @@ import { openStore, sharedCatalogs, sharedRefusals, sharedTokens } from "./store
 import { lookWindowMs } from "./setup/install-recovery.js";
 import { isLoopbackHost } from "./loopback.js";
 import { VERSION } from "./version.js";
+
+// undici parses HTTP with WebAssembly (llhttp). V8 compiles it with its baseline compiler (Liftoff),
+// then again with TurboFan once it runs hot: that second compile holds some 35 MB for a while, the
+// largest part of a small server's peak memory, for a parser that is never this server's
+// bottleneck (bench/results.md). Set before any WebAssembly is compiled.
+setFlagsFromString("--liftoff-only");
 
 async function main(): Promise<number> {
   let command;

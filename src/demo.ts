@@ -10,8 +10,10 @@ import { Client, type CallToolResult } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { approveOAuthLink, fillCredentialPage } from "./sandbox/consent-driver.js";
 import { finishLaunch } from "./sandbox/launch-driver.js";
+import { PACKAGE_ROOT } from "./version.js";
 
-const CLI = fileURLToPath(new URL("./cli.js", import.meta.url));
+// From the package's folder: `cyclr-mcp demo` runs this from a chunk of the bundle, `npm run demo` from dist/.
+const CLI = fileURLToPath(new URL("dist/cli.js", PACKAGE_ROOT));
 
 interface NextStep {
   tool: string | null;

@@ -100,7 +100,7 @@ export function readmeTranscript(demoOutput: string): string {
     .replace(/\/credentials\/[\w-]+/g, "/credentials/E8kH…KPo")
     .replace(/token=[^&\s"]+/g, "token=nDTC…%3D%3D")
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, "2026-11-25T10:00:00.000Z")
-    .replace(/after \d+ s\)/g, "after 0 s)")
+    .replace(/after \d+(\.\d+)? s\)/g, "after 0 s)")
     .trim();
   return ["```", body, "```"].join("\n");
 }

@@ -115,7 +115,8 @@ function settingsFor(
     if (value !== undefined) raw[key] = value;
   }
 
-  const parsed = settingsSchema.safeParse(raw);
+  // Parsed once per process: zod's compiled fast path would cost more to build than it saves.
+  const parsed = settingsSchema.safeParse(raw, { jitless: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${describeSetting(String(issue.path[0] ?? ""))} ${issue.message}`);
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}.`);

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import type { Logger } from "../log.js";
 import type { CyclrHttp, CyclrRequest } from "./http.js";
-import { collectPages, type Page } from "./paging.js";
+import { collectPages, type Page, type UnreadPage } from "./paging.js";
 import {
   AccountListSchema,
   AccountSchema,
@@ -26,6 +26,7 @@ import {
   MarketplaceLinkSchema,
   MessageSchema,
   PrerequisiteListSchema,
+  RawListSchema,
   SignInTokenSchema,
   splitEntries,
   StepParameterListSchema,
@@ -392,7 +393,11 @@ export class CyclrClient implements CyclrOperations, PartnerOperations {
    */
   async catalogPages(accountId: string, options: { pageSize: number; includeCustomConnectors?: boolean; signal?: AbortSignal }): Promise<ListEntry<Connector>[]> {
     return collectPages(
-      (page, pageSize) => this.catalogPage(accountId, { ...options, page, pageSize }),
+      async (page, pageSize): Promise<UnreadPage<ListEntry<Connector>>> => {
+        // Parsed when the walk takes the page, after it has asked for the next ones.
+        const { data, headers } = await this.http.response(RawListSchema, catalogPageRequest(accountId, { ...options, page, pageSize }));
+        return { count: data.length, read: () => onPage(ConnectorListSchema.parse(data), page), ...totalPages(headers) };
+      },
       { pageSize: options.pageSize, key: entryKey((connector) => connector.Id), concurrency: this.catalogPageConcurrency },
     );
   }
@@ -402,14 +407,7 @@ export class CyclrClient implements CyclrOperations, PartnerOperations {
     accountId: string,
     options: { page: number; pageSize: number; includeCustomConnectors?: boolean; signal?: AbortSignal },
   ): Promise<Page<ListEntry<Connector>>> {
-    const { data, headers } = await this.http.response(ConnectorListSchema, {
-      method: "GET",
-      path: "/v1.0/connectors",
-      query: { page: options.page, pageSize: options.pageSize, includeCustomConnectors: options.includeCustomConnectors },
-      accountId,
-      target: { kind: "catalog" },
-      ...(options.signal && { signal: options.signal }),
-    });
+    const { data, headers } = await this.http.response(ConnectorListSchema, catalogPageRequest(accountId, options));
     return { items: onPage(data, options.page), ...totalPages(headers) };
   }
 
@@ -784,6 +782,20 @@ export class CyclrClient implements CyclrOperations, PartnerOperations {
 function totalPages(headers: Record<string, string>): { totalPages?: number } {
   const value = Number(headers["total-pages"]);
   return Number.isInteger(value) && value >= 1 ? { totalPages: value } : {};
+}
+
+/** One page of GET /v1.0/connectors. */
+function catalogPageRequest(accountId: string, options: { page: number; pageSize: number; includeCustomConnectors?: boolean; signal?: AbortSignal }): CyclrRequest {
+  return {
+    method: "GET",
+    path: "/v1.0/connectors",
+    query: { page: options.page, pageSize: options.pageSize, includeCustomConnectors: options.includeCustomConnectors },
+    accountId,
+    target: { kind: "catalog" },
+    // The catalog keeps no icon (a card asks for one with getConnectorIcon).
+    unreadFields: ["Icon"],
+    ...(options.signal && { signal: options.signal }),
+  };
 }
 
 /** Marks left-out items with their page, so that two without an Id on different pages stay two. */

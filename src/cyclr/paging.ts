@@ -7,12 +7,29 @@
  *   page with nothing new (a server that ignores `page`). A first page shorter than asked may be a
  *   server cap, so one more page settles it.
  * After the first page, pages are fetched several at a time (bounded): all the counted pages, or,
- * without a count, a window of pages once a full page suggests there are more.
+ * without a count, a window of pages once a full page suggests there are more. Each window is
+ * asked for before the pages in hand are read (a catalog page's reading is its parsing), so the
+ * parsing of one round overlaps the round trip of the next.
  */
 export interface Page<T> {
   items: T[];
   /** The Total-Pages count, when the server gave one. */
   totalPages?: number;
+}
+
+/**
+ * A page whose items are read (parsed) only when the walk takes them: how many there are is known
+ * as it arrives, so the walk asks for the next pages first and reads this one while they travel.
+ */
+export interface UnreadPage<T> {
+  count: number;
+  read: () => T[];
+  totalPages?: number;
+}
+
+/** A page as the walk holds it; `unread` when reading it is work worth overlapping with the next round trip. */
+interface HeldPage<T> extends UnreadPage<T> {
+  unread: boolean;
 }
 
 export interface CollectPagesOptions<T> {
@@ -27,14 +44,23 @@ export interface CollectPagesOptions<T> {
 export const DEFAULT_PAGE_CONCURRENCY = 4;
 
 export async function collectPages<T>(
-  fetchPage: (page: number, pageSize: number) => Promise<T[] | Page<T>>,
+  fetchPage: (page: number, pageSize: number) => Promise<T[] | Page<T> | UnreadPage<T>>,
   options: CollectPagesOptions<T>,
 ): Promise<T[]> {
   const maxPages = options.maxPages ?? 1000;
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_PAGE_CONCURRENCY);
-  const fetchOne = async (page: number): Promise<Page<T>> => {
+  const fetchOne = async (page: number): Promise<HeldPage<T>> => {
     const result = await fetchPage(page, options.pageSize);
-    return Array.isArray(result) ? { items: result } : result;
+    if (Array.isArray(result)) return { count: result.length, read: () => result, unread: false };
+    if ("read" in result) return { ...result, unread: true };
+    return { count: result.items.length, read: () => result.items, unread: false, ...(result.totalPages !== undefined && { totalPages: result.totalPages }) };
+  };
+  /** Pages from..to, asked now, at most `concurrency` at a time. */
+  const ask = (from: number, to: number): Promise<HeldPage<T>[]> => {
+    const asked = mapConcurrently(range(from, to), concurrency, fetchOne);
+    // A window the walk turns out not to need is dropped; its failure is nobody's.
+    asked.catch(() => undefined);
+    return asked;
   };
 
   const items: T[] = [];
@@ -52,29 +78,48 @@ export async function collectPages<T>(
     longest = Math.max(longest, batch.length);
     return true;
   };
+  /** Whether the walk goes on after pages of these sizes, as far as their sizes tell (take may still end it: a repeated page). */
+  const goesOn = (pages: readonly HeldPage<T>[]): boolean => {
+    let seenLongest = longest;
+    for (const { count } of pages) {
+      if (count === 0 || count < seenLongest) return false;
+      seenLongest = Math.max(seenLongest, count);
+    }
+    return true;
+  };
 
   const first = await fetchOne(1);
-  if (!take(first.items)) return items;
-  let next = 2;
-
   const counted = first.totalPages;
-  if (counted !== undefined && Number.isInteger(counted) && counted >= 1) {
-    const last = Math.min(counted, maxPages);
-    const pages = await mapConcurrently(range(next, last), concurrency, fetchOne);
-    for (const page of pages) if (!take(page.items)) return items;
-    // Every counted page was full: the count may be out of date, so the walk goes on (one page, then windows).
-    next = last + 1;
+  // With a count, the counted pages come next, all together; after them (the count may be out of
+  // date) or without one, a page at a time until a full page shows there is more, then windows.
+  let countedLast = counted !== undefined && Number.isInteger(counted) && counted >= 1 ? Math.min(counted, maxPages) : undefined;
+  let width = countedLast === undefined && first.count >= options.pageSize ? concurrency : 1;
+  let pages = [first];
+  let last = 1;
+  for (;;) {
+    const from = last + 1;
+    let to: number;
+    if (countedLast !== undefined && countedLast >= from) {
+      to = countedLast;
+      countedLast = undefined;
+    } else {
+      to = Math.min(from + width - 1, maxPages);
+      width = concurrency;
+    }
+    let ahead: Promise<HeldPage<T>[]> | undefined;
+    if (pages.some((page) => page.unread)) {
+      // Asked for before these are read, so that reading them overlaps the round trip (a page that
+      // repeats the one before, from a server ignoring `page`, then costs one window in vain).
+      ahead = from <= maxPages && goesOn(pages) ? ask(from, to) : undefined;
+      for (const page of pages) if (!take(page.read())) return items;
+    } else {
+      for (const page of pages) if (!take(page.read())) return items;
+      ahead = from <= maxPages ? ask(from, to) : undefined;
+    }
+    if (!ahead) return items;
+    pages = await ahead;
+    last = to;
   }
-
-  // No count: a page at a time until a full page shows there is more, then windows of pages.
-  let width = counted === undefined && first.items.length >= options.pageSize ? concurrency : 1;
-  while (next <= maxPages) {
-    const pages = await mapConcurrently(range(next, Math.min(next + width - 1, maxPages)), concurrency, fetchOne);
-    for (const page of pages) if (!take(page.items)) return items;
-    next += pages.length;
-    width = concurrency;
-  }
-  return items;
 }
 
 function range(from: number, to: number): number[] {

@@ -26,6 +26,14 @@ const anyId = z
   .transform((value) => (value === null || value === undefined ? undefined : String(value)));
 
 // Only what the server reads is kept: a catalog of ten thousand connectors is held in memory.
+
+/**
+ * A list as kept in memory: a parsed or filtered array has room for more (some 150 bytes each),
+ * and a catalog has three lists per connector; a copy is exactly its length.
+ */
+function exactly<T>(values: T[]): T[] {
+  return values.slice();
+}
 export const ParameterSchema = z.object({
   Name: text,
   Description: text,
@@ -67,7 +75,7 @@ export const ConnectorSchema = z.object({
   Categories: z
     .array(z.union([z.string(), z.object({ Name: z.string() }).transform((category) => category.Name), z.null()]))
     .nullish()
-    .transform((values) => (values ?? []).filter((value): value is string => value !== null)),
+    .transform((values) => exactly((values ?? []).filter((value): value is string => value !== null))),
   /**
    * Absent (not empty) when Cyclr leaves it out: callers then fetch the full definition. Only account
    * connector properties are kept; the connector's own settings are never shown or set.
@@ -75,11 +83,11 @@ export const ConnectorSchema = z.object({
   Parameters: z
     .array(ParameterSchema)
     .nullish()
-    .transform((values) => values?.filter((parameter) => parameter.IsAccountConnectorProperty)),
+    .transform((values) => (values ? exactly(values.filter((parameter) => parameter.IsAccountConnectorProperty)) : undefined)),
   Authentication: z
     .array(AuthenticationMethodSchema)
     .nullish()
-    .transform((values) => values ?? []),
+    .transform((values) => exactly(values ?? [])),
 });
 export type Connector = z.infer<typeof ConnectorSchema>;
 
@@ -123,6 +131,9 @@ export function splitEntries<T>(entries: readonly ListEntry<T>[]): { items: T[];
 }
 
 export const ConnectorListSchema = lenientList(ConnectorSchema);
+
+/** A list before its items are parsed (a catalog page is parsed when the page walk takes it). */
+export const RawListSchema = z.array(z.unknown());
 
 /** A connector's icon alone, read when a card shows it: the catalog, held in memory, keeps none. */
 export const ConnectorIconSchema = z.object({ Icon: text });

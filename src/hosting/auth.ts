@@ -5,14 +5,12 @@
  * checked against its published keys (asymmetric algorithms only), or minted by a partner's backend
  * with the HS256 secret MCP_HTTP_AUTH_JWT_SECRET (HS256 only). jose checks the signature, the
  * issuer, the audience (MCP_HTTP_AUTH_AUDIENCE, default the resource URL, RFC 8707) and the
- * lifetime; zod reads the scopes and the account. Routing, sessions, limits and the audit trail only
+ * lifetime (jwt-verifier.ts, loaded with the first JWT); zod reads the scopes and the account. Routing, sessions, limits and the audit trail only
  * read the Caller; the caller's token is never passed on (Cyclr is called with the partner's own
  * token, restricted to the pinned account).
  */
-import { createHash, createSecretKey, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions, type RemoteJWKSet } from "jose";
-import { discoverAuthorizationServerMetadata } from "@modelcontextprotocol/client";
 import { CallToolRequestSchema } from "@modelcontextprotocol/core";
 import { getOAuthProtectedResourceMetadataUrl, type OAuthProtectedResourceMetadata } from "@modelcontextprotocol/server";
 import { z } from "zod";
@@ -21,6 +19,7 @@ import type { Logger } from "../log.js";
 import { selectTools, type ToolSelection } from "../mcp/server.js";
 import type { Requester } from "../mcp/tool.js";
 import type { Redactor } from "../redact.js";
+import type { JwtVerifier } from "./jwt-verifier.js";
 
 /**
  * The scopes an OAuth caller's token may carry. cyclr:read is the tools that change nothing (the
@@ -79,15 +78,6 @@ export interface CallerAuthenticationOptions {
   jwksCooldownMs?: number;
 }
 
-/** Asymmetric algorithms only from an authorization server: its JWKS holds public keys, and "none" is never a signature. */
-const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
-/** A partner's backend signs with the shared secret: HS256, nothing else. */
-const SECRET_ALGORITHM = "HS256";
-/** Leeway for clocks that disagree a little on exp and nbf. */
-const CLOCK_TOLERANCE_SECONDS = 30;
-const JWKS_COOLDOWN_MS = 30_000;
-const JWKS_MAX_AGE_MS = 10 * 60_000;
-
 /**
  * RFC 9068 claims, and the variants the common authorization servers use: scopes in scope (a
  * space-separated string) or scp (Entra, Okta), the client in client_id or azp.
@@ -103,21 +93,14 @@ const AccessTokenClaimsSchema = z.looseObject({
   preferred_username: z.string().trim().min(1).max(200).optional().catch(undefined),
   email: z.string().trim().min(1).max(200).optional().catch(undefined),
 });
-/** What this server needs of the authorization server's metadata (RFC 8414, or OpenID discovery). */
-const IssuerMetadataSchema = z.looseObject({ issuer: z.string(), jwks_uri: z.url().optional() });
 const AccountClaimSchema = z.string().trim().min(1).max(200);
-
-/** A token refused: what is wrong with it, in words safe to send back (never the token). */
-class TokenProblem {
-  constructor(readonly description: string) {}
-}
 
 export class CallerAuthentication {
   private readonly tokens: { token: HttpToken; digest: Buffer }[];
   private readonly resourceMetadataUrl: string;
   private readonly audience: string;
   private readonly issuer?: string;
-  private keys?: Promise<RemoteJWKSet>;
+  private verifier?: Promise<JwtVerifier>;
 
   constructor(private readonly options: CallerAuthenticationOptions) {
     this.tokens = options.tokens.map((token) => ({ token, digest: digest(token.token) }));
@@ -155,14 +138,8 @@ export class CallerAuthentication {
    * are fresh, or can be fetched now. Without one there is nothing to fetch.
    */
   async ready(): Promise<boolean> {
-    if (this.issuer === undefined) return true;
-    try {
-      const keys = await this.signingKeys();
-      if (!keys.fresh) await keys.reload();
-      return true;
-    } catch {
-      return false;
-    }
+    if (this.issuer === undefined || !this.options.jwt) return true;
+    return (await this.jwtVerifier(this.options.jwt)).ready();
   }
 
   async authenticate(req: IncomingMessage): Promise<Authentication> {
@@ -200,15 +177,24 @@ export class CallerAuthentication {
     return caller.mayWrite ? undefined : this.insufficientScope(`${tool.name} changes the account: it needs scope ${SCOPES.write}`, [SCOPES.write]);
   }
 
+  /** jose loads with the first JWT (or readiness check), not in a deployment of static tokens alone. */
+  private jwtVerifier(jwt: JwtAuthConfig): Promise<JwtVerifier> {
+    this.verifier ??= import("./jwt-verifier.js").then(
+      ({ JwtVerifier }) => new JwtVerifier({ jwt, audience: this.audience, ...(this.options.jwksCooldownMs !== undefined && { jwksCooldownMs: this.options.jwksCooldownMs }) }),
+    );
+    return this.verifier;
+  }
+
   private async verify(req: IncomingMessage, token: string, jwt: JwtAuthConfig): Promise<Authentication> {
     let payload: unknown;
     try {
-      payload = await this.verifiedPayload(token, jwt);
-    } catch (error) {
-      if (error instanceof TokenProblem) {
-        this.options.logger.info("access token refused", { reason: error.description });
-        return { refused: this.unauthorized(`The access token ${error.description}`) };
+      const verified = await (await this.jwtVerifier(jwt)).verify(token);
+      if ("problem" in verified) {
+        this.options.logger.info("access token refused", { reason: verified.problem });
+        return { refused: this.unauthorized(`The access token ${verified.problem}`) };
       }
+      payload = verified.payload;
+    } catch (error) {
       // Not the token's fault: the authorization server's keys could not be had. A 401 would
       // send the client to sign in again for nothing.
       this.options.logger.warn("access token not checked: the authorization server's keys are unavailable", {
@@ -257,37 +243,6 @@ export class CallerAuthentication {
     return this.pin(req, caller, account.success ? account.data : undefined);
   }
 
-  /** The token's claims once jose has checked it; throws a TokenProblem naming the check that failed, or the keys' own failure. */
-  private async verifiedPayload(token: string, jwt: JwtAuthConfig): Promise<unknown> {
-    let alg: string | undefined;
-    try {
-      alg = decodeProtectedHeader(token).alg;
-    } catch {
-      throw new TokenProblem("is malformed (not a JWT)");
-    }
-    if (typeof alg !== "string") throw new TokenProblem("is malformed (no alg in its header)");
-    if (alg.toLowerCase() === "none") throw new TokenProblem("is unsigned (alg none)");
-    // The header is the sender's: named back only when it looks like an algorithm.
-    const named = /^[A-Za-z0-9+-]{1,16}$/.test(alg) ? alg : "an unknown algorithm";
-    const common: JWTVerifyOptions = { audience: this.audience, requiredClaims: ["exp", "sub"], clockTolerance: CLOCK_TOLERANCE_SECONDS };
-    try {
-      if (jwt.signer.kind === "secret") {
-        if (alg !== SECRET_ALGORITHM) throw new TokenProblem(`is signed with ${named}: this server accepts only ${SECRET_ALGORITHM} tokens signed with its shared secret`);
-        return (await jwtVerify(token, createSecretKey(Buffer.from(jwt.signer.secret, "utf8")), { ...common, algorithms: [SECRET_ALGORITHM] })).payload;
-      }
-      // An HMAC "signed" with the server's public key (which anyone can read) would verify if it were allowed.
-      if (/^HS\d+$/i.test(alg)) throw new TokenProblem(`is signed with ${named}, a shared-secret algorithm: a token from the authorization server must be signed with its private key`);
-      if (!ASYMMETRIC_ALGORITHMS.includes(alg)) throw new TokenProblem(`is signed with ${named}, an algorithm this server does not accept`);
-      const keys: JWTVerifyGetKey = await this.signingKeys();
-      return (await jwtVerify(token, keys, { ...common, issuer: jwt.signer.issuer, algorithms: ASYMMETRIC_ALGORITHMS })).payload;
-    } catch (error) {
-      if (error instanceof TokenProblem) throw error;
-      const problem = tokenProblem(error);
-      if (problem === undefined) throw error;
-      throw new TokenProblem(problem);
-    }
-  }
-
   /** The account the caller is pinned to: its token's, else (a token bound to none) X-Cyclr-Account; checked against the allow-list. */
   private pin(req: IncomingMessage, caller: Caller, bound?: string): Authentication {
     const header = req.headers["x-cyclr-account"];
@@ -303,34 +258,6 @@ export class CallerAuthentication {
     // The key gains the account: an unbound token's session pinned by X-Cyclr-Account answers that account only.
     const key = `${caller.key}\n${pinned ?? ""}`;
     return { caller: pinned === undefined ? { ...caller, key } : { ...caller, key, pinnedAccountId: pinned } };
-  }
-
-  /**
-   * The issuer's keys, found once from its metadata (or MCP_HTTP_AUTH_JWKS_URL). jose keeps them
-   * for 10 minutes, and a token with a key id it does not know fetches them again, at most once per
-   * cooldown: a rotation needs no restart, and a stream of made-up key ids costs one fetch per cooldown.
-   */
-  private signingKeys(): Promise<RemoteJWKSet> {
-    const signer = this.options.jwt?.signer;
-    if (signer?.kind !== "issuer") return Promise.reject(new Error("no issuer"));
-    this.keys ??= (async () => {
-      let jwksUrl = signer.jwksUrl;
-      if (jwksUrl === undefined) {
-        const found = await discoverAuthorizationServerMetadata(signer.issuer);
-        if (!found) throw new Error(`no authorization server metadata found for ${signer.issuer}`);
-        const metadata = IssuerMetadataSchema.parse(found);
-        // RFC 8414 §3.3: metadata that names another issuer is not this server's.
-        if (metadata.issuer !== signer.issuer) throw new Error(`the metadata at ${signer.issuer} names another issuer (${metadata.issuer})`);
-        if (!metadata.jwks_uri) throw new Error(`the metadata of ${signer.issuer} has no jwks_uri: set MCP_HTTP_AUTH_JWKS_URL`);
-        jwksUrl = metadata.jwks_uri;
-      }
-      return createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 5_000, cooldownDuration: this.options.jwksCooldownMs ?? JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS });
-    })().catch((error: unknown) => {
-      // Try again on the next request rather than failing for good.
-      this.keys = undefined;
-      throw error;
-    });
-    return this.keys;
   }
 
   private unauthorized(description?: string): Refusal {
@@ -353,24 +280,6 @@ export class CallerAuthentication {
     const parts: [string, string][] = this.issuer !== undefined ? [...problem, ["resource_metadata", this.resourceMetadataUrl], ["scope", scopes.join(" ")]] : [["realm", "cyclr-mcp"], ...problem];
     return `Bearer ${parts.map(([name, value]) => `${name}="${value.replace(/["\\]/g, "")}"`).join(", ")}`;
   }
-}
-
-/** What is wrong with the token, in words safe to send back; undefined when it is not the token (the keys could not be fetched). */
-function tokenProblem(error: unknown): string | undefined {
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) return undefined;
-  if (error instanceof errors.JWTExpired) return "has expired (exp)";
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.reason === "missing") return `has no ${error.claim} claim`;
-    if (error.claim === "nbf") return "is not yet valid (nbf)";
-    if (error.claim === "iat") return "is not yet valid (iat)";
-    if (error.claim === "aud") return "was issued for another audience (aud)";
-    if (error.claim === "iss") return "is from another issuer (iss)";
-    return `has an invalid ${error.claim} claim`;
-  }
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) return "is signed by a key the authorization server does not publish (unknown kid)";
-  if (error instanceof errors.JWSSignatureVerificationFailed) return "has a signature that does not verify";
-  if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) return "is signed with an algorithm this server does not accept";
-  return "is malformed (not a valid JWT)";
 }
 
 function refusal(status: number, code: number, message: string, headers: Record<string, string> = {}): Refusal {

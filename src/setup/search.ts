@@ -28,24 +28,32 @@ interface Described {
   authTypes?: readonly string[];
 }
 
+/**
+ * One item as searched. A catalog of ten thousand connectors has ten thousand of these in memory for
+ * as long as it is loaded, so they hold no more than the hot loop reads: the name's words are split
+ * again for the few items that pass the first test, and lists that many items share (categories,
+ * auth types) are one array each.
+ */
 interface IndexedConnector<T = Connector> {
   connector: T;
   /** Normalised name, e.g. "Société Générale" becomes "societe generale". */
   name: string;
   /** The name with no spaces: "salesforce". */
   compactName: string;
-  nameWords: string[];
   /** Name, description and categories, normalised; and the same with no spaces. */
   text: string;
   compactText: string;
-  categories: string[];
-  authTypes: string[];
+  categories: readonly string[];
+  authTypes: readonly string[];
 }
 
 interface CatalogIndex<T = Connector> {
   entries: IndexedConnector<T>[];
-  /** Every word of the catalog and the entries that have it: typos are looked up once per word, not per connector. */
-  vocabulary: Map<string, number[]>;
+  /**
+   * Every word of the catalog and the entries that have it (a lone entry as a number: most words are
+   * one item's own): typos are looked up once per word, not per connector.
+   */
+  vocabulary: Map<string, number | number[]>;
   /** The words without digits, by length: the only ones a typo can reach (see typoBudget). */
   wordsByLength: Map<number, string[]>;
 }
@@ -64,29 +72,40 @@ function describeConnector(connector: Connector): Described {
 function indexOf<T extends object>(items: readonly T[], describe: (item: T) => Described): CatalogIndex<T> {
   let index = indexes.get(items) as CatalogIndex<T> | undefined;
   if (!index) {
-    const entries = items.map((item) => {
+    const lists = new Map<string, readonly string[]>();
+    /** One array for every item with the same list. */
+    const shared = (values: string[]): readonly string[] => {
+      const key = values.join("\n");
+      const known = lists.get(key);
+      if (known) return known;
+      lists.set(key, values);
+      return values;
+    };
+    // Joins, not replaces: a replace's result is a rope of its pieces (see normalizeText).
+    const compact = (normalized: string) => normalized.split(" ").join("");
+    const entries = items.map((item): IndexedConnector<T> => {
       const described = describe(item);
       const name = normalizeText(described.name);
       const text = normalizeText(described.text);
       return {
         connector: item,
         name,
-        compactName: name.replace(/ /g, ""),
-        nameWords: name.split(" ").filter(Boolean),
+        compactName: compact(name),
         text,
-        compactText: text.replace(/ /g, ""),
-        categories: (described.categories ?? []).map(normalizeText),
-        authTypes: (described.authTypes ?? []).map((type) => type.toLowerCase()),
+        compactText: compact(text),
+        categories: shared((described.categories ?? []).map(normalizeText)),
+        authTypes: shared((described.authTypes ?? []).map((type) => type.toLowerCase())),
       };
     });
     // In name order once, so that results come out in name order within each rank without sorting.
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const vocabulary = new Map<string, number[]>();
+    const vocabulary = new Map<string, number | number[]>();
     entries.forEach((entry, position) => {
       for (const word of new Set(entry.text.split(" ").filter(Boolean))) {
         const holders = vocabulary.get(word);
-        if (holders) holders.push(position);
-        else vocabulary.set(word, [position]);
+        if (holders === undefined) vocabulary.set(word, position);
+        else if (typeof holders === "number") vocabulary.set(word, [holders, position]);
+        else holders.push(position);
       }
     });
     const wordsByLength = new Map<number, string[]>();
@@ -107,9 +126,13 @@ interface PreparedQuery {
   text: string;
   compact: string;
   words: string[];
-  /** For each query word: the entries having it as a word, and those having a word within its typo budget. */
-  exactWords: Set<number>[];
-  nearWords: Set<number>[];
+  /**
+   * For each query word: the entries having it as a word, and those having a word within its typo
+   * budget, as a byte per entry (1: has it). A common word's holders are most of the catalog: a
+   * byte each is a tenth of what a Set of their positions allocates, for every search.
+   */
+  exactWords: Uint8Array[];
+  nearWords: Uint8Array[];
   compactBudget: number;
   /** The query word fewest connectors have: a connector whose text lacks it can only match by a typo. */
   rarest: string;
@@ -121,19 +144,27 @@ interface PreparedQuery {
 function prepare<T>(index: CatalogIndex<T>, query: string): PreparedQuery {
   const words = query.split(" ");
   const distance = new BoundedDistance();
-  const exactWords = words.map((word) => new Set(index.vocabulary.get(word) ?? []));
+  const holdersOf = (word: string): readonly number[] => {
+    const holders = index.vocabulary.get(word);
+    return holders === undefined ? [] : typeof holders === "number" ? [holders] : holders;
+  };
+  const mark = (marks: Uint8Array, word: string) => {
+    for (const holder of holdersOf(word)) marks[holder] = 1;
+    return marks;
+  };
+  const exactWords = words.map((word) => mark(new Uint8Array(index.entries.length), word));
   const nearWords = words.map((word) => {
-    const near = new Set<number>(index.vocabulary.get(word) ?? []);
+    const near = mark(new Uint8Array(index.entries.length), word);
     const budget = typoBudget(word);
     for (let length = word.length - budget; budget > 0 && length <= word.length + budget; length++) {
       for (const candidate of index.wordsByLength.get(length) ?? []) {
-        if (candidate !== word && distance.within(word, candidate, budget)) for (const holder of index.vocabulary.get(candidate) ?? []) near.add(holder);
+        if (candidate !== word && distance.within(word, candidate, budget)) mark(near, candidate);
       }
     }
     return near;
   });
   const compact = query.replace(/ /g, "");
-  const holders = (word: string) => index.vocabulary.get(word)?.length ?? 0;
+  const holders = (word: string) => holdersOf(word).length;
   const rarest = words.reduce((a, b) => (holders(b) < holders(a) || (holders(b) === holders(a) && b.length > a.length) ? b : a));
   return { text: query, compact, words, exactWords, nearWords, compactBudget: typoBudget(compact), rarest, seenStarts: new Map(), distance };
 }
@@ -231,8 +262,9 @@ function bestMatch<T>(entry: IndexedConnector<T>, position: number, query: Prepa
   if (entry.name === query.text || entry.compactName === query.compact) return { kind: "exact", rank: 0 };
   if (entry.name.startsWith(query.text) || entry.compactName.startsWith(query.compact)) return { kind: "prefix", rank: 1 };
   // Words of the name outrank words of the description or categories.
-  if (query.words.every((word) => entry.nameWords.some((n) => n.startsWith(word)))) return { kind: "word", rank: 2 };
-  if (query.exactWords.every((holders) => holders.has(position))) return { kind: "word", rank: 2.5 };
+  const nameWords = entry.name.split(" ");
+  if (query.words.every((word) => nameWords.some((n) => n.startsWith(word)))) return { kind: "word", rank: 2 };
+  if (query.exactWords.every((holders) => holders[position] === 1)) return { kind: "word", rank: 2.5 };
   if (entry.text.includes(query.text) || (query.compact.length >= 3 && entry.compactText.includes(query.compact))) return { kind: "word", rank: 2.7 };
   if (isFuzzyMatch(entry, position, query)) return { kind: "fuzzy", rank: 3 };
   return undefined;
@@ -240,7 +272,7 @@ function bestMatch<T>(entry: IndexedConnector<T>, position: number, query: Prepa
 
 /** Every query word within a few typos of a word of the connector; or the whole name (or its start) a typo or two away. */
 function isFuzzyMatch<T>(entry: IndexedConnector<T>, position: number, query: PreparedQuery): boolean {
-  if (query.nearWords.every((near) => near.has(position))) return true;
+  if (query.nearWords.every((near) => near[position] === 1)) return true;
   const budget = query.compactBudget;
   // Names are compared whole only when they start alike: a first-letter typo is rare, and this keeps a search fast.
   if (budget === 0 || entry.compactName[0] !== query.compact[0]) return false;

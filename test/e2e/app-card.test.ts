@@ -87,6 +87,16 @@ describe("a client that advertises io.modelcontextprotocol/ui", () => {
     for (const name of CARD_TOOLS) expect(uiOf(name), name).toEqual({ resourceUri: "ui://cyclr/setup-card.html", visibility: ["app"] });
   });
 
+  it("the card helper keeps the whole view that get_account_connector gives the model lean", async () => {
+    const installed = structured(await server.call("install_connector", { connectorId: 1003, name: `Salesforce card ${Date.now()}`, allowDuplicate: true }));
+    const model = structured(await server.call("get_account_connector", { accountConnectorId: installed.accountConnectorId }));
+    expect(model.setup.missingProperties).toEqual([expect.not.objectContaining({ required: expect.anything() })]);
+    const card = structured(await server.call("refresh_setup_card", { accountConnectorId: installed.accountConnectorId }));
+    expect(card.setup.missingProperties).toEqual([expect.objectContaining({ name: "isSandbox", required: true, sensitive: false })]);
+    expect(card.setup.authentication).toMatchObject({ authenticated: false, oauth2Type: "AuthorisationCode" });
+    expect(card.propertiesSet).toEqual([]);
+  });
+
   it.each(CARD_TOOLS)("the card helper %s is a reviewed artifact too, read-only", async (name) => {
     const tool = (await server.client.listTools()).tools.find((t) => t.name === name);
     expect(tool?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });

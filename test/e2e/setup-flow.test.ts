@@ -187,6 +187,32 @@ describe("an OAuth connector, from install to ready", () => {
   });
 });
 
+describe("get_account_connector says each thing once", () => {
+  it("leaves out what it would repeat (the name, empty lists, defaults), keeps the setup state and its next step", async () => {
+    // Another account, where Salesforce is not installed yet: installed under the connector's own name.
+    const accountId = sandbox.otherAccountId;
+    const installed = structured(await server.call("install_connector", { connectorId: 1003, accountId }));
+    expect(installed.name).toBe("Salesforce");
+    const result = await server.call("get_account_connector", { accountConnectorId: installed.accountConnectorId, accountId });
+    expect(structured(result)).toEqual({
+      accountId,
+      accountConnectorId: installed.accountConnectorId,
+      connector: { id: 1003, name: "Salesforce" },
+      authenticated: false,
+      setup: {
+        state: "needs_properties",
+        authentication: { method: "oauthLink", authType: "OAuth2" },
+        missingProperties: [{ name: "isSandbox", label: "Is Sandbox?", description: "Connect to a Salesforce sandbox org rather than production.", allowedValues: ["true", "false"] }],
+        nextStep: installed.setup.nextStep,
+      },
+    });
+    expect(text(result)).toBe(`Salesforce (account connector ${installed.accountConnectorId}): not authenticated (OAuth2). Setup state: needs_properties. Next: set_connector_properties. ${installed.setup.nextStep.instruction}`);
+    // A name of its own is kept.
+    const named = structured(await server.call("install_connector", { connectorId: 1003, accountId, name: "Salesforce EU", allowDuplicate: true }));
+    expect(structured(await server.call("get_account_connector", { accountConnectorId: named.accountConnectorId, accountId })).name).toBe("Salesforce EU");
+  });
+});
+
 describe("a connector with several authentication methods", () => {
   async function hubspotMethods(): Promise<{ authenticationId: string; authType: string }[]> {
     const hubspot = await findConnector("HubSpot");

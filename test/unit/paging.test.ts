@@ -95,6 +95,60 @@ describe("collectPages with a Total-Pages count", () => {
   });
 });
 
+describe("collectPages with pages read later (parsed after the next pages are asked for)", () => {
+  /** The endpoint's pages as UnreadPage: reading one is logged, so the order of asking and reading shows. */
+  function unread(api: ReturnType<typeof endpoint>, log: string[]) {
+    return async (page: number, pageSize: number) => {
+      log.push(`ask ${page}`);
+      const result = await api.fetchPage(page, pageSize);
+      const items = Array.isArray(result) ? result : result.items;
+      log.push(`got ${page}`);
+      return {
+        count: items.length,
+        read: () => {
+          log.push(`read ${page}`);
+          return items;
+        },
+        ...(!Array.isArray(result) && { totalPages: result.totalPages }),
+      };
+    };
+  }
+
+  it("asks for the next window before reading the pages in hand, and asks the same pages as before", async () => {
+    const api = endpoint(450);
+    const log: string[] = [];
+    const items = await collectPages(unread(api, log), { pageSize: 100, key });
+    expect(items.map((i) => i.id)).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
+    expect(pagesAsked(api.calls)).toEqual([1, 2, 3, 4, 5]);
+    // Pages 2-5 were asked for before page 1 was read; each window before the one in hand.
+    expect(log.indexOf("ask 5")).toBeLessThan(log.indexOf("read 1"));
+    expect(log.filter((line) => line.startsWith("read"))).toEqual(["read 1", "read 2", "read 3", "read 4", "read 5"]);
+  });
+
+  it("reads nothing ahead of a short page, and stops at it", async () => {
+    const api = endpoint(150);
+    const log: string[] = [];
+    expect(await collectPages(unread(api, log), { pageSize: 100, key })).toHaveLength(150);
+    // Page 2 is short: no window after it, and pages 3-5 (asked with it) are never read.
+    expect(pagesAsked(api.calls)).toEqual([1, 2, 3, 4, 5]);
+    expect(log.filter((line) => line.startsWith("read"))).toEqual(["read 1", "read 2"]);
+  });
+
+  it("with a count, asks for the counted pages before reading the first", async () => {
+    const api = endpoint(950, { totalPages: (size) => Math.ceil(950 / size) });
+    const log: string[] = [];
+    expect(await collectPages(unread(api, log), { pageSize: 100, key })).toHaveLength(950);
+    expect(pagesAsked(api.calls)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(api.calls.length).toBe(10);
+  });
+
+  it("a server that ignores `page` costs one window (four pages) in vain, then the walk ends", async () => {
+    const api = endpoint(30, { ignoresPage: true });
+    expect(await collectPages(unread(api, []), { pageSize: 100, key })).toHaveLength(30);
+    expect(pagesAsked(api.calls)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
 describe("mapConcurrently", () => {
   it("keeps the order and rejects on the first failure", async () => {
     expect(await mapConcurrently([3, 1, 2], 2, async (n) => n * 2)).toEqual([6, 2, 4]);

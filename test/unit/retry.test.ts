@@ -18,9 +18,9 @@ describe("parseRetryAfter", () => {
 describe("retryDelay", () => {
   it("retries 429, 502, 503, 504 and connection failures, not 500, 400 or timeouts", () => {
     for (const status of [429, 502, 503, 504]) expect(retryDelay({ ...base, status })).toBeGreaterThan(0);
-    for (const code of ["ECONNRESET", "ECONNREFUSED", "UND_ERR_SOCKET"]) expect(retryDelay({ ...base, code })).toBeGreaterThan(0);
+    for (const code of ["ECONNRESET", "ECONNREFUSED", "EPIPE"]) expect(retryDelay({ ...base, code })).toBeGreaterThan(0);
     for (const status of [500, 400, 401, 404]) expect(retryDelay({ ...base, status })).toBeUndefined();
-    expect(retryDelay({ ...base, code: "UND_ERR_HEADERS_TIMEOUT" })).toBeUndefined();
+    expect(retryDelay({ ...base, code: "ETIMEDOUT" })).toBeUndefined();
   });
 
   it("backs off exponentially with jitter, at most 3 attempts in all", () => {

@@ -4,6 +4,7 @@
  * needs nothing from any origin and the host can hold it to a CSP that allows nothing.
  */
 import { readFile } from "node:fs/promises";
+import { PACKAGE_ROOT } from "../../version.js";
 import { CARD_MIME_TYPE } from "./capability.js";
 
 export type CardName = "catalog-picker" | "setup-card";
@@ -53,9 +54,8 @@ export function toolUiMeta(card: CardName, visibility?: readonly ("model" | "app
   return { ui: { resourceUri: uri, ...(visibility && { visibility: [...visibility] }) }, "ui/resourceUri": uri };
 }
 
-// src/mcp/apps/ and dist/mcp/apps/ are both three folders below the package root, so the built
-// cards are found from either (vitest runs the sources; the CLI runs dist/).
-const BUILT = new URL("../../../dist/apps/", import.meta.url);
+// From the package's folder, wherever this module runs from (the sources under vitest, dist/, or a chunk of the bundle).
+const BUILT = new URL("dist/apps/", PACKAGE_ROOT);
 
 /** The card's HTML, as `npm run build` wrote it. */
 export async function readCardHtml(name: CardName): Promise<string> {

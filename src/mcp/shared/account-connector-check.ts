@@ -82,12 +82,8 @@ function waitSummary(outcome: WaitOutcome, seconds: number): string {
   }
 }
 
+/** The text: what it is, whether it is authenticated, and the setup state with its next step (the account is the one asked about). */
 function describeView(view: AccountConnectorView): string {
-  const { authType, oauth2Type } = view.setup.authentication;
-  return (
-    `Account connector ${view.accountConnectorId} (${view.name ?? view.connector.name}) in account ${view.accountId}: ` +
-    `${view.authenticated ? "authenticated" : "not authenticated"}` +
-    `${authType ? ` (${authType}${oauth2Type ? `/${oauth2Type}` : ""})` : ""}. ` +
-    setupSummary(view.setup)
-  );
+  const { authType } = view.setup.authentication;
+  return `${view.name ?? view.connector.name} (account connector ${view.accountConnectorId}): ${view.authenticated ? "authenticated" : "not authenticated"}${authType ? ` (${authType})` : ""}. ${setupSummary(view.setup)}`;
 }

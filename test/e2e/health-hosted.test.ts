@@ -114,8 +114,8 @@ describe("Acme's sync stopped", () => {
     expect(refused.headers["www-authenticate"]).toBe('Bearer error="insufficient_scope", scope="cyclr:write"');
     expect((sandbox.accountConnector("initech-0042", 700_004) as { AuthValue: string | null }).AuthValue).toBeNull();
 
-    const lines = audit().filter((line) => line.subject === "support-initech");
-    expect(lines.map((line) => [line.tool, line.outcome, line.account])).toEqual([
+    // The refused call's line is written as its answer goes: it may reach stderr a moment after.
+    await expect.poll(() => audit().filter((line) => line.subject === "support-initech").map((line) => [line.tool, line.outcome, line.account])).toEqual([
       ["list_cycles", "ok", "initech-0042"],
       ["get_cycle_activity", "ok", "initech-0042"],
       ["get_cycle_activity", "CYCLR_HTTP_ERROR", "initech-0042"],

@@ -20,7 +20,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { root } from "./shared.mjs";
 
-const MEASURES = ["cold-start", "per-call", "tokens", "templates", "cycles", "cards", "catalog-scale", "search", "hosted", "auth", "replicas"];
+const MEASURES = ["cold-start", "per-call", "revisions", "tokens", "templates", "cycles", "cards", "catalog-scale", "search", "hosted", "auth", "replicas"];
 
 const quick = process.argv.includes("--quick");
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");

@@ -8,21 +8,23 @@ import type { ConnectorFixture } from "./fixtures.js";
 import { cycleRoutes } from "./cycle-routes.js";
 import { callbackPage, consentPage, forbiddenPage } from "./pages.js";
 import { BadBody, html, isObject, json, message, paged, parseJson, redirect, type ApiOptions, type SandboxRequest, type SandboxResponse } from "./answers.js";
+import type { SandboxLaunch } from "./launch.js";
 import type { AccountConnectorRecord, AccountRecord, SandboxState } from "./state.js";
 
 export type { ApiOptions, SandboxRequest, SandboxResponse } from "./answers.js";
 
 const DENIED = "Authorization has been denied for this request.";
 
-export function handle(state: SandboxState, options: ApiOptions, req: SandboxRequest): SandboxResponse {
+/** One request to the sandbox: its state, its settings, and Cyclr's own pages for the person (LAUNCH, the Marketplace). */
+export function handle(state: SandboxState, options: ApiOptions, req: SandboxRequest, launch: SandboxLaunch): SandboxResponse {
   try {
     if (req.path === "/oauth/token") return req.method === "POST" ? token(state, options, req) : notFound(req);
     if (req.path === "/connectorauth/updateaccountconnectoroauth" && req.method === "GET") return startConsent(state, req);
     if (req.path === "/connectorauth/consent" && req.method === "POST") return finishConsent(state, req);
     // Cyclr's own pages for the person (launch.ts): the one-time link, then the LAUNCH page's forms.
-    if (req.path === "/account/signinwithtoken" && req.method === "GET") return state.launch.open(req);
-    if (req.path.startsWith("/launch/") && req.method === "POST") return state.launch.submit(req);
-    if (req.path.startsWith("/v1.0/")) return v1(state, options, req);
+    if (req.path === "/account/signinwithtoken" && req.method === "GET") return launch.open(req);
+    if (req.path.startsWith("/launch/") && req.method === "POST") return launch.submit(req);
+    if (req.path.startsWith("/v1.0/")) return v1(state, options, req, launch);
     return notFound(req);
   } catch (error) {
     if (error instanceof BadBody) return message(400, error.message);
@@ -48,7 +50,7 @@ function token(state: SandboxState, options: ApiOptions, req: SandboxRequest): S
   return json(200, { token_type: "bearer", access_token: accessToken, expires_in: options.tokenLifetimeSeconds, clientId: options.clientId });
 }
 
-function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): SandboxResponse {
+function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest, launch: SandboxLaunch): SandboxResponse {
   const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
   const access = bearer ? state.accessToken(bearer) : undefined;
   if (!access) return message(401, DENIED);
@@ -69,7 +71,7 @@ function v1(state: SandboxState, options: ApiOptions, req: SandboxRequest): Sand
     if (access.accountId !== undefined && access.accountId !== accountId) return message(401, DENIED);
     // These two create the account when it does not exist.
     if ((action === "launch" || action === "marketplace") && req.method === "POST") {
-      return state.launch.createLink(action, accountId, access.accountId, req, `http://${req.headers.host ?? "127.0.0.1"}`);
+      return launch.createLink(action, accountId, access.accountId, req, `http://${req.headers.host ?? "127.0.0.1"}`);
     }
     if (!account) return message(404, `Account '${accountId}' not found.`);
     if (action === undefined && req.method === "GET") return json(200, renderAccount(account));

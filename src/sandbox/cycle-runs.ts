@@ -13,7 +13,7 @@
 import { randomUUID } from "node:crypto";
 import { isObject, json, message, paged, parseJson, type ApiOptions, type SandboxRequest, type SandboxResponse } from "./answers.js";
 import type { CycleRecord, SandboxCycles, StepRecord } from "./cycles.js";
-import type { AccountConnectorRecord } from "./state.js";
+import type { AccountConnectorRecord } from "./records.js";
 
 export interface IncidentRecord {
   Id: string;

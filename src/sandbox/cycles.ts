@@ -7,7 +7,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ConnectorFixture } from "./fixtures.js";
-import type { AccountConnectorRecord } from "./state.js";
+import type { AccountConnectorRecord } from "./records.js";
 import { TEMPLATE_SPECS, type LookupChoice, type TemplateSpec, type ValueSpec } from "./template-fixtures.js";
 
 /** The intervals Cyclr accepts, in minutes (cycle activation docs). */

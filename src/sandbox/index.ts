@@ -10,7 +10,7 @@ import { faultAnswer, faultFromBody, FaultList, replacesAnswer, SandboxFaultBody
 import { SandboxState } from "./state.js";
 import type { CycleRecord } from "./cycles.js";
 import type { IncidentRecord, IncidentSeed } from "./cycle-runs.js";
-import { SANDBOX_MARKETPLACE_ID, type LaunchLinkState } from "./launch.js";
+import { SANDBOX_MARKETPLACE_ID, SandboxLaunch, type LaunchLinkState } from "./launch.js";
 import type { ConnectorSpec } from "./fixtures.js";
 
 export type { SandboxFault } from "./faults.js";
@@ -128,6 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const otherAccountId = "globex-eu-7731";
   const state = new SandboxState(options.syntheticConnectors ?? 0, [accountId, otherAccountId], options.extraConnectors, options.oddItems);
   if (options.minuteMs !== undefined) state.runs.minuteMs = options.minuteMs;
+  const launch = new SandboxLaunch(state);
   const api: ApiOptions = {
     clientId: "sandbox-client",
     clientSecret: "sandbox-secret-not-for-production",
@@ -196,7 +197,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }
         fault = faults.take(method, path);
         if (fault?.delayMs) await sleep(fault.delayMs);
-        const real = () => handle(state, api, { method, path, query: Object.fromEntries(url.searchParams), headers, body });
+        const real = () => handle(state, api, { method, path, query: Object.fromEntries(url.searchParams), headers, body }, launch);
         if (fault && !fault.afterHandling && (fault.drop || replacesAnswer(fault))) {
           response = faultAnswer(fault);
         } else {
@@ -301,7 +302,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       state.runs.advance();
       return made;
     },
-    launchLink: (token) => state.launch.link(token),
+    launchLink: (token) => launch.link(token),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

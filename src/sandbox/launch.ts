@@ -11,7 +11,8 @@ import { html, isObject, json, message, parseJson, type SandboxRequest, type San
 import { CycleError, type CycleRecord } from "./cycles.js";
 import { choicePage, completePage, launchErrorPage, setupPage, type SetupField } from "./launch-pages.js";
 import { forbiddenPage } from "./pages.js";
-import { base64Token, type SandboxState } from "./state.js";
+import { base64Token } from "./records.js";
+import type { SandboxState } from "./state.js";
 import type { TemplateSpec } from "./template-fixtures.js";
 
 /** The sandbox's one Marketplace (the id of Cyclr's docs' example); it shows every template. */

@@ -1,29 +1,11 @@
 /** The sandbox's in-memory world: accounts, connectors, account connectors, tokens, consents. */
 import { randomBytes } from "node:crypto";
+import { base64Token, type AccountConnectorRecord, type PropertyRecord } from "./records.js";
 import { CycleRuns } from "./cycle-runs.js";
 import { SandboxCycles } from "./cycles.js";
 import { seedSupportCycles } from "./support-cycles.js";
-import { SandboxLaunch } from "./launch.js";
 import { ODD_TEMPLATE } from "./template-fixtures.js";
 import { CUSTOM_CONNECTORS, oddCatalogItems, REPORTS_DEFAULT_AUTH, seedConnectors, type ConnectorFixture, type ConnectorSpec } from "./fixtures.js";
-
-export interface PropertyRecord {
-  Name: string;
-  Value: string;
-  Id: number;
-  AccountConnectorId: number;
-}
-
-export interface AccountConnectorRecord {
-  Id: number;
-  AccountId: string;
-  ConnectorId: number;
-  Name: string;
-  Description: string | null;
-  AuthValue: string | null;
-  AuthenticationId: string | null;
-  Properties: PropertyRecord[];
-}
 
 interface AccessToken {
   expiresAt: number;
@@ -47,15 +29,9 @@ export interface Consent {
 /** Names of the accounts every sandbox has. */
 const ACCOUNT_NAMES: Record<string, string> = { "acme-sandbox": "Acme Sandbox", "globex-eu-7731": "Globex Europe" };
 
-export const SIGN_IN_TOKEN_MS = 5 * 60_000;
+export { base64Token, type AccountConnectorRecord, type PropertyRecord } from "./records.js";
 
-/** Base64 that always contains + and / and ends with =, as real sign-in tokens can. */
-export function base64Token(): string {
-  for (;;) {
-    const token = randomBytes(31).toString("base64");
-    if (token.includes("+") && token.includes("/")) return token;
-  }
-}
+export const SIGN_IN_TOKEN_MS = 5 * 60_000;
 
 export interface AccountRecord {
   id: string;
@@ -85,7 +61,6 @@ export class SandboxState {
   /** The cycles at work: their runs, transactions and incidents. */
   readonly runs: CycleRuns;
   /** Cyclr's own pages for the person: the LAUNCH and Marketplace links, and the LAUNCH page. */
-  readonly launch = new SandboxLaunch(this);
   private nextAccountConnectorId = 1;
   private nextPropertyId = 1;
 

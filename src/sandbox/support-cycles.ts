@@ -6,7 +6,7 @@
  */
 import type { CycleRuns } from "./cycle-runs.js";
 import type { SandboxCycles } from "./cycles.js";
-import type { AccountConnectorRecord } from "./state.js";
+import type { AccountConnectorRecord } from "./records.js";
 import { TEMPLATE_SPECS } from "./template-fixtures.js";
 
 const SALESFORCE_TO_MAILCHIMP = "7ad2265e-2ff0-477b-b913-cae1dfde2ea8";

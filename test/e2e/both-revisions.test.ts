@@ -10,6 +10,7 @@ import { approveOAuthLink, fillCredentialPage } from "../../src/sandbox/consent-
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import { openClient, REVISIONS, type Elicit, type OpenOptions, type Revision, type TestClient, type ToolCallResult } from "../clients.js";
 import { sandboxEnv, spawnHttpServer, TOOL_NAMES, type HttpServerUnderTest } from "../helpers.js";
+import { walk } from "../walk.js";
 
 const CARDS = { extensions: { "io.modelcontextprotocol/ui": { mimeTypes: ["text/html;profile=mcp-app"] } } };
 const PIPEDRIVE = 1001;
@@ -86,6 +87,36 @@ describe.each(cases)("a %s client over %s", (revision, transport) => {
     expect(card.contents[0]?.text).toContain("<html");
     const icons = structured(await host.call("get_connector_icons", { connectorIds: [PIPEDRIVE] }));
     expect(icons.icons).toHaveLength(1);
+  });
+
+  it("takes a template to an active integration, the lookup choice and the activation asked in forms", async () => {
+    const forms: string[] = [];
+    const client = await open({
+      capabilities: { elicitation: { form: {} } },
+      elicit: async ({ message, requestedSchema }) => {
+        const fields = Object.entries(requestedSchema?.properties ?? {});
+        forms.push(fields.map(([name]) => name).join(","));
+        // The person picks a list where one is asked for, and says yes to starting the integration.
+        const content = Object.fromEntries(fields.map(([name, field]) => [name, field.enum?.includes("Customers") ? "Customers" : field.enum?.includes("yes") ? "yes" : (field.enum?.[0] ?? "")]));
+        return message ? { action: "accept", content } : { action: "decline" };
+      },
+    });
+    // An account of its own for each revision and transport: each walk installs the template anew.
+    const accountId = `both-${revision}-${transport}`;
+    structured(await client.call("create_account", { id: accountId, name: `Both revisions ${revision} ${transport}` }));
+    const { calls, last } = await walk(
+      async (tool, args) => structured(await client.call(tool, args)),
+      { tool: "list_templates", arguments: { query: "salesfroce to malchimp", accountId } },
+      { properties: { isSandbox: "false" }, apiKey: `mc-key-${revision}-${transport}`, confirm: true },
+    );
+    expect(calls).toContain("activate_cycle");
+    expect(last).toMatchObject({ outcome: "activated", status: "Active", setup: { state: "active" } });
+    // The choice and the confirmation came as forms, whichever revision carried them.
+    expect(forms).toEqual(expect.arrayContaining([expect.stringMatching(/./), "decision"]));
+    expect(forms.length).toBeGreaterThanOrEqual(2);
+    const cycle = sandbox.cycle(accountId, last.cycleId);
+    expect(cycle?.Status).toBe("Active");
+    expect(cycle?.steps[1]?.parameters[0]).toMatchObject({ MappingType: "StaticValue", Value: "c41d09b2e5" });
   });
 
   it("sends a failure as a log message to a client that asked for that level", async () => {

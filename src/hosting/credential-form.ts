@@ -15,7 +15,7 @@ import { basicAuthValue } from "../setup/auth-values.js";
 import { PROPERTY_FIELD } from "../setup/credential-request.js";
 import { readJson, type Store } from "../store/index.js";
 import { credentialFormPage, notFoundPage, sendPage, successPage, type PageParties } from "./credential-page-html.js";
-import { claimLink, CREDENTIALS_PATH, linkKey, readLink, releaseClaim, usedKey, type StoredLink } from "./link-records.js";
+import { CREDENTIALS_PATH, isCredentialPage, linkKey, usedKey, useLink, type StoredLink } from "./link-records.js";
 
 const typedKey = (hash: string) => `link-typed:${hash}`;
 
@@ -72,21 +72,11 @@ export class CredentialForm {
 
   /** A submission whose origin, CSRF token and person the router has checked. */
   async submit(res: ServerResponse, token: string, hash: string, body: URLSearchParams, parties: PageParties): Promise<void> {
-    const { store } = this.options;
-    // One submission at a time, over every replica: the other sees the page of a used link.
-    const claim = await claimLink(store, hash);
-    if (claim === undefined) return sendPage(res, 404, (nonce) => notFoundPage(nonce));
-    let spent = false;
-    try {
-      // Read again under the claim: a submission that finished just before took the link away, or
-      // set some of its fields (a partial failure) on another replica.
-      const current = await readLink(store, hash, this.options.now());
-      if (!current || current.kind === "sign-in") return sendPage(res, 404, (nonce) => notFoundPage(nonce));
-      spent = await this.take(res, token, hash, current, body, parties);
-    } finally {
-      // A used link keeps its claim until the claim expires: nothing can use it again meanwhile.
-      if (!spent) await releaseClaim(store, hash, claim);
-    }
+    // One submission at a time, over every replica: the other sees the page of a used link. Read
+    // again under the claim: a submission that finished just before took the link away, or set some
+    // of its fields (a partial failure) on another replica.
+    const used = await useLink(this.options.store, hash, this.options.now(), isCredentialPage, (link) => this.take(res, token, hash, link, body, parties));
+    if (!used) sendPage(res, 404, (nonce) => notFoundPage(nonce));
   }
 
   /** Checks and stores what was typed; true once Cyclr accepted it all and the link is spent. */

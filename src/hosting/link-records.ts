@@ -78,15 +78,32 @@ export async function readLink(store: Store, hash: string, now: number): Promise
 }
 
 /**
- * Holds the link for one submission, over every replica: the claim's id, or undefined when another
- * submission holds it (that one sees the page of a used link).
+ * One use of a link at a time, over every replica: `use` runs under a claim on the link, with the
+ * link read again under it (a use that finished just before may have spent it, or changed it on
+ * another replica), and only if it is still valid and of the kind wanted. `use` answers whether it
+ * spent the link: a spent link keeps its claim until the claim expires, so nothing can use it
+ * meanwhile; otherwise the claim is let go and the person may try again. False when the link could
+ * not be used (held by another use, gone, or another kind): the caller shows the page of a used link.
  */
-export async function claimLink(store: Store, hash: string): Promise<string | undefined> {
+export async function useLink<P extends StoredPage>(
+  store: Store,
+  hash: string,
+  now: number,
+  isKind: (page: StoredPage) => page is P,
+  use: (page: P) => Promise<boolean>,
+): Promise<boolean> {
   const claim = randomUUID();
-  return (await store.set(claimKey(hash), claim, { ttlMs: CLAIM_MS, onlyIfAbsent: true })) ? claim : undefined;
+  if (!(await store.set(claimKey(hash), claim, { ttlMs: CLAIM_MS, onlyIfAbsent: true }))) return false;
+  let spent = false;
+  try {
+    const page = await readLink(store, hash, now);
+    if (!page || !isKind(page)) return false;
+    spent = await use(page);
+    return true;
+  } finally {
+    if (!spent) await store.delete(claimKey(hash), claim).catch(() => undefined);
+  }
 }
 
-/** Lets go of a claim (the submission failed: the person may try again). */
-export async function releaseClaim(store: Store, hash: string, claim: string): Promise<void> {
-  await store.delete(claimKey(hash), claim).catch(() => undefined);
-}
+export const isSignInPage = (page: StoredPage): page is StoredSignInPage => page.kind === "sign-in";
+export const isCredentialPage = (page: StoredPage): page is StoredLink => page.kind !== "sign-in";

@@ -15,7 +15,7 @@ import type { Redactor } from "../redact.js";
 import { buildOAuthLink } from "../setup/auth-values.js";
 import type { Store } from "../store/index.js";
 import { notFoundPage, sendPage, signInStartPage, type PageParties } from "./credential-page-html.js";
-import { claimLink, CREDENTIALS_PATH, linkKey, readLink, releaseClaim, type StoredSignInPage } from "./link-records.js";
+import { CREDENTIALS_PATH, isSignInPage, linkKey, useLink, type StoredSignInPage } from "./link-records.js";
 
 export interface OAuthStartOptions {
   store: Store;
@@ -55,12 +55,7 @@ export class OAuthStart {
   /** The person goes on: a sign-in token from Cyclr, the link spent, and the browser sent to the sign-in. */
   async go(res: ServerResponse, token: string, hash: string, parties: PageParties): Promise<void> {
     const { store } = this.options;
-    const claim = await claimLink(store, hash);
-    if (claim === undefined) return sendPage(res, 404, (nonce) => notFoundPage(nonce));
-    let spent = false;
-    try {
-      const page = await readLink(store, hash, this.options.now());
-      if (!page || page.kind !== "sign-in") return sendPage(res, 404, (nonce) => notFoundPage(nonce));
+    const used = await useLink(store, hash, this.options.now(), isSignInPage, async (page) => {
       const cyclr = this.options.cyclrForAccount?.(page.accountId) ?? this.options.cyclr;
       let signInToken: string;
       try {
@@ -68,11 +63,11 @@ export class OAuthStart {
       } catch (error) {
         if (!(error instanceof CyclrError)) throw error;
         this.options.logger.warn("OAuth sign-in not started: Cyclr gave no sign-in token", { accountConnectorId: page.accountConnectorId, error: this.options.redactor.text(error.message) });
-        return this.show(res, 502, token, page, parties, "Cyclr could not start the sign-in just now. Try again in a moment.");
+        this.show(res, 502, token, page, parties, "Cyclr could not start the sign-in just now. Try again in a moment.");
+        return false;
       }
       // Spent before the browser goes: the page works once, as the sign-in link it stands for.
       await store.delete(linkKey(hash));
-      spent = true;
       this.options.logger.info("OAuth sign-in page used", { accountId: page.accountId, accountConnectorId: page.accountConnectorId });
       res.writeHead(303, {
         location: buildOAuthLink({
@@ -86,8 +81,8 @@ export class OAuthStart {
         "referrer-policy": "no-referrer",
       });
       res.end();
-    } finally {
-      if (!spent) await releaseClaim(store, hash, claim);
-    }
+      return true;
+    });
+    if (!used) sendPage(res, 404, (nonce) => notFoundPage(nonce));
   }
 }

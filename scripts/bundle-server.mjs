@@ -1,21 +1,39 @@
 #!/usr/bin/env node
 /**
- * Part of `npm run build`, after tsc: dist/cli.js becomes one bundle of the server's own modules
- * (esbuild), with what it imports only on demand (hosted mode, the sandbox, the doctor, the demo,
- * the Redis store) split into dist/chunks/. Packages stay external, loaded from node_modules as
- * before.
+ * Part of `npm run build`, after tsc: dist/cli.js becomes one bundle (esbuild) of the server's own
+ * modules and the packages that start-up and the first call to Cyclr load (zod, the MCP SDK,
+ * undici), with what it imports only on demand (hosted mode, the sandbox, the doctor, the demo,
+ * the Redis store) split into dist/chunks/. The runtime dependencies in package.json stay external:
+ * only hosted mode or a setting loads them, each when first needed.
  *
- * Why: Node's ES module loader pays for every file it resolves, reads, compiles and links, and
- * start-up loaded about 85 of the server's own files beside the SDK's; one file cuts cold start
- * (spawn to the initialize response) by most of what it cost over a bare SDK server (see
- * bench/results.md). The rest of dist/ stays as tsc wrote it, for the scripts, tests and bench
- * that import single modules; nothing imports dist/cli.js.
+ * Why: Node's module loader pays for every file it resolves, reads, compiles and links (zod is 97
+ * files, undici over 100), and a bundle keeps only what the server uses of each package. A desktop
+ * client waits for start-up and then for the first call (bench/results.md has both figures). The
+ * rest of dist/ stays as tsc wrote it, for the scripts, tests and bench that import single
+ * modules; nothing imports dist/cli.js.
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+
+const pkg = JSON.parse(readFileSync(`${root}package.json`, "utf8"));
+/**
+ * Bundled: what start-up and the first call to Cyclr load (zod, the SDK, undici). Node's loader
+ * pays for each file it resolves, reads and compiles (zod alone is 97), and esbuild keeps only the
+ * exports the server uses. External: the runtime dependencies (package.json), which only hosted
+ * mode or a setting loads (Redis, JWT, OpenID Connect), each on demand.
+ */
+const external = Object.keys(pkg.dependencies).flatMap((name) => [name, `${name}/*`]);
+
+/** undici's index loads fetch, WebSocket, caches and mocks too: the transport's part of it instead (scripts/bundle/undici.cjs). */
+const undiciAsTheTransportUsesIt = {
+  name: "undici-as-the-transport-uses-it",
+  setup(bundle) {
+    bundle.onResolve({ filter: /^undici$/ }, () => ({ path: `${root}scripts/bundle/undici.cjs` }));
+  },
+};
 
 rmSync(`${root}dist/chunks`, { recursive: true, force: true });
 await build({
@@ -28,7 +46,10 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  packages: "external",
+  external,
+  plugins: [undiciAsTheTransportUsesIt],
+  // undici is CommonJS: its require() of Node's own modules needs a require in each ES module chunk.
+  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
   sourcemap: true,
   tsconfig: `${root}tsconfig.build.json`,
   logLevel: "warning",

@@ -3,7 +3,7 @@
  * (with their arguments from the zod schemas), the prompts and the resources. `npm run docs` writes
  * it between the README's markers; a test fails when the README differs from what this generates.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import { SETTINGS } from "./config/index.js";
 import { PROMPTS } from "./mcp/prompts/index.js";
 import { RESOURCES } from "./mcp/resources/index.js";

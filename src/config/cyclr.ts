@@ -1,5 +1,5 @@
 /** The settings of the Cyclr API: where it is, who the partner is, the default account, and the sandbox. */
-import { z } from "zod";
+import * as z from "zod";
 import { booleanText, ConfigError, list, nonEmpty, originSchema, wholeNumber, type SettingsTable, type SettingValues } from "./setting.js";
 
 export const DEFAULT_API_URL = "https://api.cyclr.com";

@@ -3,7 +3,7 @@
  * for whom, and how they name an account; and who may fill a link's page: the person who made it,
  * signed in there with the same issuer, unless the link was made for someone else.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isLoopbackHost } from "../loopback.js";
 import { booleanText, ConfigError, nonEmpty, urlSchema, type SettingsTable, type SettingValues } from "./setting.js";
 

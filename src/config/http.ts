@@ -1,5 +1,5 @@
 /** Hosted mode's settings: the listener, who may call it (bearer tokens; JWTs are in http-auth.ts), and the limits on sessions and calls. */
-import { z } from "zod";
+import * as z from "zod";
 import { isLoopbackHost } from "../loopback.js";
 import { checkJwtHosting, pageAccessConfig, type HTTP_AUTH_SETTINGS, type JwtAuthConfig, type PageAccessConfig } from "./http-auth.js";
 import { booleanText, ConfigError, count, list, nonEmpty, originSchema, wholeNumber, type SettingsTable, type SettingValues } from "./setting.js";

@@ -5,7 +5,7 @@
  * Validation is zod; a bad setting names itself and the fix.
  */
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 import { CYCLR_SETTINGS, cyclrConfig, type CyclrConfig } from "./cyclr.js";
 import { GUARD_SETTINGS } from "./guards.js";
 import { HTTP_AUTH_SETTINGS, jwtConfig } from "./http-auth.js";

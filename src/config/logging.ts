@@ -1,5 +1,5 @@
 /** The settings of the log on stderr (stdout is the protocol channel in stdio mode). */
-import { z } from "zod";
+import * as z from "zod";
 import type { SettingsTable } from "./setting.js";
 
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;

@@ -3,7 +3,7 @@
  * schema of its value, together. Each concern keeps a table of these (cyclr.ts, http.ts, ...); the
  * loader (index.ts) drives parseArgs, validation, --help and the README's table from them.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isLoopbackHost } from "../loopback.js";
 
 export interface Setting {

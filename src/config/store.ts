@@ -1,5 +1,5 @@
 /** Where the state replicas share lives: this process's memory, or Redis. */
-import { z } from "zod";
+import * as z from "zod";
 import type { SettingsTable, SettingValues } from "./setting.js";
 
 export const DEFAULT_REDIS_PREFIX = "cyclr-mcp:";

@@ -2,7 +2,7 @@
  * The Cyclr operations the server needs, as a narrow interface (tools never see HTTP, headers or
  * tokens), and the client that implements it over CyclrHttp.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Logger } from "../log.js";
 import type { CyclrHttp, CyclrRequest } from "./http.js";
 import { collectPages, type Page, type UnreadPage } from "./paging.js";

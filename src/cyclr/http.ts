@@ -3,7 +3,7 @@
  * refresh-and-retry on 401, Cyclr's {"Message"} errors, and zod parsing of every JSON body. The
  * wire itself (timeouts, size limit, retries) is transport.ts.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Redactor } from "../redact.js";
 import type { AccessTokenSource } from "./access-token.js";
 import { CyclrAuthError } from "./errors.js";

@@ -2,7 +2,7 @@
  * What Cyclr answered, read: its {"Message"} errors (or what kind of page came instead), and JSON
  * bodies parsed with zod. Shared by the token request and every authenticated call.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Redactor } from "../redact.js";
 import { CyclrHttpError, CyclrResponseError, type CyclrHttpErrorDetails, type CyclrRequestInfo } from "./errors.js";
 import { parseRetryAfter } from "./retry.js";

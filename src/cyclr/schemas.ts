@@ -2,7 +2,7 @@
  * zod schemas of Cyclr's JSON (api-notes §1, §3-§7). z.object strips unknown fields, so new fields
  * upstream never break parsing; fields we do not use (Icon, AuthValue's content) are not kept.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isLoopbackHost } from "../loopback.js";
 
 /** Cyclr's docs show literal "null" strings and empty strings where a value is absent. */

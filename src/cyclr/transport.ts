@@ -78,7 +78,7 @@ type RetryingRequestOptions = Omit<Dispatcher.RequestOptions, "origin" | "path">
  * The methods list stays ['GET'] (undici's default also repeats PUT and DELETE); the access-token
  * POST opts in per request with retrySafe.
  */
-type Undici = typeof UndiciModule;
+type Undici = typeof UndiciModule.default;
 
 /** The one Agent and its retrying dispatcher, made on the first request. */
 interface Connection {
@@ -101,7 +101,8 @@ export class HttpTransport {
 
   /** undici loads on the first call to Cyclr, not at start-up: a desktop client waits for start-up. */
   private connect(): Promise<Connection> {
-    this.connection ??= import("undici").then((undici) => {
+    // The CommonJS module itself (`default`): what Node's loader and the bundle (scripts/bundle-server.mjs) both give.
+    this.connection ??= import("undici").then(({ default: undici }) => {
       const agent = new undici.Agent({
         keepAliveTimeout: 10_000,
         connect: { timeout: this.options.timeoutMs },
@@ -163,7 +164,7 @@ export class HttpTransport {
     };
     const { undici, dispatcher } = await this.connect();
     try {
-      const response = await undici.request(url, { ...options, dispatcher });
+      const response = await dispatcher.request({ ...options, origin: url.origin, path: `${url.pathname}${url.search}` });
       const text = await this.readBody(response, req);
       // Cancelled while waiting to retry: the retry callback hands back the last answer; the caller has gone.
       if (req.signal?.aborted) throw req.signal.reason;

@@ -13,7 +13,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { CallToolRequestSchema } from "@modelcontextprotocol/core";
 import { getOAuthProtectedResourceMetadataUrl, type OAuthProtectedResourceMetadata } from "@modelcontextprotocol/server";
-import { z } from "zod";
+import * as z from "zod";
 import type { HttpToken, JwtAuthConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { selectTools, type ToolSelection } from "../mcp/server.js";

@@ -4,7 +4,7 @@
  * the writes to Cyclr, and spending the link. (The link as the store keeps it is link-records.ts.)
  */
 import type { ServerResponse } from "node:http";
-import { z } from "zod";
+import * as z from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import { CyclrError, CyclrHttpError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";

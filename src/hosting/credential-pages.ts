@@ -25,7 +25,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { z } from "zod";
+import * as z from "zod";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { Logger } from "../log.js";
 import { BrowserSteps } from "../mcp/shared/authentication-wait.js";

@@ -7,7 +7,7 @@
 import { createSecretKey } from "node:crypto";
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions, type RemoteJWKSet } from "jose";
 import { discoverAuthorizationServerMetadata } from "@modelcontextprotocol/client";
-import { z } from "zod";
+import * as z from "zod";
 import type { JwtAuthConfig } from "../config/index.js";
 
 /** Asymmetric algorithms only from an authorization server: its JWKS holds public keys, and "none" is never a signature. */

@@ -6,7 +6,7 @@
  * one submission at a time use a link, over every replica.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { readJson, type Store } from "../store/index.js";
 
 export const CREDENTIALS_PATH = "/credentials/";

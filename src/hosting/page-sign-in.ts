@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseCookies, serialize as serializeCookie } from "cookie";
 import { EncryptJWT, jwtDecrypt, type JWTPayload } from "jose";
 import * as oidc from "openid-client";
-import { z } from "zod";
+import * as z from "zod";
 import { PAGE_SIGN_IN_REDIRECT_PATH, type PageSignInConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";

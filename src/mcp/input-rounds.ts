@@ -26,7 +26,7 @@ import {
   type RequestStateCodec,
   type ServerContext,
 } from "@modelcontextprotocol/server";
-import { z } from "zod";
+import * as z from "zod";
 import type { Store } from "../store/index.js";
 import { formSchema, formValues } from "./shared/person.js";
 import type { CarriedValue, PersonChannel } from "./tool.js";

@@ -16,7 +16,7 @@ import {
   type InputRequiredResult,
   type RegisteredTool,
 } from "@modelcontextprotocol/server";
-import { z } from "zod";
+import * as z from "zod";
 import { CyclrError, CyclrHttpError, CyclrNetworkError } from "../cyclr/errors.js";
 import type { Logger } from "../log.js";
 import type { Redactor } from "../redact.js";
@@ -223,25 +223,33 @@ export function createServer(options: ServerOptions): ServerHandle {
 }
 
 /** The input and output schemas of a tool definition, as the SDK takes them (made once per definition). */
-const toolSchemas = new WeakMap<ToolDefinition, { input: z.ZodObject; output: z.ZodObject; listedInput: unknown; listedOutput: unknown }>();
+const toolSchemas = new WeakMap<ToolDefinition, { input: z.ZodObject; output: z.ZodObject }>();
+/** The same schemas as tools/list shows them: converted at the first tools/list, not at start-up (a desktop client waits for start-up). */
+const listedSchemas = new WeakMap<ToolDefinition, { listedInput: unknown; listedOutput: unknown }>();
 
 function schemasOf(tool: ToolDefinition) {
   let schemas = toolSchemas.get(tool);
   if (!schemas) {
-    const input = z.object(tool.inputSchema);
-    const output = z.object(tool.outputSchema);
-    // As the SDK lists them (JSON Schema 2020-12 through the schema's Standard JSON Schema face),
-    // without the root's $schema: clients pass input schemas on to the model's provider, and some
-    // providers refuse a keyword they do not know (test/schema-dialect.ts lists what all take).
-    schemas = {
-      input,
-      output,
-      listedInput: { type: "object", ...withoutDialect(input["~standard"].jsonSchema.input({ target: "draft-2020-12" })) },
-      listedOutput: withoutDialect(output["~standard"].jsonSchema.output({ target: "draft-2020-12" })),
-    };
+    schemas = { input: z.object(tool.inputSchema), output: z.object(tool.outputSchema) };
     toolSchemas.set(tool, schemas);
   }
   return schemas;
+}
+
+function listedSchemasOf(tool: ToolDefinition) {
+  let listed = listedSchemas.get(tool);
+  if (!listed) {
+    const { input, output } = schemasOf(tool);
+    // As the SDK lists them (JSON Schema 2020-12 through the schema's Standard JSON Schema face),
+    // without the root's $schema: clients pass input schemas on to the model's provider, and some
+    // providers refuse a keyword they do not know (test/schema-dialect.ts lists what all take).
+    listed = {
+      listedInput: { type: "object", ...withoutDialect(input["~standard"].jsonSchema.input({ target: "draft-2020-12" })) },
+      listedOutput: withoutDialect(output["~standard"].jsonSchema.output({ target: "draft-2020-12" })),
+    };
+    listedSchemas.set(tool, listed);
+  }
+  return listed;
 }
 
 /** A JSON Schema without its root's `$schema` (which dialect it is written in). */
@@ -260,7 +268,7 @@ function listTools(server: McpServer, registered: readonly { tool: ToolDefinitio
       tools: registered
         .filter(({ tool, registered: r }) => r.enabled && cards.listed(tool, shown))
         .map(({ tool }) => {
-          const { listedInput, listedOutput } = schemasOf(tool);
+          const { listedInput, listedOutput } = listedSchemasOf(tool);
           const meta = cards.toolMeta(tool, shown);
           return {
             name: tool.name,

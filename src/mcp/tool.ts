@@ -2,7 +2,7 @@
  * A tool is plain data (name, schemas, annotations, description) plus a handler that receives its
  * dependencies at registration. The whole surface can be listed and snapshotted without a network.
  */
-import type { z } from "zod";
+import type * as z from "zod";
 import type { CyclrOperations, PartnerOperations } from "../cyclr/client.js";
 import type { HashedSecret } from "../redact.js";
 import type { CredentialRequest } from "../setup/credential-request.js";

@@ -8,7 +8,7 @@
 import type { ServerResponse } from "node:http";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
+import * as z from "zod";
 
 export interface SandboxFault {
   /** Only requests with this method; any method when left out. */

@@ -10,7 +10,7 @@
  * warning; each replica then gets its own token and catalog until the store is back.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { TokenEntry, SharedTokenCache } from "../cyclr/access-token.js";
 import type { LoadedCatalog, SharedCatalogCache } from "../cyclr/client.js";
 import type { SharedRefusals } from "../cyclr/refused-tokens.js";

@@ -8,7 +8,7 @@
  * one place (`openStore` in index.ts). What goes in is text; each user parses what it reads back
  * with zod (`readJson`), whichever implementation holds it.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Logger } from "../log.js";
 
 export interface Store {

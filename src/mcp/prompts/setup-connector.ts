@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Connector } from "../../cyclr/schemas.js";
 import { searchCatalog } from "../../setup/search.js";
 import { setupWalkthrough } from "../../setup/walkthrough.js";

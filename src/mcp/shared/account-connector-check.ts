@@ -3,7 +3,7 @@
  * what get_account_connector answers the model and refresh_setup_card answers the card, the same
  * view, the same wait and the same shared poll.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { accountConnectorViewShape, loadAccountConnectorView, whilePersonAtLink, type AccountConnectorView } from "./account-connectors.js";
 import { waitForAuthentication, type WaitOutcome } from "./authentication-wait.js";
 import { resolveAccountId } from "./account-policy.js";

@@ -2,7 +2,7 @@
  * An installed connector as the assistant sees it: the account connector, its connector definition
  * and its setup state. Shared by the tools and the account connector resource.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { CyclrOperations } from "../../cyclr/client.js";
 import type { AccountConnector, Connector } from "../../cyclr/schemas.js";
 import { computeSetupState, waitingStep, type BrowserStep, type SetupState, type StepIds } from "../../setup/setup-state.js";

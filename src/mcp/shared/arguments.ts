@@ -1,5 +1,5 @@
 /** Arguments that several tools share, so each is described once. */
-import { z } from "zod";
+import * as z from "zod";
 
 export const accountIdArg = z
   .string()

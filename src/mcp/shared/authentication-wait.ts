@@ -4,7 +4,7 @@
  * caller gives up. Everyone waiting on the same account connector shares one poll of Cyclr, so
  * many waits (retries, several sessions, a background watch) cost what one does.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { CyclrOperations } from "../../cyclr/client.js";
 import { readJson, type Store } from "../../store/index.js";
 import { loadAccountConnectorView, type AccountConnectorView } from "./account-connectors.js";

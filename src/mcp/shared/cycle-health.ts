@@ -9,7 +9,7 @@
  * Cyclr's error details quote the HTTP request with its headers): they are cut short and redacted by
  * shape here, before anything else sees them, and never logged.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { CallOptions } from "../../cyclr/client.js";
 import { mapConcurrently } from "../../cyclr/paging.js";
 import type { AccountConnector, Cycle, Incident } from "../../cyclr/schemas.js";

@@ -4,7 +4,7 @@
  * get_cycle, install_template, set_step_value, activate_cycle and pause_cycle; and the wait for the
  * person at a link given for one of the cycle's connectors.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { CallOptions, CyclrOperations } from "../../cyclr/client.js";
 import { mapConcurrently } from "../../cyclr/paging.js";
 import type { Cycle, CycleStep, Prerequisite } from "../../cyclr/schemas.js";

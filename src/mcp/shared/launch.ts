@@ -5,7 +5,7 @@
  * person as the other links are (the client opens it where it can; nothing of the server opens it,
  * since the first request spends it).
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { CallOptions, CyclrOperations, Listed } from "../../cyclr/client.js";
 import { CyclrHttpError } from "../../cyclr/errors.js";
 import type { Cycle, Template } from "../../cyclr/schemas.js";

@@ -2,7 +2,7 @@
  * Whose account a link's page connects, and who asked for it: what create_credential_link and
  * create_oauth_link put in a link for its page to show above the form.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CyclrError } from "../../cyclr/errors.js";
 import { ToolInputError } from "../errors.js";
 import type { LinkParties, ServerDeps } from "../tool.js";

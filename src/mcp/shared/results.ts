@@ -1,5 +1,5 @@
 /** Output pieces that several tools share (schemas and the summaries of the text content), so each is described once. */
-import { z } from "zod";
+import * as z from "zod";
 import type { LeftOutItem } from "../../cyclr/schemas.js";
 import type { CycleSetup } from "../../setup/cycle-setup.js";
 import type { SetupState, StepArgument } from "../../setup/setup-state.js";

@@ -7,7 +7,7 @@
  * what its own account's installs left. A store that fails leaves each replica its own record.
  */
 import { createHash } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { Logger } from "../../log.js";
 import { uncertainInstallKey, type UncertainInstall } from "../../setup/install-recovery.js";
 import { degradedWarning, readJson, type Store } from "../../store/index.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CYCLE_INTERVALS, DEFAULT_INTERVAL, isActive } from "../../setup/cycle-setup.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { basicAuthValue } from "../../setup/auth-values.js";
 import { accountConnectorAuth, computeSetupState, possibleMethods } from "../../setup/setup-state.js";
 import { connectorDefinition } from "../shared/account-connectors.js";

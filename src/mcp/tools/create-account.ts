@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { accountView } from "../shared/accounts.js";
 import { defineTool } from "../tool.js";
 import { assertMayCreateAccount } from "../shared/account-policy.js";

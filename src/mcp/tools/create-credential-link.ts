@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { credentialRequest } from "../../setup/credential-request.js";
 import { computeSetupState, waitingStep } from "../../setup/setup-state.js";
 import { connectorDefinition } from "../shared/account-connectors.js";

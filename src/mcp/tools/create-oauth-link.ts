@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { buildOAuthLink } from "../../setup/auth-values.js";
 import { checkTargetOrigin } from "../../setup/target-origin.js";
 import { accountConnectorAuth, computeSetupState, possibleMethods, waitingStep } from "../../setup/setup-state.js";

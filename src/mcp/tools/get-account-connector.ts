@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { WAIT_SECONDS, type SetupState } from "../../setup/setup-state.js";
 import { accountConnectorCheckShape, checkAccountConnector } from "../shared/account-connector-check.js";
 import type { AccountConnectorView } from "../shared/account-connectors.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Cycle } from "../../cyclr/schemas.js";
 import { actionWords, cycleHealth, RECENT_DAYS, retryNote, runTime, type HealthConnector } from "../../setup/cycle-health.js";
 import { computeSetupState, WAIT_SECONDS, type NextStep } from "../../setup/setup-state.js";

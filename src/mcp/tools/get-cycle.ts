@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { WAIT_SECONDS } from "../../setup/setup-state.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";

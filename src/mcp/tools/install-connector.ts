@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
+import * as z from "zod";
 import type { CallOptions, CyclrOperations, InstallConnectorRequest } from "../../cyclr/client.js";
 import { CyclrHttpError, CyclrNetworkError, CyclrResponseError, mayHaveBeenApplied } from "../../cyclr/errors.js";
 import type { AccountConnector, Connector } from "../../cyclr/schemas.js";

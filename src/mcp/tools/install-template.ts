@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
+import * as z from "zod";
 import type { CyclrOperations } from "../../cyclr/client.js";
 import { CyclrHttpError, CyclrResponseError, mayHaveBeenApplied } from "../../cyclr/errors.js";
 import type { AccountConnector, Cycle, Template } from "../../cyclr/schemas.js";

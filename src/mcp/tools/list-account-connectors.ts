@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { attentionSummary, needingAttention, reconnectStep } from "../../setup/attention.js";
 import type { NextStep } from "../../setup/setup-state.js";
 import { compactAccountConnectorViews } from "../shared/account-connectors.js";

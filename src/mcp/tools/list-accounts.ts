@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { NextStep } from "../../setup/setup-state.js";
 import { findAccounts } from "../shared/accounts.js";
 import { defineTool } from "../tool.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { cyclesSummary, needingAttention, RECENT_DAYS } from "../../setup/cycle-health.js";
 import { searchTemplates } from "../../setup/search.js";
 import type { NextStep } from "../../setup/setup-state.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { searchTemplates } from "../../setup/search.js";
 import type { NextStep } from "../../setup/setup-state.js";
 import { accountHoldings, cyclesOfTemplate, templateEntry } from "../../setup/templates.js";

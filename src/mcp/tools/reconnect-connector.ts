@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { computeSetupState, possibleMethods } from "../../setup/setup-state.js";
 import { connectorDefinition } from "../shared/account-connectors.js";
 import { confirmWithPerson } from "../shared/confirmation.js";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { connectorDefinition } from "../shared/account-connectors.js";
 import { ToolInputError } from "../errors.js";
 import { askForProperties, isSecretProperty, writeProperties } from "../shared/properties.js";

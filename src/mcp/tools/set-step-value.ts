@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { FieldMapping, LookupChoice, StepParameter } from "../../cyclr/schemas.js";
 import { looksSensitive, normalizeText } from "../../setup/catalog.js";
 import type { NextStep } from "../../setup/setup-state.js";

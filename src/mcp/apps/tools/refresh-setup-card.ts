@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { cardIcon } from "../../../setup/icons.js";
 import { defineTool } from "../../tool.js";
 import { accountConnectorCheckShape, checkAccountConnector } from "../../shared/account-connector-check.js";

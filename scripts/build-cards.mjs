@@ -83,6 +83,10 @@ const dotted = (node) =>
  * (same code, same order of evaluation). `Object.assign(f, {...})` counts as pure when f is a
  * function of this module that nothing else reads (what it changes is then seen only through the
  * declaration). Anything else calling (a module's own functions, CommonJS wrappers) stays as it is.
+ *
+ * Top-level initializers also lose their `.describe("...")` calls (6 KB of prose in each card, most of
+ * it ext-apps'): a description only rides along for JSON Schema conversion, which a card never
+ * does (see noJsonSchemaInCards); parsing and its error messages do not read it.
  */
 function markSchemasPure(source) {
   const ast = parse(source, { ecmaVersion: "latest", sourceType: "module" });
@@ -124,6 +128,16 @@ function markSchemasPure(source) {
     }
     return isZodCall(node) || PURE_BUILTINS.has(dotted(node.callee));
   };
+  // `schema.describe("text")`: a zod method given only a literal text (nothing to evaluate).
+  const isDescription = (node) =>
+    node.type === "CallExpression" &&
+    !node.optional &&
+    node.callee.type === "MemberExpression" &&
+    !node.callee.computed &&
+    node.callee.property.name === "describe" &&
+    node.arguments.length === 1 &&
+    (node.arguments[0].type === "Literal" || (node.arguments[0].type === "TemplateLiteral" && node.arguments[0].expressions.length === 0)) &&
+    isZodCall(node);
   for (const statement of ast.body) {
     const declaration = statement.type === "ExportNamedDeclaration" ? statement.declaration : statement;
     if (declaration?.type !== "VariableDeclaration") continue;
@@ -137,6 +151,8 @@ function markSchemasPure(source) {
         else if (node.type === "CallExpression" || node.type === "NewExpression") {
           kept += 1;
           if (!isPureCall(node)) pure = false;
+          // From the member's dot: `(a).describe("x")` keeps its parenthesis.
+          if (isDescription(node)) out.remove(source.lastIndexOf(".", node.callee.property.start), node.end);
         } else if (/Assignment|Update|Await|Yield|TaggedTemplate|ImportExpression|Class/.test(node.type) || (node.type === "UnaryExpression" && node.operator === "delete")) pure = false;
       });
       if (!pure || kept === 0) continue;

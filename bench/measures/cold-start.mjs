@@ -57,7 +57,7 @@ export default {
     note(
       [
         `Cold start, what start-up loads (spawn to the initialize response, module files counted by a load hook): cyclr-mcp ${mine.total} files,`,
-        `${mine.own} of them its own (${describeOwn(mine)}: the bundle npm run build makes, and the chunks it shares with hosted mode), the rest ${packageList(mine.packages)};`,
+        `${mine.own} of them its own (${describeOwn(mine)}: the bundle npm run build makes, with zod and the SDK in it, and the chunks it shares with hosted mode)${mine.packages.size > 0 ? `, the rest ${packageList(mine.packages)}` : ", nothing from node_modules"};`,
         `the reference ${theirs.total}: ${packageList(theirs.packages)}.`,
         unwanted.length === 0
           ? `None of ${NOT_AT_START_UP.join(", ")} loads at start-up (only in hosted mode, with the first call to Cyclr, or when a setting asks for them).`
@@ -88,7 +88,10 @@ function countModules(out) {
   const ownFiles = [];
   for (const file of files) {
     const found = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+    // undici is bundled into a chunk of its own (scripts/bundle-server.mjs), loaded with the first call to Cyclr.
+    const bundled = /\/dist\/chunks\/(undici)-[\w]+\.js$/.exec(file);
     if (found) packages.set(found[1], (packages.get(found[1]) ?? 0) + 1);
+    else if (bundled) packages.set(bundled[1], (packages.get(bundled[1]) ?? 0) + 1);
     else if (file.startsWith(`file://${root}`) && !file.includes("/bench/")) ownFiles.push(file.slice(`file://${root}`.length));
   }
   return { total: files.filter((file) => !file.includes("/bench/loaded-modules.mjs")).length, own: ownFiles.length, ownFiles, packages };

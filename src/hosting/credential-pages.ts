@@ -26,6 +26,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as z from "zod";
+import { PAGE_SIGN_IN_REDIRECT_PATH } from "../config/index.js";
 import type { CyclrOperations } from "../cyclr/client.js";
 import type { Logger } from "../log.js";
 import { BrowserSteps } from "../mcp/shared/authentication-wait.js";
@@ -36,7 +37,8 @@ import { CredentialForm, readTypedSecrets, sendForm } from "./credential-form.js
 import { connectedPage, messagePage, notFoundPage, otherPersonPage, sendPage, type PageParties } from "./credential-page-html.js";
 import { CREDENTIALS_PATH, LINK_LIFETIME_MS, linkHash, linkKey, PartiesSchema, readLink, usedKey, type StoredLink, type StoredPage, type StoredSignInPage } from "./link-records.js";
 import { OAuthStart } from "./oauth-start.js";
-import { PAGE_SIGN_IN_REDIRECT_PATH, type PageSignIn, type PagePerson } from "./page-sign-in.js";
+// The sign-in's types alone: its module (openid-client, jose) loads only where a setting asks for it (cli.ts).
+import type { PageSignIn, PagePerson } from "./page-sign-in.js";
 
 export { CREDENTIALS_PATH } from "./link-records.js";
 /** Where an OAuth sign-in ends by default: ?name= the connector's name; ?error= when the person denied access. */

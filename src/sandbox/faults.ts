@@ -6,7 +6,6 @@
  * /__sandbox/faults.
  */
 import type { ServerResponse } from "node:http";
-import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as z from "zod";
 
@@ -129,10 +128,23 @@ export async function writeHugeBody(res: ServerResponse, fault: SandboxFault & {
   while (!gone && sent + item.length + 3 <= total) {
     if (fault.trickleMs !== undefined) await sleep(fault.trickleMs);
     if (gone) break;
-    if (!res.write(item)) await Promise.race([once(res, "drain"), once(res, "close")]);
+    if (!res.write(item)) await drainedOrClosed(res);
     sent += item.length;
   }
   if (!gone) res.end(`${" ".repeat(Math.max(0, total - sent - 3))}{}]`);
+}
+
+/** Until the response can take more, or is gone; the listener that did not fire is removed (one wait per chunk would pile them up). */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
 }
 
 export function faultAnswer(fault: SandboxFault): { status: number; headers: Record<string, string>; body: string } {

@@ -98,9 +98,9 @@ export async function callTimes(client, name, args, count) {
   return times;
 }
 
-/** Spawns the built CLI in hosted mode and resolves with its /mcp URL and the child. */
-export async function spawnHosted(env, args = []) {
-  const child = spawn(process.execPath, [CLI, "--http", "--port", "0", ...args], { env: { ...getDefaultEnvironment(), ...env, CYCLR_LOG_LEVEL: "info" }, stdio: ["ignore", "ignore", "pipe"] });
+/** Spawns the built CLI in hosted mode and resolves with its /mcp URL and the child. nodeOptions go before the script (--import...). */
+export async function spawnHosted(env, args = [], nodeOptions = []) {
+  const child = spawn(process.execPath, [...nodeOptions, CLI, "--http", "--port", "0", ...args], { env: { ...getDefaultEnvironment(), ...env, CYCLR_LOG_LEVEL: "info" }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   const url = await new Promise((resolve, reject) => {
     child.stderr.on("data", (chunk) => {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CLI, connectStdio, cpuTime, envFor, median, ms, noise, REFERENCE, root, spread, startSandbox } from "../shared.mjs";
+import { CLI, connectStdio, cpuTime, envFor, median, ms, noise, REFERENCE, root, spawnHosted, spread, startSandbox } from "../shared.mjs";
 
 const GOAL = 1.1;
 /** Packages only hosted mode or a setting should load. */
@@ -103,20 +103,8 @@ async function loadedHostedWithTokens(env) {
   const out = join(dir, "modules.txt");
   const token = "bench-static-token-0123456789abcdef";
   try {
-    const child = spawn(process.execPath, ["--import", `${root}bench/loaded-modules.mjs`, CLI, "--http", "--port", "0"], {
-      env: { ...getDefaultEnvironment(), ...env, CYCLR_LOG_LEVEL: "info", MCP_HTTP_TOKENS: token, BENCH_LOADED_MODULES: out },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const { url, child } = await spawnHosted({ ...env, MCP_HTTP_TOKENS: token, BENCH_LOADED_MODULES: out }, [], ["--import", `${root}bench/loaded-modules.mjs`]);
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    let stderr = "";
-    const url = await new Promise((resolve, reject) => {
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-        const found = /serving MCP at (http:\/\/\S+\/mcp)/.exec(stderr);
-        if (found) resolve(found[1]);
-      });
-      child.once("exit", () => reject(new Error(stderr)));
-    });
     const client = new Client({ name: "bench", version: "1.0.0" });
     await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
     await client.listTools();

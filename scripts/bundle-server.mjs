@@ -35,6 +35,26 @@ const undiciAsTheTransportUsesIt = {
   },
 };
 
+/**
+ * undici's Client loads its HTTP/2 half (and with it node:http2 and node:tls, about half of
+ * undici's load time) at start, though the transport never allows HTTP/2: it is loaded when a
+ * connection first speaks HTTP/2 instead. esbuild wraps each CommonJS module so that its body runs
+ * at its first require, so only the require moves. The build stops if undici's line changes.
+ */
+const H2_REQUIRE = "const connectH2 = require('./client-h2.js')";
+const http2WhenUsed = {
+  name: "http2-when-used",
+  setup(bundle) {
+    bundle.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/ }, ({ path }) => {
+      const source = readFileSync(path, "utf8");
+      if (!source.includes(H2_REQUIRE)) {
+        throw new Error(`scripts/bundle-server.mjs: undici's ${path} no longer has the line "${H2_REQUIRE}": update http2WhenUsed`);
+      }
+      return { contents: source.replace(H2_REQUIRE, "const connectH2 = (...args) => require('./client-h2.js')(...args)"), loader: "js" };
+    });
+  },
+};
+
 rmSync(`${root}dist/chunks`, { recursive: true, force: true });
 await build({
   entryPoints: { cli: `${root}src/cli.ts` },
@@ -47,7 +67,7 @@ await build({
   platform: "node",
   target: "node20",
   external,
-  plugins: [undiciAsTheTransportUsesIt],
+  plugins: [undiciAsTheTransportUsesIt, http2WhenUsed],
   // undici is CommonJS: its require() of Node's own modules needs a require in each ES module chunk.
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
   sourcemap: true,

@@ -72,10 +72,11 @@ export default {
         note(
           `Catalog of ${total}, where a cold first list_connectors goes (more fresh servers, through a timing proxy between them and the sandbox; ` +
             `the noise of the ${repeats} timed calls: interquartile range ${Math.round(noise(cold) * 100)} % of the median): ${timeline} ` +
-            "Of the time before the first request, about 20 ms is undici loading (only the part the transport uses, bundled: it was 60-80 ms " +
-            "as a package); loaded at start-up instead, it would add the same to the cold start and leave the first call at about 2.3 × its " +
-            "ideal. The rest over the ideal is code running for the first time in a fresh process: the MCP request and its zod parsing, the " +
-            "first connections and undici's WebAssembly parser, each page's parsing, the search index and the result.",
+            "Of the time before the first request, about 14 ms is undici loading (only the part the transport uses, bundled, its HTTP/2 half " +
+            "left until a connection speaks HTTP/2: it was 60-80 ms as a package, 20-30 ms with HTTP/2); loaded at start-up instead, it would " +
+            "move those milliseconds into the cold start, past its goal. The rest over the ideal is code running for the first time in a " +
+            "fresh process: the MCP request and its zod parsing, node:http and the first connections, undici's WebAssembly parser, each " +
+            "page's parsing, the search index, the output schema's JSON Schema (made at a tool's first call) and the result.",
         );
       }
       await sandbox.close();

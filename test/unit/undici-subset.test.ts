@@ -3,7 +3,8 @@
  * It must hold every part of undici the transport reads, and its dispatcher must send a request
  * as the index's does; a part the transport starts using, or a module undici moves, fails here.
  */
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -49,5 +50,21 @@ describe("the part of undici that dist/ bundles", () => {
     expect(new subset.errors.HeadersTimeoutError()).toBeInstanceOf(Error);
     expect(new subset.errors.BodyTimeoutError()).toBeInstanceOf(Error);
     expect(new subset.errors.ConnectTimeoutError()).toBeInstanceOf(Error);
+  });
+});
+
+describe("the bundled undici as the server loads it (dist/chunks)", () => {
+  it("loads neither node:http2 nor node:tls until a connection needs them", () => {
+    // The transport never allows HTTP/2; undici's Client loads its HTTP/2 half only when a
+    // connection speaks it (scripts/bundle-server.mjs, http2WhenUsed).
+    const chunk = readdirSync(`${root}dist/chunks`).find((name) => /^undici-.*\.js$/.test(name));
+    expect(chunk, "npm run build writes dist/chunks/undici-*.js").toBeDefined();
+    const script = `const before = new Set(process.moduleLoadList);
+      await import(${JSON.stringify(`${root}dist/chunks/${chunk}`)});
+      process.stdout.write(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })) as string[];
+    expect(loaded.length, "the chunk loads some of Node's modules").toBeGreaterThan(0);
+    expect(loaded).not.toContain("NativeModule http2");
+    expect(loaded).not.toContain("NativeModule tls");
   });
 });

@@ -7,9 +7,11 @@
  *   page with nothing new (a server that ignores `page`). A first page shorter than asked may be a
  *   server cap, so one more page settles it.
  * After the first page, pages are fetched several at a time (bounded): all the counted pages, or,
- * without a count, a window of pages once a full page suggests there are more. Each window is
- * asked for before the pages in hand are read (a catalog page's reading is its parsing), so the
- * parsing of one round overlaps the round trip of the next.
+ * without a count, a window of pages once a full page suggests there are more. A window's pages are
+ * taken in order as they come, and a page that ends the walk ends the wait: the pages after it,
+ * asked in vain, finish unread. Each window is asked for, and its requests given a turn of the
+ * event loop to go out, before the pages in hand are read (a catalog page's reading is its
+ * parsing, synchronous work), so the parsing of one round overlaps the round trip of the next.
  */
 export interface Page<T> {
   items: T[];
@@ -55,11 +57,11 @@ export async function collectPages<T>(
     if ("read" in result) return { ...result, unread: true };
     return { count: result.items.length, read: () => result.items, unread: false, ...(result.totalPages !== undefined && { totalPages: result.totalPages }) };
   };
-  /** Pages from..to, asked now, at most `concurrency` at a time. */
-  const ask = (from: number, to: number): Promise<HeldPage<T>[]> => {
-    const asked = mapConcurrently(range(from, to), concurrency, fetchOne);
-    // A window the walk turns out not to need is dropped; its failure is nobody's.
-    asked.catch(() => undefined);
+  /** Pages from..to, asked now, at most `concurrency` at a time: each page's promise, in order. */
+  const ask = (from: number, to: number): Promise<HeldPage<T>>[] => {
+    const asked = startConcurrently(range(from, to), concurrency, fetchOne);
+    // A page past the end is never awaited: its failure is nobody's.
+    for (const page of asked) page.catch(() => undefined);
     return asked;
   };
 
@@ -94,9 +96,14 @@ export async function collectPages<T>(
   // date) or without one, a page at a time until a full page shows there is more, then windows.
   let countedLast = counted !== undefined && Number.isInteger(counted) && counted >= 1 ? Math.min(counted, maxPages) : undefined;
   let width = countedLast === undefined && first.count >= options.pageSize ? concurrency : 1;
-  let pages = [first];
+  let window: Promise<HeldPage<T>>[] = [Promise.resolve(first)];
   let last = 1;
   for (;;) {
+    const pages: HeldPage<T>[] = [];
+    for (const asked of window) {
+      pages.push(await asked);
+      if (!goesOn(pages)) break;
+    }
     const from = last + 1;
     let to: number;
     if (countedLast !== undefined && countedLast >= from) {
@@ -106,20 +113,30 @@ export async function collectPages<T>(
       to = Math.min(from + width - 1, maxPages);
       width = concurrency;
     }
-    let ahead: Promise<HeldPage<T>[]> | undefined;
+    let ahead: Promise<HeldPage<T>>[] | undefined;
     if (pages.some((page) => page.unread)) {
       // Asked for before these are read, so that reading them overlaps the round trip (a page that
       // repeats the one before, from a server ignoring `page`, then costs one window in vain).
       ahead = from <= maxPages && goesOn(pages) ? ask(from, to) : undefined;
+      if (ahead) await requestsSent();
       for (const page of pages) if (!take(page.read())) return items;
     } else {
       for (const page of pages) if (!take(page.read())) return items;
       ahead = from <= maxPages ? ask(from, to) : undefined;
     }
     if (!ahead) return items;
-    pages = await ahead;
+    window = ahead;
     last = to;
   }
+}
+
+/**
+ * A turn of the event loop, for requests just asked to leave before synchronous work: undici
+ * writes them, and opens the connections they need, in callbacks of its own (a timer's turn, not a
+ * microtask's, lets those callbacks run).
+ */
+function requestsSent(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 function range(from: number, to: number): number[] {
@@ -127,15 +144,22 @@ function range(from: number, to: number): number[] {
 }
 
 /** fn over items with at most `limit` in flight; results in the items' order. The first failure rejects. */
-export async function mapConcurrently<I, O>(items: readonly I[], limit: number, fn: (item: I) => Promise<O>): Promise<O[]> {
-  const results = new Array<O>(items.length);
-  let cursor = 0;
-  const worker = async () => {
-    while (cursor < items.length) {
-      const index = cursor++;
-      results[index] = await fn(items[index] as I);
+export function mapConcurrently<I, O>(items: readonly I[], limit: number, fn: (item: I) => Promise<O>): Promise<O[]> {
+  return Promise.all(startConcurrently(items, limit, fn));
+}
+
+/** fn over items, started in order with at most `limit` in flight: each item's promise, in the items' order. */
+export function startConcurrently<I, O>(items: readonly I[], limit: number, fn: (item: I) => Promise<O>): Promise<O>[] {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return items.map(async (item) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await fn(item);
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+  });
 }

@@ -134,6 +134,21 @@ describe("collectPages with pages read later (parsed after the next pages are as
     expect(log.filter((line) => line.startsWith("read"))).toEqual(["read 1", "read 2"]);
   });
 
+  it("gives the asked requests a turn of the event loop to go out before reading the pages in hand", async () => {
+    const api = endpoint(450);
+    const log: string[] = [];
+    const ask = unread(api, log);
+    // A request "goes out" in a callback of its own, as undici writes one: not within the microtask that asked it.
+    const sending = async (page: number, pageSize: number) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      log.push(`sent ${page}`);
+      return ask(page, pageSize);
+    };
+    expect(await collectPages(sending, { pageSize: 100, key })).toHaveLength(450);
+    expect(log.indexOf("sent 5")).toBeGreaterThan(-1);
+    expect(log.indexOf("sent 5")).toBeLessThan(log.indexOf("read 1"));
+  });
+
   it("with a count, asks for the counted pages before reading the first", async () => {
     const api = endpoint(950, { totalPages: (size) => Math.ceil(950 / size) });
     const log: string[] = [];
@@ -146,6 +161,42 @@ describe("collectPages with pages read later (parsed after the next pages are as
     const api = endpoint(30, { ignoresPage: true });
     expect(await collectPages(unread(api, []), { pageSize: 100, key })).toHaveLength(30);
     expect(pagesAsked(api.calls)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe("collectPages ending within a window", () => {
+  /** 100 items a page over `total` items; the pages in `held` answer only when let go, those in `failing` fail. */
+  function gated(total: number, held: number[], failing: number[] = []) {
+    const asked: number[] = [];
+    let letGo!: () => void;
+    const gate = new Promise<void>((resolve) => (letGo = resolve));
+    const fetchPage = async (page: number, pageSize: number) => {
+      asked.push(page);
+      if (held.includes(page)) await gate;
+      if (failing.includes(page)) throw new Error(`page ${page} failed`);
+      const start = (page - 1) * pageSize;
+      return Array.from({ length: Math.max(0, Math.min(pageSize, total - start)) }, (_, i) => ({ id: start + i + 1 }));
+    };
+    return { asked, fetchPage, letGo };
+  }
+
+  it("answers at the page that ends the walk, without waiting for the window's later pages", async () => {
+    // 100 items: page 2 is empty and ends the walk; pages 3-5, asked with it, never answer until let go.
+    const api = gated(100, [3, 4, 5]);
+    const items = await collectPages(api.fetchPage, { pageSize: 100, key });
+    expect(items).toHaveLength(100);
+    expect(api.asked.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+    api.letGo();
+  });
+
+  it("takes no harm from a page past the end that fails", async () => {
+    const api = gated(150, [], [3, 4]);
+    expect(await collectPages(api.fetchPage, { pageSize: 100, key })).toHaveLength(150);
+  });
+
+  it("still fails when a page it needs fails", async () => {
+    const api = gated(450, [], [3]);
+    await expect(collectPages(api.fetchPage, { pageSize: 100, key })).rejects.toThrow("page 3 failed");
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Token economy: what a model reads of tools/list, and of two results against Cyclr's raw JSON for
  * the same thing. Clients pass a result to the model in one of three ways: the text alone (Claude
- * Desktop), structuredContent alone when there is one (Claude Code, VS Code), or both (ChatGPT's
- * apps). The figure is the largest, both: the text as text, structuredContent as compact JSON.
+ * Desktop), structuredContent alone when there is one (Claude Code), or both (ChatGPT's apps,
+ * Copilot CLI). The figure is the largest, both: the text as text, structuredContent as compact JSON.
  */
 import { CLI, connectStdio, envFor, startSandbox } from "../shared.mjs";
 
@@ -52,7 +52,8 @@ export default {
     }
     note(
       "Tokens, what a model reads of a result: clients pass the text alone (Claude Desktop), structuredContent alone when there is one " +
-        "(Claude Code, VS Code), or both (ChatGPT's apps). The rows count both, the most any of them passes: the text blocks' text, and " +
+        "(Claude Code: anthropics/claude-code#79944), or both (ChatGPT's apps; Copilot CLI and Copilot for JetBrains, reported as a bug " +
+        "against the spec's intent that a client uses one: github/copilot-cli#4515). The rows count both, the most any of them passes: the text blocks' text, and " +
         "structuredContent as compact JSON; the parts are given beside it. Each part carries the whole next step (a client reading one " +
         "part must be able to act on it), so a client reading both reads the next step's instruction twice: get_account_connector's " +
         "share for it stays above what either part costs alone.",

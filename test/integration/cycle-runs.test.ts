@@ -42,20 +42,33 @@ const raw = async (path: string, account: string) => {
   return { status: response.status, body: (await response.json()) as unknown };
 };
 
-/** A Zendesk-to-Slack cycle in the account, set up and active every minute (of compressed time). */
-async function runningCycle(account: string) {
+/** A Zendesk-to-Slack cycle in the account, active every minute (of compressed time), its connectors not signed in yet. */
+function activeCycle(account: string) {
   const [cycle] = sandbox.installCycles(account, ZENDESK_TO_SLACK, 1, { Status: "Active", Interval: 1 });
-  const [zendesk, slack] = [cycle!.steps[0]!.AccountConnectorId!, cycle!.steps[1]!.AccountConnectorId!];
+  return { cycle: cycle!, zendesk: cycle!.steps[0]!.AccountConnectorId!, slack: cycle!.steps[1]!.AccountConnectorId! };
+}
+
+async function signIn(account: string, { zendesk, slack }: { zendesk: number; slack: number }) {
   await cyclr.setAccountConnectorAuthValue(account, zendesk, "YW5hOnpkLTAwMDE=");
   await cyclr.setAccountConnectorAuthValue(account, slack, JSON.stringify({ AccessToken: "xoxb-slack-sandbox-0001", RefreshToken: "r", Expires: "2099-01-01T00:00:00Z" }));
-  return { cycle: cycle!, zendesk, slack };
+}
+
+/** The cycle with its connectors signed in: set up, and running. */
+async function runningCycle(account: string) {
+  const active = activeCycle(account);
+  await signIn(account, active);
+  return active;
 }
 
 describe("an active cycle runs on its interval", () => {
   it("makes transactions and moves its last successful run on, one interval after it starts", async () => {
     const started = Date.now();
-    const { cycle } = await runningCycle("umbrella-9001");
+    // Checked before its connectors are signed in, when no run can succeed: a minute here is 20 ms,
+    // so a busy machine may see a run as soon as they are.
+    const active = activeCycle("umbrella-9001");
+    const { cycle } = active;
     expect((await cyclr.getCycle("umbrella-9001", cycle.Id)).LastSuccessfulRunDate).toBe("0001-01-01T00:00:00");
+    await signIn("umbrella-9001", active);
     await delay(MINUTE_MS * 4);
     const after = await cyclr.getCycle("umbrella-9001", cycle.Id);
     expect(Date.parse(after.LastSuccessfulRunDate ?? "")).toBeGreaterThan(started);

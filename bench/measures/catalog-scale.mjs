@@ -24,7 +24,7 @@ export default {
       const sandbox = await catalogSandbox(size);
       const total = SEEDED + Math.max(0, size - SEEDED);
       const pages = Math.ceil(total / PAGE_SIZE) + (total % PAGE_SIZE === 0 ? 1 : 0);
-      const ideal = (1 + Math.ceil((pages - 1) / CONCURRENCY)) * LATENCY_MS;
+      const ideal = idealMs(pages, LATENCY_MS);
       const idealText = `ideal ${ms(ideal)} (${pages} pages, ${CONCURRENCY} at a time after the first)`;
 
       // A fresh server per cold call; at 100 several, for a median.
@@ -33,11 +33,9 @@ export default {
       let last;
       for (let i = 0; i < repeats; i++) {
         if (last) await last.client.close();
-        last = await connectStdio([CLI], envFor(sandbox));
-        const started = performance.now();
-        const result = await last.client.callTool({ name: "list_connectors", arguments: { pageSize: 1 } });
-        cold.push(performance.now() - started);
-        if (result.isError) throw new Error(`list_connectors failed: ${JSON.stringify(result.content)}`);
+        const call = await coldCall(envFor(sandbox));
+        cold.push(call.ms);
+        last = call.connection;
       }
       const { client, transport } = last;
       if (size === 100) {
@@ -111,18 +109,32 @@ async function coldAtLatency(size, latencyMs, repeats, pages) {
   const cold = [];
   try {
     for (let i = 0; i < repeats; i++) {
-      const { client } = await connectStdio([CLI], envFor(sandbox));
-      const started = performance.now();
-      const result = await client.callTool({ name: "list_connectors", arguments: { pageSize: 1 } });
-      cold.push(performance.now() - started);
-      await client.close();
-      if (result.isError) throw new Error(`list_connectors failed: ${JSON.stringify(result.content)}`);
+      const call = await coldCall(envFor(sandbox));
+      cold.push(call.ms);
+      await call.connection.client.close();
     }
   } finally {
     await sandbox.close();
   }
-  const ideal = (1 + Math.ceil((pages - 1) / CONCURRENCY)) * latencyMs;
-  return { cold, ideal };
+  return { cold, ideal: idealMs(pages, latencyMs) };
+}
+
+/** The pages' latency alone: the first page, then the rest CONCURRENCY at a time. */
+function idealMs(pages, latencyMs) {
+  return (1 + Math.ceil((pages - 1) / CONCURRENCY)) * latencyMs;
+}
+
+/** A fresh server's first list_connectors, timed from the call; the connection stays open. */
+async function coldCall(env) {
+  const connection = await connectStdio([CLI], env);
+  const started = performance.now();
+  const result = await connection.client.callTool({ name: "list_connectors", arguments: { pageSize: 1 } });
+  const ended = performance.now();
+  if (result.isError) {
+    await connection.client.close();
+    throw new Error(`list_connectors failed: ${JSON.stringify(result.content)}`);
+  }
+  return { started, ended, ms: ended - started, connection };
 }
 
 /**
@@ -174,11 +186,8 @@ async function oneTimeline(sandbox) {
   });
   await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve));
   try {
-    const { client } = await connectStdio([CLI], { ...envFor(sandbox), CYCLR_API_URL: `http://127.0.0.1:${proxy.address().port}` });
-    const started = performance.now();
-    await client.callTool({ name: "list_connectors", arguments: { pageSize: 1 } });
-    const ended = performance.now();
-    await client.close();
+    const { started, ended, connection } = await coldCall({ ...envFor(sandbox), CYCLR_API_URL: `http://127.0.0.1:${proxy.address().port}` });
+    await connection.client.close();
     // Pages asked past the end of the catalog may still be travelling: they belong to their round.
     for (let waits = 0; open > 0 && waits < 200; waits++) await new Promise((resolve) => setTimeout(resolve, 10));
     requests.sort((a, b) => a.started - b.started);

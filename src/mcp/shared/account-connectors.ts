@@ -19,38 +19,48 @@ export async function connectorDefinition(
   return cyclr.getConnector(accountId, accountConnector.Connector.Id, signal ? { signal } : {});
 }
 
-export const accountConnectorViewShape = {
+/** Which account connector a result is about: every result about one names it with these, first. */
+export const accountConnectorNamesShape = {
   accountId: z.string(),
   accountConnectorId: z.number(),
   name: z.string().optional(),
   connector: connectorRefSchema,
+};
+
+export interface AccountConnectorNames {
+  accountId: string;
+  accountConnectorId: number;
+  name?: string;
+  connector: { id: number; name: string };
+}
+
+/** The names of an account connector in the account: its own name, else its connector's. */
+export function accountConnectorNames(accountId: string, accountConnector: AccountConnector): AccountConnectorNames {
+  const connector = { id: accountConnector.Connector.Id, name: accountConnector.Connector.Name };
+  const name = accountConnector.Name ?? connector.name;
+  return { accountId, accountConnectorId: accountConnector.Id, ...(name && { name }), connector };
+}
+
+export const accountConnectorViewShape = {
+  ...accountConnectorNamesShape,
   authenticated: z.boolean(),
   propertiesSet: z.array(z.string()).describe("Names of the properties that have a value (values are not shown)."),
   setup: setupStateSchema,
 };
 
-export interface AccountConnectorView {
-  accountId: string;
-  accountConnectorId: number;
-  name?: string;
-  connector: { id: number; name: string };
+export interface AccountConnectorView extends AccountConnectorNames {
   authenticated: boolean;
   propertiesSet: string[];
   setup: SetupState;
 }
 
 export function accountConnectorView(accountId: string, accountConnector: AccountConnector, definition: Connector): AccountConnectorView {
-  const view: AccountConnectorView = {
-    accountId,
-    accountConnectorId: accountConnector.Id,
-    connector: { id: accountConnector.Connector.Id, name: accountConnector.Connector.Name },
+  return {
+    ...accountConnectorNames(accountId, accountConnector),
     authenticated: accountConnector.Authenticated,
     propertiesSet: accountConnector.Properties.filter((p) => p.HasValue).map((p) => p.Name),
     setup: computeSetupState(accountConnector, definition, accountId),
   };
-  const name = accountConnector.Name ?? accountConnector.Connector.Name;
-  if (name) view.name = name;
-  return view;
 }
 
 /**

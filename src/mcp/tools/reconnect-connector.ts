@@ -1,12 +1,12 @@
 import * as z from "zod";
 import { computeSetupState, possibleMethods } from "../../setup/setup-state.js";
-import { connectorDefinition } from "../shared/account-connectors.js";
+import { accountConnectorNames, accountConnectorNamesShape, connectorDefinition } from "../shared/account-connectors.js";
 import { confirmWithPerson } from "../shared/confirmation.js";
 import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountConnectorIdArg, accountIdArg, confirmArg, forCycleArg } from "../shared/arguments.js";
-import { connectorRefSchema, setupStateSchema, setupSummary } from "../shared/results.js";
+import { setupStateSchema, setupSummary } from "../shared/results.js";
 
 export const reconnectConnector = defineTool({
   name: "reconnect_connector",
@@ -20,10 +20,7 @@ export const reconnectConnector = defineTool({
     confirm: confirmArg,
   },
   outputSchema: {
-    accountId: z.string(),
-    accountConnectorId: z.number(),
-    name: z.string().optional(),
-    connector: connectorRefSchema,
+    ...accountConnectorNamesShape,
     outcome: z.enum(["deauthenticated", "cancelled"]).describe("cancelled: the person did not confirm; nothing changed."),
     setup: setupStateSchema,
   },
@@ -35,7 +32,8 @@ export const reconnectConnector = defineTool({
     const accountId = resolveAccountId(args.accountId, deps);
     const before = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
     const definition = await connectorDefinition(deps.cyclr, accountId, before, signal);
-    const name = before.Name ?? definition.Name;
+    const ids = accountConnectorNames(accountId, before);
+    const name = ids.name ?? ids.connector.name;
     const methods = possibleMethods(before, definition);
     // Only a credential the person gives again can be renewed this way; the others say where theirs live.
     if (!methods.some((m) => m === "oauthLink" || m === "apiKey" || m === "basic")) {
@@ -48,7 +46,6 @@ export const reconnectConnector = defineTool({
             : `is not authenticated through this server. ${nextStep.instruction}`;
       throw new ToolInputError(`${name} (account connector ${before.Id}) ${why}`);
     }
-    const ids = { accountId, accountConnectorId: before.Id, ...(name && { name }), connector: { id: before.Connector.Id, name: before.Connector.Name } };
     const decision = await confirmWithPerson(context.person, args.confirm, {
       question: `Reconnect ${name} in account ${accountId}? It is signed out at once: its current credentials stop working until the person signs in again.`,
       action: "Reconnect (sign out now)",

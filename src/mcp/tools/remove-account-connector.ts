@@ -1,9 +1,10 @@
 import * as z from "zod";
+import { accountConnectorNames, accountConnectorNamesShape } from "../shared/account-connectors.js";
 import { confirmWithPerson } from "../shared/confirmation.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountConnectorIdArg, accountIdArg, confirmArg } from "../shared/arguments.js";
-import { connectorRefSchema, nextStepSchema } from "../shared/results.js";
+import { nextStepSchema } from "../shared/results.js";
 
 export const removeAccountConnector = defineTool({
   name: "remove_account_connector",
@@ -15,10 +16,7 @@ export const removeAccountConnector = defineTool({
     confirm: confirmArg,
   },
   outputSchema: {
-    accountId: z.string(),
-    accountConnectorId: z.number(),
-    name: z.string().optional(),
-    connector: connectorRefSchema,
+    ...accountConnectorNamesShape,
     outcome: z.enum(["removed", "cancelled"]).describe("cancelled: the person did not confirm; nothing changed."),
     nextStep: nextStepSchema,
   },
@@ -29,10 +27,10 @@ export const removeAccountConnector = defineTool({
     const accountId = resolveAccountId(args.accountId, deps);
     // Read first: an unknown id fails cleanly, and the result can say what was removed.
     const accountConnector = await deps.cyclr.getAccountConnector(accountId, args.accountConnectorId, { signal });
-    const connector = { id: accountConnector.Connector.Id, name: accountConnector.Connector.Name };
-    const name = accountConnector.Name ?? connector.name;
+    const ids = accountConnectorNames(accountId, accountConnector);
+    const { connector } = ids;
+    const name = ids.name ?? connector.name;
     const what = `${name} (account connector ${accountConnector.Id}, connector ${connector.name}) from account ${accountId}`;
-    const ids = { accountId, accountConnectorId: accountConnector.Id, ...(name && { name }), connector };
     const decision = await confirmWithPerson(context.person, args.confirm, {
       question: `Remove ${what}? Its settings and credentials are deleted; anything using it stops.`,
       action: "Remove it",

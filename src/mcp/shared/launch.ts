@@ -79,6 +79,28 @@ export async function giveLink(context: Pick<ToolContext, "person">, url: string
   return opened.accepted ? "accepted" : "declined";
 }
 
+/**
+ * The link as both tools answer it, once the person was given it: its fields (linkShape), what the
+ * session shows of it, and the text's words for where it is. The link itself is left out when the
+ * client opened it for the person.
+ */
+export function givenLink(accountId: string, url: string | undefined, expiresAtUtc: string, openedByClient: "accepted" | "declined" | undefined) {
+  const shown = openedByClient !== "accepted" ? url : undefined;
+  return {
+    fields: {
+      accountId,
+      ...(shown !== undefined && { url: shown }),
+      expiresAtUtc,
+      singleUse: true as const,
+      validForMinutes: LINK_MINUTES,
+      ...(openedByClient && { openedByClient }),
+    },
+    reveal: shown !== undefined ? [shown] : [],
+    where: openedByClient === "accepted" ? ": the client opened it for the person." : shown !== undefined ? `: ${shown}` : ".",
+    expiry: `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes).`,
+  };
+}
+
 /** What the next step says of the link, whether the client opened it, the person declined, or the assistant gives it. */
 export function linkWords(openedByClient: "accepted" | "declined" | undefined, url: string | undefined, tool: string): string {
   if (openedByClient === "accepted") return "The link was opened for the person";

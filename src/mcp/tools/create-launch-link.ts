@@ -5,7 +5,7 @@ import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountIdArg } from "../shared/arguments.js";
-import { existingAccount, expiresAt, giveLink, LINK_MINUTES, linkShape, linkWords, tagsArg, templatesTagged } from "../shared/launch.js";
+import { existingAccount, expiresAt, giveLink, givenLink, LINK_MINUTES, linkShape, linkWords, tagsArg, templatesTagged } from "../shared/launch.js";
 import { nextStepSchema } from "../shared/results.js";
 
 /** A template LAUNCH offers, with the account's cycles of it when the link was made. */
@@ -78,7 +78,7 @@ export const createLaunchLink = defineTool({
     const { url, expiresAtUtc, templates: offered } = link;
     const names = offered.map((t) => t.name);
     const openedByClient = await giveLink(context, url, `Set up ${names.length === 1 ? names[0] : "your integration"} on the integration page.`);
-    const shown = openedByClient !== "accepted" ? url : undefined;
+    const given = givenLink(accountId, url, expiresAtUtc, openedByClient);
     const choose = names.length === 1 ? `"${names[0]}"` : `one of ${names.map((n) => `"${n}"`).join(", ")}`;
     const nextStep: NextStep = {
       tool: "list_templates",
@@ -90,22 +90,9 @@ export const createLaunchLink = defineTool({
         `${start ? "; Active means it runs" : ""}. Then get_cycle on it.`,
     };
     return {
-      structuredContent: {
-        accountId,
-        ...(shown !== undefined && { url: shown }),
-        expiresAtUtc,
-        singleUse: true as const,
-        validForMinutes: LINK_MINUTES,
-        ...(openedByClient && { openedByClient }),
-        templates: offered,
-        start,
-        runOnce,
-        nextStep,
-      },
-      reveal: shown !== undefined ? [shown] : [],
-      text:
-        `LAUNCH link for account ${accountId} (${names.join(", ")})${openedByClient === "accepted" ? ": the client opened it for the person." : shown !== undefined ? `: ${shown}` : "."}\n` +
-        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Next: ${nextStep.tool}. ${nextStep.instruction}`,
+      structuredContent: { ...given.fields, templates: offered, start, runOnce, nextStep },
+      reveal: given.reveal,
+      text: `LAUNCH link for account ${accountId} (${names.join(", ")})${given.where}\n${given.expiry} Next: ${nextStep.tool}. ${nextStep.instruction}`,
     };
   },
 });

@@ -4,7 +4,7 @@ import { ToolInputError } from "../errors.js";
 import { defineTool } from "../tool.js";
 import { resolveAccountId } from "../shared/account-policy.js";
 import { accountIdArg } from "../shared/arguments.js";
-import { cycleEntry, existingAccount, expiresAt, giveLink, LINK_MINUTES, linkShape, linkWords } from "../shared/launch.js";
+import { cycleEntry, existingAccount, expiresAt, giveLink, givenLink, LINK_MINUTES, linkShape, linkWords } from "../shared/launch.js";
 import { nextStepSchema } from "../shared/results.js";
 
 /** The account's cycles listed in the result, to tell the new ones by afterwards; beyond this, only their count. */
@@ -69,7 +69,7 @@ export const createMarketplaceLink = defineTool({
     }
     const { url, expiresAtUtc, cycles, cycleCount } = link;
     const openedByClient = await giveLink(context, url, "Choose and set up integrations in the Marketplace.");
-    const shown = openedByClient !== "accepted" ? url : undefined;
+    const given = givenLink(accountId, url, expiresAtUtc, openedByClient);
     const nextStep: NextStep = {
       tool: "list_templates",
       arguments: { accountId, installed: true },
@@ -79,22 +79,9 @@ export const createMarketplaceLink = defineTool({
         "When they say they are done, list_templates with installed: true shows each installed template's cycles: one not in cycles of this result is new; Active means it runs. Then get_cycle on it.",
     };
     return {
-      structuredContent: {
-        accountId,
-        ...(shown !== undefined && { url: shown }),
-        expiresAtUtc,
-        singleUse: true as const,
-        validForMinutes: LINK_MINUTES,
-        ...(openedByClient && { openedByClient }),
-        marketplaceId,
-        cycles,
-        cycleCount,
-        nextStep,
-      },
-      reveal: shown !== undefined ? [shown] : [],
-      text:
-        `Marketplace link for account ${accountId} (Marketplace ${marketplaceId})${openedByClient === "accepted" ? ": the client opened it for the person." : shown !== undefined ? `: ${shown}` : "."}\n` +
-        `It works once and expires at ${expiresAtUtc} (${LINK_MINUTES} minutes). Next: ${nextStep.tool}. ${nextStep.instruction}`,
+      structuredContent: { ...given.fields, marketplaceId, cycles, cycleCount, nextStep },
+      reveal: given.reveal,
+      text: `Marketplace link for account ${accountId} (Marketplace ${marketplaceId})${given.where}\n${given.expiry} Next: ${nextStep.tool}. ${nextStep.instruction}`,
     };
   },
 });

@@ -5,9 +5,7 @@
  */
 import type { ServerResponse } from "node:http";
 import * as z from "zod";
-import type { CyclrOperations } from "../cyclr/client.js";
 import { CyclrError, CyclrHttpError } from "../cyclr/errors.js";
-import type { Logger } from "../log.js";
 import type { BrowserSteps } from "../mcp/shared/authentication-wait.js";
 import { existingPropertyId } from "../mcp/shared/properties.js";
 import type { HashedForm, Redactor, SecretHash } from "../redact.js";
@@ -15,7 +13,7 @@ import { basicAuthValue } from "../setup/auth-values.js";
 import { PROPERTY_FIELD } from "../setup/credential-request.js";
 import { readJson, type Store } from "../store/index.js";
 import { credentialFormPage, notFoundPage, sendPage, successPage, type PageParties } from "./credential-page-html.js";
-import { CREDENTIALS_PATH, isCredentialPage, linkKey, usedKey, useLink, type StoredLink } from "./link-records.js";
+import { CREDENTIALS_PATH, isCredentialPage, linkKey, usedKey, useLink, type LinkServices, type StoredLink } from "./link-records.js";
 
 const typedKey = (hash: string) => `link-typed:${hash}`;
 
@@ -44,14 +42,7 @@ export function sendForm(res: ServerResponse, status: number, token: string, lin
   );
 }
 
-export interface CredentialFormOptions {
-  store: Store;
-  cyclr: CyclrOperations;
-  /** Hosted mode: the operations over a token Cyclr restricted to one account, for what a link writes there. */
-  cyclrForAccount?: (accountId: string) => CyclrOperations;
-  redactor: Redactor;
-  logger: Logger;
-  now: () => number;
+export interface CredentialFormOptions extends LinkServices {
   /** The browser step of the account connector, which a spent link ends (CredentialLink.id is the link's hash). */
   steps: BrowserSteps;
   /** What the person typed for this link: the session that gave it out hides it too, when it is on this replica. */

@@ -35,7 +35,7 @@ import type { HashedSecret, Redactor, SecretHash } from "../redact.js";
 import { readJson, StoreUnavailableError, type Store } from "../store/index.js";
 import { CredentialForm, readTypedSecrets, sendForm } from "./credential-form.js";
 import { connectedPage, messagePage, notFoundPage, otherPersonPage, sendPage, type PageParties } from "./credential-page-html.js";
-import { CREDENTIALS_PATH, LINK_LIFETIME_MS, linkHash, linkKey, PartiesSchema, readLink, usedKey, type StoredLink, type StoredPage, type StoredSignInPage } from "./link-records.js";
+import { CREDENTIALS_PATH, LINK_LIFETIME_MS, linkHash, linkKey, PartiesSchema, readLink, usedKey, type LinkServices, type StoredLink, type StoredPage, type StoredSignInPage } from "./link-records.js";
 import { OAuthStart } from "./oauth-start.js";
 // The sign-in's types alone: its module (openid-client, jose) loads only where a setting asks for it (cli.ts).
 import type { PageSignIn, PagePerson } from "./page-sign-in.js";
@@ -120,27 +120,23 @@ export class CredentialPages implements CredentialLinks {
     this.now = options.now ?? Date.now;
     this.store = options.store;
     this.steps = new BrowserSteps(options.store);
-    this.form = new CredentialForm({
+    const services: LinkServices = {
       store: options.store,
       cyclr: options.cyclr,
       ...(options.cyclrForAccount && { cyclrForAccount: options.cyclrForAccount }),
       redactor: options.redactor,
       logger: options.logger,
       now: this.now,
+    };
+    this.form = new CredentialForm({
+      ...services,
       steps: this.steps,
       replica: this.replica,
       typed: (hash, secrets) => this.given.get(hash)?.keepSecret?.(...secrets),
       spent: (hash, link) => this.spent(hash, link),
       ...(options.secretHash && { secretHash: options.secretHash }),
     });
-    this.oauthStart = new OAuthStart({
-      store: options.store,
-      cyclr: options.cyclr,
-      ...(options.cyclrForAccount && { cyclrForAccount: options.cyclrForAccount }),
-      redactor: options.redactor,
-      logger: options.logger,
-      now: this.now,
-    });
+    this.oauthStart = new OAuthStart(services);
     this.unsubscribe = this.store.subscribe((event) => {
       // A link given out here and filled on another replica: its session hides what was typed there.
       if (event.kind === "secrets typed") {

@@ -7,9 +7,23 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import * as z from "zod";
+import type { CyclrOperations } from "../cyclr/client.js";
+import type { Logger } from "../log.js";
+import type { Redactor } from "../redact.js";
 import { readJson, type Store } from "../store/index.js";
 
 export const CREDENTIALS_PATH = "/credentials/";
+
+/** What a page's handlers act on a link with: the store it is kept in, Cyclr, the log and the clock. */
+export interface LinkServices {
+  store: Store;
+  cyclr: CyclrOperations;
+  /** Hosted mode: the operations over a token Cyclr restricted to one account, for what a link writes there. */
+  cyclrForAccount?: (accountId: string) => CyclrOperations;
+  redactor: Redactor;
+  logger: Logger;
+  now: () => number;
+}
 export const LINK_LIFETIME_MS = 10 * 60_000;
 /**
  * How long one submission holds its link while it writes to Cyclr. Past it (the replica died

@@ -8,27 +8,13 @@
  * The Cyclr sign-in token goes from Cyclr to the person's browser (a redirect) and nowhere else.
  */
 import type { ServerResponse } from "node:http";
-import type { CyclrOperations } from "../cyclr/client.js";
 import { CyclrError } from "../cyclr/errors.js";
-import type { Logger } from "../log.js";
-import type { Redactor } from "../redact.js";
 import { buildOAuthLink } from "../setup/auth-values.js";
-import type { Store } from "../store/index.js";
 import { notFoundPage, sendPage, signInStartPage, type PageParties } from "./credential-page-html.js";
-import { CREDENTIALS_PATH, isSignInPage, linkKey, useLink, type StoredSignInPage } from "./link-records.js";
-
-export interface OAuthStartOptions {
-  store: Store;
-  cyclr: CyclrOperations;
-  /** Hosted mode: the operations over a token Cyclr restricted to one account. */
-  cyclrForAccount?: (accountId: string) => CyclrOperations;
-  redactor: Redactor;
-  logger: Logger;
-  now: () => number;
-}
+import { CREDENTIALS_PATH, isSignInPage, linkKey, useLink, type LinkServices, type StoredSignInPage } from "./link-records.js";
 
 export class OAuthStart {
-  constructor(private readonly options: OAuthStartOptions) {}
+  constructor(private readonly options: LinkServices) {}
 
   /** The page: whose account, and the button that goes on to the sign-in. */
   show(res: ServerResponse, status: number, token: string, page: StoredSignInPage, parties: PageParties, error?: string): void {

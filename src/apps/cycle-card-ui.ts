@@ -7,7 +7,7 @@
  * incident's message) is set as text, never as markup. A link lives only in the call that opens it.
  */
 import { cardHeader, h, iconOf, stepList, supportBlock } from "./dom.js";
-import type { CardHost } from "./host.js";
+import { NOT_OPENED, openAnsweredLink, type CardHost } from "./host.js";
 import { RefreshLoop } from "./refresh-loop.js";
 import { REFRESH_WAIT_SECONDS, STOP_AFTER_MS } from "./refresh-schedule.js";
 import {
@@ -145,11 +145,8 @@ export class CycleCard {
           return;
         }
         this.opened = { tool, args };
-        // The link lives in this call only: opened, then dropped.
-        const url = (answer.structured as { url?: unknown } | undefined)?.url;
-        const opened = typeof url === "string" ? await this.host.openLink(url) : true;
-        if (opened) this.notice = "The page is open in your browser. Closed it, or it did not show? Open it again: you get a fresh link.";
-        else this.error = "Your chat app did not open the page. Try again, or ask the assistant for the link.";
+        if (await openAnsweredLink(this.host, answer)) this.notice = "The page is open in your browser. Closed it, or it did not show? Open it again: you get a fresh link.";
+        else this.error = NOT_OPENED;
         this.loop.end();
         await this.refresh();
       } finally {
@@ -241,7 +238,6 @@ export class CycleCard {
             : undefined,
         )
       : undefined;
-
 
     this.root.replaceChildren(
       h(

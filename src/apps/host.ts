@@ -20,6 +20,18 @@ export interface CardHost {
   tellModel(text: string): Promise<void>;
 }
 
+/** What a card says when the host would not open a page for the person. */
+export const NOT_OPENED = "Your chat app did not open the page. Try again, or ask the assistant for the link.";
+
+/**
+ * Opens the page a link tool answered with; true when the host opened it, or when the answer holds
+ * no link (the client opened it already). The link lives in this call only: opened, then dropped.
+ */
+export async function openAnsweredLink(host: CardHost, answer: ToolAnswer): Promise<boolean> {
+  const url = (answer.structured as { url?: unknown } | undefined)?.url;
+  return typeof url === "string" ? host.openLink(url) : true;
+}
+
 export function cardHost(app: App): CardHost {
   return {
     async callTool(name, args) {

@@ -5,7 +5,7 @@
  * the page or in anything it tells the model: "Open the page again" asks the server for a fresh one.
  */
 import { cardHeader, h, iconOf, stepList, supportBlock } from "./dom.js";
-import type { CardHost } from "./host.js";
+import { NOT_OPENED, openAnsweredLink, type CardHost } from "./host.js";
 import { RefreshLoop } from "./refresh-loop.js";
 import { REFRESH_WAIT_SECONDS, STOP_AFTER_MS } from "./refresh-schedule.js";
 import {
@@ -173,15 +173,13 @@ export class SetupCard {
         this.error = answer.text;
         return;
       }
-      // The link lives in this call only: opened, then dropped.
-      const url = (answer.structured as { url?: unknown }).url;
-      const opened = typeof url === "string" ? await this.host.openLink(url) : true;
+      const opened = await openAnsweredLink(this.host, answer);
       this.notice = opened
         ? tool === "create_oauth_link"
           ? "The sign-in page is open in your browser. Closed it, or it did not show? Open it again: you get a fresh link."
           : "The secure page is open in your browser. Closed it, or it did not show? Open it again: you get a fresh link."
         : undefined;
-      if (!opened) this.error = "Your chat app did not open the page. Try again, or ask the assistant for the link.";
+      if (!opened) this.error = NOT_OPENED;
       this.current = mergeViews(this.current, seen);
       this.loop.end();
       this.afterChange("card");
@@ -255,7 +253,6 @@ export class SetupCard {
       buttons.prepend(check);
     }
     form.append(buttons);
-
 
     this.root.replaceChildren(
       h(

@@ -54,6 +54,20 @@ export async function runDemo(): Promise<number> {
     };
   };
 
+  /** The person at the page a link tool gave them: the OAuth consent page, or the credential page. */
+  const atTheirPage = async (tool: string, url: string | undefined, answers: Answers) => {
+    if (tool === "create_oauth_link" && url) {
+      say("The person opens the link and clicks Approve on the consent page");
+      const consent = await approveOAuthLink(url, "approve");
+      console.log(`   browser: ${consent.status} → ${consent.location ?? "(no redirect)"}`);
+    }
+    if (tool === "create_credential_link" && url) {
+      say("The person opens the credential page and types their API key (the assistant never sees it)");
+      const page = await fillCredentialPage(url, answers);
+      console.log(`   browser: asked for ${page.asked.join(", ")}; ${page.status} "${/<h1[^>]*>([^<]*)</.exec(page.html)?.[1] ?? ""}"`);
+    }
+  };
+
   /** From what the person typed to a ready connector, one nextStep at a time. */
   const onboard = async (typed: string, answers: Answers) => {
     say(`The person says "connect ${typed}": search the catalog`);
@@ -63,16 +77,7 @@ export async function runDemo(): Promise<number> {
       if (!next?.tool) return result.setup?.state === "ready";
       say(`As nextStep says: ${next.tool}`);
       result = await call(next.tool, fill(next.arguments, answers));
-      if (next.tool === "create_oauth_link" && result.url) {
-        say("The person opens the link and clicks Approve on the consent page");
-        const consent = await approveOAuthLink(result.url, "approve");
-        console.log(`   browser: ${consent.status} → ${consent.location ?? "(no redirect)"}`);
-      }
-      if (next.tool === "create_credential_link" && result.url) {
-        say("The person opens the credential page and types their API key (the assistant never sees it)");
-        const page = await fillCredentialPage(result.url, answers);
-        console.log(`   browser: asked for ${page.asked.join(", ")}; ${page.status} "${/<h1[^>]*>([^<]*)</.exec(page.html)?.[1] ?? ""}"`);
-      }
+      await atTheirPage(next.tool, result.url, answers);
     }
     return false;
   };
@@ -98,16 +103,7 @@ export async function runDemo(): Promise<number> {
       }
       say(`As nextStep says: ${next.tool}`);
       result = await call(next.tool, args);
-      if (next.tool === "create_oauth_link" && result.url) {
-        say("The person opens the link and clicks Approve on the consent page");
-        const consent = await approveOAuthLink(result.url, "approve");
-        console.log(`   browser: ${consent.status} → ${consent.location ?? "(no redirect)"}`);
-      }
-      if (next.tool === "create_credential_link" && result.url) {
-        say("The person opens the credential page and types their API key (the assistant never sees it)");
-        const page = await fillCredentialPage(result.url, answers);
-        console.log(`   browser: asked for ${page.asked.join(", ")}; ${page.status} "${/<h1[^>]*>([^<]*)</.exec(page.html)?.[1] ?? ""}"`);
-      }
+      await atTheirPage(next.tool, result.url, answers);
     }
     return false;
   };

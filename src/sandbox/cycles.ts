@@ -16,27 +16,23 @@ export const CYCLE_INTERVALS = [1, 5, 15, 30, 60, 120, 180, 240, 360, 480, 720, 
 /** The mapping types the notes document; anything else is refused (inferred, strictest). */
 const MAPPING_TYPES = new Set(["Ignore", "StaticValue", "ValueList"]);
 
-export interface ParameterRecord {
+/** What a step's parameters and field mappings have alike: a value to map, and how it is mapped. */
+interface MappedValueRecord {
   Id: number;
   Name: string;
   Description: string | null;
   IsOptional: boolean;
   Values: string[];
   DisplayOrder: number;
-  lookup?: { triggerId: number; methodId: number; name: string; humanReadableKey: string; identifierKey: string; choices: LookupChoice[] };
   MappingType: string | null;
   Value: string | null;
 }
 
-export interface FieldRecord {
-  Id: number;
-  Name: string;
-  Description: string | null;
-  IsOptional: boolean;
-  Values: string[];
-  DisplayOrder: number;
-  MappingType: string | null;
-  Value: string | null;
+export interface ParameterRecord extends MappedValueRecord {
+  lookup?: { triggerId: number; methodId: number; name: string; humanReadableKey: string; identifierKey: string; choices: LookupChoice[] };
+}
+
+export interface FieldRecord extends MappedValueRecord {
   IsLaunchVisible: boolean;
 }
 

@@ -7,28 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AccountAccessTokens } from "../../src/cyclr/account-tokens.js";
 import { StaticAccessToken } from "../../src/cyclr/access-token.js";
 import { CyclrAuthError } from "../../src/cyclr/errors.js";
-import { createCyclrClient, type CyclrConnection } from "../../src/cyclr/index.js";
-import { silentLogger } from "../../src/log.js";
-import { Redactor } from "../../src/redact.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import type { CyclrConnection } from "../../src/cyclr/index.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { startSandboxWithClient } from "../helpers.js";
 
 let sandbox: Sandbox;
 let cyclr: CyclrConnection;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  cyclr = createCyclrClient({
-    apiUrl: sandbox.url,
-    credentials: { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
-    timeoutMs: 5_000,
-    redactor: new Redactor([sandbox.clientSecret]),
-    logger: silentLogger,
-  });
+  ({ sandbox, connection: cyclr, close } = await startSandboxWithClient());
 });
-afterAll(async () => {
-  await cyclr?.close();
-  await sandbox?.close();
-});
+afterAll(() => close?.());
 
 const bearer = (headers: Record<string, string>) => headers.authorization?.replace(/^Bearer /, "") ?? "";
 

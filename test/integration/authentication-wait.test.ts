@@ -6,33 +6,20 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
-import { createCyclrClient, type CyclrConnection } from "../../src/cyclr/index.js";
-import { silentLogger } from "../../src/log.js";
 import { AccountConnectorPolls, waitForAuthentication, type WaitOutcome } from "../../src/mcp/shared/authentication-wait.js";
-import { Redactor } from "../../src/redact.js";
 import { buildOAuthLink } from "../../src/setup/auth-values.js";
-import { approveOAuthLink, startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { approveOAuthLink, type Sandbox } from "../../src/sandbox/index.js";
+import { startSandboxWithClient } from "../helpers.js";
 
 const XERO = 1007;
 let sandbox: Sandbox;
-let connection: CyclrConnection;
 let cyclr: CyclrClient;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  sandbox = await startSandbox();
-  connection = createCyclrClient({
-    apiUrl: sandbox.url,
-    credentials: { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
-    timeoutMs: 5_000,
-    redactor: new Redactor([sandbox.clientSecret]),
-    logger: silentLogger,
-  });
-  cyclr = connection.client;
+  ({ sandbox, cyclr, close } = await startSandboxWithClient());
 });
-afterAll(async () => {
-  await connection?.close();
-  await sandbox?.close();
-});
+afterAll(() => close?.());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -8,10 +8,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
 import { CyclrHttpError } from "../../src/cyclr/errors.js";
-import { createCyclrClient } from "../../src/cyclr/index.js";
-import { silentLogger } from "../../src/log.js";
-import { Redactor } from "../../src/redact.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxCyclrClient, startSandboxWithClient } from "../helpers.js";
 
 const ZENDESK_TO_SLACK = "b52e7c04-91d3-4f6a-8e2b-6a7c0d9e1f33";
 const MINUTE_MS = 20;
@@ -20,21 +18,9 @@ let cyclr: CyclrClient;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ minuteMs: MINUTE_MS });
-  const made = createCyclrClient({
-    apiUrl: sandbox.url,
-    credentials: { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
-    timeoutMs: 5_000,
-    redactor: new Redactor([sandbox.clientSecret]),
-    logger: silentLogger,
-  });
-  cyclr = made.client;
-  close = made.close;
+  ({ sandbox, cyclr, close } = await startSandboxWithClient({ minuteMs: MINUTE_MS }));
 });
-afterAll(async () => {
-  await close?.();
-  await sandbox?.close();
-});
+afterAll(() => close?.());
 
 const token = () => sandbox.issueAccessToken();
 const raw = async (path: string, account: string) => {
@@ -152,13 +138,7 @@ describe("reading incidents from a Cyclr that caps pageSize", () => {
     const { readActivity } = await import("../../src/mcp/shared/cycle-activity.js");
     const { tallyRecentErrors, recentSince } = await import("../../src/mcp/shared/cycle-health.js");
     const capped = await startSandbox({ minuteMs: 60_000, maxPageSize: 30 });
-    const made = createCyclrClient({
-      apiUrl: capped.url,
-      credentials: { kind: "clientCredentials", clientId: capped.clientId, clientSecret: capped.clientSecret },
-      timeoutMs: 5_000,
-      redactor: new Redactor([capped.clientSecret]),
-      logger: silentLogger,
-    });
+    const made = sandboxCyclrClient(capped);
     try {
       const [cycle] = capped.installCycles("umbrella-9001", ZENDESK_TO_SLACK, 1);
       capped.addIncidents("umbrella-9001", cycle!.Id, { IncidentLevel: "Warning", ShortMessage: "429" }, 5);

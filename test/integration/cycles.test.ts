@@ -6,10 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
 import { CyclrHttpError } from "../../src/cyclr/errors.js";
-import { createCyclrClient } from "../../src/cyclr/index.js";
-import { silentLogger } from "../../src/log.js";
-import { Redactor } from "../../src/redact.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { startSandboxWithClient } from "../helpers.js";
 
 let sandbox: Sandbox;
 let cyclr: CyclrClient;
@@ -22,21 +20,9 @@ const TRELLO_TO_JIRA = "91a7f3c2-6b0e-4d85-a1c9-f4e2b7d05c68";
 const SHOPIFY_TO_QUICKBOOKS = "e0d4a9b1-27c6-4a53-b8f0-3d91c6e2a470";
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ oddItems: true, maxPageSize: 4 });
-  const made = createCyclrClient({
-    apiUrl: sandbox.url,
-    credentials: { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
-    timeoutMs: 5_000,
-    redactor: new Redactor([sandbox.clientSecret]),
-    logger: silentLogger,
-  });
-  cyclr = made.client;
-  close = made.close;
+  ({ sandbox, cyclr, close } = await startSandboxWithClient({ oddItems: true, maxPageSize: 4 }));
 });
-afterAll(async () => {
-  await close?.();
-  await sandbox?.close();
-});
+afterAll(() => close?.());
 
 async function rejection(promise: Promise<unknown>): Promise<CyclrHttpError> {
   const error = await promise.then(

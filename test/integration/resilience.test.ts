@@ -8,11 +8,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
 import { CyclrAuthError, CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrResponseTooLargeError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
-import { createCyclrClient } from "../../src/cyclr/index.js";
-import { silentLogger } from "../../src/log.js";
 import { describeError } from "../../src/mcp/errors.js";
-import { Redactor } from "../../src/redact.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import { sandboxCyclrClient } from "../helpers.js";
 
 let sandbox: Sandbox;
 const closers: (() => Promise<void>)[] = [];
@@ -29,13 +27,8 @@ afterAll(async () => {
 });
 
 function client(options: { timeoutMs?: number; catalogTtlMs?: number; maxResponseBytes?: number } = {}): CyclrClient {
-  const redactor = new Redactor([sandbox.clientSecret]);
-  const made = createCyclrClient({
-    apiUrl: sandbox.url,
-    credentials: { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
-    timeoutMs: options.timeoutMs ?? 5_000,
-    redactor,
-    logger: silentLogger,
+  const made = sandboxCyclrClient(sandbox, {
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
     ...(options.catalogTtlMs !== undefined && { catalogTtlMs: options.catalogTtlMs }),
     ...(options.maxResponseBytes !== undefined && { maxResponseBytes: options.maxResponseBytes }),
   });
@@ -272,16 +265,7 @@ describe("tokens", () => {
 describe("catalog cache", () => {
   it("serves the stale catalog while a refresh runs, and keeps it, saying so, when the refresh fails", async () => {
     let clock = 0;
-    const redactor = new Redactor([sandbox.clientSecret]);
-    const made = createCyclrClient({
-      apiUrl: sandbox.url,
-      credentials: { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
-      timeoutMs: 5_000,
-      redactor,
-      logger: silentLogger,
-      catalogTtlMs: 60_000,
-      now: () => clock,
-    });
+    const made = sandboxCyclrClient(sandbox, { catalogTtlMs: 60_000, now: () => clock });
     closers.push(made.close);
     const cyclr = made.client;
     const mark = sandbox.requests.length;
@@ -315,13 +299,7 @@ describe("catalog cache", () => {
   it("walks counted pages concurrently when the server sends Total-Pages", async () => {
     const counted = await startSandbox({ totalPagesHeader: true, maxPageSize: 10, syntheticConnectors: 55 });
     try {
-      const made = createCyclrClient({
-        apiUrl: counted.url,
-        credentials: { kind: "clientCredentials", clientId: counted.clientId, clientSecret: counted.clientSecret },
-        timeoutMs: 5_000,
-        redactor: new Redactor([counted.clientSecret]),
-        logger: silentLogger,
-      });
+      const made = sandboxCyclrClient(counted);
       closers.push(made.close);
       const catalog = await made.client.listCatalog(counted.accountId);
       expect(catalog.connectors).toHaveLength(106);

@@ -2,14 +2,18 @@
  * A real redis-server for the replica tests (Debian's package; .ci/run installs it): on a free
  * loopback port, in a temporary directory, without persistence unless asked (appendonly, for the
  * restart test). Where it is missing, `redisServer` is undefined: the tests say so in one line and
- * are skipped, except under CI=true, where a missing redis-server fails the run.
+ * are skipped, except under CI=true, where a missing redis-server fails the run. `replicasOnRedis`
+ * deploys the built server's replicas on it.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { it } from "vitest";
+import { afterAll, afterEach, beforeAll, it } from "vitest";
+import { startSandbox, type Sandbox } from "../src/sandbox/index.js";
+import { sandboxEnv, spawnHttpServer, type HttpServerUnderTest } from "./helpers.js";
 
 /** The redis-server binary: REDIS_SERVER, Debian's, or one on the PATH. */
 export const redisServer: string | undefined = (() => {
@@ -138,4 +142,45 @@ export async function redisDump(redis: RedisUnderTest): Promise<string> {
   } finally {
     await client.close();
   }
+}
+
+export interface ReplicasOnRedis {
+  /** Two replicas of the built server sharing a key prefix of their own (a deployment), so that tests do not see each other's state. */
+  deployment(options?: { env?: Record<string, string>; args?: string[] }): Promise<[HttpServerUnderTest, HttpServerUnderTest]>;
+  /** The replicas of the running test, stopped after it (a test that spawns one itself pushes it here). */
+  replicas: HttpServerUnderTest[];
+}
+
+/**
+ * Call in a describe block of replica tests: one sandbox and one redis-server for its tests, handed
+ * to `started` before them and closed after them; after each test its replicas are stopped and the
+ * sandbox's faults cleared, so that no test sees another's.
+ */
+export function replicasOnRedis(started: (shared: { sandbox: Sandbox; redis: RedisUnderTest }) => void, redisOptions: { appendonly?: boolean } = {}): ReplicasOnRedis {
+  let sandbox: Sandbox | undefined;
+  let redis: RedisUnderTest | undefined;
+  const replicas: HttpServerUnderTest[] = [];
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    redis = await startRedis(redisOptions);
+    started({ sandbox, redis });
+  });
+  afterEach(async () => {
+    sandbox?.clearFaults();
+    await Promise.allSettled(replicas.splice(0).map((replica) => replica.stop()));
+  });
+  afterAll(async () => {
+    await redis?.close();
+    await sandbox?.close();
+  });
+  return {
+    replicas,
+    deployment: async ({ env: extra = {}, args = [] } = {}) => {
+      if (!sandbox || !redis) throw new Error("replicasOnRedis: deployment() before the sandbox and Redis started");
+      const env = sandboxEnv(sandbox, { CYCLR_MCP_REDIS_URL: redis.url, CYCLR_MCP_REDIS_PREFIX: `test-${randomUUID()}:`, ...extra });
+      const [a, b] = await Promise.all([spawnHttpServer({ env, args }), spawnHttpServer({ env, args })]);
+      replicas.push(a, b);
+      return [a, b];
+    },
+  };
 }

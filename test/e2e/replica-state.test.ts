@@ -8,10 +8,10 @@
 import { randomUUID } from "node:crypto";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { fillCredentialPage, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
-import { redisDump, redisServer, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
+import { describe, expect, it } from "vitest";
+import type { Sandbox } from "../../src/sandbox/index.js";
+import { fillCredentialPage, structured, text, type HttpServerUnderTest } from "../helpers.js";
+import { redisDump, redisServer, replicasOnRedis, reportMissingRedis, type RedisUnderTest } from "../redis.js";
 
 const PIPEDRIVE = 1001;
 const INSTALL = `/v1.0/connectors/${PIPEDRIVE}/install`;
@@ -21,27 +21,7 @@ reportMissingRedis("the shared-state tests (two replicas on Redis)");
 describe.skipIf(!redisServer)("state shared by two replicas on Redis", () => {
   let sandbox: Sandbox;
   let redis: RedisUnderTest;
-  const replicas: HttpServerUnderTest[] = [];
-
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    redis = await startRedis();
-  });
-  afterEach(async () => {
-    sandbox.clearFaults();
-    await Promise.allSettled(replicas.splice(0).map((replica) => replica.stop()));
-  });
-  afterAll(async () => {
-    await redis?.close();
-    await sandbox?.close();
-  });
-
-  async function deployment(extra: Record<string, string> = {}): Promise<[HttpServerUnderTest, HttpServerUnderTest]> {
-    const env = sandboxEnv(sandbox, { CYCLR_MCP_REDIS_URL: redis.url, CYCLR_MCP_REDIS_PREFIX: `test-${randomUUID()}:`, ...extra });
-    const [a, b] = await Promise.all([spawnHttpServer({ env }), spawnHttpServer({ env })]);
-    replicas.push(a, b);
-    return [a, b];
-  }
+  const { deployment } = replicasOnRedis((started) => ({ sandbox, redis } = started));
 
   const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult;
   const on = (replica: HttpServerUnderTest, url: string) => `${replica.origin}${new URL(url).pathname}`;
@@ -72,7 +52,7 @@ describe.skipIf(!redisServer)("state shared by two replicas on Redis", () => {
 
   it("an install whose answer was lost on A is found by the next install of it on B, not made twice", { timeout: 40_000 }, async () => {
     // Times out at 1 s, watched until about 2 s; Cyclr makes it at 4 s.
-    const [a, b] = await deployment({ CYCLR_TIMEOUT_MS: "1000" });
+    const [a, b] = await deployment({ env: { CYCLR_TIMEOUT_MS: "1000" } });
     const name = `Pipedrive ${randomUUID()}`;
     sandbox.injectFault({ method: "POST", path: INSTALL, delayMs: 4_000 });
     const mark = sandbox.requests.length;

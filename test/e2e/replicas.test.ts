@@ -7,11 +7,11 @@ import { randomUUID } from "node:crypto";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitationCompleteNotificationSchema, ElicitRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { approveOAuthLink } from "../../src/sandbox/consent-driver.js";
-import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import type { Sandbox } from "../../src/sandbox/index.js";
 import { fillCredentialPage, modernRequest, rawRequest, sandboxEnv, spawnHttpServer, structured, text, type HttpServerUnderTest } from "../helpers.js";
-import { freePort, redisServer, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
+import { freePort, redisServer, replicasOnRedis, reportMissingRedis, startRedis, type RedisUnderTest } from "../redis.js";
 
 /** Pipedrive: an API key (and a CompanyDomain property) in the sandbox's catalog. */
 const PIPEDRIVE = 1001;
@@ -22,27 +22,8 @@ reportMissingRedis("the replica tests (two replicas on Redis)");
 describe.skipIf(!redisServer)("two replicas on Redis", () => {
   let sandbox: Sandbox;
   let redis: RedisUnderTest;
-  const replicas: HttpServerUnderTest[] = [];
-
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    redis = await startRedis({ appendonly: true });
-  });
-  afterEach(async () => {
-    await Promise.allSettled(replicas.splice(0).map((replica) => replica.stop()));
-  });
-  afterAll(async () => {
-    await redis?.close();
-    await sandbox?.close();
-  });
-
-  /** Two replicas sharing a key prefix of their own (a deployment), so that tests do not see each other's state. */
-  async function deployment(extra: Record<string, string> = {}): Promise<[HttpServerUnderTest, HttpServerUnderTest]> {
-    const env = sandboxEnv(sandbox, { CYCLR_MCP_REDIS_URL: redis.url, CYCLR_MCP_REDIS_PREFIX: `test-${randomUUID()}:`, ...extra });
-    const [a, b] = await Promise.all([spawnHttpServer({ env }), spawnHttpServer({ env })]);
-    replicas.push(a, b);
-    return [a, b];
-  }
+  // appendonly: the restart test needs what Redis kept.
+  const { deployment, replicas } = replicasOnRedis((started) => ({ sandbox, redis } = started), { appendonly: true });
 
   const call = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult;
   /** The same link, as a load balancer would send it to the other replica. */
@@ -155,9 +136,7 @@ describe.skipIf(!redisServer)("two replicas on Redis", () => {
   });
 
   it("--stateless: any replica answers any request, and the server asks the client nothing (its answer could reach the other replica)", async () => {
-    const env = sandboxEnv(sandbox, { CYCLR_MCP_REDIS_URL: redis.url, CYCLR_MCP_REDIS_PREFIX: `test-${randomUUID()}:` });
-    const [a, b] = await Promise.all([spawnHttpServer({ env, args: ["--stateless"] }), spawnHttpServer({ env, args: ["--stateless"] })]);
-    replicas.push(a, b);
+    const [a, b] = await deployment({ args: ["--stateless"] });
     const asked: unknown[] = [];
     const client = new Client({ name: "cyclr-mcp-tests", version: "0.0.0" }, { capabilities: { elicitation: { url: {}, form: {} } } });
     client.setRequestHandler(ElicitRequestSchema, async (request) => {

@@ -253,25 +253,33 @@ describe("asking the person through the client", () => {
     expect(text(result)).toMatch(/ask the person for isSandbox/);
   });
 
-  it("URL elicitation: the client is asked to open the link, and told when the sign-in completed", async () => {
-    const opened: { url: string; elicitationId: string }[] = [];
+  /**
+   * A server whose client has URL elicitation and opens every link it is asked to, keeping what it
+   * was asked (opened) and the completions it was told of; `person` does at the link what the person
+   * does there, a moment after agreeing to open it.
+   */
+  async function openingLinks(person: (url: string) => Promise<unknown>) {
+    const opened: { mode: string; url: string; elicitationId: string; message: string }[] = [];
     const completed: string[] = [];
     const withUrls = await spawnServer({
       env: sandboxEnv(sandbox),
       capabilities: { elicitation: { url: {} } },
       prepare: (client) => {
         client.setRequestHandler(ElicitRequestSchema, async (request) => {
-          const params = request.params as { mode: string; url: string; elicitationId: string };
+          const params = request.params as { mode: string; url: string; elicitationId: string; message: string };
           opened.push(params);
-          // The person approves in the browser a moment after agreeing to open it.
-          setTimeout(() => void approveOAuthLink(params.url, "approve"), 300);
+          setTimeout(() => void person(params.url), 300);
           return { action: "accept" };
         });
-        client.setNotificationHandler(ElicitationCompleteNotificationSchema, (notification) => {
-          completed.push(notification.params.elicitationId);
-        });
+        client.setNotificationHandler(ElicitationCompleteNotificationSchema, (notification) => void completed.push(notification.params.elicitationId));
       },
     });
+    return { withUrls, opened, completed };
+  }
+
+  it("URL elicitation: the client is asked to open the link, and told when the sign-in completed", async () => {
+    // The person approves in the browser.
+    const { withUrls, opened, completed } = await openingLinks((url) => approveOAuthLink(url, "approve"));
     try {
       const installed = structured(await withUrls.call("install_connector", { allowDuplicate: true, connectorId: XERO }));
       const link = structured(await withUrls.call("create_oauth_link", { accountConnectorId: installed.accountConnectorId }));
@@ -289,21 +297,7 @@ describe("asking the person through the client", () => {
   });
 
   it("URL elicitation: the credential page is opened by the client, and the client is told when the person submitted", async () => {
-    const opened: { url: string; elicitationId: string; message: string }[] = [];
-    const completed: string[] = [];
-    const withUrls = await spawnServer({
-      env: sandboxEnv(sandbox),
-      capabilities: { elicitation: { url: {} } },
-      prepare: (client) => {
-        client.setRequestHandler(ElicitRequestSchema, async (request) => {
-          const params = request.params as { url: string; elicitationId: string; message: string };
-          opened.push(params);
-          setTimeout(() => void fillCredentialPage(params.url, { apiKey: "elicited-key-0001" }), 300);
-          return { action: "accept" };
-        });
-        client.setNotificationHandler(ElicitationCompleteNotificationSchema, (notification) => void completed.push(notification.params.elicitationId));
-      },
-    });
+    const { withUrls, opened, completed } = await openingLinks((url) => fillCredentialPage(url, { apiKey: "elicited-key-0001" }));
     try {
       const installed = structured(await withUrls.call("install_connector", { allowDuplicate: true, connectorId: 1001, properties: [{ name: "CompanyDomain", value: "acme" }] }));
       const link = structured(await withUrls.call("create_credential_link", { accountConnectorId: installed.accountConnectorId }));

@@ -1,4 +1,4 @@
-/** Spawns the built server (dist/cli.js) and connects the SDK's Client to it over stdio; or, for tests without the server, the Cyclr client on a sandbox. */
+/** Spawns the built server (dist/cli.js) and connects the SDK's Client to it over stdio. */
 import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { fileURLToPath } from "node:url";
@@ -6,11 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult, ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
-import type { CyclrClient } from "../src/cyclr/client.js";
-import { createCyclrClient, type CyclrClientSettings, type CyclrConnection } from "../src/cyclr/index.js";
-import { silentLogger } from "../src/log.js";
-import { Redactor } from "../src/redact.js";
-import { startSandbox, type Sandbox, type SandboxOptions } from "../src/sandbox/index.js";
+import type { Sandbox } from "../src/sandbox/index.js";
 
 export { fillCredentialPage } from "../src/sandbox/consent-driver.js";
 
@@ -93,33 +89,6 @@ export function sandboxEnv(sandbox: Sandbox, extra: Record<string, string> = {})
     CYCLR_SERVICE_DOMAIN: sandbox.serviceDomainUrl,
     CYCLR_LOG_LEVEL: "debug",
     ...extra,
-  };
-}
-
-/** The Cyclr client on a sandbox with its partner client credentials, for tests without the server; `settings` override these. */
-export function sandboxCyclrClient(sandbox: Sandbox, settings: Partial<CyclrClientSettings> = {}): CyclrConnection {
-  return createCyclrClient({
-    apiUrl: sandbox.url,
-    credentials: { kind: "clientCredentials", clientId: sandbox.clientId, clientSecret: sandbox.clientSecret },
-    timeoutMs: 5_000,
-    redactor: new Redactor([sandbox.clientSecret]),
-    logger: silentLogger,
-    ...settings,
-  });
-}
-
-/** A sandbox and the Cyclr client on it, for a file of such tests; `close` closes the client, then the sandbox. */
-export async function startSandboxWithClient(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; connection: CyclrConnection; cyclr: CyclrClient; close(): Promise<void> }> {
-  const sandbox = await startSandbox(options);
-  const connection = sandboxCyclrClient(sandbox);
-  return {
-    sandbox,
-    connection,
-    cyclr: connection.client,
-    close: async () => {
-      await connection.close();
-      await sandbox.close();
-    },
   };
 }
 

@@ -9,7 +9,7 @@ import { StaticAccessToken } from "../../src/cyclr/access-token.js";
 import { CyclrAuthError } from "../../src/cyclr/errors.js";
 import type { CyclrConnection } from "../../src/cyclr/index.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { startSandboxWithClient } from "../helpers.js";
+import { startSandboxWithClient } from "../cyclr-on-sandbox.js";
 
 let sandbox: Sandbox;
 let cyclr: CyclrConnection;

@@ -9,7 +9,7 @@ import type { CyclrClient } from "../../src/cyclr/client.js";
 import { AccountConnectorPolls, waitForAuthentication, type WaitOutcome } from "../../src/mcp/shared/authentication-wait.js";
 import { buildOAuthLink } from "../../src/setup/auth-values.js";
 import { approveOAuthLink, type Sandbox } from "../../src/sandbox/index.js";
-import { startSandboxWithClient } from "../helpers.js";
+import { startSandboxWithClient } from "../cyclr-on-sandbox.js";
 
 const XERO = 1007;
 let sandbox: Sandbox;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
 import { CyclrHttpError } from "../../src/cyclr/errors.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { sandboxCyclrClient, startSandboxWithClient } from "../helpers.js";
+import { sandboxCyclrClient, startSandboxWithClient } from "../cyclr-on-sandbox.js";
 
 const ZENDESK_TO_SLACK = "b52e7c04-91d3-4f6a-8e2b-6a7c0d9e1f33";
 const MINUTE_MS = 20;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CyclrClient } from "../../src/cyclr/client.js";
 import { CyclrHttpError } from "../../src/cyclr/errors.js";
 import type { Sandbox } from "../../src/sandbox/index.js";
-import { startSandboxWithClient } from "../helpers.js";
+import { startSandboxWithClient } from "../cyclr-on-sandbox.js";
 
 let sandbox: Sandbox;
 let cyclr: CyclrClient;

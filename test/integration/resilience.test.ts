@@ -10,7 +10,7 @@ import type { CyclrClient } from "../../src/cyclr/client.js";
 import { CyclrAuthError, CyclrHttpError, CyclrNetworkError, CyclrResponseError, CyclrResponseTooLargeError, CyclrTimeoutError } from "../../src/cyclr/errors.js";
 import { describeError } from "../../src/mcp/errors.js";
 import { startSandbox, type Sandbox } from "../../src/sandbox/index.js";
-import { sandboxCyclrClient } from "../helpers.js";
+import { sandboxCyclrClient } from "../cyclr-on-sandbox.js";
 
 let sandbox: Sandbox;
 const closers: (() => Promise<void>)[] = [];

@@ -13,6 +13,12 @@ import type { Redactor } from "../redact.js";
 import { readJson, type Store } from "../store/index.js";
 
 export const CREDENTIALS_PATH = "/credentials/";
+export const LINK_LIFETIME_MS = 10 * 60_000;
+/**
+ * How long one submission holds its link while it writes to Cyclr. Past it (the replica died
+ * mid-write) the person may submit again; a submission that succeeds removes the link first.
+ */
+const CLAIM_MS = 2 * 60_000;
 
 /** What a page's handlers act on a link with: the store it is kept in, Cyclr, the log and the clock. */
 export interface LinkServices {
@@ -24,12 +30,6 @@ export interface LinkServices {
   logger: Logger;
   now: () => number;
 }
-export const LINK_LIFETIME_MS = 10 * 60_000;
-/**
- * How long one submission holds its link while it writes to Cyclr. Past it (the replica died
- * mid-write) the person may submit again; a submission that succeeds removes the link first.
- */
-const CLAIM_MS = 2 * 60_000;
 
 const CredentialFieldSchema = z.object({ field: z.string(), label: z.string(), description: z.string().optional(), secret: z.boolean() });
 

@@ -14,7 +14,13 @@ const WIDE_AREA_MS = 150;
 const PAGE_SIZE = 100;
 const CONCURRENCY = 4;
 const SEEDED = 47;
-const COLD_GOAL = 1.5;
+/**
+ * The server's own time on the cold first call: the wait a person has beyond Cyclr's pages. Issue 23
+ * asked for 1.5 × the ideal (20 ms of the server's own at this latency); a server warmed by one walk
+ * already takes 60 ms for a second walk, and a fresh process runs ~40 ms more of code for the first
+ * time (bench/results.md), so the goal was restated as milliseconds over the ideal (issue 23's notes).
+ */
+const COLD_GOAL_OVER_IDEAL_MS = 80;
 const RSS_GOAL_MB = 120;
 
 export default {
@@ -39,8 +45,14 @@ export default {
       }
       const { client, transport } = last;
       if (size === 100) {
-        const ratio = median(cold) / ideal;
-        row(`Catalog of ${total}: cold first list_connectors (${LATENCY_MS} ms upstream latency)`, `${spread(cold)} = ${ratio.toFixed(2)} × (${repeats} fresh servers)`, idealText, `≤ ${COLD_GOAL} × ideal`, ratio <= COLD_GOAL);
+        const over = median(cold) - ideal;
+        row(
+          `Catalog of ${total}: cold first list_connectors (${LATENCY_MS} ms upstream latency)`,
+          `${spread(cold)} = ${(median(cold) / ideal).toFixed(2)} ×, ${ms(over)} over the ideal (${repeats} fresh servers)`,
+          idealText,
+          `≤ ${COLD_GOAL_OVER_IDEAL_MS} ms over the ideal`,
+          over <= COLD_GOAL_OVER_IDEAL_MS,
+        );
         const listed = [];
         for (let i = 0; i < repeats; i++) {
           const call = await coldCall(envFor(sandbox), { listFirst: true });
@@ -101,7 +113,10 @@ export default {
             "fresh process: the MCP request and its zod parsing, node:http and the first connections, undici's WebAssembly parser, each " +
             "page's parsing, the search index, the output schema's JSON Schema (made at a tool's first call) and the result. After tools/list, " +
             "as a client sends it, part of that code has run already (zod's conversion of the schemas to JSON Schema, the SDK's answering): " +
-            "the row above that measures the call in that order.",
+            "the row above that measures the call in that order. The goal counts the server's own time, the milliseconds over the " +
+            "ideal: 1.5 × the ideal left it 20 ms, which a server already warmed by one walk does not meet (about 60 ms for a second " +
+            "walk over the same pages, the bench's own direct walk 48 ms), and the same milliseconds are a smaller share at a real " +
+            "API's latency (the 150 ms row).",
         );
       }
       await sandbox.close();
